@@ -1,0 +1,66 @@
+// swift-tools-version:6.0
+import PackageDescription
+import Foundation
+
+// Every Clang module must see the same feature macros: pyconfig.h defines these before libc
+// headers, so targets that import both CPython and CLibUV define them too.
+let sameCFeatures: [CSetting] = [.define("_GNU_SOURCE"), .define("_FILE_OFFSET_BITS", to: "64")]
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+var targets: [Target] = [
+    .systemLibrary(name: "CLibUV", pkgConfig: "libuv", providers: [.apt(["libuv1-dev"])]),
+    .systemLibrary(name: "CPython", pkgConfig: "python3-embed", providers: [.apt(["python3-dev"])]),
+    .target(
+        name: "ActorRuntime",
+        dependencies: ["CLibUV", .product(name: "Logging", package: "swift-log")],
+        cSettings: sameCFeatures,
+        swiftSettings: swiftSettings
+    ),
+    .executableTarget(
+        name: "App",
+        dependencies: [
+            "ActorRuntime",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ],
+        cSettings: sameCFeatures,
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "ActorRuntimeTests",
+        dependencies: ["ActorRuntime"],
+        cSettings: sameCFeatures,
+        swiftSettings: swiftSettings
+    ),
+]
+
+var products: [Product] = [
+    .executable(name: "apus", targets: ["App"]),
+    .library(name: "ActorRuntime", targets: ["ActorRuntime"]),
+]
+
+// The libFuzzer target has no `main` of its own (libFuzzer supplies it), so it only exists when
+// `make fuzz` asks for it with APUS_FUZZ=1 and builds with -sanitize=fuzzer.
+if ProcessInfo.processInfo.environment["APUS_FUZZ"] == "1" {
+    targets.append(.executableTarget(
+        name: "HTTPParserFuzz",
+        dependencies: ["ActorRuntime"],
+        cSettings: sameCFeatures,
+        swiftSettings: swiftSettings + [.unsafeFlags(["-parse-as-library"])]
+    ))
+    products.append(.executable(name: "http-parser-fuzz", targets: ["HTTPParserFuzz"]))
+}
+
+let package = Package(
+    name: "Apus",
+    platforms: [.macOS(.v14)],
+    products: products,
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: targets,
+    swiftLanguageModes: [.v6]
+)

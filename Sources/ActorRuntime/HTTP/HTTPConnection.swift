@@ -1,0 +1,274 @@
+/// One client connection: reads requests, hands each to the responder, writes responses in
+/// request order. Confined to the loop thread.
+///
+/// Requests on a connection are answered one at a time: while a response is outstanding, the
+/// bytes of pipelined requests wait in the decoder, which keeps responses in order without a
+/// reorder queue. Responses produced during one read are written with one socket write.
+final class HTTPConnection: TCPStreamDelegate {
+    private enum Phase {
+        /// Waiting for (more of) a request.
+        case reading
+        /// A request is with the responder.
+        case responding(ResponseSlot, HTTPRequestHead)
+        /// Final response sent; reading and discarding until the peer closes or time runs out.
+        case lingering
+        case closed
+    }
+
+    enum Deadline {
+        case none
+        case head(UInt64)
+        case keepAlive(UInt64)
+        case linger(UInt64)
+    }
+
+    private unowned let core: HTTPServerCore
+    private let stream: TCPStream
+    private var decoder: HTTPRequestDecoder
+    private var phase = Phase.reading
+    private(set) var deadline: Deadline
+    private var output: [UInt8] = []
+    /// True while inside a read callback: writes are batched and flushed at its end.
+    private var batching = false
+    private var paused = false
+    private var peerClosed = false
+    private var closeRequested = false
+    let client: String
+
+    init(core: HTTPServerCore, stream: TCPStream) {
+        self.core = core
+        self.stream = stream
+        decoder = HTTPRequestDecoder(limits: core.limits)
+        client = stream.peerAddress
+        deadline = .head(core.loop.now + core.limits.headTimeoutMilliseconds)
+        output.reserveCapacity(4096)
+    }
+
+    func start() {
+        stream.delegate = self
+        stream.setNoDelay(true)
+        stream.startReading()
+    }
+
+    var isIdle: Bool {
+        if case .reading = phase { return decoder.isBetweenRequests }
+        return false
+    }
+
+    // MARK: stream events
+
+    func streamDidRead(_ bytes: UnsafeRawBufferPointer) {
+        switch phase {
+        case .lingering, .closed:
+            return
+        case .reading, .responding:
+            if case .keepAlive = deadline {
+                deadline = .head(core.loop.now + core.limits.headTimeoutMilliseconds)
+            }
+            decoder.feed(bytes)
+            if case .responding = phase, decoder.bufferedByteCount > Self.pipelineBufferLimit {
+                // The client keeps sending while its earlier request is being answered.
+                pause()
+            }
+            runBatch()
+        }
+    }
+
+    /// Pipelined bytes held while a response is outstanding, before reading pauses.
+    private static let pipelineBufferLimit = 64 * 1024
+
+    /// Processes buffered requests and writes every response they produced at once.
+    private func runBatch() {
+        batching = true
+        processRequests()
+        batching = false
+        flush()
+        if case .lingering = phase, !lingerStarted { shutdownAndLinger() }
+    }
+
+    private func pause() {
+        guard !paused else { return }
+        paused = true
+        stream.stopReading()
+    }
+
+    private func resumeIfPossible() {
+        guard paused, stream.pendingWriteBytes <= core.limits.writeHighWaterBytes else { return }
+        paused = false
+        stream.startReading()
+    }
+
+    func streamDidEnd(error: UVError?) {
+        peerClosed = true
+        guard error == nil else { return close() }
+        switch phase {
+        case .responding:
+            break  // a half-closed client still gets its response
+        case .lingering where stream.pendingWriteBytes > 0:
+            break  // the shutdown completion closes once the last response is out
+        default:
+            close()
+        }
+    }
+
+    func streamDidDrain() {
+        guard paused, case .reading = phase else { return }
+        resumeIfPossible()
+        runBatch()
+    }
+
+    // MARK: requests
+
+    private func processRequests() {
+        while case .reading = phase, !paused {
+            let event: HTTPRequestDecoder.Event?
+            do {
+                event = try decoder.next()
+            } catch {
+                reject(error)
+                return
+            }
+            switch event {
+            case nil:
+                return
+            case .head(let head):
+                deadline = .head(core.loop.now + core.limits.headTimeoutMilliseconds)
+                if head.expectsContinue, decoder.isReadingBody, decoder.bufferedByteCount == 0 {
+                    output.append(contentsOf: Self.continueLine)
+                }
+                pendingHead = head
+            case .body(let body):
+                guard let head = pendingHead else { return }
+                pendingHead = nil
+                dispatch(HTTPRequest(head: head, body: body, client: client))
+            }
+        }
+    }
+
+    private var pendingHead: HTTPRequestHead?
+    private static let continueLine = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
+
+    private func dispatch(_ request: HTTPRequest) {
+        deadline = .none
+        let slot = ResponseSlot(loop: core.loop, connection: self)
+        phase = .responding(slot, request.head)
+        core.responder.respond(to: request, via: slot)
+    }
+
+    /// The responder's answer, on the loop thread.
+    func deliver(_ response: HTTPResponse, from slot: ResponseSlot) {
+        guard case .responding(let current, let head) = phase, current === slot else { return }
+        let keepAlive = head.keepAlive && !peerClosed && !closeRequested && !core.isDraining
+        write(response, head: head, keepAlive: keepAlive)
+        core.logAccess(client: client, head: head, status: response.status)
+        if keepAlive {
+            phase = .reading
+            deadline = decoder.isBetweenRequests
+                ? .keepAlive(core.loop.now + core.limits.keepAliveTimeoutMilliseconds)
+                : .head(core.loop.now + core.limits.headTimeoutMilliseconds)
+            resumeIfPossible()
+            if !batching { runBatch() }
+        } else {
+            finish()
+        }
+    }
+
+    private func write(_ response: HTTPResponse, head: HTTPRequestHead, keepAlive: Bool) {
+        let sendsBody = head.method != "HEAD" && HTTPStatus.allowsBody(response.status)
+        core.encoder.encodeHead(
+            status: response.status, headers: response.headers, bodyLength: response.body.count,
+            version: head.version, connection: keepAlive ? .keepAlive : .close, into: &output)
+        if sendsBody { output.append(contentsOf: response.body) }
+    }
+
+    /// A request the parser refused: answer with its status, then close.
+    private func reject(_ error: HTTPParseError) {
+        core.logger.debug("rejected request from \(client): \(error)")
+        let response = HTTPResponse(
+            status: error.status, headers: HTTPHeaders([("content-type", "text/plain; charset=utf-8")]),
+            body: Array("\(HTTPStatus.reason(error.status)): \(error.reason)\n".utf8))
+        core.encoder.encodeHead(
+            status: response.status, headers: response.headers, bodyLength: response.body.count,
+            version: .http1_1, connection: .close, into: &output)
+        output.append(contentsOf: response.body)
+        finish()
+    }
+
+    // MARK: writing and closing
+
+    private func flush() {
+        guard !output.isEmpty else { return }
+        let ok = stream.write(output)
+        output.removeAll(keepingCapacity: output.capacity <= 64 * 1024)
+        if !ok {
+            close()
+            return
+        }
+        if stream.pendingWriteBytes > core.limits.writeHighWaterBytes {
+            // A slow reader: stop taking requests until it has read what is queued.
+            pause()
+        }
+    }
+
+    /// Sends what is queued, half-closes, and lingers so the client reads the last response
+    /// instead of a reset caused by unread request bytes.
+    private func finish() {
+        phase = .lingering
+        decoder = HTTPRequestDecoder(limits: core.limits)
+        // Inside a batch, the end of the batch flushes and then shuts down.
+        if !batching {
+            flush()
+            shutdownAndLinger()
+        }
+    }
+
+    private var lingerStarted = false
+
+    private func shutdownAndLinger() {
+        guard case .lingering = phase, !lingerStarted else { return }
+        lingerStarted = true
+        stream.shutdownWrite { [unowned self] in
+            if peerClosed { close() }
+        }
+        deadline = .linger(core.loop.now + Self.lingerMilliseconds)
+        if peerClosed { return }
+        paused = false
+        stream.startReading()
+    }
+
+    private static let lingerMilliseconds: UInt64 = 2_000
+
+    /// Server shutdown: close now if idle, else after the response in progress.
+    func drain() {
+        closeRequested = true
+        if isIdle { close() }
+    }
+
+    func close() {
+        guard !isClosed else { return }
+        phase = .closed
+        deadline = .none
+        stream.close()
+        core.connectionClosed(self)
+    }
+
+    var isClosed: Bool { if case .closed = phase { true } else { false } }
+
+    /// Called by the server's sweep timer.
+    func checkDeadline(now: UInt64) {
+        switch deadline {
+        case .none:
+            return
+        case .keepAlive(let at), .linger(let at):
+            if now >= at { close() }
+        case .head(let at):
+            guard now >= at else { return }
+            if decoder.isBetweenRequests {
+                close()
+            } else {
+                core.logger.debug("request head timeout from \(client)")
+                reject(HTTPParseError(status: 408, reason: "request not received in time"))
+            }
+        }
+    }
+}

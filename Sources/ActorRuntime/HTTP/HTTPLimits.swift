@@ -1,0 +1,18 @@
+/// How much a client may send, and how long it may take. Defaults follow the documented
+/// server defaults (16 KiB head, 100 headers, 16 MiB body, 10 s head, 5 s keep-alive).
+public struct HTTPLimits: Sendable {
+    /// Request line plus header fields, in bytes; more is answered 431.
+    public var maxHeadBytes = 16 * 1024
+    /// Header fields per request; more is answered 431.
+    public var maxHeaderCount = 100
+    /// Decoded request body, in bytes; more is answered 413.
+    public var maxBodyBytes = 16 * 1024 * 1024
+    /// From the first byte of a request (or the accept) to the end of its head, in milliseconds.
+    public var headTimeoutMilliseconds: UInt64 = 10_000
+    /// How long an idle keep-alive connection stays open, in milliseconds.
+    public var keepAliveTimeoutMilliseconds: UInt64 = 5_000
+    /// Bytes queued for a slow reader before the connection stops reading new requests.
+    public var writeHighWaterBytes = 1024 * 1024
+
+    public init() {}
+}

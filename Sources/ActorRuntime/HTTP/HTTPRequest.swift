@@ -1,0 +1,72 @@
+/// A complete request as handlers see it.
+public struct HTTPRequest: Sendable {
+    public let head: HTTPRequestHead
+    public let body: [UInt8]
+    /// The path, percent-decoded (as ASGI's `path`): "/a b" for "/a%20b?x=1".
+    public let path: String
+    /// The query string as sent, without "?": "x=1".
+    public let query: String
+    /// "ip:port" of the client.
+    public let client: String
+    /// Values of `{name}` segments of the matched route, filled in by the router.
+    public var pathParameters: [String: String] = [:]
+
+    public var method: String { head.method }
+    public var headers: HTTPHeaders { head.headers }
+    public var version: HTTPVersion { head.version }
+
+    public init(head: HTTPRequestHead, body: [UInt8], client: String = "-") {
+        self.head = head
+        self.body = body
+        self.client = client
+        (path, query) = RequestTarget.split(head.target)
+    }
+}
+
+/// Splits a request target into path and query.
+enum RequestTarget {
+    static func split(_ target: String) -> (path: String, query: String) {
+        var utf8 = Substring(target).utf8
+        // absolute-form ("http://host/p?q"): the path starts at the first "/" after the authority.
+        if utf8.first != UInt8(ascii: "/"), let afterScheme = authorityStart(target) {
+            let rest = target[afterScheme...]
+            utf8 = (rest.firstIndex(of: "/").map { rest[$0...] } ?? "/").utf8
+        }
+        let fragment = utf8.firstIndex(of: UInt8(ascii: "#")) ?? utf8.endIndex
+        utf8 = utf8[..<fragment]
+        guard let mark = utf8.firstIndex(of: UInt8(ascii: "?")) else {
+            return (percentDecoded(Substring(utf8)), "")
+        }
+        let query = Substring(utf8[utf8.index(after: mark)...])
+        return (percentDecoded(Substring(utf8[..<mark])), String(query))
+    }
+
+    private static func authorityStart(_ target: String) -> String.Index? {
+        var index = target.startIndex
+        while let colon = target[index...].firstIndex(of: ":") {
+            let after = target[colon...]
+            if after.hasPrefix("://") { return target.index(colon, offsetBy: 3) }
+            index = target.index(after: colon)
+        }
+        return nil
+    }
+
+    /// Decodes %XX escapes; malformed escapes stay as they are, invalid UTF-8 becomes U+FFFD.
+    static func percentDecoded(_ text: Substring) -> String {
+        guard text.utf8.contains(UInt8(ascii: "%")) else { return String(text) }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count)
+        var iterator = Array(text.utf8)[...]
+        while let byte = iterator.popFirst() {
+            if byte == UInt8(ascii: "%"), iterator.count >= 2,
+               let high = HTTPBytes.hexValue(iterator[iterator.startIndex]),
+               let low = HTTPBytes.hexValue(iterator[iterator.startIndex + 1]) {
+                bytes.append(UInt8(high << 4 | low))
+                iterator = iterator.dropFirst(2)
+            } else {
+                bytes.append(byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}

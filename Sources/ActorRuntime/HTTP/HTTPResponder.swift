@@ -1,0 +1,26 @@
+/// Answers requests. Called on the loop thread; it must not block. Answer through the slot,
+/// at once or later from any thread (an executor thread, a task).
+public protocol HTTPResponder: Sendable {
+    func respond(to request: HTTPRequest, via slot: ResponseSlot)
+}
+
+/// The one response a request gets. `complete` may be called from any thread; only the first
+/// call counts, and a slot whose connection has gone away drops its response.
+public final class ResponseSlot: @unchecked Sendable {
+    private let loop: EventLoop
+    /// Touched only on the loop thread.
+    private weak var connection: HTTPConnection?
+
+    init(loop: EventLoop, connection: HTTPConnection) {
+        self.loop = loop
+        self.connection = connection
+    }
+
+    public func complete(_ response: HTTPResponse) {
+        if loop.inLoop {
+            connection?.deliver(response, from: self)
+        } else {
+            loop.execute { self.connection?.deliver(response, from: self) }
+        }
+    }
+}

@@ -1,0 +1,48 @@
+/// A complete response. `content-length` is added by the server; `date` and `server` too.
+public struct HTTPResponse: Sendable {
+    public var status: Int
+    public var headers: HTTPHeaders
+    public var body: [UInt8]
+
+    public init(status: Int = 200, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = []) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    public static func text(_ text: String, status: Int = 200) -> HTTPResponse {
+        HTTPResponse(status: status, headers: HTTPHeaders([("content-type", "text/plain; charset=utf-8")]), body: Array(text.utf8))
+    }
+
+    /// `json` must already be serialized JSON.
+    public static func json(_ json: String, status: Int = 200) -> HTTPResponse {
+        HTTPResponse(status: status, headers: HTTPHeaders([("content-type", "application/json")]), body: Array(json.utf8))
+    }
+
+    /// A JSON `{"detail": ...}` error body, as FastAPI sends for HTTP errors.
+    public static func error(_ status: Int, detail: String? = nil) -> HTTPResponse {
+        let text = detail ?? HTTPStatus.reason(status)
+        return .json("{\"detail\":\(JSONText.quoted(text))}", status: status)
+    }
+}
+
+enum JSONText {
+    /// A JSON string literal for `text`.
+    static func quoted(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}

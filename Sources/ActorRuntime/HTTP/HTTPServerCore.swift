@@ -1,0 +1,112 @@
+internal import Logging
+
+/// What a server needs to run, with the documented defaults.
+public struct HTTPServerConfiguration: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8000
+    /// SO_REUSEPORT, for several worker processes on one port.
+    public var reusePort = false
+    public var limits = HTTPLimits()
+    public var accessLog = true
+    /// How long shutdown waits for in-flight requests, in milliseconds.
+    public var gracefulTimeoutMilliseconds: UInt64 = 10_000
+
+    public init() {}
+}
+
+/// The server's loop-confined state: connections, the response encoder, the sweep timer.
+/// Owned by the `HTTPServer` actor; connections reach it directly from libuv callbacks.
+final class HTTPServerCore {
+    let loop: EventLoop
+    let configuration: HTTPServerConfiguration
+    let responder: any HTTPResponder
+    let encoder = ResponseEncoder()
+    let logger: Logger
+    private let accessLogger: Logger?
+    private var connections: [ObjectIdentifier: HTTPConnection] = [:]
+    private var listener: TCPListener?
+    private var sweepTimer: LoopTimer?
+    private(set) var isDraining = false
+    private var onAllClosed: (() -> Void)?
+
+    var limits: HTTPLimits { configuration.limits }
+    var connectionCount: Int { connections.count }
+
+    init(loop: EventLoop, configuration: HTTPServerConfiguration, responder: any HTTPResponder, logger: Logger) {
+        self.loop = loop
+        self.configuration = configuration
+        self.responder = responder
+        self.logger = logger
+        var access = Logger(label: "apus.access")
+        access.logLevel = logger.logLevel
+        accessLogger = configuration.accessLog ? access : nil
+    }
+
+    func start() throws(UVError) -> Int {
+        let listener = try TCPListener(
+            loop: loop, host: configuration.host, port: configuration.port,
+            reusePort: configuration.reusePort
+        ) { [unowned self] stream in accept(stream) }
+        self.listener = listener
+        let timer = LoopTimer(loop: loop)
+        let interval = sweepInterval()
+        timer.start(after: interval, repeat: interval) { [unowned self] in sweep() }
+        sweepTimer = timer
+        return listener.port
+    }
+
+    /// Deadlines are checked by one timer rather than one per connection; its period is a
+    /// quarter of the shortest timeout, so a timeout fires at most 25% late.
+    private func sweepInterval() -> UInt64 {
+        let shortest = min(limits.headTimeoutMilliseconds, limits.keepAliveTimeoutMilliseconds)
+        return max(10, min(1_000, shortest / 4))
+    }
+
+    private func accept(_ stream: TCPStream) {
+        guard !isDraining else { return stream.close() }
+        let connection = HTTPConnection(core: self, stream: stream)
+        connections[ObjectIdentifier(connection)] = connection
+        connection.start()
+    }
+
+    func connectionClosed(_ connection: HTTPConnection) {
+        connections[ObjectIdentifier(connection)] = nil
+        if isDraining && connections.isEmpty, let done = onAllClosed {
+            onAllClosed = nil
+            done()
+        }
+    }
+
+    private func sweep() {
+        let now = loop.now
+        for connection in Array(connections.values) { connection.checkDeadline(now: now) }
+    }
+
+    /// Stops accepting; idle connections close now, busy ones after their response.
+    /// `done` runs once every connection is closed.
+    func drain(_ done: @escaping () -> Void) {
+        isDraining = true
+        listener?.close()
+        listener = nil
+        onAllClosed = done
+        for connection in Array(connections.values) { connection.drain() }
+        if connections.isEmpty, let done = onAllClosed {
+            onAllClosed = nil
+            done()
+        }
+    }
+
+    /// Closes everything still open (after the graceful timeout) and the sweep timer.
+    func closeAll() {
+        onAllClosed = nil
+        for connection in Array(connections.values) { connection.close() }
+        listener?.close()
+        listener = nil
+        sweepTimer?.close()
+        sweepTimer = nil
+    }
+
+    func logAccess(client: String, head: HTTPRequestHead, status: Int) {
+        accessLogger?.info("\(client) - \"\(head.method) \(head.target) \(head.version.text)\" \(status)")
+    }
+}

@@ -1,0 +1,100 @@
+#if canImport(Glibc)
+internal import Glibc
+#endif
+
+/// Serializes response heads. One per loop: it caches the `date` header line, rebuilt at
+/// most once per second.
+final class ResponseEncoder {
+    private var cachedSecond = -1
+    private var dateLine: [UInt8] = []
+    private let serverLine = Array("server: apus\r\n".utf8)
+
+    enum Connection { case keepAlive, close }
+
+    /// Appends the status line and headers. `bodyLength` nil means chunked.
+    func encodeHead(
+        status: Int, headers: HTTPHeaders, bodyLength: Int?, version: HTTPVersion,
+        connection: Connection, into out: inout [UInt8]
+    ) {
+        out.append(contentsOf: statusLine(status))
+        out.append(contentsOf: currentDateLine())
+        out.append(contentsOf: serverLine)
+        var hasLength = false
+        for field in headers {
+            if field.name.equalsIgnoringASCIICase("content-length") { hasLength = true }
+            out.append(contentsOf: field.name.utf8)
+            out.append(contentsOf: ": ".utf8)
+            out.append(contentsOf: field.value.utf8)
+            out.append(contentsOf: "\r\n".utf8)
+        }
+        if HTTPStatus.allowsBody(status) {
+            if let bodyLength {
+                if !hasLength {
+                    out.append(contentsOf: "content-length: ".utf8)
+                    appendDecimal(bodyLength, to: &out)
+                    out.append(contentsOf: "\r\n".utf8)
+                }
+            } else {
+                out.append(contentsOf: "transfer-encoding: chunked\r\n".utf8)
+            }
+        }
+        switch (connection, version) {
+        case (.close, _): out.append(contentsOf: "connection: close\r\n".utf8)
+        case (.keepAlive, .http1_0): out.append(contentsOf: "connection: keep-alive\r\n".utf8)
+        case (.keepAlive, .http1_1): break
+        }
+        out.append(contentsOf: "\r\n".utf8)
+    }
+
+    private func statusLine(_ status: Int) -> [UInt8] {
+        switch status {
+        case 200: Self.ok
+        case 404: Self.notFound
+        default: Array("HTTP/1.1 \(status) \(HTTPStatus.reason(status))\r\n".utf8)
+        }
+    }
+
+    private static let ok = Array("HTTP/1.1 200 OK\r\n".utf8)
+    private static let notFound = Array("HTTP/1.1 404 Not Found\r\n".utf8)
+
+    private func currentDateLine() -> [UInt8] {
+        let now = time(nil)
+        if now != cachedSecond {
+            cachedSecond = now
+            dateLine = Array("date: \(Self.httpDate(now))\r\n".utf8)
+        }
+        return dateLine
+    }
+
+    /// IMF-fixdate, e.g. "Sun, 06 Nov 1994 08:49:37 GMT".
+    static func httpDate(_ seconds: Int) -> String {
+        var t = time_t(seconds)
+        var parts = tm()
+        gmtime_r(&t, &parts)
+        let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return "\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) \(parts.tm_year + 1900) "
+            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) GMT"
+    }
+
+    private func appendDecimal(_ value: Int, to out: inout [UInt8]) {
+        if value < 10 {
+            out.append(UInt8(ascii: "0") + UInt8(value))
+            return
+        }
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        var rest = value
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            while rest > 0 {
+                buffer[count] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+                count += 1
+            }
+            for i in stride(from: count - 1, through: 0, by: -1) { out.append(buffer[i]) }
+        }
+    }
+}

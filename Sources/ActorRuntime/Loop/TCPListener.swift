@@ -1,0 +1,86 @@
+internal import CLibUV
+#if canImport(Glibc)
+internal import Glibc
+#endif
+
+/// A listening TCP socket. Each accepted connection is handed to `onConnection` as a
+/// `TCPStream` the receiver owns. `close()` exactly once.
+public final class TCPListener {
+    private let loop: EventLoop
+    private let handle: UnsafeMutablePointer<uv_tcp_t>
+    private let onConnection: (TCPStream) -> Void
+    private var closed = false
+    /// The port actually bound (useful with port 0).
+    public private(set) var port = 0
+
+    /// Binds and listens. `reusePort` sets SO_REUSEPORT so several processes share the port.
+    public init(
+        loop: EventLoop, host: String, port: Int, reusePort: Bool = false, backlog: Int32 = 2048,
+        onConnection: @escaping (TCPStream) -> Void
+    ) throws(UVError) {
+        loop.preconditionInLoop()
+        self.loop = loop
+        self.onConnection = onConnection
+        let address = try SocketAddress(host: host, port: port)
+        handle = .allocate(capacity: 1)
+        // init_ex creates the socket now, so options can be set before bind.
+        uv_tcp_init_ex(loop.uvLoop, handle, UInt32(address.family))
+        handle.pointee.data = Unmanaged.passRetained(self).toOpaque()
+        do {
+            if reusePort { try setReusePort() }
+            try uvCheck(address.withSockAddr { uv_tcp_bind(handle, $0, 0) })
+            try uvCheck(uv_listen(stream, backlog) { server, status in
+                guard status >= 0 else { return }
+                // SAFETY: data holds a retained TCPListener until the close callback.
+                let listener = Unmanaged<TCPListener>.fromOpaque(server!.pointee.data).takeUnretainedValue()
+                listener.acceptOne()
+            })
+        } catch {
+            close()
+            throw error
+        }
+        self.port = boundPort()
+    }
+
+    private var stream: UnsafeMutablePointer<uv_stream_t> {
+        UnsafeMutableRawPointer(handle).assumingMemoryBound(to: uv_stream_t.self)
+    }
+
+    private func setReusePort() throws(UVError) {
+        var fd: uv_os_fd_t = -1
+        try uvCheck(uv_fileno(UnsafeMutableRawPointer(handle).assumingMemoryBound(to: uv_handle_t.self), &fd))
+        var on: Int32 = 1
+        if setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, socklen_t(MemoryLayout<Int32>.size)) != 0 {
+            throw UVError(code: -errno)
+        }
+    }
+
+    private func boundPort() -> Int {
+        var storage = sockaddr_storage()
+        var length = Int32(MemoryLayout<sockaddr_storage>.size)
+        _ = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { uv_tcp_getsockname(handle, $0, &length) }
+        }
+        return SocketAddress(storage).port
+    }
+
+    private func acceptOne() {
+        let client = TCPStream(loop: loop)
+        let clientStream = UnsafeMutableRawPointer(client.handle).assumingMemoryBound(to: uv_stream_t.self)
+        guard uv_accept(stream, clientStream) == 0 else {
+            client.close()
+            return
+        }
+        onConnection(client)
+    }
+
+    public func close() {
+        guard !closed else { return }
+        closed = true
+        uv_close(UnsafeMutableRawPointer(handle).assumingMemoryBound(to: uv_handle_t.self)) { raw in
+            let handle = UnsafeMutableRawPointer(raw!).assumingMemoryBound(to: uv_tcp_t.self)
+            Unmanaged<TCPListener>.fromOpaque(handle.pointee.data).release()
+            handle.deallocate()
+        }
+    }
+}

@@ -1,0 +1,191 @@
+internal import CLibUV
+#if canImport(Glibc)
+internal import Glibc
+#endif
+
+/// What a stream reports to its owner, on the loop thread.
+public protocol TCPStreamDelegate: AnyObject {
+    /// Bytes arrived; they are valid only during the call.
+    func streamDidRead(_ bytes: UnsafeRawBufferPointer)
+    /// The peer closed its side (`nil`) or the connection failed.
+    func streamDidEnd(error: UVError?)
+    /// Every queued write has reached the kernel.
+    func streamDidDrain()
+}
+
+/// One accepted TCP connection.
+///
+/// Writes go straight to the socket with `uv_try_write`; only what the kernel does not take is
+/// copied and queued with `uv_write`, and `pendingWriteBytes` says how much that is, so the owner
+/// can stop producing (and stop reading) while a slow client catches up.
+/// Life cycle: accepted → `startReading` / `write` / `shutdownWrite` → `close()` exactly once.
+public final class TCPStream {
+    let loop: EventLoop
+    let handle: UnsafeMutablePointer<uv_tcp_t>
+    public var delegate: (any TCPStreamDelegate)?
+    public private(set) var pendingWriteBytes = 0
+    public private(set) var isClosed = false
+    private var isReading = false
+
+    init(loop: EventLoop) {
+        self.loop = loop
+        handle = .allocate(capacity: 1)
+        uv_tcp_init(loop.uvLoop, handle)
+        handle.pointee.data = Unmanaged.passRetained(self).toOpaque()
+    }
+
+    private var stream: UnsafeMutablePointer<uv_stream_t> {
+        UnsafeMutableRawPointer(handle).assumingMemoryBound(to: uv_stream_t.self)
+    }
+
+    private static func from(_ stream: UnsafeMutablePointer<uv_stream_t>?) -> TCPStream {
+        // SAFETY: data holds a retained TCPStream until the close callback.
+        Unmanaged<TCPStream>.fromOpaque(stream!.pointee.data).takeUnretainedValue()
+    }
+
+    // MARK: reading
+
+    public func startReading() {
+        guard !isReading, !isClosed else { return }
+        isReading = true
+        uv_read_start(stream, { handle, _, buf in
+            let loop = Unmanaged<TCPStream>.fromOpaque(handle!.pointee.data).takeUnretainedValue().loop
+            buf!.pointee = uv_buf_init(
+                loop.sharedReadBuffer.baseAddress!.assumingMemoryBound(to: CChar.self),
+                UInt32(loop.sharedReadBuffer.count))
+        }, { stream, nread, buf in
+            let this = TCPStream.from(stream)
+            if nread > 0 {
+                this.delegate?.streamDidRead(UnsafeRawBufferPointer(start: buf!.pointee.base, count: nread))
+            } else if nread < 0 {
+                this.stopReading()
+                this.delegate?.streamDidEnd(error: nread == Int(UV_EOF.rawValue) ? nil : UVError(code: Int32(nread)))
+            }
+        })
+    }
+
+    public func stopReading() {
+        guard isReading else { return }
+        isReading = false
+        uv_read_stop(stream)
+    }
+
+    // MARK: writing
+
+    /// Sends `bytes`, queueing what the socket does not accept now. Returns false if the
+    /// connection is broken; the caller should close it.
+    @discardableResult
+    public func write(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard !isClosed else { return false }
+        guard bytes.count > 0 else { return true }
+        var offset = 0
+        if pendingWriteBytes == 0 {
+            var buf = uv_buf_init(
+                UnsafeMutablePointer(mutating: bytes.baseAddress!.assumingMemoryBound(to: CChar.self)),
+                UInt32(bytes.count))
+            let written = uv_try_write(stream, &buf, 1)
+            if written >= 0 {
+                offset = Int(written)
+                if offset == bytes.count { return true }
+            } else if written != Int32(UV_EAGAIN.rawValue) {
+                return false
+            }
+        }
+        return enqueueWrite(UnsafeRawBufferPointer(rebasing: bytes[offset...]))
+    }
+
+    public func write(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBytes { write($0) }
+    }
+
+    /// Copies `bytes` behind a length header (libuv rewrites its own buffer descriptors as a
+    /// write progresses, so the length is kept here) and queues them.
+    private func enqueueWrite(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        let header = MemoryLayout<Int>.stride
+        let block = malloc(header + bytes.count)!
+        block.storeBytes(of: bytes.count, as: Int.self)
+        (block + header).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+        let request = UnsafeMutablePointer<uv_write_t>.allocate(capacity: 1)
+        request.pointee.data = block
+        var buf = uv_buf_init((block + header).assumingMemoryBound(to: CChar.self), UInt32(bytes.count))
+        let rc = uv_write(request, stream, &buf, 1) { request, status in
+            let this = TCPStream.from(request!.pointee.handle)
+            let block = request!.pointee.data!
+            let length = block.load(as: Int.self)
+            free(block)
+            request!.deallocate()
+            this.writeFinished(length: length, status: status)
+        }
+        if rc < 0 {
+            free(block)
+            request.deallocate()
+            return false
+        }
+        pendingWriteBytes += bytes.count
+        return true
+    }
+
+    private func writeFinished(length: Int, status: Int32) {
+        pendingWriteBytes -= length
+        if status < 0 {
+            if !isClosed { delegate?.streamDidEnd(error: UVError(code: status)) }
+        } else if pendingWriteBytes == 0, !isClosed {
+            delegate?.streamDidDrain()
+        }
+    }
+
+    // MARK: ending
+
+    private var onShutdown: (() -> Void)?
+
+    /// Half-closes: queued writes are flushed, then the peer reads end-of-file, then
+    /// `completion` runs (unless the stream was closed first).
+    public func shutdownWrite(then completion: @escaping () -> Void) {
+        guard !isClosed else { return }
+        onShutdown = completion
+        let request = UnsafeMutablePointer<uv_shutdown_t>.allocate(capacity: 1)
+        let rc = uv_shutdown(request, stream) { request, _ in
+            let this = TCPStream.from(request!.pointee.handle)
+            request!.deallocate()
+            let completion = this.onShutdown
+            this.onShutdown = nil
+            if !this.isClosed { completion?() }
+        }
+        if rc < 0 {
+            request.deallocate()
+            onShutdown = nil
+            completion()
+        }
+    }
+
+    /// Closes the socket; pending writes are cancelled. The delegate is released.
+    public func close() {
+        guard !isClosed else { return }
+        isClosed = true
+        isReading = false
+        delegate = nil
+        onShutdown = nil
+        uv_close(UnsafeMutableRawPointer(handle).assumingMemoryBound(to: uv_handle_t.self)) { raw in
+            let handle = UnsafeMutableRawPointer(raw!).assumingMemoryBound(to: uv_tcp_t.self)
+            Unmanaged<TCPStream>.fromOpaque(handle.pointee.data).release()
+            handle.deallocate()
+        }
+    }
+
+    // MARK: options
+
+    public func setNoDelay(_ on: Bool) {
+        uv_tcp_nodelay(handle, on ? 1 : 0)
+    }
+
+    /// "ip:port" of the peer, or "-" if unknown.
+    public var peerAddress: String {
+        var storage = sockaddr_storage()
+        var length = Int32(MemoryLayout<sockaddr_storage>.size)
+        let rc = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { uv_tcp_getpeername(handle, $0, &length) }
+        }
+        guard rc == 0 else { return "-" }
+        return SocketAddress(storage).description
+    }
+}

@@ -1,0 +1,105 @@
+public import Logging
+
+/// The Swift handler API: `router.get("/ping") { request in .text("pong") }`.
+///
+/// Register routes, then hand `responder()` to an `HTTPServer`. Handlers run on the loop
+/// thread (the synchronous form, for quick work) or as tasks (the `async` form). Routes keep
+/// FastAPI semantics: first declared match wins, GET routes answer HEAD, 405 lists `Allow`.
+public final class Router {
+    public typealias Handler = @Sendable (HTTPRequest) throws -> HTTPResponse
+    public typealias AsyncHandler = @Sendable (HTTPRequest) async throws -> HTTPResponse
+
+    private var builder = RouteTableBuilder<RouteHandler>()
+    private let logger: Logger
+
+    public init(logger: Logger = Logger(label: "apus")) {
+        self.logger = logger
+    }
+
+    public func route(_ methods: [String], _ path: String, _ handler: @escaping Handler) throws(RouteError) {
+        try builder.add(methods: Self.withHead(methods), path: path, value: .sync(handler))
+    }
+
+    public func route(_ methods: [String], _ path: String, _ handler: @escaping AsyncHandler) throws(RouteError) {
+        try builder.add(methods: Self.withHead(methods), path: path, value: .async(handler))
+    }
+
+    /// A handler that answers through the slot whenever it likes, from any thread.
+    public func route(
+        _ methods: [String], _ path: String, deferred handler: @escaping @Sendable (HTTPRequest, ResponseSlot) -> Void
+    ) throws(RouteError) {
+        try builder.add(methods: Self.withHead(methods), path: path, value: .deferred(handler))
+    }
+
+    public func get(_ path: String, _ handler: @escaping Handler) throws(RouteError) { try route(["GET"], path, handler) }
+    public func get(_ path: String, _ handler: @escaping AsyncHandler) throws(RouteError) { try route(["GET"], path, handler) }
+    public func post(_ path: String, _ handler: @escaping Handler) throws(RouteError) { try route(["POST"], path, handler) }
+    public func post(_ path: String, _ handler: @escaping AsyncHandler) throws(RouteError) { try route(["POST"], path, handler) }
+    public func put(_ path: String, _ handler: @escaping Handler) throws(RouteError) { try route(["PUT"], path, handler) }
+    public func patch(_ path: String, _ handler: @escaping Handler) throws(RouteError) { try route(["PATCH"], path, handler) }
+    public func delete(_ path: String, _ handler: @escaping Handler) throws(RouteError) { try route(["DELETE"], path, handler) }
+
+    /// Freezes the routes registered so far.
+    public func responder() -> RouterResponder {
+        RouterResponder(table: builder.freeze(), logger: logger)
+    }
+
+    private static func withHead(_ methods: [String]) -> [String] {
+        methods.contains("GET") && !methods.contains("HEAD") ? methods + ["HEAD"] : methods
+    }
+}
+
+enum RouteHandler: Sendable {
+    case sync(Router.Handler)
+    case async(Router.AsyncHandler)
+    case deferred(@Sendable (HTTPRequest, ResponseSlot) -> Void)
+}
+
+/// Dispatches requests through a frozen route table.
+public struct RouterResponder: HTTPResponder {
+    let table: RouteTable<RouteHandler>
+    let logger: Logger
+
+    public var routes: [(methods: [String]?, path: String)] { table.listing }
+
+    public func respond(to request: HTTPRequest, via slot: ResponseSlot) {
+        switch table.lookup(method: request.method, path: request.path) {
+        case .notFound:
+            slot.complete(.error(404))
+        case .methodNotAllowed(let allowed):
+            var response = HTTPResponse.error(405)
+            response.headers.add("allow", allowed.joined(separator: ", "))
+            slot.complete(response)
+        case .matched(let handler, let parameters):
+            var request = request
+            request.pathParameters = parameters
+            run(handler, request, slot)
+        }
+    }
+
+    private func run(_ handler: RouteHandler, _ request: HTTPRequest, _ slot: ResponseSlot) {
+        switch handler {
+        case .sync(let body):
+            do {
+                slot.complete(try body(request))
+            } catch {
+                slot.complete(failure(error, request))
+            }
+        case .async(let body):
+            Task {
+                do {
+                    slot.complete(try await body(request))
+                } catch {
+                    slot.complete(failure(error, request))
+                }
+            }
+        case .deferred(let body):
+            body(request, slot)
+        }
+    }
+
+    private func failure(_ error: any Error, _ request: HTTPRequest) -> HTTPResponse {
+        logger.error("handler for \(request.method) \(request.path) failed: \(error)")
+        return .text("Internal Server Error", status: 500)
+    }
+}
