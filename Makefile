@@ -1,0 +1,41 @@
+# The two commands of the README: `make run` and `make test`. Both set up what is missing.
+SHELL := /bin/bash
+SWIFT_BUILD_FLAGS ?=
+PORT ?= 8000
+FUZZ_SECONDS ?= 60
+
+.PHONY: setup build release run test swift-test e2e bench fuzz clean
+
+setup:
+	@scripts/setup.sh
+
+build: setup
+	swift build $(SWIFT_BUILD_FLAGS) --product apus
+
+release: setup
+	swift build -c release $(SWIFT_BUILD_FLAGS) --product apus
+
+run: release
+	.build/release/apus run --hello --host 127.0.0.1 --port $(PORT)
+
+swift-test: setup
+	swift test $(SWIFT_BUILD_FLAGS)
+
+e2e: build
+	APUS_BIN=$(CURDIR)/.build/debug/apus .venv/bin/python -m pytest -q Tests/e2e
+
+test: swift-test e2e
+
+bench: release
+	APUS_SETUP_EXTRA="wrk gcc" scripts/setup.sh
+	.venv/bin/python bench/http_core.py --apus .build/release/apus
+
+# libFuzzer over the HTTP request decoder; not part of `make test`.
+fuzz: setup
+	APUS_FUZZ=1 swift build --scratch-path .build-fuzz -c debug \
+	  -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library --product http-parser-fuzz
+	mkdir -p fuzz-corpus
+	.build-fuzz/debug/http-parser-fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=4096 fuzz-corpus Tests/fuzz-seeds
+
+clean:
+	rm -rf .build .build-fuzz

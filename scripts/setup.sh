@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Idempotent machine and project setup: Debian packages, the project venv (from Debian's
+# python3.11, the interpreter Apus embeds) and the pinned Python requirements.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(libuv1-dev python3-dev python3-venv pkg-config)
+[[ "${APUS_SETUP_EXTRA:-}" ]] && PACKAGES+=(${APUS_SETUP_EXTRA})
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  if [[ $(id -u) -eq 0 ]]; then
+    echo "setup: installing ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "setup: missing packages; run:"
+    echo "  sudo apt-get install -y ${missing[*]}"
+    exit 1
+  fi
+fi
+
+PYTHON=/usr/bin/python3.11
+VENV=.venv
+# A venv made from another interpreter (a pyenv build, say) cannot serve the embedded one.
+if [[ -f $VENV/pyvenv.cfg ]] && ! grep -q "^home = /usr/bin$" "$VENV/pyvenv.cfg"; then
+  echo "setup: $VENV was not made from $PYTHON; recreating it"
+  rm -rf "$VENV"
+fi
+if [[ ! -x $VENV/bin/python ]]; then
+  "$PYTHON" -m venv "$VENV"
+fi
+
+stamp=$VENV/.requirements.sha256
+want=$(cat requirements.txt requirements-dev.txt | sha256sum | cut -d' ' -f1)
+if [[ ! -f $stamp || $(cat "$stamp") != "$want" ]]; then
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
+  echo "$want" > "$stamp"
+fi
