@@ -1,0 +1,76 @@
+@testable import ActorRuntime
+import Testing
+
+/// An actor whose executor is the loop: its methods must run on the loop thread.
+private actor LoopBoundCounter {
+    let loop: EventLoop
+    var count = 0
+    nonisolated var unownedExecutor: UnownedSerialExecutor { loop.asUnownedSerialExecutor() }
+
+    init(loop: EventLoop) { self.loop = loop }
+
+    func increment() -> Bool {
+        count += 1
+        return loop.inLoop
+    }
+}
+
+@Suite struct EventLoopTests {
+    @Test func actorJobsRunOnTheLoopThread() async throws {
+        let loop = try EventLoop()
+        loop.start()
+        let counter = LoopBoundCounter(loop: loop)
+        for _ in 0..<100 {
+            #expect(await counter.increment())
+        }
+        #expect(await counter.count == 100)
+        #expect(!loop.inLoop)
+        loop.stop()
+        loop.join()
+    }
+
+    @Test func executeFromManyThreadsRunsEverything() async throws {
+        let loop = try EventLoop()
+        loop.start()
+        let done = Semaphore()
+        let total = 4 * 1000
+        let seen = LoopCounter()
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<4 {
+                group.addTask {
+                    for _ in 0..<1000 {
+                        loop.execute {
+                            seen.value += 1
+                            if seen.value == total { done.signal() }
+                        }
+                    }
+                }
+            }
+        }
+        done.wait()
+        loop.stop()
+        loop.join()
+        #expect(seen.value == total)
+    }
+
+    @Test func timerFiresAndStopCloses() throws {
+        let loop = try EventLoop()
+        loop.start()
+        let fired = Semaphore()
+        loop.execute {
+            let timer = LoopTimer(loop: loop)
+            timer.start(after: 20) {
+                timer.close()
+                fired.signal()
+            }
+        }
+        fired.wait()
+        loop.stop()
+        loop.join()
+    }
+}
+
+/// Mutated only on the loop thread; the semaphore publishes the final value.
+private final class LoopCounter: @unchecked Sendable {
+    var value = 0
+}
