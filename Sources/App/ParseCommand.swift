@@ -45,6 +45,8 @@ struct ParseCommand: ParsableCommand {
                         "keep_alive": current.keepAlive,
                     ])
                     head = nil
+                    // A connection closes after a message that is not keep-alive; what follows is never read.
+                    if !current.keepAlive { return ["messages": messages, "incomplete": false] }
                 }
             }
         } catch {

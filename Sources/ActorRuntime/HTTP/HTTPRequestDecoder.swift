@@ -117,7 +117,7 @@ public struct HTTPRequestDecoder {
     }
 
     /// Length of the head through its final CRLF CRLF, or nil if it has not all arrived.
-    /// Rejects a bare LF as soon as it is seen, so a malformed head never waits for a timeout.
+    /// Rejects a bare LF or CR as soon as it is seen, so a malformed head never waits for a timeout.
     private func findHeadEnd(from scanned: Int) throws(HTTPParseError) -> Int? {
         try buffer.withUnsafeBytes { raw -> Result<Int?, HTTPParseError> in
             let start = readIndex
@@ -127,6 +127,8 @@ public struct HTTPRequestDecoder {
                 if raw[i] == HTTPBytes.lf {
                     guard i > start, raw[i - 1] == HTTPBytes.cr else { return .failure(.badRequest("bare LF")) }
                     if i - start >= 3, raw[i - 2] == HTTPBytes.lf { return .success(i + 1 - start) }
+                } else if raw[i] == HTTPBytes.cr, i + 1 < raw.count, raw[i + 1] != HTTPBytes.lf {
+                    return .failure(.badRequest("bare CR"))
                 }
                 i += 1
             }
