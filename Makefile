@@ -34,8 +34,8 @@ bench: release
 fuzz: setup
 	APUS_FUZZ=1 swift build --scratch-path .build-fuzz -c debug \
 	  -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library --product http-parser-fuzz
-	mkdir -p fuzz-corpus
-	.build-fuzz/debug/http-parser-fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=4096 fuzz-corpus Tests/fuzz-seeds
+	.venv/bin/python scripts/fuzz-seeds.py fuzz-corpus
+	.build-fuzz/debug/http-parser-fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 fuzz-corpus
 
 clean:
 	rm -rf .build .build-fuzz
