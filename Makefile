@@ -35,7 +35,7 @@ fuzz: setup
 	APUS_FUZZ=1 swift build --scratch-path .build-fuzz -c debug \
 	  -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library --product http-parser-fuzz
 	.venv/bin/python scripts/fuzz-seeds.py fuzz-corpus
-	.build-fuzz/debug/http-parser-fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 fuzz-corpus
+	SWIFT_BACKTRACE=enable=no .build-fuzz/debug/http-parser-fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 fuzz-corpus Tests/fuzz-regressions
 
 clean:
 	rm -rf .build .build-fuzz

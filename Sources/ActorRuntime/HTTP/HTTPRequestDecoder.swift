@@ -89,11 +89,12 @@ public struct HTTPRequestDecoder {
     private mutating func nextHead(scanned: Int) throws(HTTPParseError) -> Event? {
         if scanned == 0 { try skipLeadingEmptyLines() }
         guard let headLength = try findHeadEnd(from: scanned) else {
-            guard bufferedByteCount <= limits.maxHeadBytes else { throw .headTooLarge("request head too large") }
+            // Only the first maxHeadBytes are ever scanned, so the verdict does not depend on
+            // how the bytes were split into reads.
+            guard bufferedByteCount < limits.maxHeadBytes else { throw .headTooLarge("request head too large") }
             state = .head(scanned: max(0, bufferedByteCount - 3))
             return nil
         }
-        guard headLength <= limits.maxHeadBytes else { throw .headTooLarge("request head too large") }
         let head = try buffer.withUnsafeBytes { raw in
             Result { () throws(HTTPParseError) in
                 try HTTPHeadParser.parse(UnsafeRawBufferPointer(rebasing: raw[readIndex..<(readIndex + headLength)]), limits: limits)
@@ -121,13 +122,13 @@ public struct HTTPRequestDecoder {
     private func findHeadEnd(from scanned: Int) throws(HTTPParseError) -> Int? {
         try buffer.withUnsafeBytes { raw -> Result<Int?, HTTPParseError> in
             let start = readIndex
-            let limit = min(raw.count, start + limits.maxHeadBytes + 4)
+            let limit = min(raw.count, start + limits.maxHeadBytes)
             var i = start + scanned
             while i < limit {
                 if raw[i] == HTTPBytes.lf {
                     guard i > start, raw[i - 1] == HTTPBytes.cr else { return .failure(.badRequest("bare LF")) }
                     if i - start >= 3, raw[i - 2] == HTTPBytes.lf { return .success(i + 1 - start) }
-                } else if raw[i] == HTTPBytes.cr, i + 1 < raw.count, raw[i + 1] != HTTPBytes.lf {
+                } else if raw[i] == HTTPBytes.cr, i + 1 < limit, raw[i + 1] != HTTPBytes.lf {
                     return .failure(.badRequest("bare CR"))
                 }
                 i += 1

@@ -1,11 +1,17 @@
 @testable import ActorRuntime
+import Foundation
 import Testing
 
 /// Decodes `raw`, fed in pieces of `step` bytes; returns (head, body) pairs or the error.
 private func decode(_ raw: String, step: Int = .max, limits: HTTPLimits = HTTPLimits())
     -> (messages: [(HTTPRequestHead, [UInt8])], error: HTTPParseError?)
 {
-    let bytes = Array(raw.utf8)
+    decode(bytes: Array(raw.utf8), step: step, limits: limits)
+}
+
+private func decode(bytes: [UInt8], step: Int = .max, limits: HTTPLimits = HTTPLimits())
+    -> (messages: [(HTTPRequestHead, [UInt8])], error: HTTPParseError?)
+{
     var decoder = HTTPRequestDecoder(limits: limits)
     var messages: [(HTTPRequestHead, [UInt8])] = []
     var head: HTTPRequestHead?
@@ -126,5 +132,33 @@ private func decode(_ raw: String, step: Int = .max, limits: HTTPLimits = HTTPLi
 
     @Test func dateFormat() {
         #expect(ResponseEncoder.httpDate(784_111_777) == "Sun, 06 Nov 1994 08:49:37 GMT")
+    }
+}
+
+/// Inputs the fuzzer once found: the outcome must not depend on how bytes are split into reads.
+@Suite struct FuzzRegressionTests {
+    static let inputs: [String] = {
+        let folder = #filePath.split(separator: "/").dropLast(3).joined(separator: "/") + "/fuzz-regressions"
+        return ((try? FileManager.default.contentsOfDirectory(atPath: "/" + folder)) ?? []).map { "/\(folder)/\($0)" }
+    }()
+
+    @Test func regressionsAreKept() {
+        #expect(!Self.inputs.isEmpty)
+    }
+
+    @Test(arguments: inputs)
+    func outcomeIndependentOfReadBoundaries(path: String) throws {
+        let data = try #require(FileManager.default.contents(atPath: path))
+        let raw = [UInt8](data)
+        var limits = HTTPLimits()
+        limits.maxHeadBytes = 1024
+        limits.maxHeaderCount = 20
+        limits.maxBodyBytes = 2048
+        let whole = decode(bytes: raw, limits: limits)
+        for step in [1, 2, 7] {
+            let split = decode(bytes: raw, step: step, limits: limits)
+            #expect(split.error == whole.error)
+            #expect(split.messages.map(\.1) == whole.messages.map(\.1))
+        }
     }
 }
