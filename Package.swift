@@ -12,10 +12,11 @@ let swiftSettings: [SwiftSetting] = [
 
 var targets: [Target] = [
     .systemLibrary(name: "CLibUV", pkgConfig: "libuv", providers: [.apt(["libuv1-dev"])]),
-    .systemLibrary(name: "CPython", pkgConfig: "python3-embed", providers: [.apt(["python3-dev"])]),
+    // Headers only: the embedding executable links libpython itself, the extension module must not.
+    .systemLibrary(name: "CPython", pkgConfig: "python3", providers: [.apt(["python3-dev"])]),
     .target(
         name: "ActorRuntime",
-        dependencies: ["CLibUV", .product(name: "Logging", package: "swift-log")],
+        dependencies: ["CLibUV", "CPython", .product(name: "Logging", package: "swift-log")],
         cSettings: sameCFeatures,
         swiftSettings: swiftSettings
     ),
@@ -25,6 +26,15 @@ var targets: [Target] = [
             "ActorRuntime",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ],
+        cSettings: sameCFeatures,
+        swiftSettings: swiftSettings,
+        // The CLI embeds the interpreter (pkg-config python3-embed).
+        linkerSettings: [.linkedLibrary("python3.11")]
+    ),
+    // The same runtime as a CPython extension module (`import apus._apus`), for Python hosts.
+    .target(
+        name: "ApusExtension",
+        dependencies: ["ActorRuntime", "CPython"],
         cSettings: sameCFeatures,
         swiftSettings: swiftSettings
     ),
@@ -39,6 +49,7 @@ var targets: [Target] = [
 var products: [Product] = [
     .executable(name: "apus", targets: ["App"]),
     .library(name: "ActorRuntime", targets: ["ActorRuntime"]),
+    .library(name: "ApusExtension", type: .dynamic, targets: ["ApusExtension"]),
 ]
 
 // The libFuzzer target has no `main` of its own (libFuzzer supplies it), so it only exists when

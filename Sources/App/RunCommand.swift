@@ -18,6 +18,15 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Serve the built-in Swift routes (/plaintext, /json, ...) with no Python, to measure the HTTP core.")
     var hello = false
 
+    @Flag(help: "Treat TARGET as a factory: call it to get the app.")
+    var factory = false
+
+    @Option(help: "Directory the app module is imported from (put first on sys.path).")
+    var appDir = "."
+
+    @Option(help: "Threads for blocking (def) handlers.")
+    var threads = 40
+
     @Option(help: "Bind socket to this host.")
     var host = "127.0.0.1"
 
@@ -53,6 +62,7 @@ struct RunCommand: AsyncParsableCommand {
 
     func validate() throws {
         if target == nil && !hello { throw ValidationError("missing TARGET (module:attribute), or --hello") }
+        if threads < 1 { throw ValidationError("--threads must be at least 1") }
         if target != nil && hello { throw ValidationError("give either TARGET or --hello, not both") }
         if !(0...65535).contains(port) { throw ValidationError("--port must be between 0 and 65535") }
         for (name, value) in [("graceful-timeout", gracefulTimeout), ("timeout-keep-alive", timeoutKeepAlive),
@@ -64,13 +74,20 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         LoggingSystem.bootstrap { [logLevel] label in ConsoleLogHandler(label: label, logLevel: logLevel.level) }
         let logger = Logger(label: "apus")
-        guard target == nil else {
-            Console.error("error: serving Python apps needs the embedded interpreter, which this build does not include; use --hello")
-            Console.terminate(2)
+        let responder: any HTTPResponder
+        let routes: [(methods: [String]?, path: String)]
+        if let target {
+            let app = try PythonHost.loadApp(target: target, factory: factory, appDirectory: appDir, logger: logger)
+            let python = try PythonHost.responder(app: app, threads: threads, logger: logger)
+            responder = python
+            routes = python.plans.map { ($0.methods, $0.path) }
+        } else {
+            let router = Router(logger: logger)
+            try HelloRoutes.register(on: router)
+            let hello = router.responder()
+            responder = hello
+            routes = hello.routes
         }
-        let router = Router(logger: logger)
-        try HelloRoutes.register(on: router)
-        let responder = router.responder()
 
         let server = try ServerProcess(configuration: serverConfiguration(), responder: responder, logger: logger)
         let boundPort: Int
@@ -80,7 +97,7 @@ struct RunCommand: AsyncParsableCommand {
             Console.error("error: cannot listen on \(host):\(port): \(error.message)")
             Console.terminate(1)
         }
-        for route in responder.routes {
+        for route in routes {
             logger.info("route \((route.methods ?? ["*"]).joined(separator: ",")) \(route.path)")
         }
         let shown = host.contains(":") ? "[\(host)]" : host

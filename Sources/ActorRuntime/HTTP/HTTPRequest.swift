@@ -41,6 +41,16 @@ enum RequestTarget {
         return (percentDecoded(Substring(utf8[..<mark])), String(query))
     }
 
+    /// The path part of a target, still percent-encoded.
+    static func rawPath(_ target: String) -> String {
+        var path = Substring(target)
+        if !path.hasPrefix("/"), let start = authorityStart(target) {
+            let rest = target[start...]
+            path = rest.firstIndex(of: "/").map { rest[$0...] } ?? "/"
+        }
+        return String(path.prefix { $0 != "?" && $0 != "#" })
+    }
+
     private static func authorityStart(_ target: String) -> String.Index? {
         var index = target.startIndex
         while let colon = target[index...].firstIndex(of: ":") {

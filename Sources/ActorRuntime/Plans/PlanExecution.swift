@@ -1,0 +1,157 @@
+public import Logging
+#if canImport(Glibc)
+internal import Glibc
+#endif
+
+/// What a plan needs from one request, extracted on the loop thread.
+public struct PlanInput: Sendable {
+    public var pathParameters: [String: String]
+    public var query: String
+    public var body: [UInt8]
+
+    public init(pathParameters: [String: String], query: String, body: [UInt8]) {
+        self.pathParameters = pathParameters
+        self.query = query
+        self.body = body
+    }
+}
+
+/// What a plan produced: the parts of an HTTP response.
+public struct PlanOutput: Sendable {
+    public var status: Int
+    public var headers: [(name: String, value: String)]
+    public var body: [UInt8]
+}
+
+/// Python objects every plan execution uses, looked up once.
+public final class PlanRuntime: Sendable {
+    let orjsonDumps: PyObjectRef
+    let toJSON: PyObjectRef
+    let responseType: PyObjectRef
+    let httpExceptionType: PyObjectRef
+    let resume: PyObjectRef
+    let schedule: PyObjectRef
+    /// Run an `async def` handler's first step directly (true) or always through a Task.
+    let eagerCoroutines: Bool
+    let logger: Logger
+
+    init(_ gil: borrowing GIL, logger: Logger) throws(PythonError) {
+        orjsonDumps = try gil.attribute(try gil.importModule("orjson"), "dumps").share()
+        toJSON = try gil.attribute(try gil.importModule("apus._encoders"), "to_json").share()
+        responseType = try gil.attribute(try gil.importModule("apus.responses"), "Response").share()
+        httpExceptionType = try gil.attribute(try gil.importModule("apus.exceptions"), "HTTPException").share()
+        let host = try gil.importModule("apus._asyncio_host")
+        resume = try gil.attribute(host, "resume").share()
+        schedule = try gil.attribute(host, "schedule").share()
+        eagerCoroutines = (getenv("APUS_ASYNC_EAGER").map { String(cString: $0) } ?? "1") != "0"
+        self.logger = logger
+    }
+
+    /// Loads an app's plans and the shared helpers, on any thread.
+    public static func load(app: PyObjectRef, logger: Logger) throws(PythonError) -> (PlanRuntime, [RoutePlan]) {
+        let loaded = Python.withGIL { gil in
+            Result { () throws(PythonError) in (try PlanRuntime(gil, logger: logger), try RoutePlan.load(app: app, gil)) }
+        }
+        return try loaded.get()
+    }
+}
+
+extension RoutePlan {
+    /// Runs a plan for a `def` handler: arguments, call, response. Never throws: failures
+    /// become 422, HTTPException's status, or 500 with the traceback logged.
+    func execute(_ input: PlanInput, _ runtime: PlanRuntime, _ gil: borrowing GIL) -> PlanOutput {
+        do throws(PythonError) {
+            guard let arguments = try arguments(input, gil) else {
+                return try validationFailure(input, gil)
+            }
+            let result = try gil.call(endpoint, keywords: arguments, names: keywordNames)
+            return try render(result, runtime, gil)
+        } catch {
+            return failure(error, runtime, gil)
+        }
+    }
+
+    /// Builds the keyword arguments, or nil if any parameter is missing or invalid.
+    func arguments(_ input: PlanInput, _ gil: borrowing GIL) throws(PythonError) -> CallArguments? {
+        var arguments = CallArguments(capacity: parameters.count)
+        let query = needsQuery ? QueryString.parse(input.query) : []
+        for parameter in parameters {
+            let raw: String?
+            switch parameter.source {
+            case .path: raw = input.pathParameters[parameter.name]
+            case .query: raw = query.last { $0.name == parameter.name }?.value
+            case .body: raw = nil
+            }
+            if parameter.source == .body {
+                guard !input.body.isEmpty else {
+                    if parameter.required { return nil }
+                    arguments.append(parameter.defaultValue)
+                    continue
+                }
+                guard let value = try slowConvert(parameter, try gil.bytes(input.body), gil) else { return nil }
+                arguments.append(value)
+                continue
+            }
+            guard let raw else {
+                if parameter.required { return nil }
+                arguments.append(parameter.defaultValue)
+                continue
+            }
+            if let value = try NativeConversion.convert(raw, parameter.kind, gil) {
+                arguments.append(value)
+            } else {
+                guard let value = try slowConvert(parameter, try gil.str(raw), gil) else { return nil }
+                arguments.append(value)
+            }
+        }
+        return arguments
+    }
+
+    /// pydantic through `ParamPlan.convert`; nil when it refuses the value.
+    private func slowConvert(_ parameter: Parameter, _ raw: consuming PyOwned, _ gil: borrowing GIL) throws(PythonError) -> PyOwned? {
+        let convert = try gil.attribute(parameter.python, "convert")
+        do {
+            return try gil.call(convert.share(), raw)
+        } catch {
+            return nil
+        }
+    }
+
+    func validationFailure(_ input: PlanInput, _ gil: borrowing GIL) throws(PythonError) -> PlanOutput {
+        let errorBody = try gil.attribute(python, "error_body").share()
+        var arguments = CallArguments(capacity: 3)
+        let pathDict = try gil.stringDict(input.pathParameters)
+        arguments.append(pathDict)
+        arguments.append(try gil.pairList(QueryString.parse(input.query)))
+        arguments.append(try gil.bytes(input.body))
+        let body = try gil.call(errorBody, positional: arguments)
+        return PlanOutput(status: 422, headers: [("content-type", "application/json")], body: gil.swiftBytes(body) ?? [])
+    }
+
+    /// Turns a handler's return value into a response.
+    func render(_ result: consuming PyOwned, _ runtime: PlanRuntime, _ gil: borrowing GIL) throws(PythonError) -> PlanOutput {
+        if gil.isInstance(result, runtime.responseType) {
+            return try ResponseObject.read(result, gil)
+        }
+        let json: PyOwned
+        if let responseSerializer {
+            json = try gil.call(try gil.attribute(responseSerializer, "to_json").share(), result)
+        } else {
+            do {
+                json = try gil.call(runtime.orjsonDumps, result)
+            } catch {
+                json = try gil.call(runtime.toJSON, result)
+            }
+        }
+        return PlanOutput(status: statusCode, headers: [("content-type", "application/json")], body: gil.swiftBytes(json) ?? [])
+    }
+
+    func failure(_ error: PythonError, _ runtime: PlanRuntime, _ gil: borrowing GIL) -> PlanOutput {
+        if let exception = error.exception, gil.isInstance(gil.owned(exception), runtime.httpExceptionType),
+           let output = try? ResponseObject.httpException(exception, runtime, gil) {
+            return output
+        }
+        runtime.logger.error("Exception in \(name) (\(methods.joined(separator: ",")) \(path)):\n\(error.formattedTraceback(gil))")
+        return PlanOutput(status: 500, headers: [("content-type", "text/plain; charset=utf-8")], body: Array("Internal Server Error".utf8))
+    }
+}

@@ -1,0 +1,86 @@
+/// The Swift side of an injection plan: read once from the Python `RoutePlan` built when the
+/// handler was decorated, then executed per request.
+public final class RoutePlan: Sendable {
+    enum Source: String, Sendable { case path, query, body }
+
+    /// How a raw string becomes an argument. The scalar kinds are converted natively on the
+    /// happy path; anything else, and every failure, goes through pydantic.
+    enum Kind: String, Sendable { case int, float, bool, str, other, model }
+
+    struct Parameter: Sendable {
+        let name: String
+        let source: Source
+        let kind: Kind
+        let required: Bool
+        let defaultValue: PyObjectRef
+        /// The Python `ParamPlan`, whose `convert(raw)` is the slow path.
+        let python: PyObjectRef
+    }
+
+    public let methods: [String]
+    public let path: String
+    public let name: String
+    let endpoint: PyObjectRef
+    let isCoroutine: Bool
+    let parameters: [Parameter]
+    /// The parameter names as an interned tuple, for keyword vectorcalls.
+    let keywordNames: PyObjectRef
+    let statusCode: Int
+    /// `Model.__pydantic_serializer__` when the route declares a response model.
+    let responseSerializer: PyObjectRef?
+    /// The Python plan, for building 422 bodies.
+    let python: PyObjectRef
+
+    init(methods: [String], path: String, name: String, endpoint: PyObjectRef, isCoroutine: Bool,
+         parameters: [Parameter], keywordNames: PyObjectRef, statusCode: Int,
+         responseSerializer: PyObjectRef?, python: PyObjectRef) {
+        self.methods = methods
+        self.path = path
+        self.name = name
+        self.endpoint = endpoint
+        self.isCoroutine = isCoroutine
+        self.parameters = parameters
+        self.keywordNames = keywordNames
+        self.statusCode = statusCode
+        self.responseSerializer = responseSerializer
+        self.python = python
+    }
+
+    var needsQuery: Bool { parameters.contains { $0.source == .query } }
+}
+
+extension RoutePlan {
+    /// Reads the routes of an app object (`app.routes`, each with a `.plan`).
+    static func load(app: PyObjectRef, _ gil: borrowing GIL) throws(PythonError) -> [RoutePlan] {
+        let routes = try gil.attribute(app, "routes")
+        var plans: [RoutePlan] = []
+        for route in try gil.items(routes) {
+            let plan = try gil.attribute(route, "plan").share()
+            let methods = try gil.items(try gil.attribute(route, "methods")).map { gil.swiftString($0) ?? "GET" }
+            let path = gil.swiftString(try gil.attribute(route, "path")) ?? "/"
+            let name = gil.swiftString(try gil.attribute(route, "name")) ?? "endpoint"
+            var parameters: [Parameter] = []
+            for param in try gil.items(try gil.attribute(plan, "params")) {
+                parameters.append(Parameter(
+                    name: gil.swiftString(try gil.attribute(param, "name")) ?? "",
+                    source: Source(rawValue: gil.swiftString(try gil.attribute(param, "source")) ?? "") ?? .query,
+                    kind: Kind(rawValue: gil.swiftString(try gil.attribute(param, "kind")) ?? "") ?? .other,
+                    required: gil.isTrue(try gil.attribute(param, "required")),
+                    defaultValue: try gil.attribute(param, "default").share(),
+                    python: param))
+            }
+            let model = try gil.attribute(plan, "response_model")
+            let serializer = gil.isNone(model) ? nil : try gil.attribute(model, "__pydantic_serializer__").share()
+            plans.append(RoutePlan(
+                methods: methods, path: path, name: name,
+                endpoint: try gil.attribute(plan, "endpoint").share(),
+                isCoroutine: gil.isTrue(try gil.attribute(plan, "is_coroutine")),
+                parameters: parameters,
+                keywordNames: try gil.stringTuple(parameters.map(\.name)),
+                statusCode: gil.swiftInt(try gil.attribute(plan, "status_code")) ?? 200,
+                responseSerializer: serializer,
+                python: plan))
+        }
+        return plans
+    }
+}

@@ -1,0 +1,84 @@
+internal import CPython
+#if canImport(Glibc)
+internal import Glibc
+#endif
+
+/// A thread running the runtime's asyncio event loop (`apus._asyncio_host.run`). Jobs queued
+/// from other threads run on it, with the GIL, between the loop's own callbacks; an eventfd
+/// the loop watches wakes it, one write per batch.
+public final class AsyncioThread: @unchecked Sendable {
+    public typealias Job = (borrowing GIL) -> Void
+
+    private struct Queue {
+        var jobs: [Job] = []
+        var wakePending = false
+    }
+
+    private let queue = PThreadMutex(Queue())
+    private let wakeupFD: Int32
+    private let started = Semaphore()
+
+    public init() {
+        wakeupFD = apus_eventfd()
+        let context = Unmanaged.passRetained(self).toOpaque()
+        var tid = pthread_t()
+        pthread_create(&tid, nil, { raw in
+            let this = Unmanaged<AsyncioThread>.fromOpaque(raw!).takeRetainedValue()
+            this.threadMain()
+            return nil
+        }, context)
+        pthread_detach(tid)
+        started.wait()
+    }
+
+    public func submit(_ job: @escaping Job) {
+        let wake = queue.withLock { q -> Bool in
+            q.jobs.append(job)
+            defer { q.wakePending = true }
+            return !q.wakePending
+        }
+        if wake {
+            var one: UInt64 = 1
+            _ = write(wakeupFD, &one, 8)
+        }
+    }
+
+    private func threadMain() {
+        let thread = PythonThreadState()
+        thread.withGIL { gil in
+            do throws(PythonError) {
+                let host = try gil.importModule("apus._asyncio_host")
+                let run = try gil.attribute(host, "run").share()
+                let drain = try gil.makeFunction { [unowned self] gil, _ throws(PythonError) in
+                    self.drain(gil)
+                    return gil.none()
+                }
+                started.signal()
+                var arguments = CallArguments(capacity: 2)
+                arguments.append(try gil.int(Int(wakeupFD)))
+                arguments.append(drain)
+                _ = try gil.call(run, positional: arguments)
+            } catch {
+                started.signal()
+                FileDescriptorLog.write("apus: the asyncio loop stopped: \(error.formattedTraceback(gil))\n")
+            }
+        }
+    }
+
+    private func drain(_ gil: borrowing GIL) {
+        let jobs = queue.withLock { q -> [Job] in
+            q.wakePending = false
+            defer { q.jobs.removeAll(keepingCapacity: true) }
+            return q.jobs
+        }
+        for job in jobs { job(gil) }
+    }
+}
+
+/// Last-resort messages from threads that have no logger at hand.
+enum FileDescriptorLog {
+    static func write(_ text: String) {
+        var text = text
+        text.withUTF8 { _ = Glibc.write(2, $0.baseAddress, $0.count) }
+    }
+}

@@ -1,0 +1,85 @@
+internal import CPython
+
+/// Proof that the current thread holds the GIL. It cannot be created outside this folder,
+/// copied, stored or sent to another thread: code that takes a `borrowing GIL` can only run
+/// inside one of the `withGIL` scopes below.
+public struct GIL: ~Copyable {
+    fileprivate init() {}
+
+    /// For code CPython calls (a C function of ours): CPython holds the GIL when it calls us.
+    static func assumeHeld() -> GIL { GIL() }
+}
+
+@available(*, unavailable)
+extension GIL: Sendable {}
+
+/// A thread's own Python thread state, kept for the thread's whole life (creating one per
+/// request would cost more than the request). Switching in and out is
+/// `PyEval_RestoreThread` / `PyEval_SaveThread`.
+final class PythonThreadState {
+    private let state: UnsafeMutablePointer<PyThreadState>
+
+    /// Call on the thread that will use it.
+    init() {
+        state = PyThreadState_New(PyInterpreterState_Main())
+    }
+
+    /// Runs `body` holding the GIL.
+    func withGIL<R>(_ body: (borrowing GIL) throws -> R) rethrows -> R {
+        PyEval_RestoreThread(state)
+        defer { PyEval_SaveThread() }
+        let gil = GIL()
+        PendingDecrefs.drain(gil)
+        return try body(gil)
+    }
+
+    /// Ends the thread state; the thread must not hold the GIL.
+    func dispose() {
+        PyEval_RestoreThread(state)
+        PyThreadState_Clear(state)
+        PyThreadState_DeleteCurrent()
+    }
+}
+
+public enum Python {
+    /// Runs `body` holding the GIL on any thread, through `PyGILState_Ensure`. For rare work
+    /// (start-up, registration); request paths use an executor's own thread state instead.
+    public static func withGIL<R>(_ body: (borrowing GIL) throws -> R) rethrows -> R {
+        let state = PyGILState_Ensure()
+        defer { PyGILState_Release(state) }
+        let gil = GIL()
+        PendingDecrefs.drain(gil)
+        return try body(gil)
+    }
+
+    /// Releases the GIL for `body` (which must not touch Python objects).
+    public static func withoutGIL<R>(_ gil: borrowing GIL, _ body: () throws -> R) rethrows -> R {
+        let saved = PyEval_SaveThread()
+        defer { PyEval_RestoreThread(saved) }
+        return try body()
+    }
+
+    static var isGILHeld: Bool { PyGILState_Check() != 0 }
+}
+
+/// Decrefs requested by threads that did not hold the GIL, done at the next attach.
+enum PendingDecrefs {
+    private static let queue = PThreadMutex<[UnsafeMutablePointer<PyObject>]>([])
+    nonisolated(unsafe) private static var hasPending = false
+
+    static func add(_ object: UnsafeMutablePointer<PyObject>) {
+        queue.withLock { $0.append(object) }
+        hasPending = true
+    }
+
+    static func drain(_ gil: borrowing GIL) {
+        // A racy read is fine: a decref seen late is done at the next attach.
+        guard hasPending else { return }
+        let objects = queue.withLock { pending -> [UnsafeMutablePointer<PyObject>] in
+            hasPending = false
+            defer { pending.removeAll() }
+            return pending
+        }
+        for object in objects { apus_decref(object) }
+    }
+}

@@ -1,0 +1,189 @@
+internal import CPython
+
+/// Conversions between Swift values and Python objects. All of them need the GIL, so they are
+/// methods of the token: `gil.str("x")`.
+extension GIL {
+    func str(_ text: String) throws(PythonError) -> PyOwned {
+        var text = text
+        let object = text.withUTF8 { PyUnicode_FromStringAndSize(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), $0.count) }
+        return try PyOwned(object, self)
+    }
+
+    func int(_ value: Int) throws(PythonError) -> PyOwned {
+        try PyOwned(PyLong_FromLongLong(Int64(value)), self)
+    }
+
+    func float(_ value: Double) throws(PythonError) -> PyOwned {
+        try PyOwned(PyFloat_FromDouble(value), self)
+    }
+
+    func bool(_ value: Bool) -> PyOwned {
+        let object = value ? apus_true()! : apus_false()!
+        apus_incref(object)
+        return PyOwned(owned: object)
+    }
+
+    func none() -> PyOwned {
+        let object = apus_none()!
+        apus_incref(object)
+        return PyOwned(owned: object)
+    }
+
+    func bytes(_ value: [UInt8]) throws(PythonError) -> PyOwned {
+        let object = value.withUnsafeBytes {
+            PyBytes_FromStringAndSize($0.baseAddress?.assumingMemoryBound(to: CChar.self), $0.count)
+        }
+        return try PyOwned(object, self)
+    }
+
+    /// A new reference to a stored object.
+    func owned(_ ref: PyObjectRef) -> PyOwned {
+        apus_incref(ref.pointer)
+        return PyOwned(owned: ref.pointer)
+    }
+
+    // MARK: reading
+
+    /// The UTF-8 text of a `str`, or nil if the object is not one.
+    func swiftString(_ object: UnsafeMutablePointer<PyObject>) -> String? {
+        guard apus_is_str(object) != 0 else { return nil }
+        var size = 0
+        guard let data = PyUnicode_AsUTF8AndSize(object, &size) else {
+            PyErr_Clear()
+            return nil
+        }
+        return String(decoding: UnsafeRawBufferPointer(start: data, count: size), as: UTF8.self)
+    }
+
+    func swiftString(_ object: borrowing PyOwned) -> String? { swiftString(object.pointer) }
+    func swiftString(_ object: PyObjectRef) -> String? { swiftString(object.pointer) }
+
+    func swiftBytes(_ object: borrowing PyOwned) -> [UInt8]? {
+        guard apus_is_bytes(object.pointer) != 0 else { return nil }
+        return Array(UnsafeRawBufferPointer(start: apus_bytes_data(object.pointer), count: apus_bytes_size(object.pointer)))
+    }
+
+    func swiftInt(_ object: borrowing PyOwned) -> Int? {
+        let value = PyLong_AsLongLong(object.pointer)
+        if value == -1 && PyErr_Occurred() != nil {
+            PyErr_Clear()
+            return nil
+        }
+        return Int(value)
+    }
+
+    func isTrue(_ object: borrowing PyOwned) -> Bool { PyObject_IsTrue(object.pointer) == 1 }
+    func isNone(_ object: borrowing PyOwned) -> Bool { apus_is_none(object.pointer) != 0 }
+    func isNone(_ object: PyObjectRef) -> Bool { apus_is_none(object.pointer) != 0 }
+
+    // MARK: objects
+
+    func attribute(_ object: borrowing PyOwned, _ name: String) throws(PythonError) -> PyOwned {
+        try PyOwned(PyObject_GetAttrString(object.pointer, name), self)
+    }
+
+    func attribute(_ object: PyObjectRef, _ name: String) throws(PythonError) -> PyOwned {
+        try PyOwned(PyObject_GetAttrString(object.pointer, name), self)
+    }
+
+    func importModule(_ name: String) throws(PythonError) -> PyOwned {
+        try PyOwned(PyImport_ImportModule(name), self)
+    }
+
+    /// Items of a list or tuple, as new references.
+    func items(_ sequence: borrowing PyOwned) throws(PythonError) -> [PyObjectRef] {
+        let fast = try PyOwned(PySequence_Fast(sequence.pointer, "expected a sequence"), self)
+        let count = PySequence_Size(fast.pointer)
+        var items: [PyObjectRef] = []
+        items.reserveCapacity(count)
+        for i in 0..<count {
+            let item = apus_is_list(fast.pointer) != 0 ? apus_list_item(fast.pointer, i)! : apus_tuple_item(fast.pointer, i)!
+            items.append(PyObjectRef(borrowed: item, self))
+        }
+        return items
+    }
+
+    /// Calls `callable(*args)`.
+    func call(_ callable: PyObjectRef, _ args: [PyObjectRef] = []) throws(PythonError) -> PyOwned {
+        var pointers: [UnsafeMutablePointer<PyObject>?] = args.map(\.pointer)
+        let result = pointers.withUnsafeMutableBufferPointer {
+            PyObject_Vectorcall(callable.pointer, $0.baseAddress, $0.count, nil)
+        }
+        return try PyOwned(result, self)
+    }
+
+    func call(_ callable: PyObjectRef, _ arg: borrowing PyOwned) throws(PythonError) -> PyOwned {
+        try PyOwned(PyObject_CallOneArg(callable.pointer, arg.pointer), self)
+    }
+
+    func isInstance(_ object: borrowing PyOwned, _ type: PyObjectRef) -> Bool {
+        PyObject_IsInstance(object.pointer, type.pointer) == 1
+    }
+}
+
+extension GIL {
+    /// A `dict[str, str]`.
+    func stringDict(_ values: [String: String]) throws(PythonError) -> PyOwned {
+        let dict = try PyOwned(PyDict_New(), self)
+        for (key, value) in values {
+            let k = try str(key)
+            let v = try str(value)
+            guard PyDict_SetItem(dict.pointer, k.pointer, v.pointer) == 0 else { throw PythonError.fetch(self) }
+        }
+        return dict
+    }
+
+    /// A `list[tuple[str, str]]`.
+    func pairList(_ pairs: [(name: String, value: String)]) throws(PythonError) -> PyOwned {
+        let list = try PyOwned(PyList_New(pairs.count), self)
+        for (i, pair) in pairs.enumerated() {
+            let tuple = try PyOwned(PyTuple_New(2), self)
+            apus_tuple_set(tuple.pointer, 0, try str(pair.name).take())
+            apus_tuple_set(tuple.pointer, 1, try str(pair.value).take())
+            PyList_SetItem(list.pointer, i, tuple.take())
+        }
+        return list
+    }
+
+    /// Reads an iterable of 2-tuples of `str` (or a dict's items) into Swift pairs.
+    func stringPairs(_ object: borrowing PyOwned) throws(PythonError) -> [(name: String, value: String)] {
+        let iterable = apus_is_dict(object.pointer) != 0
+            ? try PyOwned(PyDict_Items(object.pointer), self)
+            : try PyOwned(apus_new_ref(object.pointer), self)
+        var pairs: [(String, String)] = []
+        for item in try items(iterable) {
+            let pair = owned(item)
+            guard apus_is_tuple(pair.pointer) != 0, apus_tuple_size(pair.pointer) == 2,
+                  let name = stringOrBytes(apus_tuple_item(pair.pointer, 0)),
+                  let value = stringOrBytes(apus_tuple_item(pair.pointer, 1))
+            else { throw .runtime("headers must be (name, value) pairs of str") }
+            pairs.append((name, value))
+        }
+        return pairs
+    }
+
+    private func stringOrBytes(_ object: UnsafeMutablePointer<PyObject>?) -> String? {
+        guard let object else { return nil }
+        if apus_is_bytes(object) != 0 {
+            return HTTPLatin1.string(UnsafeRawBufferPointer(start: apus_bytes_data(object), count: apus_bytes_size(object)))
+        }
+        return swiftString(object)
+    }
+}
+
+/// Header bytes are ISO-8859-1, as in ASGI.
+enum HTTPLatin1 {
+    static func string(_ bytes: UnsafeRawBufferPointer) -> String {
+        var text = ""
+        text.unicodeScalars.reserveCapacity(bytes.count)
+        for byte in bytes { text.unicodeScalars.append(Unicode.Scalar(byte)) }
+        return text
+    }
+}
+
+extension GIL {
+    func setItem(_ dict: borrowing PyOwned, _ key: String, _ value: borrowing PyOwned) throws(PythonError) {
+        let k = try str(key)
+        guard PyDict_SetItem(dict.pointer, k.pointer, value.pointer) == 0 else { throw PythonError.fetch(self) }
+    }
+}

@@ -1,0 +1,36 @@
+/// Finding and loading a Python app object from "module:attribute", as uvicorn does.
+public enum PythonApp {
+    public enum LoadError: Error, CustomStringConvertible {
+        case badTarget(String)
+        case python(String)
+
+        public var description: String {
+            switch self {
+            case .badTarget(let target): "invalid app target \"\(target)\": expected \"module:attribute\""
+            case .python(let traceback): traceback
+            }
+        }
+    }
+
+    /// Imports the module, resolves the (dotted) attribute, and calls it with `factory`.
+    /// Installs the `fastapi`/`starlette` aliases first.
+    public static func load(_ target: String, factory: Bool) throws(LoadError) -> PyObjectRef {
+        let parts = target.split(separator: ":", maxSplits: 1).map(String.init)
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { throw .badTarget(target) }
+        let loaded = Python.withGIL { gil -> Result<PyObjectRef, LoadError> in
+            do throws(PythonError) {
+                let aliases = try gil.importModule("apus._aliases")
+                _ = try gil.call(try gil.attribute(aliases, "install").share())
+                var object = try gil.importModule(parts[0]).share()
+                for name in parts[1].split(separator: ".") {
+                    object = try gil.attribute(object, String(name)).share()
+                }
+                if factory { object = try gil.call(object).share() }
+                return .success(object)
+            } catch {
+                return .failure(.python(error.formattedTraceback(gil)))
+            }
+        }
+        return try loaded.get()
+    }
+}
