@@ -42,7 +42,8 @@ var targets: [Target] = [
         name: "ActorRuntimeTests",
         dependencies: ["ActorRuntime"],
         cSettings: sameCFeatures,
-        swiftSettings: swiftSettings
+        swiftSettings: swiftSettings,
+        linkerSettings: [.linkedLibrary("python3.11")]
     ),
 ]
 
@@ -59,7 +60,8 @@ if ProcessInfo.processInfo.environment["APUS_FUZZ"] == "1" {
         name: "HTTPParserFuzz",
         dependencies: ["ActorRuntime"],
         cSettings: sameCFeatures,
-        swiftSettings: swiftSettings + [.unsafeFlags(["-parse-as-library"])]
+        swiftSettings: swiftSettings + [.unsafeFlags(["-parse-as-library"])],
+        linkerSettings: [.linkedLibrary("python3.11")]
     ))
     products.append(.executable(name: "http-parser-fuzz", targets: ["HTTPParserFuzz"]))
 }
