@@ -88,6 +88,24 @@ def apus(start_apus):
     return start_apus()
 
 
+APPS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "apps")
+
+
+@pytest.fixture
+def start_app():
+    """Starts `apus run TARGET --app-dir Tests/e2e/apps` with extra flags."""
+    servers = []
+
+    def start(target, *args):
+        server = ApusServer(target, "--app-dir", APPS, "--port", "0", "--no-access-log", *args)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
 # -- raw HTTP helpers ----------------------------------------------------------------------
 
 def read_until_closed(sock, timeout=5.0):
