@@ -9,11 +9,17 @@ FUZZ_SECONDS ?= 60
 setup:
 	@scripts/setup.sh
 
+EXT_SUFFIX := .cpython-311-x86_64-linux-gnu.so
+
 build: setup
 	swift build $(SWIFT_BUILD_FLAGS) --product apus
+	swift build $(SWIFT_BUILD_FLAGS) --product ApusExtension
+	cp .build/debug/libApusExtension.so python/apus/_apus$(EXT_SUFFIX)
 
 release: setup
 	swift build -c release $(SWIFT_BUILD_FLAGS) --product apus
+	swift build -c release $(SWIFT_BUILD_FLAGS) --product ApusExtension
+	cp .build/release/libApusExtension.so python/apus/_apus$(EXT_SUFFIX)
 
 run: release
 	.build/release/apus run --hello --host 127.0.0.1 --port $(PORT)

@@ -40,3 +40,7 @@ if [[ ! -f $stamp || $(cat "$stamp") != "$want" ]]; then
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
   echo "$want" > "$stamp"
 fi
+
+# `import apus` in the project venv: the package is used in place from python/.
+site=$("$VENV/bin/python" -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")
+echo "$PWD/python" > "$site/apus-dev.pth"

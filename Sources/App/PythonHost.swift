@@ -14,6 +14,7 @@ enum PythonHost {
         var environment = PythonEnvironment.resolve(appDirectory: directory, environment: ProcessInfo.processInfo.environment)
         environment.leadingPaths = [directory, package]
         logger.debug("python: \(environment.executable), sys.path starts with \(environment.leadingPaths)")
+        ApusNativeModule.registerBuiltin()
         do {
             try PythonInterpreter.start(environment)
         } catch {

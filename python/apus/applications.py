@@ -44,7 +44,8 @@ class FastAPI:
     def head(self, path, **options):
         return self.api_route(path, methods=["HEAD"], **options)
 
-    def serve(self, host="127.0.0.1", port=8000, **options):
-        """Serves this app in the current process (the runtime's extension module)."""
+    def serve(self, host="127.0.0.1", port=0, **options):
+        """Serves this app from the current process on a loop thread; returns a running
+        server (``.port``, ``.url``, ``.stop()``). Port 0 picks a free port."""
         from ._native import serve
         return serve(self, host=host, port=port, **options)

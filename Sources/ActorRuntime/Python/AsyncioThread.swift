@@ -16,7 +16,6 @@ public final class AsyncioThread: @unchecked Sendable {
 
     private let queue = PThreadMutex(Queue())
     private let wakeupFD: Int32
-    private let started = Semaphore()
 
     public init() {
         wakeupFD = apus_eventfd()
@@ -28,7 +27,8 @@ public final class AsyncioThread: @unchecked Sendable {
             return nil
         }, context)
         pthread_detach(tid)
-        started.wait()
+        // No waiting for the loop to start: the caller may hold the GIL the thread needs.
+        // Jobs submitted meanwhile wait in the queue; the eventfd stays readable until then.
     }
 
     public func submit(_ job: @escaping Job) {
@@ -53,13 +53,11 @@ public final class AsyncioThread: @unchecked Sendable {
                     self.drain(gil)
                     return gil.none()
                 }
-                started.signal()
                 var arguments = CallArguments(capacity: 2)
                 arguments.append(try gil.int(Int(wakeupFD)))
                 arguments.append(drain)
                 _ = try gil.call(run, positional: arguments)
             } catch {
-                started.signal()
                 FileDescriptorLog.write("apus: the asyncio loop stopped: \(error.formattedTraceback(gil))\n")
             }
         }

@@ -2,7 +2,7 @@ internal import CPython
 
 /// Arguments for one vectorcall: owned references, released when the call is done.
 struct CallArguments: ~Copyable {
-    fileprivate var pointers: [UnsafeMutablePointer<PyObject>?] = []
+    var pointers: [UnsafeMutablePointer<PyObject>?] = []
 
     init(capacity: Int) {
         pointers.reserveCapacity(capacity)

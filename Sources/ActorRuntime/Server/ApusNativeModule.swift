@@ -1,0 +1,87 @@
+public import Logging
+#if canImport(Glibc)
+internal import Glibc
+#endif
+
+/// The `_apus` module, the one door from the Python package into the runtime. The CLI
+/// registers it as a built-in before the interpreter starts; the extension library exports it
+/// as `PyInit__apus` for Python hosts.
+public enum ApusNativeModule {
+    /// For `apus run`: makes `import _apus` find the built-in module.
+    public static func registerBuiltin() {
+        NativeModule.registerBuiltin(definition)
+    }
+
+    /// For the extension library's `PyInit__apus`.
+    public static func initialize() -> OpaquePointer? {
+        NativeModule.initialize(definition)
+    }
+
+    private static var definition: NativeModule.Definition {
+        NativeModule.Definition(name: "_apus", doc: "The Apus runtime.", functions: [
+            ("serve", serve),
+            ("version", { gil, _ throws(PythonError) in try gil.str("0.1.0") }),
+        ])
+    }
+
+    /// `serve({"app": app, "host": ..., "port": ..., "threads": ..., "access_log": ...})`
+    /// starts a server on its own loop thread and returns `(port, stop)`.
+    private static func serve(_ gil: borrowing GIL, _ options: consuming PyOwned) throws(PythonError) -> PyOwned {
+        guard let app = gil.item(options, "app") else { throw .runtime("serve() needs an app") }
+        var configuration = HTTPServerConfiguration()
+        if let host = gil.item(options, "host") { configuration.host = gil.swiftString(host) ?? configuration.host }
+        if let port = gil.item(options, "port") { configuration.port = gil.swiftInt(port) ?? 0 }
+        if let flag = gil.item(options, "access_log") { configuration.accessLog = gil.isTrue(flag) }
+        if let seconds = gil.item(options, "graceful_timeout"), let value = gil.swiftDouble(seconds) {
+            configuration.gracefulTimeoutMilliseconds = UInt64(value * 1000)
+        }
+        var threads = 40
+        if let value = gil.item(options, "threads") { threads = gil.swiftInt(value) ?? threads }
+        var logger = Logger(label: "apus")
+        logger.logLevel = .warning
+
+        let responder = try PythonAppResponder(app: app.share(), threads: threads, logger: logger)
+        let process: ServerProcess
+        do {
+            process = try ServerProcess(configuration: configuration, responder: responder, logger: logger)
+        } catch {
+            throw .runtime("cannot start the event loop: \(error)")
+        }
+        let started = Python.withoutGIL(gil) { () -> Result<Int, UVError> in
+            blockingWait { () async -> Result<Int, UVError> in
+                do throws(UVError) { return .success(try await process.start()) } catch { return .failure(error) }
+            }
+        }
+        guard case .success(let port) = started else {
+            if case .failure(let error) = started {
+                Python.withoutGIL(gil) { blockingWait { await process.stop() } }
+                throw .runtime("cannot listen on \(configuration.host):\(configuration.port): \(error.message)")
+            }
+            throw .runtime("unreachable")
+        }
+        let stop = try gil.makeFunction { gil, _ throws(PythonError) in
+            Python.withoutGIL(gil) { blockingWait { await process.stop() } }
+            return gil.none()
+        }
+        var result = CallArguments(capacity: 2)
+        result.append(try gil.int(port))
+        result.append(stop)
+        return try gil.tuple(result)
+    }
+}
+
+/// Runs async work from a thread that is not a Swift task (a Python thread), and waits.
+func blockingWait<T: Sendable>(_ work: @escaping @Sendable () async -> T) -> T {
+    let done = Semaphore()
+    let box = ResultBox<T>()
+    Task {
+        box.value = await work()
+        done.signal()
+    }
+    done.wait()
+    return box.value!
+}
+
+private final class ResultBox<T>: @unchecked Sendable {
+    var value: T?
+}

@@ -1,0 +1,49 @@
+"""Python as the host: `import apus` loads the runtime's extension library and serves an app
+from inside the Python process (the base of the TestClient)."""
+import os
+import subprocess
+import sys
+import sysconfig
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+SCRIPT = r"""
+import json, urllib.request
+import apus
+
+app = apus.FastAPI()
+
+@app.get("/hello/{name}")
+def hello(name: str, times: int = 1):
+    return {"hello": name * times}
+
+@app.get("/async")
+async def hello_async():
+    return {"async": True}
+
+with app.serve(port=0) as server:
+    assert server.port > 0
+    with urllib.request.urlopen(server.url + "/hello/ab?times=2") as response:
+        print(response.status, response.read().decode())
+    with urllib.request.urlopen(server.url + "/async") as response:
+        print(response.status, response.read().decode())
+print("stopped")
+"""
+
+
+def run(python, env=None):
+    return subprocess.run([python, "-c", SCRIPT], capture_output=True, text=True, timeout=60, env=env)
+
+
+def test_import_apus_in_the_project_venv_serves_in_process():
+    result = run(sys.executable)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ['200 {"hello":"abab"}', '200 {"async":true}', "stopped"]
+
+
+def test_any_python311_given_the_path():
+    site = sysconfig.get_paths()["purelib"]
+    env = {"PYTHONPATH": os.path.join(ROOT, "python") + os.pathsep + site, "PATH": "/usr/bin:/bin"}
+    result = run("/usr/bin/python3.11", env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "stopped"

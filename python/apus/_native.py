@@ -1,0 +1,47 @@
+"""The runtime's native module: built into the `apus` executable, or loaded from the
+extension library (`_apus.cpython-311-*.so`, built by `make`) when Python is the host."""
+import threading
+
+try:
+    import _apus  # inside `apus run`: registered as a built-in module
+except ImportError:
+    from . import _apus  # in a Python process: the extension library
+
+
+class Server:
+    """A running in-process server: ``port``, ``url``, ``stop()``; also a context manager."""
+
+    def __init__(self, port, stop, host):
+        self.port = port
+        self.host = host
+        self._stop = stop
+        self._lock = threading.Lock()
+        self._stopped = False
+
+    @property
+    def url(self):
+        return f"http://{self.host}:{self.port}"
+
+    def stop(self):
+        with self._lock:
+            if self._stopped:
+                return
+            self._stopped = True
+        self._stop(None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def serve(app, host="127.0.0.1", port=0, threads=40, access_log=False, graceful_timeout=10.0):
+    """Starts serving ``app`` on a loop thread of this process and returns a ``Server``."""
+    port, stop = _apus.serve({"app": app, "host": host, "port": port, "threads": threads,
+                              "access_log": access_log, "graceful_timeout": graceful_timeout})
+    return Server(port, stop, host)
+
+
+def version():
+    return _apus.version(None)
