@@ -186,3 +186,10 @@ def test_startup_errors_print_the_traceback_and_exit_1(target, expected):
                             capture_output=True, text=True, timeout=30)
     assert result.returncode == 1
     assert expected in result.stderr
+
+
+def test_response_class_and_status_code(basic):
+    status, headers, body = call(basic, "/response-class")
+    assert (status, headers["content-type"], body) == (200, "text/plain; charset=utf-8", b"plain via response_class")
+    status, _, body = call(basic, "/created", "POST", b"")
+    assert status == 201 and json.loads(body) == {"created": True}

@@ -55,9 +55,12 @@ class ParamPlan:
 class RoutePlan:
     """Everything the runtime needs to call one endpoint."""
 
-    __slots__ = ("endpoint", "is_coroutine", "params", "path_names", "response_model", "status_code")
+    __slots__ = ("endpoint", "is_coroutine", "params", "path_names", "response_model", "status_code",
+                 "response_class")
 
-    def __init__(self, endpoint, path, status_code=None, response_model=None):
+    def __init__(self, endpoint, path, status_code=None, response_model=None, response_class=None):
+        # None: the default JSON rendering, which the runtime does natively.
+        self.response_class = response_class
         self.endpoint = endpoint
         self.is_coroutine = inspect.iscoroutinefunction(endpoint)
         self.status_code = status_code or 200

@@ -16,7 +16,9 @@ class APIRoute:
         self.methods = [m.upper() for m in methods]
         self.status_code = status_code
         self.response_class = response_class or JSONResponse
-        self.plan = RoutePlan(endpoint, path, status_code=status_code, response_model=response_model)
+        custom = None if self.response_class is JSONResponse else self.response_class
+        self.plan = RoutePlan(endpoint, path, status_code=status_code, response_model=response_model,
+                              response_class=custom)
 
     def __repr__(self):
         return f"APIRoute(path={self.path!r}, methods={self.methods!r}, name={self.name!r})"

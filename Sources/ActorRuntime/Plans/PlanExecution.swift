@@ -133,6 +133,15 @@ extension RoutePlan {
         if gil.isInstance(result, runtime.responseType) {
             return try ResponseObject.read(result, gil)
         }
+        if let responseClass {
+            // FastAPI: `response_class(content)` for a value that is not a Response already.
+            var arguments = CallArguments(capacity: 1)
+            arguments.append(result)
+            let response = try gil.call(responseClass, positional: arguments)
+            var output = try ResponseObject.read(response, gil)
+            if output.status == 200 { output.status = statusCode }
+            return output
+        }
         let json: PyOwned
         if let responseSerializer {
             json = try gil.call(try gil.attribute(responseSerializer, "to_json").share(), result)

@@ -28,12 +28,14 @@ public final class RoutePlan: Sendable {
     let statusCode: Int
     /// `Model.__pydantic_serializer__` when the route declares a response model.
     let responseSerializer: PyObjectRef?
+    /// The route's `response_class` when it is not the default JSON rendering.
+    let responseClass: PyObjectRef?
     /// The Python plan, for building 422 bodies.
     let python: PyObjectRef
 
     init(methods: [String], path: String, name: String, endpoint: PyObjectRef, isCoroutine: Bool,
          parameters: [Parameter], keywordNames: PyObjectRef, statusCode: Int,
-         responseSerializer: PyObjectRef?, python: PyObjectRef) {
+         responseSerializer: PyObjectRef?, responseClass: PyObjectRef?, python: PyObjectRef) {
         self.methods = methods
         self.path = path
         self.name = name
@@ -43,6 +45,7 @@ public final class RoutePlan: Sendable {
         self.keywordNames = keywordNames
         self.statusCode = statusCode
         self.responseSerializer = responseSerializer
+        self.responseClass = responseClass
         self.python = python
     }
 
@@ -71,6 +74,7 @@ extension RoutePlan {
             }
             let model = try gil.attribute(plan, "response_model")
             let serializer = gil.isNone(model) ? nil : try gil.attribute(model, "__pydantic_serializer__").share()
+            let responseClass = try gil.attribute(plan, "response_class")
             plans.append(RoutePlan(
                 methods: methods, path: path, name: name,
                 endpoint: try gil.attribute(plan, "endpoint").share(),
@@ -79,6 +83,7 @@ extension RoutePlan {
                 keywordNames: try gil.stringTuple(parameters.map(\.name)),
                 statusCode: gil.swiftInt(try gil.attribute(plan, "status_code")) ?? 200,
                 responseSerializer: serializer,
+                responseClass: gil.isNone(responseClass) ? nil : responseClass.share(),
                 python: plan))
         }
         return plans

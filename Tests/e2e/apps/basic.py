@@ -138,3 +138,13 @@ def users_me():
 @app.get("/users/{user_id}")
 def users_by_id(user_id: str):
     return {"user": user_id}
+
+
+@app.get("/response-class", response_class=PlainTextResponse)
+def response_class():
+    return "plain via response_class"
+
+
+@app.post("/created", status_code=201)
+def created():
+    return {"created": True}
