@@ -7,7 +7,8 @@ public protocol HTTPResponder: Sendable {
 /// The one response a request gets. `complete` may be called from any thread; only the first
 /// call counts, and a slot whose connection has gone away drops its response.
 public final class ResponseSlot: @unchecked Sendable {
-    private let loop: EventLoop
+    /// The loop of the connection that waits for this response.
+    public let loop: EventLoop
     /// Touched only on the loop thread.
     private weak var connection: HTTPConnection?
 

@@ -32,8 +32,13 @@ public final class AsyncioThread: @unchecked Sendable {
     }
 
     public func submit(_ job: @escaping Job) {
+        submit(contentsOf: CollectionOfOne(job))
+    }
+
+    /// Queues several jobs with one lock and at most one wake-up.
+    public func submit(contentsOf jobs: some Collection<Job>) {
         let wake = queue.withLock { q -> Bool in
-            q.jobs.append(job)
+            q.jobs.append(contentsOf: jobs)
             defer { q.wakePending = true }
             return !q.wakePending
         }

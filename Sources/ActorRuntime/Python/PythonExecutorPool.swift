@@ -59,8 +59,13 @@ public final class PythonExecutorPool: @unchecked Sendable {
 
     /// Queues `job`; wakes a thread if none is running.
     public func submit(_ job: @escaping Job) {
+        submit(contentsOf: CollectionOfOne(job))
+    }
+
+    /// Queues several jobs with one lock and at most one wake-up.
+    public func submit(contentsOf jobs: some Collection<Job>) {
         let (worker, spawn) = state.withLock { s -> (Worker?, Bool) in
-            s.queue.append(job)
+            s.queue.append(contentsOf: jobs)
             guard s.running == 0 else { return (nil, false) }
             return wakeOne(&s)
         }

@@ -25,19 +25,23 @@ public final class PythonAppResponder: HTTPResponder {
         self.plans = plans
         pool = PythonExecutorPool(maxThreads: threads)
         asyncio = plans.contains(where: \.isCoroutine) ? AsyncioThread() : nil
+        handOff = HandOff(pool: pool, asyncio: asyncio)
     }
+
+    private let handOff: HandOff
 
     public func respond(to request: HTTPRequest, via slot: ResponseSlot) {
         switch table.lookup(method: request.method, path: request.path) {
         case .matched(let plan, let parameters):
             let input = PlanInput(pathParameters: parameters, query: request.query, body: request.body)
             let runtime = runtime
-            if plan.isCoroutine, let asyncio {
-                asyncio.submit { gil in
+            let batch = handOff.batch(on: slot.loop)
+            if plan.isCoroutine {
+                batch.coroutines.append { gil in
                     plan.start(input, runtime, gil) { output in slot.complete(HTTPResponse(output)) }
                 }
             } else {
-                pool.submit { gil in
+                batch.calls.append { gil in
                     slot.complete(HTTPResponse(plan.execute(input, runtime, gil)))
                 }
             }
@@ -67,5 +71,45 @@ public final class PythonAppResponder: HTTPResponder {
 extension HTTPResponse {
     init(_ output: PlanOutput) {
         self.init(status: output.status, headers: HTTPHeaders(output.headers), body: output.body)
+    }
+}
+
+/// Requests gathered during one loop iteration, handed to the Python threads together when the
+/// iteration ends: one lock and one wake-up per batch instead of per request (on a busy core,
+/// each wake-up is a context switch).
+private final class HandOff: @unchecked Sendable {
+    final class Batch {
+        var calls: [PythonExecutorPool.Job] = []
+        var coroutines: [AsyncioThread.Job] = []
+    }
+
+    private let pool: PythonExecutorPool
+    private let asyncio: AsyncioThread?
+    /// Touched only on the loop thread that serves this responder.
+    private let pending = Batch()
+    private var hook: LoopPrepareHook?
+
+    init(pool: PythonExecutorPool, asyncio: AsyncioThread?) {
+        self.pool = pool
+        self.asyncio = asyncio
+    }
+
+    /// The batch of the current iteration; called on the loop thread.
+    func batch(on loop: EventLoop) -> Batch {
+        if hook == nil {
+            hook = LoopPrepareHook(loop: loop) { [unowned self] in flush() }
+        }
+        return pending
+    }
+
+    private func flush() {
+        if !pending.calls.isEmpty {
+            pool.submit(contentsOf: pending.calls)
+            pending.calls.removeAll(keepingCapacity: true)
+        }
+        if !pending.coroutines.isEmpty {
+            asyncio?.submit(contentsOf: pending.coroutines)
+            pending.coroutines.removeAll(keepingCapacity: true)
+        }
     }
 }

@@ -1,0 +1,31 @@
+internal import CLibUV
+
+/// Runs a callback once per loop iteration, after the iteration's I/O callbacks and before the
+/// loop blocks again (libuv's prepare phase). Work gathered from many sockets in one
+/// iteration can then be handed off in one batch. `close()` exactly once.
+public final class LoopPrepareHook {
+    private let handle: UnsafeMutablePointer<uv_prepare_t>
+    private var callback: (() -> Void)?
+
+    public init(loop: EventLoop, _ callback: @escaping () -> Void) {
+        loop.preconditionInLoop()
+        handle = .allocate(capacity: 1)
+        self.callback = callback
+        uv_prepare_init(loop.uvLoop, handle)
+        handle.pointee.data = Unmanaged.passRetained(self).toOpaque()
+        uv_prepare_start(handle) { handle in
+            // SAFETY: data holds a retained LoopPrepareHook until the close callback.
+            Unmanaged<LoopPrepareHook>.fromOpaque(handle!.pointee.data).takeUnretainedValue().callback?()
+        }
+    }
+
+    public func close() {
+        guard callback != nil else { return }
+        callback = nil
+        uv_close(UnsafeMutableRawPointer(handle).assumingMemoryBound(to: uv_handle_t.self)) { raw in
+            let handle = UnsafeMutableRawPointer(raw!).assumingMemoryBound(to: uv_prepare_t.self)
+            Unmanaged<LoopPrepareHook>.fromOpaque(handle.pointee.data).release()
+            handle.deallocate()
+        }
+    }
+}
