@@ -18,29 +18,31 @@ public final class ServerProcess: Sendable {
         server = HTTPServer(loop: loop, configuration: configuration, responder: responder, logger: logger)
     }
 
-    /// Binds and starts serving; returns the bound port.
+    private let stopSignal = StopSignal()
+
+    /// Binds, starts serving, and starts watching SIGINT/SIGTERM (before returning, so a
+    /// signal sent as soon as the server is announced is never missed); returns the port.
     public func start() async throws(UVError) -> Int {
-        try await server.start()
+        let port = try await server.start()
+        let stopSignal = stopSignal
+        await withCheckedContinuation { (installed: CheckedContinuation<Void, Never>) in
+            loop.execute { [loop] in
+                var watchers: [SignalWatcher] = []
+                for signal in [SIGINT, SIGTERM] {
+                    if let watcher = try? SignalWatcher(loop: loop, signal: signal, { stopSignal.deliver($0) }) {
+                        watchers.append(watcher)
+                    }
+                }
+                stopSignal.onFirst { watchers.forEach { $0.close() } }
+                installed.resume()
+            }
+        }
+        return port
     }
 
     /// Waits for SIGINT or SIGTERM; returns the signal number.
     public func waitForStopSignal() async -> Int32 {
-        await withCheckedContinuation { (received: CheckedContinuation<Int32, Never>) in
-            loop.execute { [loop] in
-                let watchers = WatcherBox()
-                let handler: (Int32) -> Void = { signal in
-                    guard !watchers.fired else { return }
-                    watchers.fired = true
-                    watchers.all.forEach { $0.close() }
-                    received.resume(returning: signal)
-                }
-                for signal in [SIGINT, SIGTERM] {
-                    if let watcher = try? SignalWatcher(loop: loop, signal: signal, handler) {
-                        watchers.all.append(watcher)
-                    }
-                }
-            }
-        }
+        await stopSignal.wait()
     }
 
     /// Graceful shutdown, then the loop stops and its thread is joined.
@@ -60,7 +62,39 @@ public final class ServerProcess: Sendable {
     }
 }
 
-private final class WatcherBox {
-    var all: [SignalWatcher] = []
-    var fired = false
+/// The first stop signal, delivered on the loop thread, awaited by the main task.
+private final class StopSignal: @unchecked Sendable {
+    private struct State {
+        var signal: Int32?
+        var waiter: CheckedContinuation<Int32, Never>?
+        var onFirst: (() -> Void)?
+    }
+
+    private let state = PThreadMutex(State())
+
+    /// Runs once, on the loop thread, when the first signal arrives (closes the watchers).
+    func onFirst(_ action: @escaping () -> Void) {
+        state.withLock { $0.onFirst = action }
+    }
+
+    func deliver(_ signal: Int32) {
+        let (waiter, action) = state.withLock { s -> (CheckedContinuation<Int32, Never>?, (() -> Void)?) in
+            guard s.signal == nil else { return (nil, nil) }
+            s.signal = signal
+            defer { s.waiter = nil; s.onFirst = nil }
+            return (s.waiter, s.onFirst)
+        }
+        action?()
+        waiter?.resume(returning: signal)
+    }
+
+    func wait() async -> Int32 {
+        await withCheckedContinuation { continuation in
+            let received = state.withLock { s -> Int32? in
+                if s.signal == nil { s.waiter = continuation }
+                return s.signal
+            }
+            if let received { continuation.resume(returning: received) }
+        }
+    }
 }
