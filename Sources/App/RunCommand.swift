@@ -1,5 +1,6 @@
 import ActorRuntime
 import ArgumentParser
+import Foundation
 import Logging
 #if canImport(Glibc)
 import Glibc
@@ -26,6 +27,15 @@ struct RunCommand: AsyncParsableCommand {
 
     @Option(help: "Threads for blocking (def) handlers.")
     var threads = 40
+
+    @Option(help: "Number of worker processes (each with its own interpreter), sharing the port.")
+    var workers = 1
+
+    @Flag(help: "Restart the server when a .py file under the app directory changes.")
+    var reload = false
+
+    @Flag(help: .hidden)
+    var worker = false
 
     @Option(help: "Bind socket to this host.")
     var host = "127.0.0.1"
@@ -63,6 +73,7 @@ struct RunCommand: AsyncParsableCommand {
     func validate() throws {
         if target == nil && !hello { throw ValidationError("missing TARGET (module:attribute), or --hello") }
         if threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if workers < 1 { throw ValidationError("--workers must be at least 1") }
         if target != nil && hello { throw ValidationError("give either TARGET or --hello, not both") }
         if !(0...65535).contains(port) { throw ValidationError("--port must be between 0 and 65535") }
         for (name, value) in [("graceful-timeout", gracefulTimeout), ("timeout-keep-alive", timeoutKeepAlive),
@@ -74,6 +85,10 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         LoggingSystem.bootstrap { [logLevel] label in ConsoleLogHandler(label: label, logLevel: logLevel.level) }
         let logger = Logger(label: "apus")
+        if (workers > 1 || reload) && !worker {
+            return try await superviseWorkers(logger: logger)
+        }
+        if worker { ProcessControl.dieWithParent() }
         let responder: any HTTPResponder
         let routes: [(methods: [String]?, path: String)]
         if let target {
@@ -97,11 +112,14 @@ struct RunCommand: AsyncParsableCommand {
             Console.error("error: cannot listen on \(host):\(port): \(error.message)")
             Console.terminate(1)
         }
-        for route in routes {
+        for route in routes where !worker {
             logger.info("route \((route.methods ?? ["*"]).joined(separator: ",")) \(route.path)")
         }
-        let shown = host.contains(":") ? "[\(host)]" : host
-        logger.info("Apus running on http://\(shown):\(boundPort) (Press CTRL+C to quit)")
+        if worker {
+            logger.info("Started server process [\(getpid())]")
+        } else {
+            logger.info("Apus running on \(displayURL(port: boundPort)) (Press CTRL+C to quit)")
+        }
         let signal = await server.waitForStopSignal()
         logger.info("Shutting down (signal \(signal))")
         await server.stop()
@@ -109,10 +127,57 @@ struct RunCommand: AsyncParsableCommand {
         Console.terminate(0)
     }
 
+    private func displayURL(port: Int) -> String {
+        "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+    }
+
+    /// `--workers N` / `--reload`: this process only supervises; each worker is this
+    /// executable again, started fresh (never forked), with `--worker` and a fixed port.
+    private func superviseWorkers(logger: Logger) async throws {
+        guard let chosenPort = port == 0 ? ProcessControl.freePort(host: host) : port else {
+            Console.error("error: cannot find a free port on \(host)")
+            Console.terminate(1)
+        }
+        let arguments = workerArguments(port: chosenPort)
+        let loop = try EventLoop(name: "apus-supervisor")
+        loop.start()
+        let supervisor = ProcessSupervisor(loop: loop, options: .init(
+            executable: CommandLine.executablePath,
+            arguments: { _ in arguments },
+            workers: workers,
+            reloadDirectory: reload ? URL(fileURLWithPath: appDir).standardizedFileURL.path : nil,
+            gracefulTimeoutMilliseconds: UInt64(gracefulTimeout * 1000)
+        ), logger: logger)
+        logger.info("Started parent process [\(getpid())]")
+        logger.info("Apus running on \(displayURL(port: chosenPort)) with \(workers) worker(s) (Press CTRL+C to quit)")
+        await supervisor.run()
+        loop.stop()
+        loop.join()
+        logger.info("Finished parent process")
+        Console.terminate(0)
+    }
+
+    private func workerArguments(port: Int) -> [String] {
+        var arguments = ["run"]
+        if let target { arguments.append(target) } else { arguments.append("--hello") }
+        arguments += [
+            "--worker", "--host", host, "--port", String(port), "--log-level", logLevel.rawValue,
+            accessLog ? "--access-log" : "--no-access-log",
+            "--app-dir", URL(fileURLWithPath: appDir).standardizedFileURL.path, "--threads", String(threads),
+            "--graceful-timeout", String(gracefulTimeout), "--timeout-keep-alive", String(timeoutKeepAlive),
+            "--timeout-request-head", String(timeoutRequestHead),
+            "--limit-request-head-size", String(limitRequestHeadSize), "--limit-request-headers", String(limitRequestHeaders),
+            "--limit-request-body-size", String(limitRequestBodySize), "--limit-write-buffer", String(limitWriteBuffer),
+        ]
+        if factory { arguments.append("--factory") }
+        return arguments
+    }
+
     private func serverConfiguration() -> HTTPServerConfiguration {
         var configuration = HTTPServerConfiguration()
         configuration.host = host
         configuration.port = port
+        configuration.reusePort = worker
         configuration.accessLog = accessLog
         configuration.gracefulTimeoutMilliseconds = UInt64(gracefulTimeout * 1000)
         configuration.limits.keepAliveTimeoutMilliseconds = UInt64(timeoutKeepAlive * 1000)

@@ -148,3 +148,9 @@ def response_class():
 @app.post("/created", status_code=201)
 def created():
     return {"created": True}
+
+
+@app.get("/pid")
+def pid():
+    import os
+    return {"pid": os.getpid()}

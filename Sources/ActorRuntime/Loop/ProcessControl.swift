@@ -1,0 +1,19 @@
+internal import CLibUV
+#if canImport(Glibc)
+internal import Glibc
+#endif
+
+/// Process-level controls for worker processes.
+public enum ProcessControl {
+    /// A worker must not outlive its supervisor (kill -9 of the parent included).
+    public static func dieWithParent() {
+        _ = apus_die_with_parent()
+        if getppid() == 1 { exit(0) }  // the parent died before the request took effect
+    }
+
+    /// A TCP port nothing is bound to right now, for `--workers` with `--port 0`.
+    public static func freePort(host: String) -> Int? {
+        let port = apus_free_port(host == "localhost" ? "127.0.0.1" : host)
+        return port > 0 ? Int(port) : nil
+    }
+}

@@ -1,0 +1,120 @@
+"""--workers N (processes sharing the port, supervised) and --reload."""
+import json
+import os
+import signal
+import socket
+import textwrap
+import time
+
+from conftest import APPS, ApusServer, read_response
+
+
+def pid_over_new_connection(server):
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+    sock.sendall(b"GET /pid HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    _, _, body = read_response(sock)
+    sock.close()
+    return json.loads(body)["pid"]
+
+
+def pids_seen(server, attempts=60):
+    pids = set()
+    for _ in range(attempts):
+        try:
+            pids.add(pid_over_new_connection(server))
+        except OSError:  # workers still starting (the parent announces the port first)
+            time.sleep(0.05)
+    return pids
+
+
+def test_two_workers_and_a_replacement_for_a_dead_one():
+    server = ApusServer("basic:app", "--app-dir", APPS, "--port", "0", "--workers", "2", "--no-access-log")
+    try:
+        pids = set()
+        deadline = time.monotonic() + 10
+        while len(pids) < 2 and time.monotonic() < deadline:
+            pids |= pids_seen(server, 10)
+        assert len(pids) == 2, pids
+
+        # a keep-alive connection to each worker
+        conns = {}
+        while len(conns) < 2:
+            sock = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+            sock.sendall(b"GET /pid HTTP/1.1\r\nHost: x\r\n\r\n")
+            conns.setdefault(json.loads(read_response(sock)[2])["pid"], sock)
+        victim, survivor = sorted(conns)
+        os.kill(victim, signal.SIGKILL)
+        killed_at = time.monotonic()
+
+        failures = 0
+        replacement = None
+        while time.monotonic() - killed_at < 5 and replacement is None:
+            # the survivor keeps answering on its connection without a single failure
+            conns[survivor].sendall(b"GET /pid HTTP/1.1\r\nHost: x\r\n\r\n")
+            status, _, body = read_response(conns[survivor])
+            failures += status != 200 or json.loads(body)["pid"] != survivor
+            try:
+                pid = pid_over_new_connection(server)
+            except (OSError, AssertionError):
+                continue  # a connection that landed on the dead worker's socket
+            if pid not in (victim, survivor):
+                replacement = time.monotonic() - killed_at
+        assert failures == 0
+        assert replacement is not None and replacement < 2.0, replacement
+        server.signal(signal.SIGTERM)
+        assert server.wait(15) == 0
+    finally:
+        server.stop()
+
+
+def test_reload_restarts_on_source_change(tmp_path):
+    app = tmp_path / "reloadable.py"
+    source = textwrap.dedent("""
+        from fastapi import FastAPI
+        app = FastAPI()
+
+        @app.get("/version")
+        def version():
+            return {"version": VERSION}
+
+        VERSION = 1
+    """)
+    app.write_text(source)
+    venv = os.path.join(os.path.dirname(APPS), "..", "..", ".venv")
+    os.environ["VIRTUAL_ENV"] = os.path.abspath(venv)
+    try:
+        server = ApusServer("reloadable:app", "--app-dir", str(tmp_path), "--port", "0", "--reload", "--no-access-log")
+    finally:
+        del os.environ["VIRTUAL_ENV"]
+    try:
+        def version():
+            sock = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+            sock.sendall(b"GET /version HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            body = read_response(sock)[2]
+            sock.close()
+            return json.loads(body)["version"]
+
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                assert version() == 1
+                break
+            except (OSError, AssertionError):
+                assert time.monotonic() < deadline
+                time.sleep(0.1)
+        time.sleep(1.1)  # a different modification time, whatever the file system's resolution
+        app.write_text(source.replace("VERSION = 1", "VERSION = 2"))
+        deadline = time.monotonic() + 10
+        seen = None
+        while time.monotonic() < deadline:
+            try:
+                seen = version()
+                if seen == 2:
+                    break
+            except (OSError, AssertionError):
+                pass
+            time.sleep(0.1)
+        assert seen == 2
+        assert any("Reloading" in line for line in server.lines)
+    finally:
+        server.stop()
