@@ -33,8 +33,9 @@ e2e: build
 test: swift-test e2e
 
 bench: release
-	APUS_SETUP_EXTRA="wrk gcc" scripts/setup.sh
+	APUS_SETUP_EXTRA="wrk gcc curl" scripts/setup.sh
 	.venv/bin/python bench/http_core.py --apus .build/release/apus
+	bench/peers.sh
 
 # libFuzzer over the HTTP request decoder; not part of `make test`.
 fuzz: setup

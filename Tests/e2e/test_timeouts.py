@@ -66,3 +66,24 @@ def test_keep_alive_timer_restarts_with_each_request(start_apus):
         sock.sendall(b"GET /plaintext HTTP/1.1\r\n" + H + b"\r\n")
         assert read_response(sock)[0] == 200
         time.sleep(0.5)
+
+
+def test_a_slow_but_moving_body_is_not_cut_off(start_apus):
+    server = start_apus("--timeout-request-head", "1")
+    sock = server.connect()
+    body = b"0123456789"
+    sock.sendall(b"POST /echo HTTP/1.1\r\n" + H + b"Content-Length: 10\r\n\r\n")
+    for i in range(len(body)):
+        time.sleep(0.3)  # 3 s in all, three times the timeout, but never idle for a second
+        sock.sendall(body[i:i + 1])
+    status, _, received = read_response(sock)
+    assert status == 200 and received == body
+
+
+def test_a_stalled_body_times_out(start_apus):
+    server = start_apus("--timeout-request-head", "1")
+    sock = server.connect()
+    sock.sendall(b"POST /echo HTTP/1.1\r\n" + H + b"Content-Length: 10\r\n\r\nabc")
+    started = time.monotonic()
+    assert [r[0] for r in parse_responses(read_until_closed(sock))] == [408]
+    assert time.monotonic() - started < 3

@@ -64,6 +64,9 @@ final class HTTPConnection: TCPStreamDelegate {
         case .reading, .responding:
             if case .keepAlive = deadline {
                 deadline = .head(core.loop.now + core.limits.headTimeoutMilliseconds)
+            } else if decoder.isReadingBody {
+                // A body may take long to upload; only a body that stops moving times out.
+                deadline = .head(core.loop.now + core.limits.headTimeoutMilliseconds)
             }
             decoder.feed(bytes)
             if case .responding = phase, decoder.bufferedByteCount > Self.pipelineBufferLimit {

@@ -194,7 +194,8 @@ private final class StartContext {
     }
 }
 
-private func setThreadName(_ name: String) {
+/// Names the calling thread (as `ps -L`, `top -H` and `perf` show it; 15 characters at most).
+func setThreadName(_ name: String) {
     #if os(Linux)
     _ = pthread_setname_np(pthread_self(), String(name.prefix(15)))
     #endif

@@ -49,6 +49,7 @@ public final class AsyncioThread: @unchecked Sendable {
     }
 
     private func threadMain() {
+        setThreadName("apus-asyncio")
         let thread = PythonThreadState()
         thread.withGIL { gil in
             do throws(PythonError) {

@@ -101,6 +101,7 @@ public final class PythonExecutorPool: @unchecked Sendable {
     }
 
     private func workerMain() {
+        setThreadName("apus-python")
         let me = Worker()
         let thread = PythonThreadState()
         while true {
@@ -144,6 +145,7 @@ public final class PythonExecutorPool: @unchecked Sendable {
     }
 
     private func watch() {
+        setThreadName("apus-py-watch")
         let busyPause = Int(stallNanoseconds / 2)
         let idlePause = 10_000_000
         var pause = idlePause
