@@ -193,3 +193,12 @@ def test_response_class_and_status_code(basic):
     assert (status, headers["content-type"], body) == (200, "text/plain; charset=utf-8", b"plain via response_class")
     status, _, body = call(basic, "/created", "POST", b"")
     assert status == 201 and json.loads(body) == {"created": True}
+
+
+def test_async_handler_awaits_an_httpx_call_to_another_server(basic, apus):
+    """A real await on network I/O: the handler calls the Swift hello server through httpx."""
+    status, _, body = call(basic, "/proxy?url=" + apus.url("/json"))
+    assert status == 200 and json.loads(body) == {"status": 200, "body": {"message": "Hello, World!"}}
+    # and the app itself, while the awaiting request holds its connection
+    status, _, body = call(basic, "/proxy?url=" + basic.url("/sync"))
+    assert json.loads(body) == {"status": 200, "body": {"kind": "sync"}}

@@ -47,3 +47,38 @@ def test_any_python311_given_the_path():
     result = run("/usr/bin/python3.11", env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "stopped"
+
+
+def test_stopping_a_server_releases_its_threads():
+    script = r"""
+import os, urllib.request
+import apus
+
+app = apus.FastAPI()
+
+@app.get("/s")
+def s():
+    return 1
+
+@app.get("/a")
+async def a():
+    return 2
+
+def threads():
+    return len(os.listdir("/proc/self/task"))
+
+counts = []
+for _ in range(8):
+    with app.serve() as server:
+        urllib.request.urlopen(server.url + "/s").read()
+        urllib.request.urlopen(server.url + "/a").read()
+    counts.append(threads())
+import time
+deadline = time.monotonic() + 5
+while threads() > counts[0] and time.monotonic() < deadline:
+    time.sleep(0.05)  # threads end on their own after stop(); give them a moment
+print(counts, threads())
+assert threads() <= counts[0], (counts, threads())
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr

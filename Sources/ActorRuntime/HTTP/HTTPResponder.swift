@@ -2,6 +2,14 @@
 /// at once or later from any thread (an executor thread, a task).
 public protocol HTTPResponder: Sendable {
     func respond(to request: HTTPRequest, via slot: ResponseSlot)
+
+    /// Called once on the loop thread after the server stopped and closed its connections:
+    /// release loop handles and threads.
+    func serverDidStop()
+}
+
+extension HTTPResponder {
+    public func serverDidStop() {}
 }
 
 /// The one response a request gets. `complete` may be called from any thread; only the first

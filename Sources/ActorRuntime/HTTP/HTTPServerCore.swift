@@ -104,6 +104,7 @@ final class HTTPServerCore {
         listener = nil
         sweepTimer?.close()
         sweepTimer = nil
+        responder.serverDidStop()
     }
 
     func logAccess(client: String, head: HTTPRequestHead, status: Int) {

@@ -1,7 +1,8 @@
 extension RoutePlan {
-    /// Runs a plan for an `async def` handler on the asyncio thread. The first step of the
-    /// coroutine runs right here; only a coroutine that suspends becomes a Task. `done` is
-    /// called once, on this thread, when the response is ready.
+    /// Runs a plan for an `async def` handler on the asyncio thread, inside a Task whose first
+    /// step runs right here (`_asyncio_host.start`): a handler that does not suspend is answered
+    /// at once, one that does is answered from the Task's done-callback. `done` is called once,
+    /// on this thread, when the response is ready.
     func start(_ input: PlanInput, _ runtime: PlanRuntime, _ gil: borrowing GIL, done: @escaping (PlanOutput) -> Void) {
         do throws(PythonError) {
             guard let arguments = try arguments(input, gil) else {
@@ -11,28 +12,18 @@ extension RoutePlan {
             guard gil.isCoroutine(coroutine) else {
                 return done(try render(coroutine, runtime, gil))
             }
+            var taskArguments = CallArguments(capacity: 1)
+            taskArguments.append(coroutine)
+            let task = try gil.call(runtime.eagerCoroutines ? runtime.startTask : runtime.schedule, positional: taskArguments)
+            if gil.isTrue(try gil.call(try gil.attribute(task, "done").share())) {
+                // Finished in its first step: answer now, without a loop round trip.
+                return done(finish(task, runtime, gil))
+            }
             let callback = try gil.makeFunction { [self] gil, task throws(PythonError) in
                 done(finish(task, runtime, gil))
                 return gil.none()
             }
-            guard runtime.eagerCoroutines else {
-                var arguments = CallArguments(capacity: 2)
-                arguments.append(coroutine)
-                arguments.append(callback)
-                _ = try gil.call(runtime.schedule, positional: arguments)
-                return
-            }
-            let step = try gil.step(coroutine)
-            switch consume step {
-            case .returned(let value):
-                done(try render(value, runtime, gil))
-            case .suspended(let pending):
-                var arguments = CallArguments(capacity: 3)
-                arguments.append(coroutine)
-                arguments.append(pending)
-                arguments.append(callback)
-                _ = try gil.call(runtime.resume, positional: arguments)
-            }
+            _ = try gil.call(try gil.attribute(task, "add_done_callback").share(), gil.owned(callback))
         } catch {
             done(failure(error, runtime, gil))
         }

@@ -29,9 +29,9 @@ public final class PlanRuntime: Sendable {
     let toJSON: PyObjectRef
     let responseType: PyObjectRef
     let httpExceptionType: PyObjectRef
-    let resume: PyObjectRef
+    let startTask: PyObjectRef
     let schedule: PyObjectRef
-    /// Run an `async def` handler's first step directly (true) or always through a Task.
+    /// Run an `async def` handler's first step at once (true) or one loop iteration later.
     let eagerCoroutines: Bool
     let logger: Logger
 
@@ -41,7 +41,7 @@ public final class PlanRuntime: Sendable {
         responseType = try gil.attribute(try gil.importModule("apus.responses"), "Response").share()
         httpExceptionType = try gil.attribute(try gil.importModule("apus.exceptions"), "HTTPException").share()
         let host = try gil.importModule("apus._asyncio_host")
-        resume = try gil.attribute(host, "resume").share()
+        startTask = try gil.attribute(host, "start").share()
         schedule = try gil.attribute(host, "schedule").share()
         eagerCoroutines = (getenv("APUS_ASYNC_EAGER").map { String(cString: $0) } ?? "1") != "0"
         self.logger = logger

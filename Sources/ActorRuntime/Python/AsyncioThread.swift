@@ -48,6 +48,20 @@ public final class AsyncioThread: @unchecked Sendable {
         }
     }
 
+    /// Stops the asyncio loop once the work queued before this call has run; pending tasks
+    /// are cancelled by the loop's shutdown. The thread then ends.
+    public func stop() {
+        submit { gil in
+            do throws(PythonError) {
+                let asyncio = try gil.importModule("asyncio")
+                let loop = try gil.call(try gil.attribute(asyncio, "get_running_loop").share())
+                _ = try gil.call(try gil.attribute(loop, "stop").share())
+            } catch {
+                FileDescriptorLog.write("apus: cannot stop the asyncio loop: \(error)\n")
+            }
+        }
+    }
+
     private func threadMain() {
         setThreadName("apus-asyncio")
         let thread = PythonThreadState()
@@ -67,6 +81,8 @@ public final class AsyncioThread: @unchecked Sendable {
                 FileDescriptorLog.write("apus: the asyncio loop stopped: \(error.formattedTraceback(gil))\n")
             }
         }
+        close(wakeupFD)
+        thread.dispose()
     }
 
     private func drain(_ gil: borrowing GIL) {

@@ -106,21 +106,36 @@ public final class PythonExecutorPool: @unchecked Sendable {
         let thread = PythonThreadState()
         while true {
             // Hold the GIL across consecutive jobs; let go only when the queue is empty.
-            let stop = thread.withGIL { gil -> Bool in
+            thread.withGIL { gil in
                 while let job = take() {
                     job(gil)
                 }
-                return false
+            }
+            let (parked, stop) = state.withLock { s -> (Bool, Bool) in
+                guard s.pending == 0 else { return (false, false) }
+                s.running -= 1
+                if s.stopping {
+                    s.threads -= 1
+                    return (false, true)
+                }
+                s.idle.append(me)
+                return (true, false)
             }
             if stop { break }
-            let parked = state.withLock { s -> Bool in
-                guard s.pending == 0 else { return false }
-                s.running -= 1
-                s.idle.append(me)
-                return true
-            }
             if parked { me.wake.wait() }
         }
+        thread.dispose()
+    }
+
+    /// Lets every thread finish the queued work, then end (the watchdog too).
+    public func shutdown() {
+        let idle = state.withLock { s -> [Worker] in
+            s.stopping = true
+            s.running += s.idle.count
+            defer { s.idle.removeAll() }
+            return s.idle
+        }
+        idle.forEach { $0.wake.signal() }
     }
 
     private func take() -> Job? {
@@ -134,10 +149,10 @@ public final class PythonExecutorPool: @unchecked Sendable {
     /// Every `stall` interval: if jobs wait and none was taken since, all running threads are
     /// blocked in handlers; wake (or start) one more.
     private func startWatchdog() {
-        let context = Unmanaged.passUnretained(self).toOpaque()
+        let context = Unmanaged.passRetained(self).toOpaque()
         var tid = pthread_t()
         pthread_create(&tid, nil, { raw in
-            let pool = Unmanaged<PythonExecutorPool>.fromOpaque(raw!).takeUnretainedValue()
+            let pool = Unmanaged<PythonExecutorPool>.fromOpaque(raw!).takeRetainedValue()
             pool.watch()
             return nil
         }, context)
@@ -149,7 +164,7 @@ public final class PythonExecutorPool: @unchecked Sendable {
         let busyPause = Int(stallNanoseconds / 2)
         let idlePause = 10_000_000
         var pause = idlePause
-        while true {
+        while !state.withLock({ $0.stopping }) {
             var interval = timespec(tv_sec: 0, tv_nsec: pause)
             nanosleep(&interval, nil)
             let (worker, spawn, busy) = state.withLock { s -> (Worker?, Bool, Bool) in

@@ -54,6 +54,12 @@ public final class PythonAppResponder: HTTPResponder {
         }
     }
 
+    public func serverDidStop() {
+        handOff.close()
+        pool.shutdown()
+        asyncio?.stop()
+    }
+
     /// FastAPI's `redirect_slashes`: "/items/" for a route "/items" (or the reverse) is a 307
     /// to the other spelling.
     private func redirectForSlash(_ request: HTTPRequest) -> HTTPResponse? {
@@ -100,6 +106,13 @@ private final class HandOff: @unchecked Sendable {
             hook = LoopPrepareHook(loop: loop) { [unowned self] in flush() }
         }
         return pending
+    }
+
+    /// On the loop thread, after the server stopped: hands off what is left, drops the hook.
+    func close() {
+        flush()
+        hook?.close()
+        hook = nil
     }
 
     private func flush() {

@@ -154,3 +154,12 @@ def created():
 def pid():
     import os
     return {"pid": os.getpid()}
+
+
+@app.get("/proxy")
+async def proxy(url: str):
+    import httpx
+
+    async with httpx.AsyncClient() as client:
+        response = await client.get(url)
+    return {"status": response.status_code, "body": response.json()}
