@@ -1,5 +1,6 @@
 # The two commands of the README: `make run` and `make test`. Both set up what is missing.
 SHELL := /bin/bash
+.DEFAULT_GOAL := build
 SWIFT_BUILD_FLAGS ?=
 PORT ?= 8000
 FUZZ_SECONDS ?= 60

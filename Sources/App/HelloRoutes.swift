@@ -18,6 +18,17 @@ enum HelloRoutes {
             try await Task.sleep(for: .milliseconds(min(milliseconds, 60_000)))
             return .text("waited \(milliseconds) ms")
         }
+        // Streams `count` chunks of "chunk N\n": for chunked-response checks.
+        try router.route(["GET"], "/stream/{count:int}", deferred: { request, slot in
+            let count = min(Int(request.pathParameters["count"] ?? "0") ?? 0, 1_000_000)
+            let writer = slot.startStream(headers: HTTPHeaders([("content-type", "text/plain")]))
+            Task {
+                for index in 0..<count {
+                    guard await writer.write(Array("chunk \(index)\n".utf8)) else { break }
+                }
+                writer.finish()
+            }
+        })
         try router.get("/items/{item_id:int}") { request in
             let id = request.pathParameters["item_id"] ?? "0"
             return .json(#"{"item_id":\#(id)}"#)

@@ -5,11 +5,13 @@
 /// bytes of pipelined requests wait in the decoder, which keeps responses in order without a
 /// reorder queue. Responses produced during one read are written with one socket write.
 final class HTTPConnection: TCPStreamDelegate {
-    private enum Phase {
+    enum Phase {
         /// Waiting for (more of) a request.
         case reading
         /// A request is with the responder.
         case responding(ResponseSlot, HTTPRequestHead)
+        /// A streamed response is being written (see HTTPConnection+Streaming).
+        case streaming(ResponseStreamState)
         /// Final response sent; reading and discarding until the peer closes or time runs out.
         case lingering
         case closed
@@ -22,14 +24,14 @@ final class HTTPConnection: TCPStreamDelegate {
         case linger(UInt64)
     }
 
-    private unowned let core: HTTPServerCore
-    private let stream: TCPStream
+    unowned let core: HTTPServerCore
+    let stream: TCPStream
     private var decoder: HTTPRequestDecoder
-    private var phase = Phase.reading
+    var phase = Phase.reading
     private(set) var deadline: Deadline
-    private var output: [UInt8] = []
+    var output: [UInt8] = []
     /// True while inside a read callback: writes are batched and flushed at its end.
-    private var batching = false
+    var batching = false
     private var paused = false
     private var peerClosed = false
     private var closeRequested = false
@@ -61,7 +63,7 @@ final class HTTPConnection: TCPStreamDelegate {
         switch phase {
         case .lingering, .closed:
             return
-        case .reading, .responding:
+        case .reading, .responding, .streaming:
             if case .keepAlive = deadline {
                 deadline = .head(core.loop.now + core.limits.headTimeoutMilliseconds)
             } else if decoder.isReadingBody {
@@ -69,7 +71,7 @@ final class HTTPConnection: TCPStreamDelegate {
                 deadline = .head(core.loop.now + core.limits.headTimeoutMilliseconds)
             }
             decoder.feed(bytes)
-            if case .responding = phase, decoder.bufferedByteCount > Self.pipelineBufferLimit {
+            if !isReading, decoder.bufferedByteCount > Self.pipelineBufferLimit {
                 // The client keeps sending while its earlier request is being answered.
                 pause()
             }
@@ -105,7 +107,7 @@ final class HTTPConnection: TCPStreamDelegate {
         peerClosed = true
         guard error == nil else { return close() }
         switch phase {
-        case .responding:
+        case .responding, .streaming:
             break  // a half-closed client still gets its response
         case .lingering where stream.pendingWriteBytes > 0:
             break  // the shutdown completion closes once the last response is out
@@ -115,6 +117,7 @@ final class HTTPConnection: TCPStreamDelegate {
     }
 
     func streamDidDrain() {
+        resumeStreamWriter()
         guard paused, case .reading = phase else { return }
         resumeIfPossible()
         runBatch()
@@ -161,9 +164,19 @@ final class HTTPConnection: TCPStreamDelegate {
     /// The responder's answer, on the loop thread.
     func deliver(_ response: HTTPResponse, from slot: ResponseSlot) {
         guard case .responding(let current, let head) = phase, current === slot else { return }
-        let keepAlive = head.keepAlive && !peerClosed && !closeRequested && !core.isDraining
+        let keepAlive = mayKeepAlive(head)
         write(response, head: head, keepAlive: keepAlive)
-        core.logAccess(client: client, head: head, status: response.status)
+        responseFinished(head: head, status: response.status, keepAlive: keepAlive)
+    }
+
+    /// Whether the connection stays open after the response to `head`.
+    func mayKeepAlive(_ head: HTTPRequestHead) -> Bool {
+        head.keepAlive && !peerClosed && !closeRequested && !core.isDraining
+    }
+
+    /// After the last byte of a response is queued: next request, or close.
+    func responseFinished(head: HTTPRequestHead, status: Int, keepAlive: Bool) {
+        core.logAccess(client: client, head: head, status: status)
         if keepAlive {
             phase = .reading
             deadline = decoder.isBetweenRequests
@@ -179,7 +192,7 @@ final class HTTPConnection: TCPStreamDelegate {
     private func write(_ response: HTTPResponse, head: HTTPRequestHead, keepAlive: Bool) {
         let sendsBody = head.method != "HEAD" && HTTPStatus.allowsBody(response.status)
         core.encoder.encodeHead(
-            status: response.status, headers: response.headers, bodyLength: response.body.count,
+            status: response.status, headers: response.headers, framing: .length(response.body.count),
             version: head.version, connection: keepAlive ? .keepAlive : .close, into: &output)
         if sendsBody { output.append(contentsOf: response.body) }
     }
@@ -191,7 +204,7 @@ final class HTTPConnection: TCPStreamDelegate {
             status: error.status, headers: HTTPHeaders([("content-type", "text/plain; charset=utf-8")]),
             body: Array("\(HTTPStatus.reason(error.status)): \(error.reason)\n".utf8))
         core.encoder.encodeHead(
-            status: response.status, headers: response.headers, bodyLength: response.body.count,
+            status: response.status, headers: response.headers, framing: .length(response.body.count),
             version: .http1_1, connection: .close, into: &output)
         output.append(contentsOf: response.body)
         finish()
@@ -199,7 +212,7 @@ final class HTTPConnection: TCPStreamDelegate {
 
     // MARK: writing and closing
 
-    private func flush() {
+    func flush() {
         guard !output.isEmpty else { return }
         let ok = stream.write(output)
         output.removeAll(keepingCapacity: output.capacity <= 64 * 1024)
@@ -249,6 +262,7 @@ final class HTTPConnection: TCPStreamDelegate {
 
     func close() {
         guard !isClosed else { return }
+        if case .streaming(let state) = phase { state.cancelWaiter() }
         phase = .closed
         deadline = .none
         stream.close()
@@ -256,6 +270,7 @@ final class HTTPConnection: TCPStreamDelegate {
     }
 
     var isClosed: Bool { if case .closed = phase { true } else { false } }
+    private var isReading: Bool { if case .reading = phase { true } else { false } }
 
     /// Called by the server's sweep timer.
     func checkDeadline(now: UInt64) {

@@ -26,10 +26,24 @@ public final class ResponseSlot: @unchecked Sendable {
     }
 
     public func complete(_ response: HTTPResponse) {
+        onConnection({ $0.deliver(response, from: self) }, otherwise: {})
+    }
+
+    /// Starts a response whose body follows in pieces through the returned writer.
+    public func startStream(status: Int = 200, headers: HTTPHeaders = HTTPHeaders()) -> ResponseBodyWriter {
+        onConnection({ $0.beginStream(status: status, headers: headers, from: self) }, otherwise: {})
+        return ResponseBodyWriter(slot: self)
+    }
+
+    /// Runs `body` with the connection on the loop thread (now, if already there), or
+    /// `otherwise` if the connection has gone away.
+    func onConnection(_ body: @escaping @Sendable (HTTPConnection) -> Void, otherwise: @escaping @Sendable () -> Void) {
         if loop.inLoop {
-            connection?.deliver(response, from: self)
+            if let connection { body(connection) } else { otherwise() }
         } else {
-            loop.execute { self.connection?.deliver(response, from: self) }
+            loop.execute {
+                if let connection = self.connection { body(connection) } else { otherwise() }
+            }
         }
     }
 }

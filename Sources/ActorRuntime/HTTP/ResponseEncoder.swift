@@ -11,9 +11,17 @@ final class ResponseEncoder {
 
     enum Connection { case keepAlive, close }
 
-    /// Appends the status line and headers. `bodyLength` nil means chunked.
+    /// How the receiver finds the end of the body.
+    enum Framing {
+        case length(Int)
+        case chunked
+        /// HTTP/1.0 streaming: the body ends when the connection closes.
+        case untilClose
+    }
+
+    /// Appends the status line and headers.
     func encodeHead(
-        status: Int, headers: HTTPHeaders, bodyLength: Int?, version: HTTPVersion,
+        status: Int, headers: HTTPHeaders, framing: Framing, version: HTTPVersion,
         connection: Connection, into out: inout [UInt8]
     ) {
         out.append(contentsOf: statusLine(status))
@@ -28,13 +36,14 @@ final class ResponseEncoder {
             out.append(contentsOf: "\r\n".utf8)
         }
         if HTTPStatus.allowsBody(status) {
-            if let bodyLength {
-                if !hasLength {
-                    out.append(contentsOf: "content-length: ".utf8)
-                    appendDecimal(bodyLength, to: &out)
-                    out.append(contentsOf: "\r\n".utf8)
-                }
-            } else {
+            switch framing {
+            case .length(let length) where !hasLength:
+                out.append(contentsOf: "content-length: ".utf8)
+                appendDecimal(length, to: &out)
+                out.append(contentsOf: "\r\n".utf8)
+            case .length, .untilClose:
+                break
+            case .chunked:
                 out.append(contentsOf: "transfer-encoding: chunked\r\n".utf8)
             }
         }

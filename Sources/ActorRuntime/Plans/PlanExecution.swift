@@ -107,11 +107,10 @@ extension RoutePlan {
         return arguments
     }
 
-    /// pydantic through `ParamPlan.convert`; nil when it refuses the value.
+    /// pydantic; nil when it refuses the value (the 422 body is built separately).
     private func slowConvert(_ parameter: Parameter, _ raw: consuming PyOwned, _ gil: borrowing GIL) throws(PythonError) -> PyOwned? {
-        let convert = try gil.attribute(parameter.python, "convert")
         do {
-            return try gil.call(convert.share(), raw)
+            return try gil.call(parameter.convert, raw)
         } catch {
             return nil
         }
@@ -143,8 +142,11 @@ extension RoutePlan {
             return output
         }
         let json: PyOwned
-        if let responseSerializer {
-            json = try gil.call(try gil.attribute(responseSerializer, "to_json").share(), result)
+        if let responseModel, let responseSerializer, let responseValidate {
+            // FastAPI validates a returned value against the response model (so extra fields of
+            // a dict are dropped) unless it is already an instance.
+            let value = gil.isInstance(result, responseModel) ? result : try gil.call(responseValidate, result)
+            json = try gil.call(responseSerializer, value)
         } else {
             do {
                 json = try gil.call(runtime.orjsonDumps, result)

@@ -13,8 +13,9 @@ public final class RoutePlan: Sendable {
         let kind: Kind
         let required: Bool
         let defaultValue: PyObjectRef
-        /// The Python `ParamPlan`, whose `convert(raw)` is the slow path.
-        let python: PyObjectRef
+        /// The slow path, looked up once: `Model.model_validate_json` for a body model, else the
+        /// Python `ParamPlan.convert` (pydantic's TypeAdapter).
+        let convert: PyObjectRef
     }
 
     public let methods: [String]
@@ -26,8 +27,11 @@ public final class RoutePlan: Sendable {
     /// The parameter names as an interned tuple, for keyword vectorcalls.
     let keywordNames: PyObjectRef
     let statusCode: Int
-    /// `Model.__pydantic_serializer__` when the route declares a response model.
+    /// The declared response model (`-> Model` or `response_model=`), its
+    /// `__pydantic_serializer__.to_json`, and `model_validate` for values of other types.
+    let responseModel: PyObjectRef?
     let responseSerializer: PyObjectRef?
+    let responseValidate: PyObjectRef?
     /// The route's `response_class` when it is not the default JSON rendering.
     let responseClass: PyObjectRef?
     /// The Python plan, for building 422 bodies.
@@ -35,7 +39,8 @@ public final class RoutePlan: Sendable {
 
     init(methods: [String], path: String, name: String, endpoint: PyObjectRef, isCoroutine: Bool,
          parameters: [Parameter], keywordNames: PyObjectRef, statusCode: Int,
-         responseSerializer: PyObjectRef?, responseClass: PyObjectRef?, python: PyObjectRef) {
+         responseModel: PyObjectRef?, responseClass: PyObjectRef?, python: PyObjectRef,
+         _ gil: borrowing GIL) throws(PythonError) {
         self.methods = methods
         self.path = path
         self.name = name
@@ -44,7 +49,14 @@ public final class RoutePlan: Sendable {
         self.parameters = parameters
         self.keywordNames = keywordNames
         self.statusCode = statusCode
-        self.responseSerializer = responseSerializer
+        self.responseModel = responseModel
+        if let responseModel {
+            responseSerializer = try gil.attribute(try gil.attribute(responseModel, "__pydantic_serializer__"), "to_json").share()
+            responseValidate = try gil.attribute(responseModel, "model_validate").share()
+        } else {
+            responseSerializer = nil
+            responseValidate = nil
+        }
         self.responseClass = responseClass
         self.python = python
     }
@@ -64,27 +76,30 @@ extension RoutePlan {
             let name = gil.swiftString(try gil.attribute(route, "name")) ?? "endpoint"
             var parameters: [Parameter] = []
             for param in try gil.items(try gil.attribute(plan, "params")) {
+                let model = try gil.attribute(param, "model")
+                let convert = gil.isNone(model)
+                    ? try gil.attribute(param, "convert").share()
+                    : try gil.attribute(model, "model_validate_json").share()
                 parameters.append(Parameter(
                     name: gil.swiftString(try gil.attribute(param, "name")) ?? "",
                     source: Source(rawValue: gil.swiftString(try gil.attribute(param, "source")) ?? "") ?? .query,
                     kind: Kind(rawValue: gil.swiftString(try gil.attribute(param, "kind")) ?? "") ?? .other,
                     required: gil.isTrue(try gil.attribute(param, "required")),
                     defaultValue: try gil.attribute(param, "default").share(),
-                    python: param))
+                    convert: convert))
             }
             let model = try gil.attribute(plan, "response_model")
-            let serializer = gil.isNone(model) ? nil : try gil.attribute(model, "__pydantic_serializer__").share()
             let responseClass = try gil.attribute(plan, "response_class")
-            plans.append(RoutePlan(
+            plans.append(try RoutePlan(
                 methods: methods, path: path, name: name,
                 endpoint: try gil.attribute(plan, "endpoint").share(),
                 isCoroutine: gil.isTrue(try gil.attribute(plan, "is_coroutine")),
                 parameters: parameters,
                 keywordNames: try gil.stringTuple(parameters.map(\.name)),
                 statusCode: gil.swiftInt(try gil.attribute(plan, "status_code")) ?? 200,
-                responseSerializer: serializer,
+                responseModel: gil.isNone(model) ? nil : model.share(),
                 responseClass: gil.isNone(responseClass) ? nil : responseClass.share(),
-                python: plan))
+                python: plan, gil))
         }
         return plans
     }
