@@ -6,6 +6,7 @@
 #include <frameobject.h>
 #include <sys/eventfd.h>
 
+/* The asyncio thread's wake-up descriptor (it lives here because Python/ imports only this module). */
 static inline int apus_eventfd(void) { return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); }
 
 /* Macros Swift cannot import, as static inline functions. */

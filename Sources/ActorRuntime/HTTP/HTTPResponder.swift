@@ -26,7 +26,12 @@ public final class ResponseSlot: @unchecked Sendable {
     }
 
     public func complete(_ response: HTTPResponse) {
-        onConnection({ $0.deliver(response, from: self) }, otherwise: {})
+        // The common case, a handler on the loop thread, allocates no closure.
+        if loop.inLoop {
+            connection?.deliver(response, from: self)
+        } else {
+            loop.execute { self.connection?.deliver(response, from: self) }
+        }
     }
 
     /// Starts a response whose body follows in pieces through the returned writer.

@@ -62,21 +62,18 @@ public enum Python {
     static var isGILHeld: Bool { PyGILState_Check() != 0 }
 }
 
-/// Decrefs requested by threads that did not hold the GIL, done at the next attach.
+/// Decrefs requested by threads that did not hold the GIL, done at the next attach (a scope,
+/// not a request: an executor attaches once per batch of jobs).
 enum PendingDecrefs {
     private static let queue = PThreadMutex<[UnsafeMutablePointer<PyObject>]>([])
-    nonisolated(unsafe) private static var hasPending = false
 
     static func add(_ object: UnsafeMutablePointer<PyObject>) {
         queue.withLock { $0.append(object) }
-        hasPending = true
     }
 
     static func drain(_ gil: borrowing GIL) {
-        // A racy read is fine: a decref seen late is done at the next attach.
-        guard hasPending else { return }
         let objects = queue.withLock { pending -> [UnsafeMutablePointer<PyObject>] in
-            hasPending = false
+            guard !pending.isEmpty else { return [] }
             defer { pending.removeAll() }
             return pending
         }
