@@ -5,9 +5,7 @@ instead of one loop iteration later (Python 3.12's eager tasks, done here for 3.
 that never suspends finishes without a trip through the loop's scheduler, and every handler
 still runs inside a real Task, so ``asyncio.current_task()``, timeouts, anyio and httpx work."""
 import asyncio
-import contextvars
 import os
-from asyncio import tasks
 
 
 def run(wakeup_fd, drain):
@@ -31,27 +29,29 @@ def run(wakeup_fd, drain):
         loop.close()
 
 
-class _EagerTask(tasks._PyTask):
-    """A Task that is not scheduled at creation; ``start`` runs its first step right away."""
+_get_running_loop = asyncio.get_running_loop
 
-    def __init__(self, coro, loop):
-        asyncio.futures._PyFuture.__init__(self, loop=loop)
-        self._name = "apus-handler"
-        self._num_cancels_requested = 0
-        self._must_cancel = False
-        self._fut_waiter = None
-        self._coro = coro
-        self._context = contextvars.copy_context()
-        tasks._register_task(self)
 
-    def start(self):
-        self._context.run(self._Task__step)
-        return self
+def _run_now(callback, *args, context=None):
+    """Stands in for ``loop.call_soon`` once, while a Task is created: the Task's first step
+    runs now. Scheduling is back to normal before that step runs."""
+    del _get_running_loop().call_soon
+    if context is None:
+        callback(*args)
+    else:
+        context.run(callback, *args)
 
 
 def start(coro):
-    """Runs ``coro``'s first step inside a new Task; returns the Task (done if it finished)."""
-    return _EagerTask(coro, asyncio.get_running_loop()).start()
+    """Runs ``coro``'s first step inside a new Task, now; returns the Task (done if the
+    coroutine finished in that step). The Task is the C implementation: its constructor asks
+    the loop to schedule the first step, and the loop's ``call_soon`` is briefly ours."""
+    loop = _get_running_loop()
+    loop.call_soon = _run_now
+    try:
+        return asyncio.Task(coro, loop=loop)
+    finally:
+        loop.__dict__.pop("call_soon", None)
 
 
 def schedule(coro):

@@ -15,7 +15,7 @@ extension RoutePlan {
             var taskArguments = CallArguments(capacity: 1)
             taskArguments.append(coroutine)
             let task = try gil.call(runtime.eagerCoroutines ? runtime.startTask : runtime.schedule, positional: taskArguments)
-            if gil.isTrue(try gil.call(try gil.attribute(task, "done").share())) {
+            if gil.isTrue(try gil.call(runtime.taskDone, task)) {
                 // Finished in its first step: answer now, without a loop round trip.
                 return done(finish(task, runtime, gil))
             }
@@ -32,7 +32,7 @@ extension RoutePlan {
     /// The response for a finished Task.
     private func finish(_ task: consuming PyOwned, _ runtime: PlanRuntime, _ gil: borrowing GIL) -> PlanOutput {
         do throws(PythonError) {
-            let result = try gil.call(try gil.attribute(task, "result").share())
+            let result = try gil.call(runtime.taskResult, task)
             return try render(result, runtime, gil)
         } catch {
             return failure(error, runtime, gil)

@@ -31,6 +31,9 @@ public final class PlanRuntime: Sendable {
     let httpExceptionType: PyObjectRef
     let startTask: PyObjectRef
     let schedule: PyObjectRef
+    /// `asyncio.Task.done` and `.result`, called with the task (no bound method per request).
+    let taskDone: PyObjectRef
+    let taskResult: PyObjectRef
     /// Run an `async def` handler's first step at once (true) or one loop iteration later.
     let eagerCoroutines: Bool
     let logger: Logger
@@ -43,6 +46,9 @@ public final class PlanRuntime: Sendable {
         let host = try gil.importModule("apus._asyncio_host")
         startTask = try gil.attribute(host, "start").share()
         schedule = try gil.attribute(host, "schedule").share()
+        let taskType = try gil.attribute(try gil.importModule("asyncio"), "Task")
+        taskDone = try gil.attribute(taskType, "done").share()
+        taskResult = try gil.attribute(taskType, "result").share()
         eagerCoroutines = (getenv("APUS_ASYNC_EAGER").map { String(cString: $0) } ?? "1") != "0"
         self.logger = logger
     }
