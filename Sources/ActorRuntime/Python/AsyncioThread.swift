@@ -19,14 +19,7 @@ public final class AsyncioThread: @unchecked Sendable {
 
     public init() {
         wakeupFD = apus_eventfd()
-        let context = Unmanaged.passRetained(self).toOpaque()
-        var tid = pthread_t()
-        pthread_create(&tid, nil, { raw in
-            let this = Unmanaged<AsyncioThread>.fromOpaque(raw!).takeRetainedValue()
-            this.threadMain()
-            return nil
-        }, context)
-        pthread_detach(tid)
+        spawnDetachedThread(name: "apus-asyncio") { [self] in threadMain() }
         // No waiting for the loop to start: the caller may hold the GIL the thread needs.
         // Jobs submitted meanwhile wait in the queue; the eventfd stays readable until then.
     }
@@ -63,7 +56,6 @@ public final class AsyncioThread: @unchecked Sendable {
     }
 
     private func threadMain() {
-        setThreadName("apus-asyncio")
         let thread = PythonThreadState()
         thread.withGIL { gil in
             do throws(PythonError) {

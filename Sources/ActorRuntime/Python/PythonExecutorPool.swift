@@ -89,19 +89,11 @@ public final class PythonExecutorPool: @unchecked Sendable {
     }
 
     private func spawnThread() {
-        let context = Unmanaged.passRetained(self).toOpaque()
-        var tid = pthread_t()
-        let rc = pthread_create(&tid, nil, { raw in
-            let pool = Unmanaged<PythonExecutorPool>.fromOpaque(raw!).takeRetainedValue()
-            pool.workerMain()
-            return nil
-        }, context)
-        precondition(rc == 0, "pthread_create failed: \(rc)")
-        pthread_detach(tid)
+        // The thread keeps the pool alive until it ends.
+        spawnDetachedThread(name: "apus-python") { [self] in workerMain() }
     }
 
     private func workerMain() {
-        setThreadName("apus-python")
         let me = Worker()
         let thread = PythonThreadState()
         while true {
@@ -149,18 +141,10 @@ public final class PythonExecutorPool: @unchecked Sendable {
     /// Every `stall` interval: if jobs wait and none was taken since, all running threads are
     /// blocked in handlers; wake (or start) one more.
     private func startWatchdog() {
-        let context = Unmanaged.passRetained(self).toOpaque()
-        var tid = pthread_t()
-        pthread_create(&tid, nil, { raw in
-            let pool = Unmanaged<PythonExecutorPool>.fromOpaque(raw!).takeRetainedValue()
-            pool.watch()
-            return nil
-        }, context)
-        pthread_detach(tid)
+        spawnDetachedThread(name: "apus-py-watch") { [self] in watch() }
     }
 
     private func watch() {
-        setThreadName("apus-py-watch")
         let busyPause = Int(stallNanoseconds / 2)
         let idlePause = 10_000_000
         var pause = idlePause
