@@ -52,31 +52,3 @@ enum NativeModule {
         return module
     }
 }
-
-extension GIL {
-    /// `mapping[key]`, or nil when the key is absent.
-    func item(_ mapping: borrowing PyOwned, _ key: String) -> PyOwned? {
-        guard let value = PyDict_GetItemString(mapping.pointer, key) else { return nil }
-        apus_incref(value)
-        return PyOwned(owned: value)
-    }
-
-    /// A tuple of the given objects.
-    func tuple(_ items: consuming CallArguments) throws(PythonError) -> PyOwned {
-        let tuple = try PyOwned(PyTuple_New(items.count), self)
-        for i in 0..<items.count {
-            apus_incref(items.pointers[i]!)
-            apus_tuple_set(tuple.pointer, i, items.pointers[i]!)
-        }
-        return tuple
-    }
-
-    func swiftDouble(_ object: borrowing PyOwned) -> Double? {
-        let value = PyFloat_AsDouble(object.pointer)
-        if value == -1, PyErr_Occurred() != nil {
-            PyErr_Clear()
-            return nil
-        }
-        return value
-    }
-}

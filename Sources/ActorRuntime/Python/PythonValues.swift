@@ -165,14 +165,14 @@ extension GIL {
     private func stringOrBytes(_ object: UnsafeMutablePointer<PyObject>?) -> String? {
         guard let object else { return nil }
         if apus_is_bytes(object) != 0 {
-            return HTTPLatin1.string(UnsafeRawBufferPointer(start: apus_bytes_data(object), count: apus_bytes_size(object)))
+            return Latin1.string(UnsafeRawBufferPointer(start: apus_bytes_data(object), count: apus_bytes_size(object)))
         }
         return swiftString(object)
     }
 }
 
-/// Header bytes are ISO-8859-1, as in ASGI.
-enum HTTPLatin1 {
+/// Bytes read as ISO-8859-1 (every byte a character), as ASGI reads header bytes.
+enum Latin1 {
     static func string(_ bytes: UnsafeRawBufferPointer) -> String {
         var text = ""
         text.unicodeScalars.reserveCapacity(bytes.count)
@@ -185,5 +185,33 @@ extension GIL {
     func setItem(_ dict: borrowing PyOwned, _ key: String, _ value: borrowing PyOwned) throws(PythonError) {
         let k = try str(key)
         guard PyDict_SetItem(dict.pointer, k.pointer, value.pointer) == 0 else { throw PythonError.fetch(self) }
+    }
+}
+
+extension GIL {
+    /// `mapping[key]`, or nil when the key is absent.
+    func item(_ mapping: borrowing PyOwned, _ key: String) -> PyOwned? {
+        guard let value = PyDict_GetItemString(mapping.pointer, key) else { return nil }
+        apus_incref(value)
+        return PyOwned(owned: value)
+    }
+
+    /// A tuple of the given objects.
+    func tuple(_ items: consuming CallArguments) throws(PythonError) -> PyOwned {
+        let tuple = try PyOwned(PyTuple_New(items.count), self)
+        for i in 0..<items.count {
+            apus_incref(items.pointers[i]!)
+            apus_tuple_set(tuple.pointer, i, items.pointers[i]!)
+        }
+        return tuple
+    }
+
+    func swiftDouble(_ object: borrowing PyOwned) -> Double? {
+        let value = PyFloat_AsDouble(object.pointer)
+        if value == -1, PyErr_Occurred() != nil {
+            PyErr_Clear()
+            return nil
+        }
+        return value
     }
 }
