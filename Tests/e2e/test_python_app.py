@@ -202,3 +202,10 @@ def test_async_handler_awaits_an_httpx_call_to_another_server(basic, apus):
     # and the app itself, while the awaiting request holds its connection
     status, _, body = call(basic, "/proxy?url=" + basic.url("/sync"))
     assert json.loads(body) == {"status": 200, "body": {"kind": "sync"}}
+
+
+def test_a_response_that_would_split_the_stream_is_refused(basic):
+    status, headers, body = call(basic, "/header-injection")
+    assert status == 500 and "set-cookie" not in headers and "x-evil" not in headers
+    assert call(basic, "/bad-status")[0] == 500
+    assert call(basic, "/sync")[0] == 200

@@ -29,6 +29,10 @@ final class ResponseStreamState {
 extension HTTPConnection {
     func beginStream(status: Int, headers: HTTPHeaders, from slot: ResponseSlot) {
         guard case .responding(let current, let head) = phase, current === slot else { return }
+        if let problem = HTTPResponse(status: status, headers: headers).problem {
+            core.logger.error("invalid streamed response for \(head.method) \(head.target): \(problem); sent 500 instead")
+            return deliver(.text("Internal Server Error", status: 500), from: slot)
+        }
         let chunked = head.version == .http1_1
         let sendsBody = head.method != "HEAD" && HTTPStatus.allowsBody(status)
         let state = ResponseStreamState(

@@ -164,6 +164,11 @@ final class HTTPConnection: TCPStreamDelegate {
     /// The responder's answer, on the loop thread.
     func deliver(_ response: HTTPResponse, from slot: ResponseSlot) {
         guard case .responding(let current, let head) = phase, current === slot else { return }
+        var response = response
+        if let problem = response.problem {
+            core.logger.error("invalid response for \(head.method) \(head.target): \(problem); sent 500 instead")
+            response = .text("Internal Server Error", status: 500)
+        }
         let keepAlive = mayKeepAlive(head)
         write(response, head: head, keepAlive: keepAlive)
         responseFinished(head: head, status: response.status, keepAlive: keepAlive)

@@ -26,6 +26,24 @@ public struct HTTPResponse: Sendable {
     }
 }
 
+extension HTTPResponse {
+    /// Why this response cannot be sent as it is, or nil. A status outside 100...999 or a header
+    /// that is not a token, or whose value holds CR, LF or NUL, would let a handler split the
+    /// response or inject headers.
+    var problem: String? {
+        guard (100...999).contains(status) else { return "status \(status) is not a valid HTTP status" }
+        for field in headers {
+            guard !field.name.isEmpty, field.name.utf8.allSatisfy(HTTPBytes.isTokenChar) else {
+                return "header name \(JSONText.quoted(field.name)) is not a token"
+            }
+            guard field.value.unicodeScalars.allSatisfy({ $0.value != 13 && $0.value != 10 && $0.value != 0 && $0.value < 256 }) else {
+                return "header \(field.name) has CR, LF, NUL or non-Latin-1 characters in its value"
+            }
+        }
+        return nil
+    }
+}
+
 enum JSONText {
     /// A JSON string literal for `text`.
     static func quoted(_ text: String) -> String {

@@ -163,3 +163,13 @@ async def proxy(url: str):
     async with httpx.AsyncClient() as client:
         response = await client.get(url)
     return {"status": response.status_code, "body": response.json()}
+
+
+@app.get("/header-injection")
+def header_injection():
+    return Response(content=b"x", headers={"X-Evil": "a\r\nSet-Cookie: stolen=1"})
+
+
+@app.get("/bad-status")
+def bad_status():
+    return Response(content=b"x", status_code=20000)
