@@ -209,3 +209,33 @@ def test_a_response_that_would_split_the_stream_is_refused(basic):
     assert status == 500 and "set-cookie" not in headers and "x-evil" not in headers
     assert call(basic, "/bad-status")[0] == 500
     assert call(basic, "/sync")[0] == 200
+
+
+# Bodies recorded from FastAPI 0.165 serving the same handler.
+@pytest.mark.parametrize("body,content_type,expected", [
+    (b"{bad", "application/json", {"detail": [{
+        "type": "json_invalid", "loc": ["body", 1], "msg": "JSON decode error", "input": {},
+        "ctx": {"error": "Expecting property name enclosed in double quotes"}}]}),
+    (b"[]", "application/json", {"detail": [{
+        "type": "model_attributes_type", "loc": ["body"],
+        "msg": "Input should be a valid dictionary or object to extract fields from", "input": []}]}),
+    (b"name=x", "application/x-www-form-urlencoded", {"detail": [{
+        "type": "model_attributes_type", "loc": ["body"],
+        "msg": "Input should be a valid dictionary or object to extract fields from", "input": "name=x"}]}),
+])
+def test_body_errors_match_fastapi(basic, body, content_type, expected):
+    status, _, received = call(basic, "/items", "POST", body, {"content-type": content_type})
+    assert status == 422 and json.loads(received) == expected
+
+
+def test_json_body_with_a_json_suffix_content_type(basic):
+    payload = b'{"name": "a", "price": 1}'
+    status, _, body = call(basic, "/items", "POST", payload, {"content-type": "application/vnd.api+json"})
+    assert status == 200 and json.loads(body) == {"name": "a", "price": 1.0, "tags": []}
+    status, _, _ = call(basic, "/items", "POST", payload, {"content-type": "text/plain"})
+    assert status == 422
+
+
+def test_integers_beyond_64_bits(basic):
+    status, _, body = call(basic, "/types/99999999999999999999999/1/x/true")
+    assert status == 200 and body.startswith(b'{"i":99999999999999999999999,')

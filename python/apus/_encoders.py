@@ -1,6 +1,8 @@
 """Turning return values into JSON when orjson cannot on its own."""
 import dataclasses
 import enum
+import json
+
 import orjson
 import pydantic
 
@@ -28,8 +30,14 @@ def jsonable(value):
 
 
 def to_json(value):
-    """JSON bytes for any return value (the slow path; orjson handles plain data directly)."""
+    """JSON bytes for any return value (the slow path; orjson handles plain data directly).
+    What orjson cannot encode (integers beyond 64 bits) goes through the standard library with
+    the same compact output as FastAPI's JSONResponse."""
     try:
         return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
     except TypeError:
-        return orjson.dumps(jsonable(value), option=orjson.OPT_NON_STR_KEYS)
+        data = jsonable(value)
+        try:
+            return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS)
+        except TypeError:
+            return json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()

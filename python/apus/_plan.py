@@ -3,6 +3,7 @@ where every argument comes from, its type and its default. The runtime executes 
 request (natively for plain scalars); this module also builds the 422 body when a request does
 not fit, with pydantic as the single source of error messages."""
 import inspect
+import json
 import re
 import typing
 
@@ -91,10 +92,11 @@ class RoutePlan:
             response_model = returned if _is_model(returned) else None
         self.response_model = response_model
 
-    def error_body(self, path_params, query, body):
+    def error_body(self, path_params, query, body, content_type=None):
         """The 422 body for a request the native path refused, computed again with pydantic.
 
-        ``path_params``: {name: str}; ``query``: [(name, value)]; ``body``: bytes."""
+        ``path_params``: {name: str}; ``query``: [(name, value)]; ``body``: bytes;
+        ``content_type``: the request's, or None."""
         query_values = {}
         for key, value in query:
             query_values[key] = value  # the last value wins, as in FastAPI
@@ -111,11 +113,38 @@ class RoutePlan:
                     loc = ("body",) if param.source == "body" else (param.source, param.name)
                     errors.append({"type": "missing", "loc": loc, "msg": "Field required", "input": None})
                 continue
+            if param.source == "body":
+                errors.extend(_body_errors(param, raw, content_type))
+                continue
             try:
                 param.convert(raw)
             except pydantic.ValidationError as error:
                 errors.extend(_located(error, param))
         return orjson.dumps({"detail": jsonable(errors)})
+
+
+def is_json_content_type(content_type):
+    """FastAPI reads a body as JSON when there is no content type, or it is JSON (+json too)."""
+    if not content_type:
+        return True
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+
+
+def _body_errors(param, body, content_type):
+    if is_json_content_type(content_type):
+        try:
+            value = json.loads(body)
+        except json.JSONDecodeError as error:
+            return [{"type": "json_invalid", "loc": ("body", error.pos), "msg": "JSON decode error",
+                     "input": {}, "ctx": {"error": error.msg}}]
+    else:
+        value = body  # FastAPI validates the raw bytes of a body that is not JSON
+    try:
+        param.adapter.validate_python(value, from_attributes=True)
+    except pydantic.ValidationError as error:
+        return _located(error, param)
+    return []
 
 
 def _located(error, param):

@@ -8,11 +8,27 @@ public struct PlanInput: Sendable {
     public var pathParameters: [String: String]
     public var query: String
     public var body: [UInt8]
+    public var contentType: String?
 
-    public init(pathParameters: [String: String], query: String, body: [UInt8]) {
+    public init(pathParameters: [String: String], query: String, body: [UInt8], contentType: String?) {
         self.pathParameters = pathParameters
         self.query = query
         self.body = body
+        self.contentType = contentType
+    }
+
+    /// FastAPI reads a body as JSON when there is no content type or it is JSON (`+json` too);
+    /// any other body reaches the model as bytes, which it refuses.
+    var bodyIsJSON: Bool {
+        guard let contentType else { return true }
+        let media = contentType.split(separator: ";", maxSplits: 1).first.map { $0.trimmingCharacters(in: " \t").lowercased() } ?? ""
+        return media == "application/json" || (media.hasPrefix("application/") && media.hasSuffix("+json"))
+    }
+}
+
+extension StringProtocol {
+    fileprivate func trimmingCharacters(in set: String) -> String {
+        String(drop { set.contains($0) }.reversed().drop { set.contains($0) }.reversed())
     }
 }
 
@@ -94,6 +110,7 @@ extension RoutePlan {
                     arguments.append(parameter.defaultValue)
                     continue
                 }
+                guard input.bodyIsJSON else { return nil }
                 guard let value = try slowConvert(parameter, try gil.bytes(input.body), gil) else { return nil }
                 arguments.append(value)
                 continue
@@ -124,11 +141,12 @@ extension RoutePlan {
 
     func validationFailure(_ input: PlanInput, _ gil: borrowing GIL) throws(PythonError) -> PlanOutput {
         let errorBody = try gil.attribute(python, "error_body").share()
-        var arguments = CallArguments(capacity: 3)
+        var arguments = CallArguments(capacity: 4)
         let pathDict = try gil.stringDict(input.pathParameters)
         arguments.append(pathDict)
         arguments.append(try gil.pairList(QueryString.parse(input.query)))
         arguments.append(try gil.bytes(input.body))
+        arguments.append(try input.contentType.map { text throws(PythonError) in try gil.str(text) } ?? gil.none())
         let body = try gil.call(errorBody, positional: arguments)
         return PlanOutput(status: 422, headers: [("content-type", "application/json")], body: gil.swiftBytes(body) ?? [])
     }

@@ -33,7 +33,9 @@ public final class PythonAppResponder: HTTPResponder {
     public func respond(to request: HTTPRequest, via slot: ResponseSlot) {
         switch table.lookup(method: request.method, path: request.path) {
         case .matched(let plan, let parameters):
-            let input = PlanInput(pathParameters: parameters, query: request.query, body: request.body)
+            let input = PlanInput(
+                pathParameters: parameters, query: request.query, body: request.body,
+                contentType: request.body.isEmpty ? nil : request.headers["content-type"])
             let runtime = runtime
             let batch = handOff.batch(on: slot.loop)
             if plan.isCoroutine {
