@@ -29,7 +29,7 @@ swift-test: setup
 	swift test $(SWIFT_BUILD_FLAGS)
 
 e2e: build
-	APUS_BIN=$(CURDIR)/.build/debug/apus .venv/bin/python -m pytest -q Tests/e2e
+	APUS_BIN=$(CURDIR)/.build/debug/apus .venv/bin/python -m pytest -q python/tests Tests/e2e
 
 test: swift-test e2e
 
