@@ -28,3 +28,26 @@ def test_redirects_use_the_test_host():
         response = client.get("/redirected/")
         assert response.status_code == 307
         assert response.headers["location"] == "http://testserver/redirected"
+
+
+@app.get("/boom")
+def boom():
+    raise ValueError("raised in the handler")
+
+
+@app.get("/async-boom")
+async def async_boom():
+    raise KeyError("raised in an async handler")
+
+
+def test_server_exceptions_are_raised_in_the_test():
+    import pytest
+
+    with TestClient(app) as client:
+        with pytest.raises(ValueError, match="raised in the handler"):
+            client.get("/boom")
+        with pytest.raises(KeyError):
+            client.get("/async-boom")
+        assert client.get("/items/1").status_code == 200
+    with TestClient(app, raise_server_exceptions=False) as client:
+        assert client.get("/boom").status_code == 500

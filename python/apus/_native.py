@@ -36,10 +36,13 @@ class Server:
         self.stop()
 
 
-def serve(app, host="127.0.0.1", port=0, threads=40, access_log=False, graceful_timeout=10.0):
-    """Starts serving ``app`` on a loop thread of this process and returns a ``Server``."""
+def serve(app, host="127.0.0.1", port=0, threads=40, access_log=False, graceful_timeout=10.0,
+          on_exception=None):
+    """Starts serving ``app`` on a loop thread of this process and returns a ``Server``.
+    ``on_exception(error)`` is called with each unhandled handler exception (still a 500)."""
     port, stop = _apus.serve({"app": app, "host": host, "port": port, "threads": threads,
-                              "access_log": access_log, "graceful_timeout": graceful_timeout})
+                              "access_log": access_log, "graceful_timeout": graceful_timeout,
+                              "on_exception": on_exception})
     return Server(port, stop, host)
 
 

@@ -53,8 +53,10 @@ public final class PlanRuntime: Sendable {
     /// Run an `async def` handler's first step at once (true) or one loop iteration later.
     let eagerCoroutines: Bool
     let logger: Logger
+    /// Called with every unhandled handler exception (the TestClient re-raises them in the test).
+    let exceptionSink: PyObjectRef?
 
-    init(_ gil: borrowing GIL, logger: Logger) throws(PythonError) {
+    init(_ gil: borrowing GIL, logger: Logger, exceptionSink: PyObjectRef?) throws(PythonError) {
         orjsonDumps = try gil.attribute(try gil.importModule("orjson"), "dumps").share()
         toJSON = try gil.attribute(try gil.importModule("apus._encoders"), "to_json").share()
         responseType = try gil.attribute(try gil.importModule("apus.responses"), "Response").share()
@@ -67,12 +69,17 @@ public final class PlanRuntime: Sendable {
         taskResult = try gil.attribute(taskType, "result").share()
         eagerCoroutines = (getenv("APUS_ASYNC_EAGER").map { String(cString: $0) } ?? "1") != "0"
         self.logger = logger
+        self.exceptionSink = exceptionSink
     }
 
     /// Loads an app's plans and the shared helpers, on any thread.
-    public static func load(app: PyObjectRef, logger: Logger) throws(PythonError) -> (PlanRuntime, [RoutePlan]) {
+    public static func load(
+        app: PyObjectRef, logger: Logger, exceptionSink: PyObjectRef? = nil
+    ) throws(PythonError) -> (PlanRuntime, [RoutePlan]) {
         let loaded = Python.withGIL { gil in
-            Result { () throws(PythonError) in (try PlanRuntime(gil, logger: logger), try RoutePlan.load(app: app, gil)) }
+            Result { () throws(PythonError) in
+                (try PlanRuntime(gil, logger: logger, exceptionSink: exceptionSink), try RoutePlan.load(app: app, gil))
+            }
         }
         return try loaded.get()
     }
@@ -187,6 +194,9 @@ extension RoutePlan {
             return output
         }
         runtime.logger.error("Exception in \(name) (\(methods.joined(separator: ",")) \(path)):\n\(error.formattedTraceback(gil))")
+        if let sink = runtime.exceptionSink, let exception = error.exception {
+            _ = try? gil.call(sink, gil.owned(exception))
+        }
         return PlanOutput(status: 500, headers: [("content-type", "text/plain; charset=utf-8")], body: Array("Internal Server Error".utf8))
     }
 }

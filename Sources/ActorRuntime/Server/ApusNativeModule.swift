@@ -24,7 +24,8 @@ public enum ApusNativeModule {
         ])
     }
 
-    /// `serve({"app": app, "host": ..., "port": ..., "threads": ..., "access_log": ...})`
+    /// `serve({"app": app, "host": ..., "port": ..., "threads": ..., "access_log": ...,
+    /// "on_exception": callable or None})`
     /// starts a server on its own loop thread and returns `(port, stop)`.
     private static func serve(_ gil: borrowing GIL, _ options: consuming PyOwned) throws(PythonError) -> PyOwned {
         guard let app = gil.item(options, "app") else { throw .runtime("serve() needs an app") }
@@ -39,8 +40,10 @@ public enum ApusNativeModule {
         if let value = gil.item(options, "threads") { threads = gil.swiftInt(value) ?? threads }
         var logger = Logger(label: "apus")
         logger.logLevel = .warning
+        var sink: PyObjectRef?
+        if let value = gil.item(options, "on_exception"), !gil.isNone(value) { sink = value.share() }
 
-        let responder = try PythonAppResponder(app: app.share(), threads: threads, logger: logger)
+        let responder = try PythonAppResponder(app: app.share(), threads: threads, logger: logger, exceptionSink: sink)
         let process: ServerProcess
         do {
             process = try ServerProcess(configuration: configuration, responder: responder, logger: logger)

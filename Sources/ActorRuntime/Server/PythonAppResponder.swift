@@ -10,8 +10,9 @@ public final class PythonAppResponder: HTTPResponder {
     private let asyncio: AsyncioThread?
     public let plans: [RoutePlan]
 
-    public init(app: PyObjectRef, threads: Int, logger: Logger) throws(PythonError) {
-        let (runtime, plans) = try PlanRuntime.load(app: app, logger: logger)
+    /// `exceptionSink`, if given, is called with each unhandled handler exception.
+    public init(app: PyObjectRef, threads: Int, logger: Logger, exceptionSink: PyObjectRef? = nil) throws(PythonError) {
+        let (runtime, plans) = try PlanRuntime.load(app: app, logger: logger, exceptionSink: exceptionSink)
         var builder = RouteTableBuilder<RoutePlan>()
         for plan in plans {
             do {
