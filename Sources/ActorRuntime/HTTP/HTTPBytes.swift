@@ -49,17 +49,6 @@ enum HTTPBytes {
         }
     }
 
-    /// Header values are bytes; like ASGI servers, read them as ISO-8859-1 so no byte is lost.
-    static func latin1String(_ bytes: UnsafeRawBufferPointer) -> String {
-        if !bytes.contains(where: { $0 >= 0x80 }) {
-            return String(decoding: bytes, as: UTF8.self)
-        }
-        var text = ""
-        text.unicodeScalars.reserveCapacity(bytes.count)
-        for byte in bytes { text.unicodeScalars.append(Unicode.Scalar(byte)) }
-        return text
-    }
-
     static func lowercasedASCIIString(_ bytes: UnsafeRawBufferPointer) -> String {
         String(unsafeUninitializedCapacity: bytes.count) { out in
             for (i, byte) in bytes.enumerated() { out[i] = lowercased(byte) }

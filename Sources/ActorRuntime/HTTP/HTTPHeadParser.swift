@@ -92,7 +92,7 @@ enum HTTPHeadParser {
         for j in start..<end where !HTTPBytes.isFieldValueChar(line[j]) {
             throw .badRequest("invalid character in header value")
         }
-        return (name, HTTPBytes.latin1String(UnsafeRawBufferPointer(rebasing: line[start..<end])))
+        return (name, Latin1.string(UnsafeRawBufferPointer(rebasing: line[start..<end])))
     }
 }
 

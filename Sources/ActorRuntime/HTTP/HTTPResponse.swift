@@ -19,6 +19,13 @@ public struct HTTPResponse: Sendable {
         HTTPResponse(status: status, headers: HTTPHeaders([("content-type", "application/json")]), body: Array(json.utf8))
     }
 
+    /// 405 with the methods the path does allow, as FastAPI answers.
+    public static func methodNotAllowed(allowed: [String]) -> HTTPResponse {
+        var response = HTTPResponse.error(405)
+        response.headers.add("allow", allowed.joined(separator: ", "))
+        return response
+    }
+
     /// A JSON `{"detail": ...}` error body, as FastAPI sends for HTTP errors.
     public static func error(_ status: Int, detail: String? = nil) -> HTTPResponse {
         let text = detail ?? HTTPStatus.reason(status)

@@ -103,7 +103,7 @@ extension RoutePlan {
     /// Builds the keyword arguments, or nil if any parameter is missing or invalid.
     func arguments(_ input: PlanInput, _ gil: borrowing GIL) throws(PythonError) -> CallArguments? {
         var arguments = CallArguments(capacity: parameters.count)
-        let query = needsQuery ? QueryString.parse(input.query) : []
+        let query = takesQuery ? QueryString.parse(input.query) : []
         for parameter in parameters {
             let raw: String?
             switch parameter.source {

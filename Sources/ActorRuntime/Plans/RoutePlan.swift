@@ -47,6 +47,8 @@ public final class RoutePlan: Sendable {
         self.endpoint = endpoint
         self.isCoroutine = isCoroutine
         self.parameters = parameters
+        takesQuery = parameters.contains { $0.source == .query }
+        takesBody = parameters.contains { $0.source == .body }
         self.keywordNames = keywordNames
         self.statusCode = statusCode
         self.responseModel = responseModel
@@ -61,7 +63,9 @@ public final class RoutePlan: Sendable {
         self.python = python
     }
 
-    var needsQuery: Bool { parameters.contains { $0.source == .query } }
+    /// Whether requests must have their query string parsed, or their body read.
+    let takesQuery: Bool
+    public let takesBody: Bool
 }
 
 extension RoutePlan {

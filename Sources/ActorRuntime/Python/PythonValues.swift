@@ -171,15 +171,6 @@ extension GIL {
     }
 }
 
-/// Bytes read as ISO-8859-1 (every byte a character), as ASGI reads header bytes.
-enum Latin1 {
-    static func string(_ bytes: UnsafeRawBufferPointer) -> String {
-        var text = ""
-        text.unicodeScalars.reserveCapacity(bytes.count)
-        for byte in bytes { text.unicodeScalars.append(Unicode.Scalar(byte)) }
-        return text
-    }
-}
 
 extension GIL {
     func setItem(_ dict: borrowing PyOwned, _ key: String, _ value: borrowing PyOwned) throws(PythonError) {

@@ -36,7 +36,7 @@ public final class PythonAppResponder: HTTPResponder {
         case .matched(let plan, let parameters):
             let input = PlanInput(
                 pathParameters: parameters, query: request.query, body: request.body,
-                contentType: request.body.isEmpty ? nil : request.headers["content-type"])
+                contentType: plan.takesBody && !request.body.isEmpty ? request.headers["content-type"] : nil)
             let runtime = runtime
             let batch = handOff.batch(on: slot.loop)
             if plan.isCoroutine {
@@ -49,9 +49,7 @@ public final class PythonAppResponder: HTTPResponder {
                 }
             }
         case .methodNotAllowed(let allowed):
-            var response = HTTPResponse.error(405)
-            response.headers.add("allow", allowed.joined(separator: ", "))
-            slot.complete(response)
+            slot.complete(.methodNotAllowed(allowed: allowed))
         case .notFound:
             slot.complete(redirectForSlash(request) ?? .error(404))
         }

@@ -67,9 +67,7 @@ public struct RouterResponder: HTTPResponder {
         case .notFound:
             slot.complete(.error(404))
         case .methodNotAllowed(let allowed):
-            var response = HTTPResponse.error(405)
-            response.headers.add("allow", allowed.joined(separator: ", "))
-            slot.complete(response)
+            slot.complete(.methodNotAllowed(allowed: allowed))
         case .matched(let handler, let parameters):
             var request = request
             request.pathParameters = parameters
