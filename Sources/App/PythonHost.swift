@@ -24,14 +24,19 @@ enum PythonHost {
         do {
             return try PythonApp.load(target, factory: factory)
         } catch {
-            Console.error("error: cannot load \(target):\n\(error)")
+            var message = "error: cannot load \(target): \(error)"
+            if case .python(let traceback) = error, traceback.contains("ModuleNotFoundError") {
+                // The usual cause: the app's packages live in another environment.
+                message += "\n(python: \(environment.executable); set VIRTUAL_ENV or create .venv next to the app)"
+            }
+            Console.error(message)
             Console.terminate(1)
         }
     }
 
-    static func responder(app: PyObjectRef, threads: Int, logger: Logger) throws -> PythonAppResponder {
+    static func application(app: PyObjectRef, options: ASGIApplication.Options) throws -> ASGIApplication {
         do {
-            return try PythonAppResponder(app: app, threads: threads, logger: logger)
+            return try ASGIApplication.make(app: app, options: options)
         } catch {
             Console.error("error: cannot serve the app: \(error)")
             Console.terminate(1)

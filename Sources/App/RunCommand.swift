@@ -25,6 +25,12 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Directory the app module is imported from (put first on sys.path).")
     var appDir = "."
 
+    @Option(help: "ASGI root_path: the prefix a proxy strips from the URLs it forwards.")
+    var rootPath = ""
+
+    @Option(help: "Lifespan protocol: auto (used if the app speaks it), on (required), off.")
+    var lifespan: LifespanOption = .auto
+
     @Option(help: "Threads for blocking (def) handlers.")
     var threads = 40
 
@@ -90,12 +96,21 @@ struct RunCommand: AsyncParsableCommand {
         }
         if worker { ProcessControl.dieWithParent() }
         let responder: any HTTPResponder
-        let routes: [(methods: [String]?, path: String)]
+        var application: (ASGIApplication, AsyncioThread)?
+        var routes: [(methods: [String]?, path: String)] = []
         if let target {
             let app = try PythonHost.loadApp(target: target, factory: factory, appDirectory: appDir, logger: logger)
-            let python = try PythonHost.responder(app: app, threads: threads, logger: logger)
-            responder = python
-            routes = python.plans.map { ($0.methods, $0.path) }
+            var options = ASGIApplication.Options()
+            options.rootPath = rootPath
+            options.lifespan = lifespan.rawValue
+            let asgi = try PythonHost.application(app: app, options: options)
+            let asyncio = AsyncioThread()
+            if let failure = asgi.runLifespan(.startup, on: asyncio) {
+                Console.error("ERROR:    \(failure)\nERROR:    Application startup failed. Exiting.")
+                Console.terminate(3)
+            }
+            application = (asgi, asyncio)
+            responder = ASGIResponder(application: asgi, asyncio: asyncio, logger: logger)
         } else {
             let router = Router(logger: logger)
             try HelloRoutes.register(on: router)
@@ -123,6 +138,12 @@ struct RunCommand: AsyncParsableCommand {
         let signal = await server.waitForStopSignal()
         logger.info("Shutting down (signal \(signal))")
         await server.stop()
+        if let (asgi, asyncio) = application {
+            if let failure = asgi.runLifespan(.shutdown, on: asyncio) {
+                logger.error("\(failure)\nApplication shutdown failed.")
+            }
+            asyncio.stop()
+        }
         logger.info("Finished server process")
         Console.terminate(0)
     }
@@ -164,6 +185,7 @@ struct RunCommand: AsyncParsableCommand {
             "--worker", "--host", host, "--port", String(port), "--log-level", logLevel.rawValue,
             accessLog ? "--access-log" : "--no-access-log",
             "--app-dir", URL(fileURLWithPath: appDir).standardizedFileURL.path, "--threads", String(threads),
+            "--root-path", rootPath, "--lifespan", lifespan.rawValue,
             "--graceful-timeout", String(gracefulTimeout), "--timeout-keep-alive", String(timeoutKeepAlive),
             "--timeout-request-head", String(timeoutRequestHead),
             "--limit-request-head-size", String(limitRequestHeadSize), "--limit-request-headers", String(limitRequestHeaders),
@@ -188,6 +210,10 @@ struct RunCommand: AsyncParsableCommand {
         configuration.limits.writeHighWaterBytes = limitWriteBuffer
         return configuration
     }
+}
+
+enum LifespanOption: String, ExpressibleByArgument, CaseIterable {
+    case auto, on, off
 }
 
 enum LogLevelOption: String, ExpressibleByArgument, CaseIterable {

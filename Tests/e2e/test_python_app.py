@@ -178,7 +178,7 @@ def test_factory(start_app):
 @pytest.mark.parametrize("target,expected", [
     ("broken_import:app", "ModuleNotFoundError: No module named 'does_not_exist'"),
     ("broken_syntax:app", "SyntaxError"),
-    ("basic:nope", "AttributeError"),
+    ("basic:nope", 'attribute "nope" not found in module "basic"'),
     ("no_such_module:app", "ModuleNotFoundError"),
 ])
 def test_startup_errors_print_the_traceback_and_exit_1(target, expected):

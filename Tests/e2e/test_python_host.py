@@ -10,8 +10,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 SCRIPT = r"""
 import json, urllib.request
 import apus
+from fastapi import FastAPI
 
-app = apus.FastAPI()
+app = FastAPI()
 
 @app.get("/hello/{name}")
 def hello(name: str, times: int = 1):
@@ -21,7 +22,7 @@ def hello(name: str, times: int = 1):
 async def hello_async():
     return {"async": True}
 
-with app.serve(port=0) as server:
+with apus.serve(app, port=0) as server:
     assert server.port > 0
     with urllib.request.urlopen(server.url + "/hello/ab?times=2") as response:
         print(response.status, response.read().decode())
@@ -53,8 +54,9 @@ def test_stopping_a_server_releases_its_threads():
     script = r"""
 import os, urllib.request
 import apus
+from fastapi import FastAPI
 
-app = apus.FastAPI()
+app = FastAPI()
 
 @app.get("/s")
 def s():
@@ -69,7 +71,7 @@ def threads():
 
 counts = []
 for _ in range(8):
-    with app.serve() as server:
+    with apus.serve(app) as server:
         urllib.request.urlopen(server.url + "/s").read()
         urllib.request.urlopen(server.url + "/a").read()
     counts.append(threads())
@@ -82,3 +84,28 @@ assert threads() <= counts[0], (counts, threads())
 """
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_hosting_process_keeps_its_own_signal_handlers():
+    script = r"""
+import os, signal, time, urllib.request
+import apus
+from fastapi import FastAPI
+
+app = FastAPI()
+
+@app.get("/")
+def index():
+    return 1
+
+with apus.serve(app) as server:
+    urllib.request.urlopen(server.url + "/").read()
+assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+try:
+    os.kill(os.getpid(), signal.SIGINT)
+    time.sleep(1)
+except KeyboardInterrupt:
+    print("KeyboardInterrupt")
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "KeyboardInterrupt", result.stdout + result.stderr

@@ -6,13 +6,16 @@ that never suspends finishes without a trip through the loop's scheduler, and ev
 still runs inside a real Task, so ``asyncio.current_task()``, timeouts, anyio and httpx work."""
 import asyncio
 import os
+import threading
 
 
 def run(wakeup_fd, drain):
     """Runs the loop on the calling thread until ``stop`` is called. ``drain(None)`` runs the
     requests the runtime queued; the runtime writes to ``wakeup_fd`` (an eventfd) to wake us."""
-    loop = asyncio.new_event_loop()
+    global _loop
+    loop = _loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
+    _running.set()
 
     def on_wakeup():
         try:
@@ -30,6 +33,21 @@ def run(wakeup_fd, drain):
 
 
 _get_running_loop = asyncio.get_running_loop
+_loop = None
+_running = threading.Event()
+
+
+def loop():
+    """The runtime's loop (None before it runs)."""
+    return _loop
+
+
+def running_loop(timeout=10.0):
+    """The runtime's loop, waiting for its thread to start it; for other threads of a process
+    hosting the runtime (the TestClient runs lifespan on it)."""
+    if not _running.wait(timeout):
+        raise RuntimeError("the Apus asyncio loop did not start")
+    return _loop
 
 
 def _run_now(callback, *args, context=None):

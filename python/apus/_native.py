@@ -36,13 +36,15 @@ class Server:
         self.stop()
 
 
-def serve(app, host="127.0.0.1", port=0, threads=40, access_log=False, graceful_timeout=10.0,
-          on_exception=None):
-    """Starts serving ``app`` on a loop thread of this process and returns a ``Server``.
-    ``on_exception(error)`` is called with each unhandled handler exception (still a 500)."""
-    port, stop = _apus.serve({"app": app, "host": host, "port": port, "threads": threads,
-                              "access_log": access_log, "graceful_timeout": graceful_timeout,
-                              "on_exception": on_exception})
+def serve(app, host="127.0.0.1", port=0, access_log=False, graceful_timeout=10.0, root_path="",
+          on_exception=None, testing=False, state=None):
+    """Starts serving the ASGI ``app`` from this process (on the runtime's own loop and asyncio
+    threads, shared by every server of the process) and returns a ``Server``.
+    ``on_exception(error)`` is called with each exception the app raises (still a 500). The
+    lifespan protocol is the caller's to run (see ``apus._lifespan``)."""
+    port, stop = _apus.serve({"app": app, "host": host, "port": port, "access_log": access_log,
+                              "graceful_timeout": graceful_timeout, "root_path": root_path,
+                              "on_exception": on_exception, "testing": testing, "state": state})
     return Server(port, stop, host)
 
 

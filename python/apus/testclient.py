@@ -1,89 +1,122 @@
-"""TestClient: requests to an app served by the real runtime, in this process, on a loopback
-port (no ASGI emulation: what the test sees is what a client sees). As with FastAPI's own
-TestClient, an exception a handler does not handle is raised again in the test
-(``raise_server_exceptions=False`` returns the 500 instead). Needs httpx.
+"""Starlette's TestClient, with every request sent as real HTTP to Apus serving the test's own
+app object in this process (on a loopback port of the runtime's shared loop).
 
-    client = TestClient(app)
-    assert client.get("/items/1").json() == {...}
-"""
+The interface and behaviour are Starlette's: ``with`` runs the lifespan (and a client that is
+never entered works too), ``raise_server_exceptions`` raises the app's exception in the test,
+``base_url``, ``root_path``, ``client``, cookies, headers, ``follow_redirects`` and ``app_state``
+work as there. As with Starlette's client, a response is complete only once the app has
+returned, background tasks included.
+
+The values a test client puts in the scope but HTTP cannot carry (the scheme of the test URL,
+``root_path``, the client's address) travel in one ``apus-testclient`` header, which the server
+reads only for a TestClient's app and removes before the app sees the request.
+
+``websocket_connect`` still runs the app in memory through Starlette's own transport: Apus
+serves no WebSockets yet."""
+import asyncio
+import weakref
+from urllib.parse import quote
+
 import httpx
+from starlette.testclient import TestClient as _StarletteTestClient
 
+from . import _asyncio_host
+from ._lifespan import Lifespan
 from ._native import serve
 
+__all__ = ["TestClient"]
 
-class TestClient:
-    __test__ = False  # not a pytest test class
 
-    def __init__(self, app, base_url="http://testserver", raise_server_exceptions=True,
-                 follow_redirects=True, headers=None):
+class _ApusTransport(httpx.BaseTransport):
+    """Sends each request to the in-process Apus server hosting the app (started on first use)."""
+
+    def __init__(self, app, app_state, raise_server_exceptions, root_path, client, websocket_transport):
         self.app = app
+        self.app_state = app_state
         self.raise_server_exceptions = raise_server_exceptions
-        self._errors = []
-        self.base_url = base_url
-        self._follow_redirects = follow_redirects
-        self._headers = headers or {}
+        self.root_path = root_path
+        self.client = client
+        self._websocket_transport = websocket_transport
         self._server = None
-        self._client = None
+        self._finalizer = None
+        self._errors = []
+        self._http = httpx.HTTPTransport()
 
-    def _ensure_started(self):
+    def start(self):
         if self._server is None:
-            # Handler exceptions are recorded before their 500 is sent, so the request that
-            # caused one finds it here when its response arrives.
-            self._server = serve(self.app, port=0, on_exception=self._errors.append)
-            host = httpx.URL(self.base_url).netloc.decode()
-            # Requests go to the loopback port but carry the test host, as FastAPI's client does.
-            self._client = httpx.Client(
-                base_url=self._server.url, follow_redirects=self._follow_redirects,
-                headers={"host": host, **self._headers})
-        return self._client
+            self._server = serve(self.app, port=0, root_path=self.root_path, on_exception=self._errors.append,
+                                 testing=True, state=self.app_state)
+            # A client the test never closes is closed when it is collected: its pooled
+            # connections first (an unclosed socket would warn), then its server.
+            self._finalizer = weakref.finalize(self, _shut_down, self._http, self._server)
+        return self._server
 
-    def request(self, method, url, **kwargs):
-        response = self._ensure_started().request(method, url, **kwargs)
+    def handle_request(self, request):
+        url = request.url
+        if url.scheme in ("ws", "wss"):
+            return self._websocket_transport.handle_request(request)
+        server = self.start()
+        port = url.port or {"http": 80, "https": 443}.get(url.scheme, 80)
+        headers = request.headers.copy()
+        headers["apus-testclient"] = " ".join((
+            url.scheme, quote(self.root_path, safe=""), quote(str(self.client[0]), safe=""), str(self.client[1]),
+            quote(url.host, safe=""), str(port)))
+        extensions = dict(request.extensions)
+        extensions["timeout"] = {"connect": None, "read": None, "write": None, "pool": None}
+        forwarded = httpx.Request(
+            request.method, url.copy_with(scheme="http", host=server.host, port=server.port),
+            headers=headers, stream=request.stream, extensions=extensions)
+        self._errors.clear()
+        response = self._http.handle_request(forwarded)
         if self._errors:
-            error = self._errors.pop(0)
+            error = self._errors[0]
             self._errors.clear()
             if self.raise_server_exceptions:
+                response.close()
                 raise error
         return response
 
-    def get(self, url, **kwargs):
-        return self.request("GET", url, **kwargs)
-
-    def post(self, url, **kwargs):
-        return self.request("POST", url, **kwargs)
-
-    def put(self, url, **kwargs):
-        return self.request("PUT", url, **kwargs)
-
-    def patch(self, url, **kwargs):
-        return self.request("PATCH", url, **kwargs)
-
-    def delete(self, url, **kwargs):
-        return self.request("DELETE", url, **kwargs)
-
-    def options(self, url, **kwargs):
-        return self.request("OPTIONS", url, **kwargs)
-
-    def head(self, url, **kwargs):
-        return self.request("HEAD", url, **kwargs)
-
     def close(self):
-        if self._client is not None:
-            self._client.close()
-            self._client = None
-        if self._server is not None:
-            self._server.stop()
-            self._server = None
+        if self._finalizer is not None:
+            self._finalizer()
+        else:
+            self._http.close()
+        self._server = None
+
+
+def _shut_down(http, server):
+    http.close()
+    server.stop()
+
+
+class TestClient(_StarletteTestClient):
+    __test__ = False
+
+    def __init__(self, app, *args, **kwargs):
+        super().__init__(app, *args, **kwargs)
+        starlette_transport = self._transport
+        self._transport = _ApusTransport(
+            self.app, self.app_state, starlette_transport.raise_server_exceptions, starlette_transport.root_path,
+            getattr(starlette_transport, "client", ("testclient", 50000)), starlette_transport)
+        self._lifespan = None
 
     def __enter__(self):
-        self._ensure_started()
+        self._transport.start()
+        lifespan = Lifespan(self.app, "on", state=self.app_state)
+        _run(lifespan.startup())
+        self._lifespan = lifespan
         return self
 
-    def __exit__(self, *exc):
-        self.close()
+    def __exit__(self, *exc_info):
+        lifespan, self._lifespan = self._lifespan, None
+        if lifespan is not None:
+            _run(lifespan.shutdown())
 
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:  # noqa: BLE001 - interpreter shutdown
-            pass
+    def close(self):
+        super().close()
+        self._transport.close()
+
+
+def _run(coroutine):
+    """Runs a coroutine on the runtime's asyncio loop and waits for it, from the test's thread."""
+    return asyncio.run_coroutine_threadsafe(coroutine, _asyncio_host.running_loop()).result()

@@ -1,28 +1,38 @@
-/// A response whose body is written in pieces: `transfer-encoding: chunked` on HTTP/1.1, a body
-/// that ends with the connection on HTTP/1.0. A writer that gets ahead of a slow client waits
-/// (its `write` suspends) until the queued bytes drain, so memory stays bounded.
+/// A response whose body is written in pieces: with the app's own `content-length` if it gave
+/// one, else `transfer-encoding: chunked` on HTTP/1.1 and a body that ends with the connection
+/// on HTTP/1.0. A writer that gets ahead of a slow client waits (its write completes later)
+/// until the queued bytes drain, so memory stays bounded.
 final class ResponseStreamState {
+    enum Framing {
+        case chunked
+        /// The app declared the length; `remaining` bytes are still due.
+        case length(remaining: Int)
+        case untilClose
+    }
+
     let slot: ResponseSlot
     let head: HTTPRequestHead
     let status: Int
-    let chunked: Bool
+    var framing: Framing
     let sendsBody: Bool
     let keepAlive: Bool
-    /// A writer suspended until the client catches up.
-    var waiter: CheckedContinuation<Bool, Never>?
+    /// A writer waiting until the client catches up: called with true to go on, false if the
+    /// client is gone.
+    var waiter: ((Bool) -> Void)?
 
-    init(slot: ResponseSlot, head: HTTPRequestHead, status: Int, chunked: Bool, sendsBody: Bool, keepAlive: Bool) {
+    init(slot: ResponseSlot, head: HTTPRequestHead, status: Int, framing: Framing, sendsBody: Bool, keepAlive: Bool) {
         self.slot = slot
         self.head = head
         self.status = status
-        self.chunked = chunked
+        self.framing = framing
         self.sendsBody = sendsBody
         self.keepAlive = keepAlive
     }
 
     func cancelWaiter() {
-        waiter?.resume(returning: false)
-        waiter = nil
+        let waiter = self.waiter
+        self.waiter = nil
+        waiter?(false)
     }
 }
 
@@ -33,53 +43,117 @@ extension HTTPConnection {
             core.logger.error("invalid streamed response for \(head.method) \(head.target): \(problem); sent 500 instead")
             return deliver(.text("Internal Server Error", status: 500), from: slot)
         }
-        let chunked = head.version == .http1_1
+        // The server owns framing: an app's transfer-encoding is replaced by the server's own,
+        // and a declared content-length is held to.
+        var kept = HTTPHeaders()
+        var declaredLength: Int?
+        for field in headers {
+            if field.name.equalsIgnoringASCIICase("transfer-encoding") { continue }
+            if field.name.equalsIgnoringASCIICase("content-length") {
+                guard declaredLength == nil, let length = Int(field.value), length >= 0 else {
+                    core.logger.error("invalid content-length in the response to \(head.method) \(head.target); sent 500 instead")
+                    return deliver(.text("Internal Server Error", status: 500), from: slot)
+                }
+                declaredLength = length
+            }
+            kept.add(field.name, field.value)
+        }
         let sendsBody = head.method != "HEAD" && HTTPStatus.allowsBody(status)
+        let framing: ResponseStreamState.Framing
+        let encoded: ResponseEncoder.Framing
+        if let declaredLength {
+            framing = .length(remaining: sendsBody ? declaredLength : 0)
+            encoded = .length(declaredLength)
+        } else if head.version == .http1_1 {
+            framing = .chunked
+            encoded = .chunked
+        } else {
+            framing = .untilClose
+            encoded = .untilClose
+        }
+        let keepAlive: Bool
+        if case .untilClose = framing { keepAlive = false } else { keepAlive = mayKeepAlive(head) }
         let state = ResponseStreamState(
-            slot: slot, head: head, status: status, chunked: chunked, sendsBody: sendsBody,
-            keepAlive: chunked && mayKeepAlive(head))
+            slot: slot, head: head, status: status, framing: framing, sendsBody: sendsBody, keepAlive: keepAlive)
         core.encoder.encodeHead(
-            status: status, headers: headers, framing: chunked ? .chunked : .untilClose,
-            version: head.version, connection: state.keepAlive ? .keepAlive : .close, into: &output)
+            status: status, headers: kept, framing: encoded,
+            version: head.version, connection: keepAlive ? .keepAlive : .close, into: &output)
         phase = .streaming(state)
         if !batching { flush() }
     }
 
-    /// Queues a piece of the body; `resume(true)` when the writer may go on, `false` if the
+    /// Queues a piece of the body; `then(true)` when the writer may go on, `then(false)` if the
     /// client is gone.
-    func streamWrite(_ bytes: [UInt8], from slot: ResponseSlot, _ writer: CheckedContinuation<Bool, Never>) {
-        guard case .streaming(let state) = phase, state.slot === slot else { return writer.resume(returning: false) }
+    func streamWrite(_ bytes: [UInt8], from slot: ResponseSlot, then: @escaping (Bool) -> Void) {
+        guard case .streaming(let state) = phase, state.slot === slot else { return then(false) }
         if state.sendsBody && !bytes.isEmpty {
-            if state.chunked {
+            switch state.framing {
+            case .chunked:
                 output.append(contentsOf: String(bytes.count, radix: 16).utf8)
                 output.append(contentsOf: Self.crlf)
                 output.append(contentsOf: bytes)
                 output.append(contentsOf: Self.crlf)
-            } else {
+            case .length(let remaining):
+                guard bytes.count <= remaining else {
+                    core.logger.error("response to \(state.head.method) \(state.head.target) is longer than its content-length; connection closed")
+                    output.append(contentsOf: bytes[..<remaining])
+                    then(false)
+                    return abortResponse(from: slot)
+                }
+                state.framing = .length(remaining: remaining - bytes.count)
+                output.append(contentsOf: bytes)
+            case .untilClose:
                 output.append(contentsOf: bytes)
             }
             if !batching { flush() }
         }
-        guard !isClosed else { return writer.resume(returning: false) }
+        guard !isClosed else { return then(false) }
         if stream.pendingWriteBytes > core.limits.writeHighWaterBytes {
-            state.waiter = writer
+            state.waiter = then
         } else {
-            writer.resume(returning: true)
+            then(true)
         }
     }
 
     func endStream(from slot: ResponseSlot) {
         guard case .streaming(let state) = phase, state.slot === slot else { return }
         state.cancelWaiter()
-        if state.chunked && state.sendsBody { output.append(contentsOf: Self.lastChunk) }
+        switch state.framing {
+        case .chunked where state.sendsBody:
+            output.append(contentsOf: Self.lastChunk)
+        case .length(let remaining) where remaining > 0:
+            core.logger.error("response to \(state.head.method) \(state.head.target) is shorter than its content-length; connection closed")
+            return abortResponse(from: slot)
+        default:
+            break
+        }
+        slot.responseCompleted()
         responseFinished(head: state.head, status: state.status, keepAlive: state.keepAlive)
+    }
+
+    /// A response that cannot be completed: a 500 if nothing was sent yet, else what was queued
+    /// is flushed and the connection closed, so the client sees a truncated response rather than
+    /// a complete-looking one.
+    func abortResponse(from slot: ResponseSlot) {
+        switch phase {
+        case .responding(let current, _) where current === slot:
+            deliver(.text("Internal Server Error", status: 500), from: slot, forceClose: true)
+        case .streaming(let state) where state.slot === slot:
+            state.cancelWaiter()
+            core.logAccess(client: client, head: state.head, status: state.status)
+            slot.connectionClosed()
+            flush()
+            close()
+        default:
+            break
+        }
     }
 
     /// The socket drained: a suspended writer may continue.
     func resumeStreamWriter() {
         guard case .streaming(let state) = phase, let waiter = state.waiter else { return }
         state.waiter = nil
-        waiter.resume(returning: true)
+        waiter(true)
     }
 
     private static let crlf: [UInt8] = [13, 10]
@@ -99,8 +173,14 @@ public final class ResponseBodyWriter: Sendable {
     @discardableResult
     public func write(_ bytes: [UInt8]) async -> Bool {
         await withCheckedContinuation { writer in
-            slot.onConnection({ $0.streamWrite(bytes, from: self.slot, writer) }, otherwise: { writer.resume(returning: false) })
+            write(bytes) { writer.resume(returning: $0) }
         }
+    }
+
+    /// Sends `bytes`; `then` runs on the loop thread once the writer may go on (true) or the
+    /// client is gone (false).
+    public func write(_ bytes: [UInt8], then: @escaping @Sendable (Bool) -> Void) {
+        slot.onConnection({ $0.streamWrite(bytes, from: self.slot, then: then) }, otherwise: { then(false) })
     }
 
     /// Ends the body.

@@ -36,12 +36,14 @@ final class HTTPConnection: TCPStreamDelegate {
     private var peerClosed = false
     private var closeRequested = false
     let client: String
+    let server: String
 
     init(core: HTTPServerCore, stream: TCPStream) {
         self.core = core
         self.stream = stream
         decoder = HTTPRequestDecoder(limits: core.limits)
         client = stream.peerAddress
+        server = stream.localAddress
         deadline = .head(core.loop.now + core.limits.headTimeoutMilliseconds)
         output.reserveCapacity(4096)
     }
@@ -146,7 +148,7 @@ final class HTTPConnection: TCPStreamDelegate {
             case .body(let body):
                 guard let head = pendingHead else { return }
                 pendingHead = nil
-                dispatch(HTTPRequest(head: head, body: body, client: client))
+                dispatch(HTTPRequest(head: head, body: body, client: client, server: server))
             }
         }
     }
@@ -162,14 +164,15 @@ final class HTTPConnection: TCPStreamDelegate {
     }
 
     /// The responder's answer, on the loop thread.
-    func deliver(_ response: HTTPResponse, from slot: ResponseSlot) {
+    func deliver(_ response: HTTPResponse, from slot: ResponseSlot, forceClose: Bool = false) {
         guard case .responding(let current, let head) = phase, current === slot else { return }
         var response = response
-        if let problem = response.problem {
+        if let problem = response.problem ?? response.normalizeFraming(for: head) {
             core.logger.error("invalid response for \(head.method) \(head.target): \(problem); sent 500 instead")
             response = .text("Internal Server Error", status: 500)
         }
-        let keepAlive = mayKeepAlive(head)
+        slot.responseCompleted()
+        let keepAlive = !forceClose && mayKeepAlive(head)
         write(response, head: head, keepAlive: keepAlive)
         responseFinished(head: head, status: response.status, keepAlive: keepAlive)
     }
@@ -267,7 +270,15 @@ final class HTTPConnection: TCPStreamDelegate {
 
     func close() {
         guard !isClosed else { return }
-        if case .streaming(let state) = phase { state.cancelWaiter() }
+        switch phase {
+        case .responding(let slot, _):
+            slot.connectionClosed()
+        case .streaming(let state):
+            state.cancelWaiter()
+            state.slot.connectionClosed()
+        default:
+            break
+        }
         phase = .closed
         deadline = .none
         stream.close()

@@ -26,6 +26,10 @@ public struct HTTPHeaders: Sendable, Sequence {
 
     public func contains(_ name: String) -> Bool { self[name] != nil }
 
+    public mutating func removeAll(where shouldRemove: ((name: String, value: String)) -> Bool) {
+        fields.removeAll(where: shouldRemove)
+    }
+
     public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> {
         fields.makeIterator()
     }

@@ -8,6 +8,8 @@ public struct HTTPRequest: Sendable {
     public let query: String
     /// "ip:port" of the client.
     public let client: String
+    /// "ip:port" the server received the request on.
+    public let server: String
     /// Values of `{name}` segments of the matched route, filled in by the router.
     public var pathParameters: [String: String] = [:]
 
@@ -15,10 +17,11 @@ public struct HTTPRequest: Sendable {
     public var headers: HTTPHeaders { head.headers }
     public var version: HTTPVersion { head.version }
 
-    public init(head: HTTPRequestHead, body: [UInt8], client: String = "-") {
+    public init(head: HTTPRequestHead, body: [UInt8], client: String = "-", server: String = "-") {
         self.head = head
         self.body = body
         self.client = client
+        self.server = server
         (path, query) = RequestTarget.split(head.target)
     }
 }

@@ -19,6 +19,8 @@ public final class ResponseSlot: @unchecked Sendable {
     public let loop: EventLoop
     /// Touched only on the loop thread.
     private weak var connection: HTTPConnection?
+    /// Touched only on the loop thread.
+    private var disconnectHandler: (() -> Void)?
 
     init(loop: EventLoop, connection: HTTPConnection) {
         self.loop = loop
@@ -38,6 +40,34 @@ public final class ResponseSlot: @unchecked Sendable {
     public func startStream(status: Int = 200, headers: HTTPHeaders = HTTPHeaders()) -> ResponseBodyWriter {
         onConnection({ $0.beginStream(status: status, headers: headers, from: self) }, otherwise: {})
         return ResponseBodyWriter(slot: self)
+    }
+
+    /// Runs `handler` once, on the loop thread, if the connection closes before this slot's
+    /// response is complete (the client went away, or the server aborted the response).
+    /// Call on the loop thread, from `respond`.
+    public func onDisconnect(_ handler: @escaping () -> Void) {
+        precondition(loop.inLoop, "ResponseSlot.onDisconnect must be called on the loop thread")
+        if connection == nil { return handler() }
+        disconnectHandler = handler
+    }
+
+    /// The response went out whole: nothing to report any more (and the handler, which may
+    /// hold whoever holds this slot, is let go). On the loop thread.
+    func responseCompleted() {
+        disconnectHandler = nil
+    }
+
+    /// The connection closed with this slot's response outstanding; on the loop thread.
+    func connectionClosed() {
+        let handler = disconnectHandler
+        disconnectHandler = nil
+        handler?()
+    }
+
+    /// Ends the response in progress by closing the connection (a response that cannot be
+    /// completed: the app failed after its head was sent). Any thread.
+    public func abort() {
+        onConnection({ $0.abortResponse(from: self) }, otherwise: {})
     }
 
     /// Runs `body` with the connection on the loop thread (now, if already there), or

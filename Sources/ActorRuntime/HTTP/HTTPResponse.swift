@@ -51,6 +51,30 @@ extension HTTPResponse {
     }
 }
 
+extension HTTPResponse {
+    /// The server owns framing. A complete response is sent with its own length: an app's
+    /// `transfer-encoding` is dropped, and an app's `content-length` must match the body (a HEAD
+    /// response, or a status without a body, may announce another length). A 1xx status cannot
+    /// be a final response. Returns why the response cannot be sent, or nil.
+    mutating func normalizeFraming(for head: HTTPRequestHead) -> String? {
+        guard status >= 200 else { return "status \(status) cannot be a final response" }
+        guard headers.contains(where: { $0.name.equalsIgnoringASCIICase("transfer-encoding") || $0.name.equalsIgnoringASCIICase("content-length") }) else {
+            return nil
+        }
+        headers.removeAll { $0.name.equalsIgnoringASCIICase("transfer-encoding") }
+        let lengths = headers.values(for: "content-length")
+        guard !lengths.isEmpty else { return nil }
+        guard lengths.count == 1, let declared = Int(lengths[0]), declared >= 0 else {
+            return "invalid content-length \(lengths.joined(separator: ", "))"
+        }
+        let sendsBody = head.method != "HEAD" && HTTPStatus.allowsBody(status)
+        if sendsBody && declared != body.count {
+            return "content-length \(declared) does not match the body's \(body.count) bytes"
+        }
+        return nil
+    }
+}
+
 enum JSONText {
     /// A JSON string literal for `text`.
     static func quoted(_ text: String) -> String {

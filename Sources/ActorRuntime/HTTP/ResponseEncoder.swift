@@ -32,7 +32,7 @@ final class ResponseEncoder {
             if field.name.equalsIgnoringASCIICase("content-length") { hasLength = true }
             out.append(contentsOf: field.name.utf8)
             out.append(contentsOf: ": ".utf8)
-            out.append(contentsOf: field.value.utf8)
+            appendLatin1(field.value, to: &out)
             out.append(contentsOf: "\r\n".utf8)
         }
         if HTTPStatus.allowsBody(status) {
@@ -53,6 +53,15 @@ final class ResponseEncoder {
         case (.keepAlive, .http1_1): break
         }
         out.append(contentsOf: "\r\n".utf8)
+    }
+
+    /// Header text is Latin-1 (see `Latin1`): each character below U+0100 is one byte.
+    private func appendLatin1(_ text: String, to out: inout [UInt8]) {
+        if text.utf8.allSatisfy({ $0 < 0x80 }) {
+            out.append(contentsOf: text.utf8)
+        } else {
+            for scalar in text.unicodeScalars { out.append(UInt8(truncatingIfNeeded: scalar.value)) }
+        }
     }
 
     private func statusLine(_ status: Int) -> [UInt8] {

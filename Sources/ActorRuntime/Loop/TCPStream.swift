@@ -188,4 +188,15 @@ public final class TCPStream {
         guard rc == 0 else { return "-" }
         return SocketAddress(storage).description
     }
+
+    /// "ip:port" this end of the connection is bound to, or "-" if unknown.
+    public var localAddress: String {
+        var storage = sockaddr_storage()
+        var length = Int32(MemoryLayout<sockaddr_storage>.size)
+        let rc = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { uv_tcp_getsockname(handle, $0, &length) }
+        }
+        guard rc == 0 else { return "-" }
+        return SocketAddress(storage).description
+    }
 }

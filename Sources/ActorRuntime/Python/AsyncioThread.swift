@@ -78,6 +78,9 @@ public final class AsyncioThread: @unchecked Sendable {
     }
 
     private func drain(_ gil: borrowing GIL) {
+        // This thread holds the GIL for the loop's whole life, so references released without
+        // the GIL on other threads (a finished request's objects) are let go here.
+        PendingDecrefs.drain(gil)
         let jobs = queue.withLock { q -> [Job] in
             q.wakePending = false
             defer { q.jobs.removeAll(keepingCapacity: true) }

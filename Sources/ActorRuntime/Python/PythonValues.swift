@@ -153,10 +153,13 @@ extension GIL {
         var pairs: [(String, String)] = []
         for item in try items(iterable) {
             let pair = owned(item)
-            guard apus_is_tuple(pair.pointer) != 0, apus_tuple_size(pair.pointer) == 2,
-                  let name = stringOrBytes(apus_tuple_item(pair.pointer, 0)),
-                  let value = stringOrBytes(apus_tuple_item(pair.pointer, 1))
-            else { throw .runtime("headers must be (name, value) pairs of str") }
+            // ASGI allows any two-item iterable; tuples and lists are what apps send.
+            let sequence = try PyOwned(PySequence_Fast(pair.pointer, "headers must be (name, value) pairs"), self)
+            guard PySequence_Size(sequence.pointer) == 2 else { throw .runtime("headers must be (name, value) pairs") }
+            let first = apus_is_list(sequence.pointer) != 0 ? apus_list_item(sequence.pointer, 0) : apus_tuple_item(sequence.pointer, 0)
+            let second = apus_is_list(sequence.pointer) != 0 ? apus_list_item(sequence.pointer, 1) : apus_tuple_item(sequence.pointer, 1)
+            guard let name = stringOrBytes(first), let value = stringOrBytes(second)
+            else { throw .runtime("headers must be (name, value) pairs of bytes or str") }
             pairs.append((name, value))
         }
         return pairs

@@ -24,9 +24,10 @@ public enum ApusNativeModule {
         ])
     }
 
-    /// `serve({"app": app, "host": ..., "port": ..., "threads": ..., "access_log": ...,
-    /// "on_exception": callable or None})`
-    /// starts a server on its own loop thread and returns `(port, stop)`.
+    /// `serve({"app": app, "host": ..., "port": ..., "access_log": ..., "graceful_timeout": ...,
+    /// "root_path": ..., "testing": bool, "state": dict or None, "on_exception": callable or None})`
+    /// starts serving the ASGI app on the process's hosted runtime and returns `(port, stop)`.
+    /// Lifespan is the caller's (the TestClient runs it when entered).
     private static func serve(_ gil: borrowing GIL, _ options: consuming PyOwned) throws(PythonError) -> PyOwned {
         guard let app = gil.item(options, "app") else { throw .runtime("serve() needs an app") }
         var configuration = HTTPServerConfiguration()
@@ -36,34 +37,40 @@ public enum ApusNativeModule {
         if let seconds = gil.item(options, "graceful_timeout"), let value = gil.swiftDouble(seconds) {
             configuration.gracefulTimeoutMilliseconds = UInt64(value * 1000)
         }
-        var threads = 40
-        if let value = gil.item(options, "threads") { threads = gil.swiftInt(value) ?? threads }
-        var logger = Logger(label: "apus")
-        logger.logLevel = .warning
+        var applicationOptions = ASGIApplication.Options()
+        applicationOptions.lifespan = "off"
+        if let rootPath = gil.item(options, "root_path") { applicationOptions.rootPath = gil.swiftString(rootPath) ?? "" }
+        if let testing = gil.item(options, "testing") { applicationOptions.testing = gil.isTrue(testing) }
+        var state: PyObjectRef?
+        if let value = gil.item(options, "state"), !gil.isNone(value) { state = value.share() }
         var sink: PyObjectRef?
         if let value = gil.item(options, "on_exception"), !gil.isNone(value) { sink = value.share() }
+        var logger = Logger(label: "apus")
+        logger.logLevel = .warning
 
-        let responder = try PythonAppResponder(app: app.share(), threads: threads, logger: logger, exceptionSink: sink)
-        let process: ServerProcess
+        let runtime: HostedRuntime
         do {
-            process = try ServerProcess(configuration: configuration, responder: responder, logger: logger)
+            runtime = try HostedRuntime.shared()
         } catch {
             throw .runtime("cannot start the event loop: \(error)")
         }
+        let application = try ASGIApplication(app: app.share(), options: applicationOptions, state: state, gil)
+        let responder = ASGIResponder(application: application, asyncio: runtime.asyncio, logger: logger, exceptionSink: sink)
+        let server = HTTPServer(loop: runtime.loop, configuration: configuration, responder: responder, logger: logger)
         let started = Python.withoutGIL(gil) { () -> Result<Int, UVError> in
             blockingWait { () async -> Result<Int, UVError> in
-                do throws(UVError) { return .success(try await process.start()) } catch { return .failure(error) }
+                do throws(UVError) { return .success(try await server.start()) } catch { return .failure(error) }
             }
         }
-        guard case .success(let port) = started else {
-            if case .failure(let error) = started {
-                Python.withoutGIL(gil) { blockingWait { await process.stop() } }
-                throw .runtime("cannot listen on \(configuration.host):\(configuration.port): \(error.message)")
-            }
-            throw .runtime("unreachable")
+        let port: Int
+        switch started {
+        case .success(let bound):
+            port = bound
+        case .failure(let error):
+            throw .runtime("cannot listen on \(configuration.host):\(configuration.port): \(error.message)")
         }
         let stop = try gil.makeFunction { gil, _ throws(PythonError) in
-            Python.withoutGIL(gil) { blockingWait { await process.stop() } }
+            Python.withoutGIL(gil) { blockingWait { await server.shutdown() } }
             return gil.none()
         }
         var result = CallArguments(capacity: 2)

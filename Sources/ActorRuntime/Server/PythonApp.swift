@@ -2,27 +2,32 @@
 public enum PythonApp {
     public enum LoadError: Error, CustomStringConvertible {
         case badTarget(String)
+        case missingAttribute(module: String, attribute: String)
         case python(String)
 
         public var description: String {
             switch self {
-            case .badTarget(let target): "invalid app target \"\(target)\": expected \"module:attribute\""
-            case .python(let traceback): traceback
+            case .badTarget(let target):
+                "invalid app target \"\(target)\": expected \"module:attribute\", e.g. main:app"
+            case .missingAttribute(let module, let attribute):
+                "attribute \"\(attribute)\" not found in module \"\(module)\""
+            case .python(let traceback):
+                traceback
             }
         }
     }
 
     /// Imports the module, resolves the (dotted) attribute, and calls it with `factory`.
-    /// Installs the `fastapi`/`starlette` aliases first.
     public static func load(_ target: String, factory: Bool) throws(LoadError) -> PyObjectRef {
-        let parts = target.split(separator: ":", maxSplits: 1).map(String.init)
+        let parts = target.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
         guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { throw .badTarget(target) }
         let loaded = Python.withGIL { gil -> Result<PyObjectRef, LoadError> in
             do throws(PythonError) {
-                let aliases = try gil.importModule("apus._aliases")
-                _ = try gil.call(try gil.attribute(aliases, "install").share())
                 var object = try gil.importModule(parts[0]).share()
                 for name in parts[1].split(separator: ".") {
+                    guard gil.hasAttribute(object, String(name)) else {
+                        return .failure(.missingAttribute(module: parts[0], attribute: parts[1]))
+                    }
                     object = try gil.attribute(object, String(name)).share()
                 }
                 if factory { object = try gil.call(object).share() }

@@ -1,0 +1,54 @@
+/// An ASGI 3 application and what the runtime needs to run it, looked up once: the Python
+/// `Server` of `apus._asgi_host` (app, `root_path`, lifespan state), the app's `Lifespan`, and
+/// the helpers the runtime calls back into.
+public final class ASGIApplication: Sendable {
+    public struct Options: Sendable {
+        /// `--root-path`: the prefix a proxy strips before the app sees the path.
+        public var rootPath = ""
+        /// `--lifespan auto|on|off`.
+        public var lifespan = "auto"
+        /// Driven by the TestClient: see `apus._asgi_host.Server`.
+        public var testing = false
+
+        public init() {}
+    }
+
+    public let app: PyObjectRef
+    let handle: PyObjectRef
+    let resume: PyObjectRef
+    let disconnected: PyObjectRef
+    let lifespan: PyObjectRef
+    let runLifespanPhase: PyObjectRef
+
+    /// Takes the GIL itself; for hosts that do not hold it.
+    public static func make(app: PyObjectRef, options: Options) throws(PythonError) -> ASGIApplication {
+        let made = Python.withGIL { gil in
+            Result { () throws(PythonError) in try ASGIApplication(app: app, options: options, state: nil, gil) }
+        }
+        return try made.get()
+    }
+
+    /// `state`: the lifespan state dict to share (the TestClient's `app_state`), or nil for a
+    /// new one.
+    init(app: PyObjectRef, options: Options, state: PyObjectRef?, _ gil: borrowing GIL) throws(PythonError) {
+        self.app = app
+        let host = try gil.importModule("apus._asgi_host")
+        let lifespanModule = try gil.importModule("apus._lifespan")
+        var lifespanArguments = CallArguments(capacity: 3)
+        lifespanArguments.append(app)
+        lifespanArguments.append(try gil.str(options.lifespan))
+        if let state { lifespanArguments.append(state) } else { lifespanArguments.append(gil.none()) }
+        let lifespan = try gil.call(try gil.attribute(lifespanModule, "Lifespan").share(), positional: lifespanArguments).share()
+        var serverArguments = CallArguments(capacity: 4)
+        serverArguments.append(app)
+        serverArguments.append(try gil.str(options.rootPath))
+        serverArguments.append(try gil.attribute(lifespan, "state"))
+        serverArguments.append(gil.bool(options.testing))
+        let server = try gil.call(try gil.attribute(host, "Server").share(), positional: serverArguments).share()
+        self.lifespan = lifespan
+        handle = try gil.attribute(server, "handle").share()
+        resume = try gil.attribute(host, "resume").share()
+        disconnected = try gil.attribute(host, "disconnected").share()
+        runLifespanPhase = try gil.attribute(lifespanModule, "run_phase").share()
+    }
+}

@@ -1,0 +1,111 @@
+public import Logging
+
+/// One request on the ASGI path: hands the request to the app on the asyncio thread, and turns
+/// what the app sends (see `apus._asgi_host`) into the response on the request's slot.
+final class ASGIChannel: @unchecked Sendable {
+    private let slot: ResponseSlot
+    private let application: ASGIApplication
+    private let asyncio: AsyncioThread
+    private let logger: Logger
+    private let exceptionSink: PyObjectRef?
+    /// Touched only on the asyncio thread.
+    private var writer: ResponseBodyWriter?
+    private var cycle: PyObjectRef?
+    /// The client left before the app started (both touched only on the asyncio thread).
+    private var leftEarly = false
+    private let description: String
+
+    init(slot: ResponseSlot, application: ASGIApplication, asyncio: AsyncioThread, logger: Logger,
+         exceptionSink: PyObjectRef?, description: String) {
+        self.slot = slot
+        self.application = application
+        self.asyncio = asyncio
+        self.logger = logger
+        self.exceptionSink = exceptionSink
+        self.description = description
+    }
+
+    /// On the asyncio thread: builds the request's parts and starts the app.
+    func start(_ request: HTTPRequest, _ gil: borrowing GIL) {
+        do throws(PythonError) {
+            var parts = CallArguments(capacity: 8)
+            parts.append(try gil.str(request.method))
+            parts.append(try gil.str(request.version == .http1_1 ? "1.1" : "1.0"))
+            parts.append(try gil.str(request.path))
+            parts.append(try gil.latin1Bytes(RequestTarget.rawPath(request.head.target)))
+            parts.append(try gil.latin1Bytes(request.query))
+            parts.append(try gil.headerList(request.headers))
+            parts.append(try gil.str(request.client))
+            parts.append(try gil.str(request.server))
+            var arguments = CallArguments(capacity: 3)
+            arguments.append(try gil.tuple(parts))
+            arguments.append(try gil.bytes(request.body))
+            arguments.append(try gil.makeFunction { [self] gil, message throws(PythonError) in
+                try receive(message, gil)
+                return gil.none()
+            })
+            let cycle = try gil.call(application.handle, positional: arguments).share()
+            self.cycle = cycle
+            if leftEarly { _ = try? gil.call(application.disconnected, [cycle]) }
+        } catch {
+            logger.error("cannot start the ASGI app for \(description):\n\(error.formattedTraceback(gil))")
+            slot.abort()
+        }
+    }
+
+    /// On the loop thread: the connection closed before the response was complete.
+    func clientDisconnected() {
+        asyncio.submit { [self] gil in
+            guard let cycle else { return leftEarly = true }
+            _ = try? gil.call(application.disconnected, [cycle])
+        }
+    }
+
+    /// A message from the app's `send` (or its end), on the asyncio thread.
+    private func receive(_ message: consuming PyOwned, _ gil: borrowing GIL) throws(PythonError) {
+        let kind = gil.swiftString(try gil.tupleItem(message, 0)) ?? ""
+        switch kind {
+        case "body":
+            let status = gil.swiftInt(try gil.tupleItem(message, 1)) ?? 0
+            let headers = HTTPHeaders(try gil.stringPairs(try gil.tupleItem(message, 2)))
+            let body = try gil.bufferBytes(try gil.tupleItem(message, 3))
+            if gil.isTrue(try gil.tupleItem(message, 4)) {
+                let writer = slot.startStream(status: status, headers: headers)
+                self.writer = writer
+                write(body, writer, waiter: try gil.tupleItem(message, 5).share())
+            } else {
+                slot.complete(HTTPResponse(status: status, headers: headers, body: body))
+            }
+        case "more":
+            guard let writer else { throw .runtime("body piece before the response started") }
+            let body = try gil.bufferBytes(try gil.tupleItem(message, 1))
+            if gil.isTrue(try gil.tupleItem(message, 2)) {
+                write(body, writer, waiter: try gil.tupleItem(message, 3).share())
+            } else {
+                if !body.isEmpty { writer.write(body) { _ in } }
+                writer.finish()
+            }
+        case "error":
+            let exception = try gil.tupleItem(message, 1).share()
+            let traceback = gil.swiftString(try gil.tupleItem(message, 2)) ?? ""
+            logger.error("Exception in ASGI application (\(description))\n\(traceback)")
+            if let exceptionSink { _ = try? gil.call(exceptionSink, [exception]) }
+            if !gil.isTrue(try gil.tupleItem(message, 3)) { slot.abort() }
+        case "abort":
+            let reason = gil.swiftString(try gil.tupleItem(message, 1)) ?? "the ASGI app broke the protocol"
+            logger.error("\(reason) (\(description))")
+            slot.abort()
+        default:
+            throw .runtime("unknown message from the ASGI host: \(kind)")
+        }
+    }
+
+    /// Queues a piece; the app's `send` resumes once the client has taken it.
+    private func write(_ body: [UInt8], _ writer: ResponseBodyWriter, waiter: PyObjectRef) {
+        writer.write(body) { [self] ok in
+            asyncio.submit { [self] gil in
+                _ = try? gil.call(application.resume, [waiter, gil.bool(ok).share()])
+            }
+        }
+    }
+}

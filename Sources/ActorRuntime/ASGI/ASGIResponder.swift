@@ -1,0 +1,37 @@
+public import Logging
+
+/// Serves any ASGI 3 application: each request runs as the app's coroutine on the runtime's
+/// asyncio thread, with the body in `receive()` and the response streamed from `send()`.
+public final class ASGIResponder: HTTPResponder {
+    public let application: ASGIApplication
+    private let asyncio: AsyncioThread
+    private let logger: Logger
+    private let exceptionSink: PyObjectRef?
+    private let stats: RouteStats?
+    private let handOff: AsyncioHandOff
+
+    /// `exceptionSink`, if given, is called with each exception the app raises (the TestClient
+    /// raises them again in the test).
+    public init(application: ASGIApplication, asyncio: AsyncioThread, logger: Logger,
+                exceptionSink: PyObjectRef? = nil, stats: RouteStats? = RouteStats.fromEnvironment()) {
+        self.application = application
+        self.asyncio = asyncio
+        self.logger = logger
+        self.exceptionSink = exceptionSink
+        self.stats = stats
+        handOff = AsyncioHandOff(asyncio: asyncio)
+    }
+
+    public func respond(to request: HTTPRequest, via slot: ResponseSlot) {
+        stats?.record("asgi \(request.method) \(request.path)")
+        let channel = ASGIChannel(
+            slot: slot, application: application, asyncio: asyncio, logger: logger,
+            exceptionSink: exceptionSink, description: "\(request.method) \(request.head.target)")
+        slot.onDisconnect { channel.clientDisconnected() }
+        handOff.submit(on: slot.loop) { gil in channel.start(request, gil) }
+    }
+
+    public func serverDidStop() {
+        handOff.close()
+    }
+}

@@ -1,0 +1,50 @@
+"""Checks a compat run against the floors in floors.json: the tests that pass, the share of the
+run's HTTP requests Apus served with native plans, and the requests that bypassed the server
+through Starlette's in-memory transport (which must stay at the ceiling).
+
+    check.py RESULTS_JSON ROUTE_STATS INMEMORY_COUNT
+"""
+import collections
+import json
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def count_lines(path):
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return [line.split() for line in f if line.strip()]
+
+
+def main(results_path, stats_path, inmemory_path):
+    with open(os.path.join(HERE, "floors.json")) as f:
+        floors = json.load(f)
+    with open(results_path) as f:
+        summary = json.load(f)["summary"]
+    stats = count_lines(stats_path)
+    paths = collections.Counter(fields[0] for fields in stats)
+    total = sum(paths.values())
+    native = paths.get("native", 0)
+    share = native / total if total else 0.0
+    inmemory = len(count_lines(inmemory_path))
+    print(f"compat: {summary['passed']} passed, {summary['failed']} failed; requests through Apus: {total} "
+          f"({native} native, {paths.get('asgi', 0)} asgi; native share {share:.1%}); in-memory: {inmemory}")
+    problems = []
+    if summary["passed"] < floors["passed"]:
+        problems.append(f"passed {summary['passed']} < floor {floors['passed']}")
+    if share + 1e-9 < floors["native_share"]:
+        problems.append(f"native share {share:.3f} < floor {floors['native_share']}")
+    if inmemory > floors["inmemory_requests"]:
+        problems.append(f"{inmemory} in-memory requests > ceiling {floors['inmemory_requests']}")
+    if total == 0:
+        problems.append("no request reached Apus (APUS_ROUTE_STATS is empty)")
+    for problem in problems:
+        print("compat: FAIL: " + problem)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(*sys.argv[1:4]))

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# FastAPI 0.165's public tutorial tests through Apus (the shared harness's "server mode"), then
+# the floors of floors.json. The harness lives outside the repository; APUS_COMPAT_DIR points at
+# it (default ../shared/compat). Extra arguments go to the harness (e.g. --topics body).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+HARNESS="${APUS_COMPAT_DIR:-$ROOT/../shared/compat}"
+if [[ ! -f $HARNESS/run_compat.py ]]; then
+  echo "compat: harness not found at $HARNESS (set APUS_COMPAT_DIR); FastAPI compatibility NOT checked"
+  exit "${APUS_COMPAT_REQUIRED:-0}"
+fi
+HARNESS="$(cd "$HARNESS" && pwd)"
+OUT="$ROOT/.build/compat"
+mkdir -p "$OUT"
+rm -f "$OUT/route-stats" "$OUT/inmemory"
+selection=(--set public)
+(($#)) && selection=("$@")
+APUS_ROUTE_STATS="$OUT/route-stats" INMEMORY_COUNT="$OUT/inmemory" \
+  python3 "$HARNESS/run_compat.py" --python "$ROOT/.venv/bin/python" --plugin apus.pytest_plugin \
+  --pythonpath "$HARNESS" --pytest-args "-p inmemory_counter" --json "$OUT/results.json" "${selection[@]}" \
+  | tail -n 45
+(($#)) && exit 0  # a partial run has no floors
+"$ROOT/.venv/bin/python" "$ROOT/Tests/compat/check.py" "$OUT/results.json" "$OUT/route-stats" "$OUT/inmemory"

@@ -1,0 +1,223 @@
+"""ASGI 3 requests on the runtime's asyncio loop.
+
+The runtime calls ``start`` on the loop's thread for each request it routes to the ASGI path,
+with the request's parts and ``native``, a function of the runtime that takes the response
+as the app sends it. ``HTTPCycle`` is the request as the app sees it: ``receive`` and ``send``.
+
+Messages to ``native`` (tuples, first item the kind):
+- ``("body", status, headers, body, more, waiter)``: the first body message, with the head;
+- ``("more", body, more, waiter)``: the next ones;
+- ``("error", exception, traceback_text, answered)``: the app raised; the runtime logs it and,
+  unless the app had sent its whole response, answers 500 if nothing was sent yet, else closes
+  the connection;
+- ``("abort", reason)``: the app broke the protocol; the same, with ``reason`` logged.
+``waiter`` is a future when ``more`` is true: the runtime resolves it (``resume``) once the
+client has taken the bytes, with False if the client is gone. A final body needs no waiter.
+"""
+import traceback
+
+from . import _asyncio_host
+
+_DISCONNECT = {"type": "http.disconnect"}
+
+
+class HTTPCycle:
+    __slots__ = ("scope", "_body", "_native", "_hold", "_held", "_started", "_complete", "_status",
+                 "_headers", "_sent_head", "_disconnected", "_waiter")
+
+    def __init__(self, scope, body, native, hold):
+        self.scope = scope
+        self._body = body
+        self._native = native
+        # Hold the end of the response until the app returns (the TestClient's semantics:
+        # background tasks and server exceptions belong to the request that caused them).
+        self._hold = hold
+        self._held = None
+        self._started = False
+        self._complete = False
+        self._sent_head = False
+        self._status = 200
+        self._headers = ()
+        self._disconnected = False
+        self._waiter = None
+
+    async def receive(self):
+        body = self._body
+        if body is not None:
+            self._body = None
+            return {"type": "http.request", "body": body, "more_body": False}
+        if not (self._disconnected or self._complete):
+            waiter = self._waiter = _asyncio_host.loop().create_future()
+            try:
+                await waiter
+            finally:
+                self._waiter = None
+        return _DISCONNECT
+
+    async def send(self, message):
+        kind = message["type"]
+        if kind == "http.response.start":
+            if self._started:
+                raise RuntimeError("Unexpected ASGI message 'http.response.start' sent, after response already started.")
+            self._started = True
+            self._status = message["status"]
+            self._headers = message.get("headers", ())
+        elif kind == "http.response.body":
+            if not self._started:
+                raise RuntimeError("Unexpected ASGI message 'http.response.body' sent, before 'http.response.start'.")
+            if self._complete:
+                raise RuntimeError("Unexpected ASGI message 'http.response.body' sent, after response already completed.")
+            body = message.get("body", b"")
+            more = message.get("more_body", False)
+            if not more:
+                self._complete = True
+                self._wake()
+                if self._hold:
+                    self._held = body
+                    return
+            if self._disconnected:
+                return
+            waiter = _asyncio_host.loop().create_future() if more else None
+            self._emit(body, more, waiter)
+            if waiter is not None and not await waiter:
+                self.disconnected()
+        elif kind == "http.response.trailers":
+            raise RuntimeError("HTTP trailers are not supported (no 'http.response.trailers' extension)")
+        else:
+            raise RuntimeError(f"Unexpected ASGI message '{kind}' sent, for an 'http' scope.")
+
+    def _emit(self, body, more, waiter):
+        if self._sent_head:
+            self._native(("more", body, more, waiter))
+        else:
+            self._sent_head = True
+            self._native(("body", self._status, self._headers, body, more, waiter))
+
+    def disconnected(self):
+        """The client went away (called by the runtime, on the loop's thread)."""
+        self._disconnected = True
+        self._wake()
+
+    def _wake(self):
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def finish(self):
+        if not self._started:
+            self._native(("abort", "ASGI callable returned without starting response."))
+        elif not self._complete:
+            self._native(("abort", "ASGI callable returned without completing response."))
+        else:
+            self.release()
+
+    def fail(self, error):
+        # `answered`: the app sent its whole response (maybe held) before raising, as
+        # Starlette's ServerErrorMiddleware does; it goes out after the error is reported.
+        answered = self._complete
+        self._native(("error", error, "".join(traceback.format_exception(error)), answered))
+        if answered:
+            self.release()
+
+    def release(self):
+        """Sends the held end of the response, if any."""
+        held, self._held = self._held, None
+        if held is not None and not self._disconnected:
+            self._emit(held, False, None)
+
+
+async def _run(app, cycle):
+    try:
+        await app(cycle.scope, cycle.receive, cycle.send)
+    except BaseException as error:  # noqa: BLE001 - a request never stops the loop (uvicorn does the same)
+        cycle.fail(error)
+    else:
+        cycle.finish()
+    finally:
+        # The native function holds the runtime's side of the request, which holds this cycle:
+        # dropping it here breaks that reference cycle.
+        cycle._native = None
+
+
+class Server:
+    """What every request of one server shares: the app, ``root_path``, the lifespan state, and
+    whether a TestClient drives it (``testing``: the client's scope values arrive in the
+    ``apus-testclient`` header, and the end of each response waits for the app to return)."""
+
+    __slots__ = ("app", "root_path", "state", "testing")
+
+    def __init__(self, app, root_path="", state=None, testing=False):
+        self.app = app
+        self.root_path = root_path
+        self.state = state
+        self.testing = testing
+
+    def handle(self, request, body, native):
+        """Starts the app for one request, its first step now; returns the cycle, which the
+        runtime keeps to report a disconnect. ``request``: (method, http_version, path,
+        raw_path, query_string, headers, client, server)."""
+        method, http_version, path, raw_path, query_string, headers, client, server = request
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0", "spec_version": "2.4"},
+            "http_version": http_version,
+            "method": method,
+            "scheme": "http",
+            "path": path,
+            "raw_path": raw_path,
+            "query_string": query_string,
+            "root_path": self.root_path,
+            "headers": headers,
+            "client": _address(client),
+            "server": _address(server),
+        }
+        if self.state is not None:
+            scope["state"] = self.state.copy()
+        if self.testing:
+            _apply_testclient_header(scope)
+        root_path = scope["root_path"]
+        if root_path:
+            # As uvicorn sends it: `path` includes `root_path`, which the app strips.
+            scope["path"] = root_path + path
+            scope["raw_path"] = root_path.encode() + raw_path
+        cycle = HTTPCycle(scope, body, native, self.testing)
+        _asyncio_host.start(_run(self.app, cycle))
+        return cycle
+
+
+def _apply_testclient_header(scope):
+    headers = scope["headers"]
+    for index, (name, value) in enumerate(headers):
+        if name == b"apus-testclient":
+            del headers[index]
+            scheme, root_path, client_host, client_port, server_host, server_port = value.decode().split(" ")
+            scope["scheme"] = scheme
+            scope["root_path"] = _unquote(root_path)
+            scope["client"] = (_unquote(client_host), int(client_port))
+            scope["server"] = (_unquote(server_host), int(server_port)) if server_port != "-" else None
+            return
+
+
+def _unquote(text):
+    from urllib.parse import unquote
+    return unquote(text)
+
+
+def resume(waiter, ok):
+    """The runtime took (True) or dropped (False) a streamed body piece."""
+    if not waiter.done():
+        waiter.set_result(ok)
+
+
+def disconnected(cycle):
+    cycle.disconnected()
+
+
+def _address(text):
+    """("ip", port) from "ip:port" or "[v6]:port"; None if unknown."""
+    host, sep, port = text.rpartition(":")
+    if not sep or not port.isdigit():
+        return None
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    return (host, int(port))
