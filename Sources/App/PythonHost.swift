@@ -42,4 +42,13 @@ enum PythonHost {
             Console.terminate(1)
         }
     }
+
+    static func planResponder(asgi: ASGIResponder, threads: Int, logger: Logger) throws -> PlanResponder {
+        do {
+            return try PlanResponder.make(asgi: asgi, threads: threads, logger: logger)
+        } catch {
+            Console.error("error: cannot compile the app's routes: \(error)")
+            Console.terminate(1)
+        }
+    }
 }

@@ -110,7 +110,14 @@ struct RunCommand: AsyncParsableCommand {
                 Console.terminate(3)
             }
             application = (asgi, asyncio)
-            responder = ASGIResponder(application: asgi, asyncio: asyncio, logger: logger)
+            let plans = try PythonHost.planResponder(
+                asgi: ASGIResponder(application: asgi, asyncio: asyncio, logger: logger), threads: threads, logger: logger)
+            if !worker { logger.info("\(plans.summary)") }
+            for route in plans.routes {
+                let how = route.isNative ? route.kind.rawValue : "asgi: \(route.reason ?? "")"
+                logger.debug("\((route.methods ?? ["*"]).joined(separator: ",")) \(route.path) \(route.location) \(how)")
+            }
+            responder = plans
         } else {
             let router = Router(logger: logger)
             try HelloRoutes.register(on: router)

@@ -86,6 +86,28 @@ class HTTPCycle:
         else:
             raise RuntimeError(f"Unexpected ASGI message '{kind}' sent, for an 'http' scope.")
 
+    def respond(self, status, headers, body):
+        """A whole response at once (a native plan's), from any thread: as ``send`` of a start
+        and a final body, held in testing mode until ``release``."""
+        self._started = True
+        self._status = status
+        self._headers = headers
+        self._complete = True
+        self._wake()
+        if self._hold:
+            self._held = body
+        elif not self._disconnected:
+            self._emit(body, False, None)
+
+    @property
+    def started(self):
+        return self._started
+
+    def close(self):
+        """The request is over: drops the runtime's function, which holds the runtime's side
+        of the request (which holds this cycle)."""
+        self._native = None
+
     def _emit(self, body, more, waiter):
         if self._sent_head:
             self._native(("more", body, more, waiter))
@@ -126,7 +148,7 @@ class HTTPCycle:
             self._emit(held, False, None)
 
 
-async def _run(app, cycle):
+async def run_app(app, cycle):
     try:
         await app(cycle.scope, cycle.receive, cycle.send)
     except BaseException as error:  # noqa: BLE001 - a request never stops the loop (uvicorn does the same)
@@ -134,9 +156,7 @@ async def _run(app, cycle):
     else:
         cycle.finish()
     finally:
-        # The native function holds the runtime's side of the request, which holds this cycle:
-        # dropping it here breaks that reference cycle.
-        cycle._native = None
+        cycle.close()
 
 
 class Server:
@@ -152,9 +172,8 @@ class Server:
         self.state = state
         self.testing = testing
 
-    def handle(self, request, body, native):
-        """Starts the app for one request, its first step now; returns the cycle, which the
-        runtime keeps to report a disconnect. ``request``: (method, http_version, path,
+    def make_scope(self, request):
+        """The ``http`` scope of one request. ``request``: (method, http_version, path,
         raw_path, query_string, headers, client, server)."""
         method, http_version, path, raw_path, query_string, headers, client, server = request
         scope = {
@@ -180,8 +199,13 @@ class Server:
             # As uvicorn sends it: `path` includes `root_path`, which the app strips.
             scope["path"] = root_path + path
             scope["raw_path"] = root_path.encode() + raw_path
-        cycle = HTTPCycle(scope, body, native, self.testing)
-        _asyncio_host.start(_run(self.app, cycle))
+        return scope
+
+    def handle(self, request, body, native):
+        """Starts the app for one request, its first step now; returns the cycle, which the
+        runtime keeps to report a disconnect."""
+        cycle = HTTPCycle(self.make_scope(request), body, native, self.testing)
+        _asyncio_host.start(run_app(self.app, cycle))
         return cycle
 
 

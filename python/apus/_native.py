@@ -37,14 +37,16 @@ class Server:
 
 
 def serve(app, host="127.0.0.1", port=0, access_log=False, graceful_timeout=10.0, root_path="",
-          on_exception=None, testing=False, state=None):
+          on_exception=None, testing=False, state=None, plans=True):
     """Starts serving the ASGI ``app`` from this process (on the runtime's own loop and asyncio
     threads, shared by every server of the process) and returns a ``Server``.
     ``on_exception(error)`` is called with each exception the app raises (still a 500). The
-    lifespan protocol is the caller's to run (see ``apus._lifespan``)."""
+    lifespan protocol is the caller's to run (see ``apus._lifespan``). ``plans``: serve a
+    FastAPI app's routes with native plans (else everything goes through the app as ASGI)."""
     port, stop = _apus.serve({"app": app, "host": host, "port": port, "access_log": access_log,
                               "graceful_timeout": graceful_timeout, "root_path": root_path,
-                              "on_exception": on_exception, "testing": testing, "state": state})
+                              "on_exception": on_exception, "testing": testing, "state": state,
+                              "plans": plans})
     return Server(port, stop, host)
 
 

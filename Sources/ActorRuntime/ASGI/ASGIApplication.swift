@@ -14,6 +14,8 @@ public final class ASGIApplication: Sendable {
     }
 
     public let app: PyObjectRef
+    /// The `apus._asgi_host.Server`: builds scopes, for the app and for plans.
+    let server: PyObjectRef
     let handle: PyObjectRef
     let resume: PyObjectRef
     let disconnected: PyObjectRef
@@ -46,6 +48,7 @@ public final class ASGIApplication: Sendable {
         serverArguments.append(gil.bool(options.testing))
         let server = try gil.call(try gil.attribute(host, "Server").share(), positional: serverArguments).share()
         self.lifespan = lifespan
+        self.server = server
         handle = try gil.attribute(server, "handle").share()
         resume = try gil.attribute(host, "resume").share()
         disconnected = try gil.attribute(host, "disconnected").share()

@@ -1,10 +1,12 @@
 public import Logging
 
-/// One request on the ASGI path: hands the request to the app on the asyncio thread, and turns
-/// what the app sends (see `apus._asgi_host`) into the response on the request's slot.
+/// One request handed to Python: the ASGI app (`Server.handle`) or a route's plan (`run` or
+/// `start`), called as `entry(request_parts, body, native)`. It turns what Python sends through
+/// `native` (see `apus._asgi_host`) into the response on the request's slot.
 final class ASGIChannel: @unchecked Sendable {
     private let slot: ResponseSlot
     private let application: ASGIApplication
+    private let entry: PyObjectRef
     private let asyncio: AsyncioThread
     private let logger: Logger
     private let exceptionSink: PyObjectRef?
@@ -15,17 +17,19 @@ final class ASGIChannel: @unchecked Sendable {
     private var leftEarly = false
     private let description: String
 
-    init(slot: ResponseSlot, application: ASGIApplication, asyncio: AsyncioThread, logger: Logger,
-         exceptionSink: PyObjectRef?, description: String) {
+    init(slot: ResponseSlot, application: ASGIApplication, entry: PyObjectRef, asyncio: AsyncioThread,
+         logger: Logger, exceptionSink: PyObjectRef?, description: String) {
         self.slot = slot
         self.application = application
+        self.entry = entry
         self.asyncio = asyncio
         self.logger = logger
         self.exceptionSink = exceptionSink
         self.description = description
     }
 
-    /// On the asyncio thread: builds the request's parts and starts the app.
+    /// With the GIL (the asyncio thread, or an executor thread for a plan that runs there):
+    /// builds the request's parts and calls the entry.
     func start(_ request: HTTPRequest, _ gil: borrowing GIL) {
         do throws(PythonError) {
             var parts = CallArguments(capacity: 8)
@@ -44,9 +48,12 @@ final class ASGIChannel: @unchecked Sendable {
                 try receive(message, gil)
                 return gil.none()
             })
-            let cycle = try gil.call(application.handle, positional: arguments).share()
-            self.cycle = cycle
-            if leftEarly { _ = try? gil.call(application.disconnected, [cycle]) }
+            let cycle = try gil.call(entry, positional: arguments)
+            // A plan run on an executor thread is over when it returns: no cycle to keep.
+            guard !gil.isNone(cycle) else { return }
+            let kept = cycle.share()
+            self.cycle = kept
+            if leftEarly { _ = try? gil.call(application.disconnected, [kept]) }
         } catch {
             logger.error("cannot start the ASGI app for \(description):\n\(error.formattedTraceback(gil))")
             slot.abort()

@@ -4,11 +4,11 @@ public import Logging
 /// asyncio thread, with the body in `receive()` and the response streamed from `send()`.
 public final class ASGIResponder: HTTPResponder {
     public let application: ASGIApplication
-    private let asyncio: AsyncioThread
+    let asyncio: AsyncioThread
     private let logger: Logger
-    private let exceptionSink: PyObjectRef?
-    private let stats: RouteStats?
-    private let handOff: AsyncioHandOff
+    let exceptionSink: PyObjectRef?
+    let stats: RouteStats?
+    private let handOff: PythonHandOff
 
     /// `exceptionSink`, if given, is called with each exception the app raises (the TestClient
     /// raises them again in the test).
@@ -19,16 +19,16 @@ public final class ASGIResponder: HTTPResponder {
         self.logger = logger
         self.exceptionSink = exceptionSink
         self.stats = stats
-        handOff = AsyncioHandOff(asyncio: asyncio)
+        handOff = PythonHandOff(pool: nil, asyncio: asyncio)
     }
 
     public func respond(to request: HTTPRequest, via slot: ResponseSlot) {
         stats?.record("asgi \(request.method) \(request.path)")
         let channel = ASGIChannel(
-            slot: slot, application: application, asyncio: asyncio, logger: logger,
+            slot: slot, application: application, entry: application.handle, asyncio: asyncio, logger: logger,
             exceptionSink: exceptionSink, description: "\(request.method) \(request.head.target)")
         slot.onDisconnect { channel.clientDisconnected() }
-        handOff.submit(on: slot.loop) { gil in channel.start(request, gil) }
+        handOff.submitAsync(on: slot.loop) { gil in channel.start(request, gil) }
     }
 
     public func serverDidStop() {

@@ -25,7 +25,8 @@ public enum ApusNativeModule {
     }
 
     /// `serve({"app": app, "host": ..., "port": ..., "access_log": ..., "graceful_timeout": ...,
-    /// "root_path": ..., "testing": bool, "state": dict or None, "on_exception": callable or None})`
+    /// "root_path": ..., "testing": bool, "state": dict or None, "on_exception": callable or None,
+    /// "plans": bool})`
     /// starts serving the ASGI app on the process's hosted runtime and returns `(port, stop)`.
     /// Lifespan is the caller's (the TestClient runs it when entered).
     private static func serve(_ gil: borrowing GIL, _ options: consuming PyOwned) throws(PythonError) -> PyOwned {
@@ -55,7 +56,12 @@ public enum ApusNativeModule {
             throw .runtime("cannot start the event loop: \(error)")
         }
         let application = try ASGIApplication(app: app.share(), options: applicationOptions, state: state, gil)
-        let responder = ASGIResponder(application: application, asyncio: runtime.asyncio, logger: logger, exceptionSink: sink)
+        let asgi = ASGIResponder(application: application, asyncio: runtime.asyncio, logger: logger, exceptionSink: sink)
+        var responder: any HTTPResponder = asgi
+        if let flag = gil.item(options, "plans"), gil.isTrue(flag) {
+            let compiled = try PlannedRoute.compile(application, gil)
+            responder = PlanResponder(asgi: asgi, compiled: compiled, pool: runtime.pool, ownsPool: false, logger: logger)
+        }
         let server = HTTPServer(loop: runtime.loop, configuration: configuration, responder: responder, logger: logger)
         let started = Python.withoutGIL(gil) { () -> Result<Int, UVError> in
             blockingWait { () async -> Result<Int, UVError> in

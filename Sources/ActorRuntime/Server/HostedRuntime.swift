@@ -1,15 +1,18 @@
-/// The runtime inside someone else's Python process (`import apus`): one loop thread and one
-/// asyncio thread serve every server the process starts (a test suite may start hundreds), made
+/// The runtime inside someone else's Python process (`import apus`): one loop thread, one
+/// asyncio thread and one executor pool serve every server the process starts (a test suite may start hundreds), made
 /// on first use and kept for the life of the process. Hosted, the runtime leaves the process
 /// alone: no signal handlers, no rlimits, no SIGPIPE disposition of its own.
 final class HostedRuntime: Sendable {
     let loop: EventLoop
     let asyncio: AsyncioThread
+    /// Executor threads for plans; started lazily, one at a time, as load needs them.
+    let pool: PythonExecutorPool
 
     private init() throws(UVError) {
         loop = try EventLoop(name: "apus-loop")
         loop.start()
         asyncio = AsyncioThread()
+        pool = PythonExecutorPool(maxThreads: 40)
     }
 
     private static let instance = PThreadMutex<HostedRuntime?>(nil)

@@ -1,0 +1,109 @@
+public import Logging
+
+/// Serves a FastAPI app with native plans: the route table is built from the app's own routes
+/// in declaration order; a request whose first matching route has a plan runs it (on an
+/// executor thread or the asyncio thread), anything else (no match, 405, a mount, a route
+/// without a plan) goes to the app as ASGI, which answers exactly as it would under any server.
+public final class PlanResponder: HTTPResponder {
+    public let routes: [PlannedRoute]
+    private let redirectSlash: PyObjectRef?
+    private let table: RouteTable<Int>
+    private let asgi: ASGIResponder
+    private let application: ASGIApplication
+    private let asyncio: AsyncioThread
+    private let pool: PythonExecutorPool
+    /// A pool of the CLI's own is shut down with the server; a hosted runtime's is shared.
+    private let ownsPool: Bool
+    private let logger: Logger
+    private let exceptionSink: PyObjectRef?
+    private let stats: RouteStats?
+    private let handOff: PythonHandOff
+
+    init(asgi: ASGIResponder, compiled: CompiledRoutes, pool: PythonExecutorPool, ownsPool: Bool, logger: Logger) {
+        self.asgi = asgi
+        let routes = compiled.routes
+        self.routes = routes
+        redirectSlash = compiled.redirectSlash
+        application = asgi.application
+        asyncio = asgi.asyncio
+        exceptionSink = asgi.exceptionSink
+        stats = asgi.stats
+        self.logger = logger
+        var builder = RouteTableBuilder<Int>()
+        for (index, route) in routes.enumerated() {
+            do {
+                try builder.add(methods: route.methods, path: route.path, value: index)
+            } catch {
+                // The compiler only emits paths the table accepts; one it refuses still must
+                // not shadow later routes wrongly, so the app decides from here on.
+                logger.warning("route \(route.path) (\(route.location)): \(error); routing the rest through the app")
+                try? builder.add(methods: nil, path: "/{path:path}", value: -1)
+                break
+            }
+        }
+        table = builder.freeze()
+        self.pool = pool
+        self.ownsPool = ownsPool
+        handOff = PythonHandOff(pool: pool, asyncio: asyncio)
+    }
+
+    /// Compiles the app's routes (after lifespan startup) and builds the responder, with an
+    /// executor pool of its own.
+    public static func make(asgi: ASGIResponder, threads: Int, logger: Logger) throws(PythonError) -> PlanResponder {
+        let application = asgi.application
+        let compiled = Python.withGIL { gil in
+            Result { () throws(PythonError) in try PlannedRoute.compile(application, gil) }
+        }
+        return PlanResponder(
+            asgi: asgi, compiled: try compiled.get(), pool: PythonExecutorPool(maxThreads: threads), ownsPool: true, logger: logger)
+    }
+
+    public func respond(to request: HTTPRequest, via slot: ResponseSlot) {
+        switch table.lookup(method: request.method, path: request.path) {
+        case .matched(let index, _) where index >= 0 && routes[index].entry != nil:
+            let route = routes[index]
+            stats?.record("native \(request.method) \(route.path)")
+            run(route.entry!, async: route.runsAsync, request, slot)
+        case .notFound where redirectSlash != nil && request.path != "/":
+            // The router's redirect_slashes: only when no route matches the path at all, and a
+            // planned route matches its other spelling.
+            let other = request.path.hasSuffix("/") ? String(request.path.dropLast()) : request.path + "/"
+            switch table.lookup(method: request.method, path: other) {
+            case .matched(let index, _) where index >= 0 && routes[index].entry != nil:
+                stats?.record("native \(request.method) \(routes[index].path) (redirect)")
+                run(redirectSlash!, async: false, request, slot)
+            case .methodNotAllowed:
+                stats?.record("native \(request.method) \(other) (redirect)")
+                run(redirectSlash!, async: false, request, slot)
+            default:
+                asgi.respond(to: request, via: slot)
+            }
+        default:
+            asgi.respond(to: request, via: slot)
+        }
+    }
+
+    private func run(_ entry: PyObjectRef, async runsAsync: Bool, _ request: HTTPRequest, _ slot: ResponseSlot) {
+        let channel = ASGIChannel(
+            slot: slot, application: application, entry: entry, asyncio: asyncio, logger: logger,
+            exceptionSink: exceptionSink, description: "\(request.method) \(request.head.target)")
+        if runsAsync {
+            slot.onDisconnect { channel.clientDisconnected() }
+            handOff.submitAsync(on: slot.loop) { gil in channel.start(request, gil) }
+        } else {
+            handOff.submitBlocking(on: slot.loop) { gil in channel.start(request, gil) }
+        }
+    }
+
+    public func serverDidStop() {
+        handOff.close()
+        if ownsPool { pool.shutdown() }
+        asgi.serverDidStop()
+    }
+
+    /// "routes: 41 native, 2 asgi", for the start-up log.
+    public var summary: String {
+        let native = routes.filter(\.isNative).count
+        return "routes: \(native) native, \(routes.count - native) asgi"
+    }
+}

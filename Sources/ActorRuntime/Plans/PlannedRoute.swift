@@ -1,0 +1,87 @@
+/// One route of an app as the plan compiler (`apus.plans.compile_app`) left it: where it sits in
+/// the route table and how its requests run. Read once, checked when read: an entry that does
+/// not have the shape this runtime expects fails the start, naming the field.
+public struct PlannedRoute: Sendable {
+    public enum Kind: String, Sendable {
+        /// Apus executes every step (parameters, body, endpoint, serialization).
+        case direct
+        /// FastAPI's compiled request handler for the route, without middleware and router.
+        case handler
+        /// A plain Starlette route's endpoint, called with a Request.
+        case endpoint
+        /// Through the app, as ASGI.
+        case asgi
+    }
+
+    public let methods: [String]?
+    public let path: String
+    public let kind: Kind
+    /// Why the route runs as ASGI (nil for a plan).
+    public let reason: String?
+    /// The endpoint's `file:line`.
+    public let location: String
+    /// `plan.run` (executor thread) or `plan.start` (asyncio thread); nil for ASGI.
+    let entry: PyObjectRef?
+    /// Whether `entry` runs on the asyncio thread.
+    let runsAsync: Bool
+
+    public var isNative: Bool { entry != nil }
+}
+
+/// An app's compiled routes, and its `redirect_slashes` answer (`plan.run`-shaped) if it has one.
+struct CompiledRoutes: Sendable {
+    let routes: [PlannedRoute]
+    let redirectSlash: PyObjectRef?
+}
+
+extension PlannedRoute {
+    /// Compiles `application`'s routes (`apus.plans.compile_app`) and reads them.
+    static func compile(_ application: ASGIApplication, _ gil: borrowing GIL) throws(PythonError) -> CompiledRoutes {
+        let compiler = try gil.importModule("apus.plans")
+        var arguments = CallArguments(capacity: 2)
+        arguments.append(application.app)
+        arguments.append(application.server)
+        let compiled = try gil.call(try gil.attribute(compiler, "compile_app").share(), positional: arguments).share()
+        var routes: [PlannedRoute] = []
+        for entry in try gil.items(try gil.attribute(compiled, "entries")) {
+            routes.append(try read(entry, gil))
+        }
+        let redirect = try gil.attribute(compiled, "redirect")
+        return CompiledRoutes(routes: routes, redirectSlash: gil.isNone(redirect) ? nil : redirect.share())
+    }
+
+    private static func read(_ entry: PyObjectRef, _ gil: borrowing GIL) throws(PythonError) -> PlannedRoute {
+        func text(_ name: String) throws(PythonError) -> String? {
+            let value = try gil.attribute(entry, name)
+            if gil.isNone(value) { return nil }
+            guard let string = gil.swiftString(value) else { throw .runtime("plan entry field \(name) is not a str") }
+            return string
+        }
+        guard let path = try text("path") else { throw .runtime("plan entry without a path") }
+        guard let kindName = try text("kind"), let kind = Kind(rawValue: kindName) else {
+            throw .runtime("plan entry for \(path) has an unknown kind")
+        }
+        let methodsObject = try gil.attribute(entry, "methods")
+        var methods: [String]?
+        if !gil.isNone(methodsObject) {
+            var names: [String] = []
+            for item in try gil.items(methodsObject) {
+                guard let method = gil.swiftString(item) else { throw .runtime("plan entry for \(path) has a non-str method") }
+                names.append(method)
+            }
+            methods = names
+        }
+        let plan = try gil.attribute(entry, "plan")
+        let runsAsync = gil.isTrue(try gil.attribute(entry, "runs_async"))
+        var callable: PyObjectRef?
+        if !gil.isNone(plan) {
+            guard kind != .asgi else { throw .runtime("plan entry for \(path) is asgi but has a plan") }
+            callable = try gil.attribute(plan, runsAsync ? "start" : "run").share()
+        } else if kind != .asgi {
+            throw .runtime("plan entry for \(path) of kind \(kindName) has no plan")
+        }
+        return PlannedRoute(
+            methods: methods, path: path, kind: kind, reason: try text("reason"),
+            location: try text("where") ?? "", entry: callable, runsAsync: runsAsync)
+    }
+}

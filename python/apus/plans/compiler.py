@@ -1,0 +1,211 @@
+"""Compiling an app's routes into plans, once, after lifespan startup.
+
+Every route of the app, in declaration order, becomes a ``RouteEntry`` for the runtime's route
+table, so the first matching route still wins:
+- a FastAPI route with only path/query/header/cookie parameters and a JSON body: a
+  ``DirectPlan`` (Apus executes every step);
+- any other FastAPI route: a ``HandlerPlan`` (FastAPI's compiled request handler for the route,
+  run without the middleware stack and router);
+- a plain Starlette route with a function endpoint (``/openapi.json``, ``/docs``): an
+  ``EndpointPlan``;
+- everything else runs through the app as ASGI, with the reason: a mount (its prefix), a route
+  whose path the table cannot express (it stands for any path at its place in the order), an
+  app whose middleware or settings a plan would skip (every route)."""
+import inspect
+import re
+
+from fastapi import FastAPI, params
+from fastapi.routing import APIRoute
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
+
+from . import support
+from .direct_plan import DirectPlan
+from .executor import Runner
+from .handler_plan import EndpointPlan, HandlerPlan
+
+ANY_PATH = "/{path:path}"
+_SEGMENT_PARAMETER = re.compile(r"^\{([A-Za-z_][A-Za-z0-9_]*)(?::(str|int|float|uuid|path))?\}$")
+_SPECIAL_PARAMETERS = ("request_param_name", "websocket_param_name", "http_connection_param_name",
+                       "response_param_name", "background_tasks_param_name", "security_scopes_param_name")
+
+
+class RouteEntry:
+    """One row of the runtime's route table. ``methods`` None: any method."""
+
+    __slots__ = ("methods", "path", "kind", "plan", "reason", "where", "runs_async", "name")
+
+    def __init__(self, methods, path, kind, plan=None, reason=None, where="", name=""):
+        self.methods = sorted(methods) if methods is not None else None
+        self.path = path
+        self.kind = kind
+        self.plan = plan
+        self.reason = reason
+        self.where = where
+        self.name = name
+        self.runs_async = bool(plan is not None and plan.runs_async)
+
+    @property
+    def native(self):
+        return self.plan is not None
+
+    def __repr__(self):
+        how = self.kind if self.native else f"asgi: {self.reason}"
+        return f"RouteEntry({self.methods}, {self.path!r}, {how})"
+
+
+class CompiledApp:
+    """``entries``: the route table's rows, in declaration order. ``redirect``: the router's
+    ``redirect_slashes`` answer, for a path no route matches whose other spelling (with or
+    without the trailing slash) does; None when the app does not redirect."""
+
+    __slots__ = ("entries", "redirect")
+
+    def __init__(self, entries, redirect):
+        self.entries = entries
+        self.redirect = redirect
+
+
+def compile_app(app, server):
+    """The app's routes, compiled."""
+    reason = app_reason(app)
+    if reason is not None:
+        return CompiledApp([RouteEntry(None, ANY_PATH, "asgi", reason=reason)], None)
+    runner = Runner(app, server)
+    entries = []
+    for route in app.router.routes:
+        if support.IncludedRouter is not None and isinstance(route, support.IncludedRouter):
+            for context in route.effective_route_contexts():
+                entries.append(_context_entry(runner, route, context))
+        else:
+            entries.extend(_route_entries(runner, route))
+    return CompiledApp(entries, runner.redirect_slash if app.router.redirect_slashes else None)
+
+
+def app_reason(app):
+    """Why no route of ``app`` can have a plan, or None."""
+    if not isinstance(app, FastAPI):
+        return f"not a FastAPI app ({type(app).__module__}.{type(app).__qualname__})"
+    if not support.SUPPORTED:
+        return f"FastAPI {'.'.join(map(str, support.FASTAPI_VERSION))} is outside the supported range 0.115-0.165"
+    for method in ("__call__", "build_middleware_stack"):
+        if getattr(type(app), method) is not getattr(FastAPI, method):
+            return f"the app class {type(app).__qualname__} overrides {method}"
+    if app.user_middleware:
+        names = ", ".join(getattr(m.cls, "__name__", repr(m.cls)) for m in app.user_middleware)
+        return f"middleware runs around every route ({names})"
+    if getattr(app, "root_path", ""):
+        return "the app sets root_path"
+    if getattr(app, "max_body_size", None) is not None:
+        return "the app limits body sizes (max_body_size)"
+    telemetry = getattr(app, "_native_telemetry", None)
+    if telemetry is not None and telemetry.enabled():
+        return "FastAPI telemetry is enabled"
+    return None
+
+
+def _route_entries(runner, route):
+    if isinstance(route, WebSocketRoute) or type(route).__name__ == "APIWebSocketRoute":
+        return []  # never matches an HTTP request
+    if isinstance(route, Mount):
+        prefix = route.path.rstrip("/")
+        reason = f"mount {route.path or '/'} (the mounted app routes itself)"
+        if not prefix or not table_path(prefix):
+            return [RouteEntry(None, ANY_PATH, "asgi", reason=reason)]
+        return [RouteEntry(None, prefix, "asgi", reason=reason),
+                RouteEntry(None, prefix + "/{path:path}", "asgi", reason=reason)]
+    if isinstance(route, APIRoute):
+        return [_api_route_entry(runner, route)]
+    if isinstance(route, Route):
+        path = table_path(route.path)
+        where = _where(route.endpoint)
+        if path is None:
+            return [RouteEntry(None, ANY_PATH, "asgi", reason=f"path {route.path} is beyond the route table", where=where)]
+        if not (inspect.isfunction(route.endpoint) or inspect.ismethod(route.endpoint)):
+            return [RouteEntry(route.methods, path, "asgi", reason="a class endpoint", where=where, name=route.name)]
+        if type(route).matches is not Route.matches or type(route).handle is not Route.handle:
+            return [RouteEntry(route.methods, path, "asgi", reason=f"custom route class {type(route).__name__}", where=where)]
+        return [RouteEntry(route.methods, path, "endpoint", plan=EndpointPlan(runner, route), where=where, name=route.name)]
+    reason = f"{type(route).__name__} routes are matched by the app"
+    return [RouteEntry(None, ANY_PATH, "asgi", reason=reason)]
+
+
+def _api_route_entry(runner, route):
+    where = _where(route.endpoint)
+    path = table_path(route.path)
+    if path is None:
+        return RouteEntry(None, ANY_PATH, "asgi", reason=f"path {route.path} is beyond the route table", where=where)
+    for method in ("matches", "handle"):
+        if getattr(type(route), method) is not getattr(APIRoute, method):
+            return RouteEntry(route.methods, path, "asgi", reason=f"{type(route).__name__} overrides {method}",
+                              where=where, name=route.name)
+    if direct_reason(route) is None:
+        plan = DirectPlan(runner, route)
+    else:
+        plan = HandlerPlan(runner, route)
+    return RouteEntry(route.methods, path, plan.kind, plan=plan, where=where, name=route.name)
+
+
+def _context_entry(runner, top_route, context):
+    original = context.original_route
+    path = table_path(context.path or "")
+    where = _where(getattr(original, "endpoint", None))
+    if not isinstance(original, APIRoute) or context.starlette_route is not None:
+        reason = f"{type(original).__name__} in an included router"
+        return RouteEntry(None, ANY_PATH if path is None else path, "asgi", reason=reason, where=where)
+    if path is None:
+        return RouteEntry(None, ANY_PATH, "asgi", reason=f"path {context.path} is beyond the route table", where=where)
+    for method in ("matches", "handle"):
+        if getattr(type(original), method) is not getattr(APIRoute, method):
+            return RouteEntry(context.methods, path, "asgi", reason=f"{type(original).__name__} overrides {method}",
+                              where=where)
+    plan = HandlerPlan(runner, top_route, context)
+    return RouteEntry(context.methods, path, plan.kind, plan=plan, where=where, name=context.name)
+
+
+def direct_reason(route):
+    """Why a FastAPI route needs its full handler rather than a direct plan, or None."""
+    if type(route).get_route_handler is not APIRoute.get_route_handler:
+        return "a custom request handler"
+    dependant = route.dependant
+    if dependant.dependencies:
+        return "dependencies"
+    if any(getattr(dependant, name, None) for name in _SPECIAL_PARAMETERS):
+        return "Request, Response, BackgroundTasks or SecurityScopes parameters"
+    if route.body_field is not None and isinstance(route.body_field.field_info, params.Form):
+        return "a form body"
+    if getattr(route, "is_json_stream", False) or getattr(route, "is_sse_stream", False):
+        return "a streaming endpoint"
+    call = dependant.call
+    if inspect.isgeneratorfunction(call) or inspect.isasyncgenfunction(call):
+        return "a generator endpoint"
+    if not (inspect.isfunction(call) or inspect.ismethod(call)):
+        return "a callable object endpoint"
+    return None
+
+
+def table_path(path):
+    """``path`` in the route table's syntax (Starlette's, whole-segment parameters with the
+    built-in convertors), or None when the table cannot express it."""
+    if not path.startswith("/"):
+        return None
+    segments = path[1:].split("/")
+    for index, segment in enumerate(segments):
+        if "{" not in segment and "}" not in segment:
+            continue
+        match = _SEGMENT_PARAMETER.match(segment)
+        if match is None:
+            return None
+        if match.group(2) == "path" and index != len(segments) - 1:
+            return None
+    return path
+
+
+def _where(endpoint):
+    try:
+        target = inspect.unwrap(endpoint)
+        return f"{inspect.getsourcefile(target)}:{inspect.getsourcelines(target)[1]}"
+    except (TypeError, OSError):
+        return getattr(endpoint, "__qualname__", repr(endpoint))
+
+
+__all__ = ["CompiledApp", "RouteEntry", "compile_app", "app_reason", "direct_reason", "table_path", "BaseRoute"]

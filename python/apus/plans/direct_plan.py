@@ -1,0 +1,234 @@
+"""Direct plans: routes simple enough for Apus to execute every step itself.
+
+A route qualifies when its endpoint takes only path, query, header and cookie parameters and a
+JSON body (no sub-dependencies, no ``Request``/``Response``/``BackgroundTasks``, no form). Per
+request: the parameters are validated by FastAPI's own field validation (the installed version's
+``request_params_to_args`` and ``request_body_to_args``, so values and 422 errors are FastAPI's),
+the endpoint is called, and the value is serialized as the installed FastAPI serializes it
+(``serialize_response``, its ``dump_json`` fast path where it has one, the route's response
+class). A ``def`` endpoint runs on an executor thread with no hop to an event loop; an ``async
+def`` endpoint runs on the runtime's asyncio thread, its first step at once."""
+import asyncio
+import email.message
+import json
+
+from fastapi.datastructures import DefaultPlaceholder
+from fastapi.exceptions import HTTPException, RequestValidationError
+from fastapi.responses import Response
+from starlette.requests import Request
+from starlette.routing import Match
+
+from .. import _asyncio_host
+from . import support
+from .executor import drive, on_loop
+
+_UNDEFINED = object()
+
+
+class DirectPlan:
+    kind = "direct"
+
+    def __init__(self, runner, route):
+        self.runner = runner
+        self.route = route
+        dependant = route.dependant
+        self.endpoint = dependant.call
+        self.runs_async = support.is_async_callable(self.endpoint)
+        self.path_params = dependant.path_params
+        self.query_params = dependant.query_params
+        self.header_params = dependant.header_params
+        self.cookie_params = dependant.cookie_params
+        self.body_params = dependant.body_params
+        self.body_field = route.body_field
+        self.embed_body_fields = getattr(route, "_embed_body_fields", False)
+        strict = getattr(route, "strict_content_type", None)
+        if isinstance(strict, DefaultPlaceholder):
+            strict = strict.value
+        # FastAPI < 0.132 reads a body without a content type as JSON.
+        self.json_without_content_type = strict is None or not strict
+        self.status_code = route.status_code
+        self.response_field = route.response_field
+        response_class = route.response_class
+        self.default_response_class = isinstance(response_class, DefaultPlaceholder)
+        self.response_class = response_class.value if self.default_response_class else response_class
+        self.dump_json = support.SERIALIZE_HAS_DUMP_JSON and self.response_field is not None and self.default_response_class
+        self.serialize_options = dict(
+            field=self.response_field,
+            include=route.response_model_include,
+            exclude=route.response_model_exclude,
+            by_alias=route.response_model_by_alias,
+            exclude_unset=route.response_model_exclude_unset,
+            exclude_defaults=route.response_model_exclude_defaults,
+            exclude_none=route.response_model_exclude_none,
+            is_coroutine=True,  # validate here, on this thread
+        )
+        self.endpoint_context = None
+        if support.extract_endpoint_context is not None:
+            self.endpoint_context = support.extract_endpoint_context(self.endpoint)
+        if support.SERIALIZE_HAS_DUMP_JSON:
+            self.serialize_options["dump_json"] = self.dump_json
+        if support.SERIALIZE_HAS_ENDPOINT_CTX:
+            self.serialize_options["endpoint_ctx"] = self.endpoint_context
+
+    # -- entry points ----------------------------------------------------------------------
+
+    def run(self, request_parts, body, native):
+        """A ``def`` endpoint, on an executor thread."""
+        cycle = self.runner.new_cycle(request_parts, body, native)
+        handed_off = False
+        try:
+            request = self._request(cycle, body)
+            try:
+                values = self._arguments(request, body)
+                response = self._response(self.endpoint(**values))
+                reported = None
+            except Exception as exc:  # noqa: BLE001 - answered as the app would
+                response, unhandled = self.runner.error_response_sync(request, exc)
+                reported = exc if unhandled else None
+            handed_off = self._send_sync(response, cycle, reported)
+        except BaseException as exc:  # noqa: BLE001
+            self.runner.report(cycle, exc)
+        finally:
+            if not handed_off:
+                cycle.close()
+
+    def start(self, request_parts, body, native):
+        """An ``async def`` endpoint, on the asyncio thread."""
+        cycle = self.runner.new_cycle(request_parts, body, native)
+        _asyncio_host.start(self._run_async(cycle, body))
+        return cycle
+
+    async def _run_async(self, cycle, body):
+        try:
+            request = self._request(cycle, body)
+            try:
+                values = self._arguments(request, body)
+                response = self._response(await self.endpoint(**values))
+                reported = None
+            except Exception as exc:  # noqa: BLE001
+                response, unhandled = await self.runner.error_response(request, exc)
+                reported = exc if unhandled else None
+            await self.runner.send(response, cycle)
+            if reported is not None:
+                self.runner.report(cycle, reported)
+            else:
+                cycle.release()
+        except BaseException as exc:  # noqa: BLE001
+            self.runner.report(cycle, exc)
+        finally:
+            cycle.close()
+
+    # -- steps -----------------------------------------------------------------------------
+
+    def _request(self, cycle, body):
+        scope = cycle.scope
+        match, child_scope = self.route.matches(scope)
+        if match != Match.FULL:
+            raise RuntimeError(f"route {self.route.path} was chosen for {scope['path']} but does not match it")
+        scope.update(child_scope)
+        request = Request(scope, cycle.receive, cycle.send)
+        request._body = body
+        return request
+
+    def _arguments(self, request, body):
+        values = {}
+        errors = []
+        for fields, received in (
+            (self.path_params, request.path_params),
+            (self.query_params, request.query_params if self.query_params else None),
+            (self.header_params, request.headers if self.header_params else None),
+            (self.cookie_params, request.cookies if self.cookie_params else None),
+        ):
+            if fields:
+                found, failed = support.request_params_to_args(fields, received)
+                values.update(found)
+                errors += failed
+        parsed = _UNDEFINED
+        if self.body_field is not None:
+            parsed = self._parse_body(request, body)
+            found, failed = drive(support.request_body_to_args(
+                self.body_params, support.UNDEFINED if parsed is _UNDEFINED else parsed, self.embed_body_fields))
+            values.update(found)
+            errors += failed
+        if errors:
+            raise self._validation_error(errors, None if parsed is _UNDEFINED else parsed, request)
+        return values
+
+    def _parse_body(self, request, body):
+        """As FastAPI reads a JSON body: JSON for ``application/json`` and ``+json`` types,
+        the raw bytes for other types, nothing for an empty body."""
+        if not body:
+            return _UNDEFINED
+        content_type = request.headers.get("content-type")
+        is_json = False
+        if not content_type:
+            is_json = self.json_without_content_type
+        else:
+            message = email.message.Message()
+            message["content-type"] = content_type
+            if message.get_content_maintype() == "application":
+                subtype = message.get_content_subtype()
+                is_json = subtype == "json" or subtype.endswith("+json")
+        if not is_json:
+            return body
+        try:
+            return json.loads(body)
+        except json.JSONDecodeError as error:
+            raise self._validation_error([{
+                "type": "json_invalid", "loc": ("body", error.pos), "msg": "JSON decode error",
+                "input": {}, "ctx": {"error": error.msg}}], error.doc, request) from error
+        except Exception as error:  # noqa: BLE001 - as FastAPI: any other failure is a 400
+            raise HTTPException(status_code=400, detail="There was an error parsing the body") from error
+
+    def _validation_error(self, errors, body, request):
+        if support.VALIDATION_ERROR_HAS_ENDPOINT_CTX and self.endpoint_context is not None:
+            context = dict(self.endpoint_context)
+            mount_path = request.scope.get("root_path", "").rstrip("/")
+            context["path"] = f"{request.method} {mount_path}{self.route.path}"
+            return RequestValidationError(errors, body=body, endpoint_ctx=context)
+        return RequestValidationError(errors, body=body)
+
+    def _response(self, raw):
+        """The response for an endpoint's return value, as FastAPI builds it."""
+        if isinstance(raw, Response):
+            return raw
+        arguments = {"background": None}
+        if self.status_code:
+            arguments["status_code"] = self.status_code
+        content = drive(support.serialize_response(response_content=raw, **self.serialize_options))
+        if self.dump_json:
+            response = Response(content=content, media_type="application/json", **arguments)
+        else:
+            response = self.response_class(content, **arguments)
+        if not support.is_body_allowed_for_status_code(response.status_code):
+            response.body = b""
+        return response
+
+    def _send_sync(self, response, cycle, reported):
+        if response is None:
+            raise RuntimeError("the exception handler returned no response")
+        if support.is_plain_response(response) and response.background is None:
+            cycle.respond(response.status_code, response.raw_headers, response.body)
+            if reported is not None:
+                self.runner.report(cycle, reported)
+            else:
+                cycle.release()
+            return False
+        # Streamed bodies and background tasks need the event loop.
+        async def finish():
+            try:
+                await self.runner.send(response, cycle)
+                if reported is not None:
+                    self.runner.report(cycle, reported)
+                else:
+                    cycle.release()
+            except BaseException as exc:  # noqa: BLE001
+                self.runner.report(cycle, exc)
+            finally:
+                cycle.close()
+
+        if self.runner.server.testing:
+            on_loop(finish())
+        else:
+            asyncio.run_coroutine_threadsafe(finish(), _asyncio_host.loop())
+        return True

@@ -1,0 +1,229 @@
+"""Running plans: what an app's middleware stack and router would do around a route, done once
+per request without them.
+
+A ``Runner`` holds what every plan of one app shares: the app's exception handlers (split as
+FastAPI's ``build_middleware_stack`` splits them: 500/``Exception`` to the server-error handler,
+the rest to the exception middleware), and the ASGI ``Server`` that builds scopes. Each request
+gets an ``HTTPCycle`` (``apus._asgi_host``) as its ``receive`` and ``send``: a plain response is
+handed to the runtime whole, anything else (a streaming or file response) is sent through it as
+ASGI messages.
+
+Exceptions take Starlette's path: an exception with a handler (``wrap_app_handling_exceptions``)
+becomes that handler's response; any other becomes the server-error handler's (or the plain
+``Internal Server Error``), and is reported to the runtime, which logs it and passes it to the
+TestClient."""
+import asyncio
+import traceback
+from contextlib import AsyncExitStack
+
+from fastapi.exceptions import FastAPIError
+from starlette._exception_handler import _lookup_exception_handler
+from starlette._utils import is_async_callable
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.errors import ServerErrorMiddleware
+from starlette.middleware.exceptions import ExceptionMiddleware
+from starlette.datastructures import URL
+from starlette.requests import Request
+from starlette.responses import RedirectResponse
+
+from .. import _asyncio_host
+from .._asgi_host import HTTPCycle
+from . import support
+
+
+class Runner:
+    def __init__(self, app, server):
+        self.app = app
+        self.server = server
+        self.router = app.router
+        error_handler = None
+        handlers = {}
+        for key, value in app.exception_handlers.items():
+            if key in (500, Exception):
+                error_handler = value
+            else:
+                handlers[key] = value
+        middleware = ExceptionMiddleware(None, handlers=handlers, debug=app.debug)
+        self.exception_handlers = (middleware._exception_handlers, middleware._status_handlers)
+        self.error_handler = error_handler
+        self.server_error = ServerErrorMiddleware(None, handler=error_handler, debug=app.debug)
+        # Handlers known to finish without suspending may run on an executor thread.
+        self.inline_handlers = frozenset(_fastapi_default_handlers())
+
+    def new_cycle(self, request_parts, body, native):
+        scope = self.server.make_scope(request_parts)
+        scope["app"] = self.app
+        scope["router"] = self.router
+        scope["starlette.exception_handlers"] = self.exception_handlers
+        return HTTPCycle(scope, body, native, self.server.testing)
+
+    def redirect_slash(self, request_parts, body, native):
+        """FastAPI's ``redirect_slashes``, on an executor thread: a 307 to the same URL with the
+        trailing slash added or removed (the runtime found a route for that spelling)."""
+        cycle = self.new_cycle(request_parts, body, native)
+        try:
+            scope = cycle.scope
+            redirect_scope = dict(scope)
+            path = scope["path"]
+            redirect_scope["path"] = path.rstrip("/") if path.endswith("/") else path + "/"
+            response = RedirectResponse(url=str(URL(scope=redirect_scope)))
+            cycle.respond(response.status_code, response.raw_headers, response.body)
+            cycle.release()
+        except BaseException as exc:  # noqa: BLE001
+            self.report(cycle, exc)
+        finally:
+            cycle.close()
+
+    # -- exceptions ------------------------------------------------------------------------
+
+    def handler_for(self, exc):
+        """The app's handler for ``exc`` (exception middleware), or None."""
+        if not isinstance(exc, Exception):
+            return None
+        exception_handlers, status_handlers = self.exception_handlers
+        handler = None
+        if isinstance(exc, StarletteHTTPException):
+            handler = status_handlers.get(exc.status_code)
+        if handler is None:
+            handler = _lookup_exception_handler(exception_handlers, exc)
+        return handler
+
+    async def error_response(self, request, exc):
+        """The response for ``exc`` and whether it still is an error to report (one no
+        handler took, as ServerErrorMiddleware reports it by raising again)."""
+        handler = self.handler_for(exc)
+        if handler is not None:
+            if is_async_callable(handler):
+                response = await handler(request, exc)
+            else:
+                response = await run_in_threadpool(handler, request, exc)
+            exc.__traceback__ = None  # as Starlette: reused exceptions collect tracebacks
+            return response, False
+        if not isinstance(exc, Exception):
+            return None, True
+        return await self._server_error_response(request, exc), True
+
+    async def _server_error_response(self, request, exc):
+        if self.error_handler is not None:
+            if is_async_callable(self.error_handler):
+                return await self.error_handler(request, exc)
+            return await run_in_threadpool(self.error_handler, request, exc)
+        if self.app.debug:
+            return self.server_error.debug_response(request, exc)
+        return self.server_error.error_response(request, exc)
+
+    def error_response_sync(self, request, exc):
+        """``error_response`` from an executor thread: FastAPI's own handlers run here (they
+        never suspend); an app's async handler runs on the runtime's loop, awaited here."""
+        handler = self.handler_for(exc)
+        if handler is None and isinstance(exc, Exception):
+            handler = self.error_handler
+            if handler is None:
+                if self.app.debug:
+                    return self.server_error.debug_response(request, exc), True
+                return self.server_error.error_response(request, exc), True
+            reported = True
+        elif handler is None:
+            return None, True
+        else:
+            reported = False
+        if not is_async_callable(handler):
+            response = handler(request, exc)
+        elif handler in self.inline_handlers:
+            response = drive(handler(request, exc))
+        else:
+            response = on_loop(handler(request, exc))
+        if not reported:
+            exc.__traceback__ = None
+        return response, reported
+
+    # -- responses -------------------------------------------------------------------------
+
+    async def send(self, response, cycle):
+        """Sends a response as Starlette's ``Response.__call__`` would, background included."""
+        if response is None:
+            raise RuntimeError("the exception handler returned no response")
+        if support.is_plain_response(response):
+            cycle.respond(response.status_code, response.raw_headers, response.body)
+            if response.background is not None:
+                await response.background()
+        else:
+            await response(cycle.scope, cycle.receive, cycle.send)
+
+    def report(self, cycle, exc):
+        cycle.fail(exc)
+
+
+def _fastapi_default_handlers():
+    from fastapi import exception_handlers
+
+    return [exception_handlers.http_exception_handler, exception_handlers.request_validation_exception_handler]
+
+
+def drive(coroutine):
+    """Runs a coroutine that does not suspend, on this thread; one that suspends is finished
+    on the runtime's loop instead (an app's own code may await anything)."""
+    try:
+        coroutine.send(None)
+    except StopIteration as done:
+        return done.value
+    coroutine.close()
+    raise RuntimeError("a coroutine expected to finish at once suspended")
+
+
+def on_loop(coroutine):
+    """Runs a coroutine on the runtime's asyncio loop and waits for it (from an executor
+    thread; the wait releases the GIL)."""
+    return asyncio.run_coroutine_threadsafe(coroutine, _asyncio_host.loop()).result()
+
+
+def format_exception(exc):
+    return "".join(traceback.format_exception(exc))
+
+
+async def run_with_stacks(runner, cycle, request, handle):
+    """The part of FastAPI's ``request_response`` and AsyncExitStackMiddleware a plan keeps:
+    the exit stacks FastAPI's handlers and dependencies with ``yield`` expect in the scope,
+    closed in FastAPI's order (the function stack before the response is sent, the request
+    stack after it and its background tasks), and exceptions answered by the app's handlers."""
+    scope = cycle.scope
+    try:
+        sent = False
+        async with AsyncExitStack() as middleware_stack:
+            scope["fastapi_middleware_astack"] = middleware_stack
+            scope["fastapi_astack"] = middleware_stack  # the key FastAPI < 0.118 reads
+            async with AsyncExitStack() as request_stack:
+                scope["fastapi_inner_astack"] = request_stack
+                async with AsyncExitStack() as function_stack:
+                    scope["fastapi_function_astack"] = function_stack
+                    response = await handle(request)
+                await runner.send(response, cycle)
+                sent = True
+        if not sent:
+            # A dependency with `yield` swallowed the endpoint's exception: FastAPI's own error.
+            raise FastAPIError(_RESPONSE_NOT_AWAITED)
+    except BaseException as exc:  # noqa: BLE001 - every exception is answered or reported
+        if cycle.started:
+            # Handled or not, nothing more can be sent (Starlette: "Caught handled
+            # exception, but response already started").
+            runner.report(cycle, exc)
+            return
+        try:
+            response, unhandled = await runner.error_response(request, exc)
+            if response is not None:
+                await runner.send(response, cycle)
+        except BaseException as failure:  # noqa: BLE001
+            runner.report(cycle, failure)
+            return
+        if unhandled:
+            runner.report(cycle, exc)
+            return
+    cycle.release()
+
+
+_RESPONSE_NOT_AWAITED = (
+    "Response not awaited. There's a high chance that the application code is raising an exception and a "
+    "dependency with yield has a block with a bare except, or a block with except Exception, and is not raising "
+    "the exception again. Read more about it in the docs: "
+    "https://fastapi.tiangolo.com/tutorial/dependencies/dependencies-with-yield/#dependencies-with-yield-and-except")

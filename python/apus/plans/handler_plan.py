@@ -1,0 +1,108 @@
+"""Plans that run a route's own request handler, built once from the route.
+
+``HandlerPlan`` (a FastAPI route): the request handler FastAPI compiles for the route
+(``get_route_handler()``: body, dependencies with their cache, overrides and ``yield``
+cleanup, validation, serialization, for the installed FastAPI), run with the exit stacks FastAPI
+expects and the app's exception handlers, without the app's middleware stack and router. The
+runtime has already chosen the route; the route's own ``matches`` fills the scope as FastAPI's
+router would (converted path parameters, the route, an included router's context).
+
+``EndpointPlan`` (a plain Starlette ``Route`` with a function endpoint, such as FastAPI's own
+``/openapi.json`` and ``/docs``): the endpoint called with a ``Request``, as Starlette's
+``request_response`` calls it.
+
+Both run on the runtime's asyncio thread."""
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.routing import Match
+
+from .. import _asyncio_host
+from .._asgi_host import run_app
+from . import support
+from .executor import run_with_stacks
+
+
+class HandlerPlan:
+    kind = "handler"
+    runs_async = True
+
+    def __init__(self, runner, top_route, context=None):
+        self.runner = runner
+        self.top_route = top_route
+        self.context = context
+        self.handler = _route_handler(top_route, context)
+
+    def start(self, request_parts, body, native):
+        cycle = self.runner.new_cycle(request_parts, body, native)
+        _asyncio_host.start(self._run(cycle, body))
+        return cycle
+
+    async def _run(self, cycle, body):
+        scope = cycle.scope
+        try:
+            matched = self._select(scope)
+        except BaseException as exc:  # noqa: BLE001
+            self.runner.report(cycle, exc)
+            cycle.close()
+            return
+        try:
+            if not matched:
+                # The runtime's table and the route disagree: the app decides.
+                await run_app(self.runner.app, cycle)
+                return
+            request = Request(scope, cycle.receive, cycle.send)
+            request._body = body
+            await run_with_stacks(self.runner, cycle, request, self.handler)
+        finally:
+            cycle.close()
+
+    def _select(self, scope):
+        """Fills the scope as FastAPI's router does for this route; False if it does not match."""
+        match, child_scope = self.top_route.matches(scope)
+        if match != Match.FULL:
+            return False
+        _update(scope, child_scope)
+        if self.context is not None:
+            match, child_scope = self.context.matches(scope)
+            if match != Match.FULL:
+                return False
+            _update(scope, child_scope)
+            fastapi_scope = support.get_fastapi_scope(scope)
+            fastapi_scope[support.EFFECTIVE_CONTEXT_KEY] = self.context
+            fastapi_scope[support.INCLUDED_ROUTER_KEY] = self.top_route
+            scope["route"] = self.context.original_route
+        return True
+
+
+class EndpointPlan(HandlerPlan):
+    kind = "endpoint"
+
+    def __init__(self, runner, route):
+        endpoint = route.endpoint
+        if support.is_async_callable(endpoint):
+            handler = endpoint
+        else:
+            async def handler(request):
+                return await run_in_threadpool(endpoint, request)
+        self.runner = runner
+        self.top_route = route
+        self.context = None
+        self.handler = handler
+
+
+def _update(scope, child_scope):
+    if support.update_scope is not None:
+        support.update_scope(scope, child_scope)
+    else:
+        scope.update(child_scope)
+
+
+def _route_handler(top_route, context):
+    if context is None:
+        return top_route.get_route_handler()
+    # As FastAPI builds it for an included route: with the route's context current.
+    token = support.effective_route_context_var.set(context)
+    try:
+        return context.original_route.get_route_handler()
+    finally:
+        support.effective_route_context_var.reset(token)
