@@ -31,6 +31,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Lifespan protocol: auto (used if the app speaks it), on (required), off.")
     var lifespan: LifespanOption = .auto
 
+    @Flag(inversion: .prefixedNo, help: "Serve FastAPI routes with native plans (--no-plans: everything through the app as ASGI).")
+    var plans = true
+
     @Option(help: "Threads for blocking (def) handlers.")
     var threads = 40
 
@@ -110,14 +113,19 @@ struct RunCommand: AsyncParsableCommand {
                 Console.terminate(3)
             }
             application = (asgi, asyncio)
-            let plans = try PythonHost.planResponder(
-                asgi: ASGIResponder(application: asgi, asyncio: asyncio, logger: logger), threads: threads, logger: logger)
-            if !worker { logger.info("\(plans.summary)") }
-            for route in plans.routes {
-                let how = route.isNative ? route.kind.rawValue : "asgi: \(route.reason ?? "")"
-                logger.debug("\((route.methods ?? ["*"]).joined(separator: ",")) \(route.path) \(route.location) \(how)")
+            let asgiResponder = ASGIResponder(application: asgi, asyncio: asyncio, logger: logger)
+            if plans {
+                let planned = try PythonHost.planResponder(asgi: asgiResponder, threads: threads, logger: logger)
+                if !worker { logger.info("\(planned.summary)") }
+                for route in planned.routes {
+                    let how = route.isNative ? route.kind.rawValue : "asgi: \(route.reason ?? "")"
+                    logger.debug("\((route.methods ?? ["*"]).joined(separator: ",")) \(route.path) \(route.location) \(how)")
+                }
+                responder = planned
+            } else {
+                if !worker { logger.info("routes: native plans off (--no-plans); everything through the app") }
+                responder = asgiResponder
             }
-            responder = plans
         } else {
             let router = Router(logger: logger)
             try HelloRoutes.register(on: router)
@@ -192,7 +200,7 @@ struct RunCommand: AsyncParsableCommand {
             "--worker", "--host", host, "--port", String(port), "--log-level", logLevel.rawValue,
             accessLog ? "--access-log" : "--no-access-log",
             "--app-dir", URL(fileURLWithPath: appDir).standardizedFileURL.path, "--threads", String(threads),
-            "--root-path", rootPath, "--lifespan", lifespan.rawValue,
+            "--root-path", rootPath, "--lifespan", lifespan.rawValue, plans ? "--plans" : "--no-plans",
             "--graceful-timeout", String(gracefulTimeout), "--timeout-keep-alive", String(timeoutKeepAlive),
             "--timeout-request-head", String(timeoutRequestHead),
             "--limit-request-head-size", String(limitRequestHeadSize), "--limit-request-headers", String(limitRequestHeaders),

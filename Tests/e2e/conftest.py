@@ -16,12 +16,12 @@ APUS_BIN = os.environ.get("APUS_BIN") or os.path.join(
 class ApusServer:
     """One `apus run` process; its output is collected so tests can inspect the log."""
 
-    def __init__(self, *args):
+    def __init__(self, *args, env=None):
         self.args = [APUS_BIN, "run", *args]
         self.lines = []
         self.port = None
         self.proc = subprocess.Popen(
-            self.args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            self.args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
         ready = threading.Event()
 
         def pump():

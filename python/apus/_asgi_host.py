@@ -174,8 +174,8 @@ class Server:
 
     def make_scope(self, request):
         """The ``http`` scope of one request. ``request``: (method, http_version, path,
-        raw_path, query_string, headers, client, server)."""
-        method, http_version, path, raw_path, query_string, headers, client, server = request
+        raw_path, query_string, headers, client, server, path_parameters)."""
+        method, http_version, path, raw_path, query_string, headers, client, server = request[:8]
         scope = {
             "type": "http",
             "asgi": {"version": "3.0", "spec_version": "2.4"},

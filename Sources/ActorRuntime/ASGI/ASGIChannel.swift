@@ -1,4 +1,4 @@
-public import Logging
+internal import Logging
 
 /// One request handed to Python: the ASGI app (`Server.handle`) or a route's plan (`run` or
 /// `start`), called as `entry(request_parts, body, native)`. It turns what Python sends through
@@ -29,10 +29,11 @@ final class ASGIChannel: @unchecked Sendable {
     }
 
     /// With the GIL (the asyncio thread, or an executor thread for a plan that runs there):
-    /// builds the request's parts and calls the entry.
-    func start(_ request: HTTPRequest, _ gil: borrowing GIL) {
+    /// builds the request's parts and calls the entry. The parts end with the path parameters
+    /// the route table matched, as raw text (a plan's; empty for the app).
+    func start(_ request: HTTPRequest, pathParameters: [String: String] = [:], _ gil: borrowing GIL) {
         do throws(PythonError) {
-            var parts = CallArguments(capacity: 8)
+            var parts = CallArguments(capacity: 9)
             parts.append(try gil.str(request.method))
             parts.append(try gil.str(request.version == .http1_1 ? "1.1" : "1.0"))
             parts.append(try gil.str(request.path))
@@ -41,6 +42,7 @@ final class ASGIChannel: @unchecked Sendable {
             parts.append(try gil.headerList(request.headers))
             parts.append(try gil.str(request.client))
             parts.append(try gil.str(request.server))
+            parts.append(try gil.stringDict(pathParameters))
             var arguments = CallArguments(capacity: 3)
             arguments.append(try gil.tuple(parts))
             arguments.append(try gil.bytes(request.body))

@@ -60,10 +60,10 @@ public final class PlanResponder: HTTPResponder {
 
     public func respond(to request: HTTPRequest, via slot: ResponseSlot) {
         switch table.lookup(method: request.method, path: request.path) {
-        case .matched(let index, _) where index >= 0 && routes[index].entry != nil:
+        case .matched(let index, let parameters) where index >= 0 && routes[index].entry != nil:
             let route = routes[index]
             stats?.record("native \(request.method) \(route.path)")
-            run(route.entry!, async: route.runsAsync, request, slot)
+            run(route.entry!, async: route.runsAsync, request, parameters, slot)
         case .notFound where redirectSlash != nil && request.path != "/":
             // The router's redirect_slashes: only when no route matches the path at all, and a
             // planned route matches its other spelling.
@@ -71,10 +71,10 @@ public final class PlanResponder: HTTPResponder {
             switch table.lookup(method: request.method, path: other) {
             case .matched(let index, _) where index >= 0 && routes[index].entry != nil:
                 stats?.record("native \(request.method) \(routes[index].path) (redirect)")
-                run(redirectSlash!, async: false, request, slot)
+                run(redirectSlash!, async: false, request, [:], slot)
             case .methodNotAllowed:
                 stats?.record("native \(request.method) \(other) (redirect)")
-                run(redirectSlash!, async: false, request, slot)
+                run(redirectSlash!, async: false, request, [:], slot)
             default:
                 asgi.respond(to: request, via: slot)
             }
@@ -83,15 +83,17 @@ public final class PlanResponder: HTTPResponder {
         }
     }
 
-    private func run(_ entry: PyObjectRef, async runsAsync: Bool, _ request: HTTPRequest, _ slot: ResponseSlot) {
+    private func run(
+        _ entry: PyObjectRef, async runsAsync: Bool, _ request: HTTPRequest, _ parameters: [String: String], _ slot: ResponseSlot
+    ) {
         let channel = ASGIChannel(
             slot: slot, application: application, entry: entry, asyncio: asyncio, logger: logger,
             exceptionSink: exceptionSink, description: "\(request.method) \(request.head.target)")
         if runsAsync {
             slot.onDisconnect { channel.clientDisconnected() }
-            handOff.submitAsync(on: slot.loop) { gil in channel.start(request, gil) }
+            handOff.submitAsync(on: slot.loop) { gil in channel.start(request, pathParameters: parameters, gil) }
         } else {
-            handOff.submitBlocking(on: slot.loop) { gil in channel.start(request, gil) }
+            handOff.submitBlocking(on: slot.loop) { gil in channel.start(request, pathParameters: parameters, gil) }
         }
     }
 
@@ -105,5 +107,15 @@ public final class PlanResponder: HTTPResponder {
     public var summary: String {
         let native = routes.filter(\.isNative).count
         return "routes: \(native) native, \(routes.count - native) asgi"
+    }
+}
+
+extension PlanResponder {
+    /// An app's routes as the plan compiler sees them, for listings (`apus routes`).
+    public static func compileRoutes(_ application: ASGIApplication) throws(PythonError) -> [PlannedRoute] {
+        let compiled = Python.withGIL { gil in
+            Result { () throws(PythonError) in try PlannedRoute.compile(application, gil) }
+        }
+        return try compiled.get().routes
     }
 }

@@ -35,6 +35,10 @@ struct CompiledRoutes: Sendable {
 }
 
 extension PlannedRoute {
+    /// The version of the compiler's output this runtime reads (`PLAN_FORMAT` in
+    /// `apus/plans/compiler.py`).
+    static let planFormat = 1
+
     /// Compiles `application`'s routes (`apus.plans.compile_app`) and reads them.
     static func compile(_ application: ASGIApplication, _ gil: borrowing GIL) throws(PythonError) -> CompiledRoutes {
         let compiler = try gil.importModule("apus.plans")
@@ -42,6 +46,10 @@ extension PlannedRoute {
         arguments.append(application.app)
         arguments.append(application.server)
         let compiled = try gil.call(try gil.attribute(compiler, "compile_app").share(), positional: arguments).share()
+        let format = gil.swiftInt(try gil.attribute(compiled, "format"))
+        guard format == Self.planFormat else {
+            throw .runtime("the plan compiler wrote plan format \(format.map(String.init) ?? "?"), this runtime reads \(Self.planFormat)")
+        }
         var routes: [PlannedRoute] = []
         for entry in try gil.items(try gil.attribute(compiled, "entries")) {
             routes.append(try read(entry, gil))

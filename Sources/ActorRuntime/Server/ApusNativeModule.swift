@@ -1,4 +1,4 @@
-public import Logging
+internal import Logging
 #if canImport(Glibc)
 internal import Glibc
 #endif

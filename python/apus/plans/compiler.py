@@ -24,6 +24,9 @@ from .executor import Runner
 from .handler_plan import EndpointPlan, HandlerPlan
 
 ANY_PATH = "/{path:path}"
+# The shape of what the runtime reads (CompiledApp, RouteEntry, the plans' entry points); the
+# runtime refuses any other.
+PLAN_FORMAT = 1
 _SEGMENT_PARAMETER = re.compile(r"^\{([A-Za-z_][A-Za-z0-9_]*)(?::(str|int|float|uuid|path))?\}$")
 _SPECIAL_PARAMETERS = ("request_param_name", "websocket_param_name", "http_connection_param_name",
                        "response_param_name", "background_tasks_param_name", "security_scopes_param_name")
@@ -58,9 +61,10 @@ class CompiledApp:
     ``redirect_slashes`` answer, for a path no route matches whose other spelling (with or
     without the trailing slash) does; None when the app does not redirect."""
 
-    __slots__ = ("entries", "redirect")
+    __slots__ = ("format", "entries", "redirect")
 
     def __init__(self, entries, redirect):
+        self.format = PLAN_FORMAT
         self.entries = entries
         self.redirect = redirect
 

@@ -14,15 +14,43 @@ import json
 
 from fastapi.datastructures import DefaultPlaceholder
 from fastapi.exceptions import HTTPException, RequestValidationError
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
+from urllib.parse import parse_qsl
+
+from starlette.convertors import PathConvertor, StringConvertor
 from starlette.requests import Request
 from starlette.routing import Match
 
 from .. import _asyncio_host
-from . import support
+from . import fast_params, support
 from .executor import drive, on_loop
+from .plain_json import is_plain_json
 
 _UNDEFINED = object()
+_TEXT_CONVERTORS = (StringConvertor, PathConvertor)
+
+
+_JSON_CONTENT_TYPES = {}
+
+
+def is_json_content_type(content_type):
+    """FastAPI's test, through ``email.message`` (case, parameters and spacing as it reads
+    them), remembered for the few content types a server sees."""
+    known = _JSON_CONTENT_TYPES.get(content_type)
+    if known is None:
+        message = email.message.Message()
+        message["content-type"] = content_type
+        known = False
+        if message.get_content_maintype() == "application":
+            subtype = message.get_content_subtype()
+            known = subtype == "json" or subtype.endswith("+json")
+        if len(_JSON_CONTENT_TYPES) < 256:
+            _JSON_CONTENT_TYPES[content_type] = known
+    return known
+
+
+class _NeedsRequest(Exception):
+    """The fast path met something only the full request path answers exactly."""
 
 
 class DirectPlan:
@@ -67,6 +95,15 @@ class DirectPlan:
             self.endpoint_context = support.extract_endpoint_context(self.endpoint)
         if support.SERIALIZE_HAS_DUMP_JSON:
             self.serialize_options["dump_json"] = self.dump_json
+        self.convertors = route.param_convertors
+        # Parameter groups converted without pydantic on the happy path (see fast_params).
+        string_path = all(type(self.convertors[f.alias]) in _TEXT_CONVERTORS for f in self.path_params
+                          if f.alias in self.convertors)
+        self.fast_path = fast_params.compile_group(self.path_params) if string_path else None
+        self.fast_query = fast_params.compile_group(self.query_params)
+        self.fast_headers = fast_params.compile_group(self.header_params, lower_alias=True)
+        self.plain_json = self.default_response_class and self.response_field is None and \
+            self.response_class is JSONResponse
         if support.SERIALIZE_HAS_ENDPOINT_CTX:
             self.serialize_options["endpoint_ctx"] = self.endpoint_context
 
@@ -74,49 +111,112 @@ class DirectPlan:
 
     def run(self, request_parts, body, native):
         """A ``def`` endpoint, on an executor thread."""
-        cycle = self.runner.new_cycle(request_parts, body, native)
-        handed_off = False
+        slow = None
         try:
-            request = self._request(cycle, body)
             try:
-                values = self._arguments(request, body)
+                values = self._fast_arguments(request_parts, body)
+                if values is None:
+                    slow = self._slow(request_parts, body, native)
+                    values = self._arguments(slow[1], body)
                 response = self._response(self.endpoint(**values))
-                reported = None
             except Exception as exc:  # noqa: BLE001 - answered as the app would
+                cycle, request = slow or self._slow(request_parts, body, native)
                 response, unhandled = self.runner.error_response_sync(request, exc)
-                reported = exc if unhandled else None
-            handed_off = self._send_sync(response, cycle, reported)
-        except BaseException as exc:  # noqa: BLE001
-            self.runner.report(cycle, exc)
-        finally:
-            if not handed_off:
+                if not self._send_sync(response, cycle, exc if unhandled else None):
+                    cycle.close()
+                return
+            if slow is None and support.is_plain_response(response) and response.background is None:
+                native(("body", response.status_code, response.raw_headers, response.body, False, None))
+                return
+            cycle, _ = slow or self._slow(request_parts, body, native)
+            if not self._send_sync(response, cycle, None):
                 cycle.close()
+        except BaseException as exc:  # noqa: BLE001
+            cycle = slow[0] if slow else self.runner.new_cycle(request_parts, body, native)
+            self.runner.report(cycle, exc)
+            cycle.close()
 
     def start(self, request_parts, body, native):
         """An ``async def`` endpoint, on the asyncio thread."""
-        cycle = self.runner.new_cycle(request_parts, body, native)
-        _asyncio_host.start(self._run_async(cycle, body))
-        return cycle
+        _asyncio_host.start(self._run_async(request_parts, body, native))
 
-    async def _run_async(self, cycle, body):
+    async def _run_async(self, request_parts, body, native):
+        slow = None
         try:
-            request = self._request(cycle, body)
             try:
-                values = self._arguments(request, body)
+                values = self._fast_arguments(request_parts, body)
+                if values is None:
+                    slow = self._slow(request_parts, body, native)
+                    values = self._arguments(slow[1], body)
                 response = self._response(await self.endpoint(**values))
                 reported = None
             except Exception as exc:  # noqa: BLE001
-                response, unhandled = await self.runner.error_response(request, exc)
+                slow = slow or self._slow(request_parts, body, native)
+                response, unhandled = await self.runner.error_response(slow[1], exc)
                 reported = exc if unhandled else None
+            if slow is None and support.is_plain_response(response) and response.background is None:
+                native(("body", response.status_code, response.raw_headers, response.body, False, None))
+                return
+            cycle, _ = slow or self._slow(request_parts, body, native)
             await self.runner.send(response, cycle)
             if reported is not None:
                 self.runner.report(cycle, reported)
             else:
                 cycle.release()
         except BaseException as exc:  # noqa: BLE001
+            cycle = slow[0] if slow else self.runner.new_cycle(request_parts, body, native)
             self.runner.report(cycle, exc)
         finally:
-            cycle.close()
+            if slow is not None:
+                slow[0].close()
+
+    def _slow(self, request_parts, body, native):
+        """The request as the app would see it (scope, cycle, ``Request``): for validation
+        errors, exception handlers, and responses that are not a plain body."""
+        cycle = self.runner.new_cycle(request_parts, body, native)
+        return cycle, self._request(cycle, body)
+
+    def _fast_arguments(self, request_parts, body):
+        """The endpoint's arguments without pydantic, or None when pydantic must decide."""
+        values = {}
+        if self.path_params:
+            if self.fast_path is None:
+                return None
+            raw_path = request_parts[8]
+            if not fast_params.extract(self.fast_path, raw_path.get, values):
+                return None
+        if self.query_params:
+            if self.fast_query is None:
+                return None
+            query = dict(parse_qsl(request_parts[4].decode("latin-1"), keep_blank_values=True))
+            if not fast_params.extract(self.fast_query, query.get, values):
+                return None
+        if self.header_params:
+            if self.fast_headers is None:
+                return None
+            headers = {}
+            for name, value in request_parts[5]:
+                headers.setdefault(name.decode("latin-1"), value.decode("latin-1"))
+            if not fast_params.extract(self.fast_headers, headers.get, values):
+                return None
+        if self.cookie_params:
+            return None
+        if self.body_field is not None:
+            content_type = None
+            for name, value in request_parts[5]:
+                if name == b"content-type":
+                    content_type = value.decode("latin-1")
+                    break
+            try:
+                parsed = self._parse_body(content_type, body, None)
+            except _NeedsRequest:
+                return None
+            found, failed = drive(support.request_body_to_args(
+                self.body_params, support.MISSING_BODY if parsed is _UNDEFINED else parsed, self.embed_body_fields))
+            if failed:
+                return None
+            values.update(found)
+        return values
 
     # -- steps -----------------------------------------------------------------------------
 
@@ -145,39 +245,42 @@ class DirectPlan:
                 errors += failed
         parsed = _UNDEFINED
         if self.body_field is not None:
-            parsed = self._parse_body(request, body)
+            parsed = self._parse_body(request.headers.get("content-type"), body, request)
             found, failed = drive(support.request_body_to_args(
-                self.body_params, support.UNDEFINED if parsed is _UNDEFINED else parsed, self.embed_body_fields))
+                self.body_params, support.MISSING_BODY if parsed is _UNDEFINED else parsed, self.embed_body_fields))
             values.update(found)
             errors += failed
         if errors:
             raise self._validation_error(errors, None if parsed is _UNDEFINED else parsed, request)
         return values
 
-    def _parse_body(self, request, body):
+    def _parse_body(self, content_type, body, request):
         """As FastAPI reads a JSON body: JSON for ``application/json`` and ``+json`` types,
-        the raw bytes for other types, nothing for an empty body."""
+        the raw bytes for other types, nothing for an empty body. Errors raise as FastAPI's;
+        without a ``request`` (the fast path) any error raises ``_NeedsRequest``."""
         if not body:
             return _UNDEFINED
-        content_type = request.headers.get("content-type")
-        is_json = False
         if not content_type:
             is_json = self.json_without_content_type
         else:
-            message = email.message.Message()
-            message["content-type"] = content_type
-            if message.get_content_maintype() == "application":
-                subtype = message.get_content_subtype()
-                is_json = subtype == "json" or subtype.endswith("+json")
+            is_json = is_json_content_type(content_type)
         if not is_json:
             return body
         try:
             return json.loads(body)
-        except json.JSONDecodeError as error:
+        except Exception as error:  # noqa: BLE001
+            if request is None:
+                raise _NeedsRequest from error
+            return self._body_error(error, request)
+
+    def _body_error(self, error, request):
+        try:
+            raise error
+        except json.JSONDecodeError:
             raise self._validation_error([{
                 "type": "json_invalid", "loc": ("body", error.pos), "msg": "JSON decode error",
                 "input": {}, "ctx": {"error": error.msg}}], error.doc, request) from error
-        except Exception as error:  # noqa: BLE001 - as FastAPI: any other failure is a 400
+        except Exception:  # noqa: BLE001 - as FastAPI: any other failure is a 400
             raise HTTPException(status_code=400, detail="There was an error parsing the body") from error
 
     def _validation_error(self, errors, body, request):
@@ -195,7 +298,10 @@ class DirectPlan:
         arguments = {"background": None}
         if self.status_code:
             arguments["status_code"] = self.status_code
-        content = drive(support.serialize_response(response_content=raw, **self.serialize_options))
+        if self.plain_json and is_plain_json(raw):
+            content = raw  # what jsonable_encoder returns for plain JSON data
+        else:
+            content = drive(support.serialize_response(response_content=raw, **self.serialize_options))
         if self.dump_json:
             response = Response(content=content, media_type="application/json", **arguments)
         else:

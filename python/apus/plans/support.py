@@ -41,3 +41,7 @@ def is_plain_response(response):
 from starlette._utils import is_async_callable  # noqa: E402 - grouped with the lookups above
 from fastapi.utils import is_body_allowed_for_status_code  # noqa: E402
 from pydantic_core import PydanticUndefined as UNDEFINED  # noqa: E402 - FastAPI's "no value"
+
+# What a request without a body hands to body validation: None until 0.150, then "no value"
+# (JSON null and a missing body became different things in 0.151).
+MISSING_BODY = UNDEFINED if FASTAPI_VERSION >= (0, 151, 0) else None

@@ -1,0 +1,167 @@
+"""Native plans must be indistinguishable from the app's own ASGI path: the same requests to one
+app served with plans and with `--no-plans` get byte-identical responses (but for `date`), and
+the plans really served them (APUS_ROUTE_STATS)."""
+import os
+import subprocess
+import time
+
+import pytest
+
+from conftest import APPS, APUS_BIN, ApusServer, read_response
+
+FORM_BOUNDARY = "apusboundary"
+MULTIPART = (
+    f"--{FORM_BOUNDARY}\r\nContent-Disposition: form-data; name=\"username\"\r\n\r\nalice\r\n"
+    f"--{FORM_BOUNDARY}\r\nContent-Disposition: form-data; name=\"upload\"; filename=\"a.txt\"\r\n"
+    f"Content-Type: text/plain\r\n\r\nhello file\r\n--{FORM_BOUNDARY}--\r\n").encode()
+
+
+def get(path, headers=""):
+    return f"GET {path} HTTP/1.1\r\nHost: test\r\n{headers}\r\n".encode()
+
+
+def post(path, body, content_type="application/json", headers=""):
+    if isinstance(body, str):
+        body = body.encode()
+    return (f"POST {path} HTTP/1.1\r\nHost: test\r\nContent-Type: {content_type}\r\n"
+            f"Content-Length: {len(body)}\r\n{headers}\r\n").encode() + body
+
+
+TOKEN = "X-Token: secret\r\n"
+REQUESTS = [
+    get("/private/things/3?q=x&skip=1", TOKEN), get("/events"), b"DELETE /events HTTP/1.1\r\nHost: t\r\n\r\n",
+    get("/private/things/0", TOKEN), get("/events"),  # yield dependency sees the 404
+    get("/private/things/3"), get("/private/things/3", "X-Token: wrong\r\n"),  # router dependency refuses
+    get("/private/things/abc", TOKEN), get("/private/things/3?skip=x&limit=", TOKEN),
+    get("/private/session", TOKEN), get("/events"),
+    get("/params/5?q=a&q=b&size=2.5", "User-Agent: probe\r\nX-Values: 1\r\nX-Values: 2\r\nCookie: session_id=abc\r\n"),
+    get("/params/0?size=11&size=x"), get("/params/x"), get("/params/7?size=1e3"),
+    get("/filters?limit=5&order=desc"), get("/filters?limit=many"),
+    post("/items", '{"name":"Widget","price":9.99,"tags":["a"]}'),
+    post("/items", '{"name":"Widget","price":-1}'), post("/items", '{"name":'), post("/items", "[1,2]"),
+    post("/items", '{"name":"w","price":1}', content_type="text/plain"), post("/items", ""),
+    post("/items", '{"name":"w","price":1}', content_type="application/vnd.api+json"),
+    post("/embedded", '{"item":{"name":"a","price":2},"importance":3}'), post("/embedded", '{"item":{"name":"a"}}'),
+    post("/form", MULTIPART, content_type=f"multipart/form-data; boundary={FORM_BOUNDARY}"),
+    post("/form", "username=bob", content_type="application/x-www-form-urlencoded"),
+    post("/form", "", content_type="application/x-www-form-urlencoded"),
+    get("/response-param"), post("/background", ""), 0.2, get("/events"), post("/background-fails", ""),
+    get("/stream"), get("/teapot"), get("/conflict"), get("/crash"),
+    get("/me"), get("/me", "Authorization: Bearer alice\r\n"), get("/me", "Authorization: Bearer bob\r\n"),
+    get("/basic", "Authorization: Basic YWxpY2U6cHc=\r\n"), get("/basic"),
+    get("/floats"), get("/model-floats"), get("/openapi.json"), get("/docs"),
+    get("/private/things/3/", TOKEN), get("/nowhere"), b"PUT /items HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n",
+    b"HEAD /events HTTP/1.1\r\nHost: t\r\n\r\n",
+]
+
+
+def exchange(server, raw):
+    with server.connect() as sock:
+        sock.sendall(raw)
+        if raw.startswith(b"HEAD"):
+            data = sock.recv(65536)
+            head = data.partition(b"\r\n\r\n")[0]
+            return head, b""
+        status, headers, body = read_chunked_or_length(sock)
+        return status, headers, body
+
+
+def read_chunked_or_length(sock):
+    sock.settimeout(10)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += sock.recv(65536)
+    head, _, rest = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = [tuple(line.split(": ", 1)) for line in lines[1:]]
+    names = {name.lower(): value for name, value in headers}
+    if names.get("transfer-encoding") == "chunked":
+        while not rest.endswith(b"0\r\n\r\n"):
+            rest += sock.recv(65536)
+    else:
+        length = int(names.get("content-length", 0))
+        while len(rest) < length:
+            rest += sock.recv(65536)
+    kept = [(n.lower(), v) for n, v in headers if n.lower() != "date"]
+    return lines[0], kept, rest
+
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def fastapi_environment(version):
+    """The environment variables that make `apus run` use that FastAPI."""
+    if version == "project":
+        return dict(os.environ)
+    venv = subprocess.run([os.path.join(ROOT, "scripts", "venv-fastapi-0115.sh")], capture_output=True, text=True,
+                          timeout=600, check=True).stdout.strip()
+    return dict(os.environ, VIRTUAL_ENV=os.path.join(ROOT, venv))
+
+
+@pytest.fixture(scope="module", params=["project", "fastapi-0.115"])
+def servers(request, tmp_path_factory):
+    environment = fastapi_environment(request.param)
+    stats = tmp_path_factory.mktemp("stats") / "routes"
+    planned = ApusServer("planned:app", "--app-dir", APPS, "--port", "0", "--no-access-log",
+                         env=dict(environment, APUS_ROUTE_STATS=str(stats)))
+    plain = ApusServer("planned:app", "--app-dir", APPS, "--port", "0", "--no-access-log", "--no-plans",
+                       env=environment)
+    yield planned, plain, stats
+    planned.stop()
+    plain.stop()
+
+
+def test_plans_answer_exactly_as_the_app(servers):
+    planned, plain, stats = servers
+    for raw in REQUESTS:
+        if isinstance(raw, float):
+            time.sleep(raw)  # background tasks run after the response: let them finish
+            continue
+        expected = exchange(plain, raw)
+        got = exchange(planned, raw)
+        assert got == expected, raw
+    lines = stats.read_text().splitlines()
+    native = [line for line in lines if line.startswith("native ")]
+    # Everything but the 404 and the two 405s (PUT, and HEAD: a FastAPI route does not add it)
+    # ran as a plan; the app's router answers those.
+    assert sorted(line for line in lines if not line.startswith("native ")) == [
+        "asgi GET /nowhere", "asgi HEAD /events", "asgi PUT /items"]
+    assert len(native) == len([raw for raw in REQUESTS if isinstance(raw, bytes)]) - 3
+
+
+def test_a_failing_background_task_is_logged_and_harms_nothing(servers):
+    planned, _, _ = servers
+    status, _, body = exchange(planned, post("/background-fails", ""))
+    assert status.endswith("200 OK") and body == b'{"queued":1}'
+    time.sleep(0.2)
+    assert any("the background task failed" in line for line in planned.lines)
+    assert exchange(planned, get("/floats"))[0].endswith("200 OK")
+
+
+def test_yield_dependency_cleanup_order(servers):
+    planned, _, _ = servers
+    exchange(planned, b"DELETE /events HTTP/1.1\r\nHost: t\r\n\r\n")
+    exchange(planned, get("/private/session", TOKEN))
+    exchange(planned, get("/private/things/0", TOKEN))
+    events = exchange(planned, get("/events"))[2]
+    assert events == (b'["session open","db open","db close","session close",'
+                      b'"db open","db saw 404","db close"]')
+
+
+def test_apus_routes_lists_every_route_with_how_it_is_served():
+    result = subprocess.run([APUS_BIN, "routes", "planned:app", "--app-dir", APPS], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert any("/private/things/{thing_id}" in line and "planned.py:" in line and "native (handler)" in line
+               for line in lines)
+    assert any(line.startswith("POST") and " /items " in line and "native (direct)" in line for line in lines)
+    assert lines[-1].startswith("routes: ") and lines[-1].endswith(" 0 asgi")
+
+
+def test_middleware_sends_the_app_through_asgi_with_the_reason(start_app):
+    server = start_app("with_middleware:app", "--log-level", "debug")
+    status, headers, body = exchange(server, get("/hello"))
+    assert status.endswith("200 OK") and ("x-process", "done") in headers
+    assert any("routes: 0 native, 1 asgi" in line for line in server.lines)
+    assert any("asgi: middleware runs around every route (BaseHTTPMiddleware)" in line for line in server.lines)

@@ -1,0 +1,104 @@
+"""The happy path of parameter conversion, without pydantic, for the parameters where its result
+is known: ``str``, ``int``, ``float`` and ``bool`` (optional or not, no constraints, a plain
+alias, a default that is None or of the parameter's type), given text pydantic converts without
+question (``42``, ``-7``, ``2.5``, ``true``). Anything else — a missing required value, ``+5``,
+``1e3``, a list, a model — makes the whole group go through FastAPI's own
+``request_params_to_args``, which then produces the value or the exact 422 error."""
+import re
+import types
+import typing
+
+from fastapi import params
+
+_PLAIN_INTEGER = re.compile(r"-?[0-9]{1,18}")
+_PLAIN_DECIMAL = re.compile(r"-?[0-9]{1,15}(\.[0-9]{1,15})?")
+_BOOLEANS = {"true": True, "1": True, "yes": True, "on": True, "t": True, "y": True,
+             "false": False, "0": False, "no": False, "off": False, "f": False, "n": False}
+_MISSING = object()
+
+
+def _as_str(raw):
+    return raw
+
+
+def _as_int(raw):
+    return int(raw) if _PLAIN_INTEGER.fullmatch(raw) else _MISSING
+
+
+def _as_float(raw):
+    return float(raw) if _PLAIN_DECIMAL.fullmatch(raw) else _MISSING
+
+
+def _as_bool(raw):
+    return _BOOLEANS.get(raw, _MISSING)
+
+
+_CONVERTERS = {str: _as_str, int: _as_int, float: _as_float, bool: _as_bool}
+
+
+class FastField:
+    __slots__ = ("name", "alias", "convert", "required", "default")
+
+    def __init__(self, name, alias, convert, required, default):
+        self.name = name
+        self.alias = alias
+        self.convert = convert
+        self.required = required
+        self.default = default
+
+
+def compile_group(fields, lower_alias=False):
+    """``FastField``s for a group of parameters, or None if any of them needs pydantic."""
+    compiled = []
+    for field in fields:
+        fast = _compile_field(field, lower_alias)
+        if fast is None:
+            return None
+        compiled.append(fast)
+    return compiled
+
+
+def _compile_field(field, lower_alias):
+    info = field.field_info
+    if not isinstance(info, params.Param) or getattr(info, "metadata", None):
+        return None
+    if getattr(info, "validation_alias", None) is not None or getattr(info, "discriminator", None) is not None:
+        return None
+    annotation = info.annotation
+    optional = False
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        arguments = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if len(arguments) != 1 or len(typing.get_args(annotation)) != 2:
+            return None
+        annotation = arguments[0]
+        optional = True
+    convert = _CONVERTERS.get(annotation)
+    if convert is None:
+        return None
+    required = info.is_required()
+    default = None if required else info.default
+    if not required and not (default is None or type(default) is annotation):
+        return None
+    if default is None and not required and not optional:
+        return None  # None is not a valid value: pydantic decides
+    alias = field.alias
+    if not isinstance(alias, str):
+        return None
+    return FastField(field.name, alias.lower() if lower_alias else alias, convert, required, default)
+
+
+def extract(group, lookup, values):
+    """Fills ``values`` from ``lookup(alias)`` (text or None); False when pydantic must decide."""
+    for field in group:
+        raw = lookup(field.alias)
+        if raw is None:
+            if field.required:
+                return False
+            values[field.name] = field.default
+            continue
+        value = field.convert(raw)
+        if value is _MISSING:
+            return False
+        values[field.name] = value
+    return True

@@ -1,0 +1,23 @@
+"""Recognizing values ``jsonable_encoder`` returns unchanged: dicts with ``str`` keys, lists and
+tuples (``json.dumps`` writes a tuple as the list the encoder would make), and ``str``, ``int``,
+``float``, ``bool`` and None — exact types only, so a ``str`` enum or a subclass takes the
+encoder's path. Such a value can go straight to ``JSONResponse``."""
+
+_SCALARS = frozenset((str, int, float, bool, type(None)))
+
+
+def is_plain_json(value, depth=0):
+    kind = type(value)
+    if kind in _SCALARS:
+        return True
+    if depth > 32:
+        return False
+    if kind is dict:
+        for key, item in value.items():
+            # jsonable_encoder drops SQLAlchemy's "_sa..." keys.
+            if type(key) is not str or key.startswith("_sa") or not is_plain_json(item, depth + 1):
+                return False
+        return True
+    if kind is list or kind is tuple:
+        return all(is_plain_json(item, depth + 1) for item in value)
+    return False
