@@ -159,9 +159,17 @@ def test_apus_routes_lists_every_route_with_how_it_is_served():
     assert lines[-1].startswith("routes: ") and lines[-1].endswith(" 0 asgi")
 
 
-def test_middleware_sends_the_app_through_asgi_with_the_reason(start_app):
-    server = start_app("with_middleware:app", "--log-level", "debug")
-    status, headers, body = exchange(server, get("/hello"))
-    assert status.endswith("200 OK") and ("x-process", "done") in headers
-    assert any("routes: 0 native, 1 asgi" in line for line in server.lines)
-    assert any("asgi: middleware runs around every route (BaseHTTPMiddleware)" in line for line in server.lines)
+def test_plans_run_inside_the_apps_middleware(tmp_path):
+    stats = tmp_path / "routes"
+    server = ApusServer("with_middleware:app", "--app-dir", APPS, "--port", "0", "--log-level", "debug",
+                        env=dict(os.environ, APUS_ROUTE_STATS=str(stats)))
+    try:
+        status, headers, body = exchange(server, get("/hello"))
+        assert status.endswith("200 OK") and ("x-process", "done") in headers and body == b'{"hello":"world"}'
+        status, headers, _ = exchange(server, get("/nowhere"))
+        assert status.endswith("404 Not Found") and ("x-process", "done") in headers
+        assert stats.read_text().splitlines() == ["native GET /hello", "asgi GET /nowhere"]
+        assert any("routes: 5 native, 0 asgi" in line for line in server.lines)
+        assert any("/hello" in line and "stacked" in line for line in server.lines)
+    finally:
+        server.stop()

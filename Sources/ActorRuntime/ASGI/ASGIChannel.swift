@@ -15,17 +15,19 @@ final class ASGIChannel: @unchecked Sendable {
     private var cycle: PyObjectRef?
     /// The client left before the app started (both touched only on the asyncio thread).
     private var leftEarly = false
-    private let description: String
+    /// The request line's method and target, for log lines (only ever built on errors).
+    private let head: HTTPRequestHead
+    private var description: String { "\(head.method) \(head.target)" }
 
     init(slot: ResponseSlot, application: ASGIApplication, entry: PyObjectRef, asyncio: AsyncioThread,
-         logger: Logger, exceptionSink: PyObjectRef?, description: String) {
+         logger: Logger, exceptionSink: PyObjectRef?, head: HTTPRequestHead) {
         self.slot = slot
         self.application = application
         self.entry = entry
         self.asyncio = asyncio
         self.logger = logger
         self.exceptionSink = exceptionSink
-        self.description = description
+        self.head = head
     }
 
     /// With the GIL (the asyncio thread, or an executor thread for a plan that runs there):
@@ -51,7 +53,9 @@ final class ASGIChannel: @unchecked Sendable {
                 return gil.none()
             })
             let cycle = try gil.call(entry, positional: arguments)
-            // A plan run on an executor thread is over when it returns: no cycle to keep.
+            // A plan run on an executor thread is over when it returns: it may return its
+            // whole response as a message (the fast path), and there is no cycle to keep.
+            if gil.isTuple(cycle) { return try receive(cycle, gil) }
             guard !gil.isNone(cycle) else { return }
             let kept = cycle.share()
             self.cycle = kept

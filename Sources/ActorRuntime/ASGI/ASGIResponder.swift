@@ -26,7 +26,7 @@ public final class ASGIResponder: HTTPResponder {
         stats?.record("asgi \(request.method) \(request.path)")
         let channel = ASGIChannel(
             slot: slot, application: application, entry: application.handle, asyncio: asyncio, logger: logger,
-            exceptionSink: exceptionSink, description: "\(request.method) \(request.head.target)")
+            exceptionSink: exceptionSink, head: request.head)
         slot.onDisconnect { channel.clientDisconnected() }
         handOff.submitAsync(on: slot.loop) { gil in channel.start(request, gil) }
     }

@@ -38,11 +38,20 @@ public struct HTTPHeaders: Sendable, Sequence {
 extension String {
     /// Header names and tokens are ASCII; compares without allocating lower-cased copies.
     func equalsIgnoringASCIICase(_ other: String) -> Bool {
-        guard utf8.count == other.utf8.count else { return false }
-        for (a, b) in zip(utf8, other.utf8) where a != b {
-            guard a | 0x20 == b | 0x20, (a | 0x20) >= UInt8(ascii: "a"), (a | 0x20) <= UInt8(ascii: "z") else {
-                return false
+        let mine = utf8
+        let theirs = other.utf8
+        guard mine.count == theirs.count else { return false }
+        var i = mine.startIndex
+        var j = theirs.startIndex
+        while i != mine.endIndex {
+            let a = mine[i]
+            let b = theirs[j]
+            if a != b {
+                let folded = a | 0x20
+                guard folded == b | 0x20, folded >= UInt8(ascii: "a"), folded <= UInt8(ascii: "z") else { return false }
             }
+            mine.formIndex(after: &i)
+            theirs.formIndex(after: &j)
         }
         return true
     }

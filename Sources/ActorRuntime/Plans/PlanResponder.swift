@@ -88,7 +88,7 @@ public final class PlanResponder: HTTPResponder {
     ) {
         let channel = ASGIChannel(
             slot: slot, application: application, entry: entry, asyncio: asyncio, logger: logger,
-            exceptionSink: exceptionSink, description: "\(request.method) \(request.head.target)")
+            exceptionSink: exceptionSink, head: request.head)
         if runsAsync {
             slot.onDisconnect { channel.clientDisconnected() }
             handOff.submitAsync(on: slot.loop) { gil in channel.start(request, pathParameters: parameters, gil) }

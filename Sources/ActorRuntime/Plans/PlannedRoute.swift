@@ -9,6 +9,8 @@ public struct PlannedRoute: Sendable {
         case handler
         /// A plain Starlette route's endpoint, called with a Request.
         case endpoint
+        /// The route's own ASGI app inside the app's middleware stack, routed by Apus.
+        case stacked
         /// Through the app, as ASGI.
         case asgi
     }

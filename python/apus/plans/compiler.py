@@ -10,7 +10,9 @@ table, so the first matching route still wins:
   ``EndpointPlan``;
 - everything else runs through the app as ASGI, with the reason: a mount (its prefix), a route
   whose path the table cannot express (it stands for any path at its place in the order), an
-  app whose middleware or settings a plan would skip (every route)."""
+  app whose settings a plan would skip (every route).
+An app with middleware of its own keeps it: its plans become ``StackedPlan``s, served by the
+route inside the app's middleware stack (see ``stacked``)."""
 import inspect
 import re
 
@@ -22,6 +24,7 @@ from . import support
 from .direct_plan import DirectPlan
 from .executor import Runner
 from .handler_plan import EndpointPlan, HandlerPlan
+from .stacked import StackedPlan, build_stack
 
 ANY_PATH = "/{path:path}"
 # The shape of what the runtime reads (CompiledApp, RouteEntry, the plans' entry points); the
@@ -82,7 +85,29 @@ def compile_app(app, server):
                 entries.append(_context_entry(runner, route, context))
         else:
             entries.extend(_route_entries(runner, route))
-    return CompiledApp(entries, runner.redirect_slash if app.router.redirect_slashes else None)
+    middleware = stack_reason(app)
+    if middleware is None:
+        return CompiledApp(entries, runner.redirect_slash if app.router.redirect_slashes else None)
+    # Every plan runs inside the app's middleware (see stacked); the app's router answers the rest.
+    stack = build_stack(app)
+    for entry in entries:
+        if entry.native:
+            plan = entry.plan
+            entry.plan = StackedPlan(runner, stack, plan.top_route, getattr(plan, "context", None),
+                                     kind=f"{plan.kind}, inside {middleware}")
+            entry.kind = "stacked"
+            entry.runs_async = True
+    return CompiledApp(entries, None)
+
+
+def stack_reason(app):
+    """What runs around every route and keeps plans inside the app's middleware stack, or None."""
+    parts = []
+    if app.user_middleware:
+        parts.append("middleware " + ", ".join(getattr(m.cls, "__name__", repr(m.cls)) for m in app.user_middleware))
+    if getattr(app, "max_body_size", None) is not None:
+        parts.append("max_body_size")
+    return " and ".join(parts) or None
 
 
 def app_reason(app):
@@ -94,13 +119,8 @@ def app_reason(app):
     for method in ("__call__", "build_middleware_stack"):
         if getattr(type(app), method) is not getattr(FastAPI, method):
             return f"the app class {type(app).__qualname__} overrides {method}"
-    if app.user_middleware:
-        names = ", ".join(getattr(m.cls, "__name__", repr(m.cls)) for m in app.user_middleware)
-        return f"middleware runs around every route ({names})"
     if getattr(app, "root_path", ""):
         return "the app sets root_path"
-    if getattr(app, "max_body_size", None) is not None:
-        return "the app limits body sizes (max_body_size)"
     telemetry = getattr(app, "_native_telemetry", None)
     if telemetry is not None and telemetry.enabled():
         return "FastAPI telemetry is enabled"

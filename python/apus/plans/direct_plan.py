@@ -59,6 +59,7 @@ class DirectPlan:
     def __init__(self, runner, route):
         self.runner = runner
         self.route = route
+        self.top_route = route
         dependant = route.dependant
         self.endpoint = dependant.call
         self.runs_async = support.is_async_callable(self.endpoint)
@@ -110,7 +111,8 @@ class DirectPlan:
     # -- entry points ----------------------------------------------------------------------
 
     def run(self, request_parts, body, native):
-        """A ``def`` endpoint, on an executor thread."""
+        """A ``def`` endpoint, on an executor thread. Returns the response as a ``native``
+        message when it is one plain body, else sends it through ``native`` and returns None."""
         slow = None
         try:
             try:
@@ -126,8 +128,8 @@ class DirectPlan:
                     cycle.close()
                 return
             if slow is None and support.is_plain_response(response) and response.background is None:
-                native(("body", response.status_code, response.raw_headers, response.body, False, None))
-                return
+                # The whole response, returned to the runtime (no call back into it).
+                return ("body", response.status_code, response.raw_headers, response.body, False, None)
             cycle, _ = slow or self._slow(request_parts, body, native)
             if not self._send_sync(response, cycle, None):
                 cycle.close()

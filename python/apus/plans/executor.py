@@ -51,11 +51,14 @@ class Runner:
         # Handlers known to finish without suspending may run on an executor thread.
         self.inline_handlers = frozenset(_fastapi_default_handlers())
 
-    def new_cycle(self, request_parts, body, native):
+    def new_cycle(self, request_parts, body, native, stacked=False):
+        """The request's cycle, its scope as the app's router would hand it to a route (or, for
+        a plan inside the app's middleware, as the app itself would receive it)."""
         scope = self.server.make_scope(request_parts)
         scope["app"] = self.app
-        scope["router"] = self.router
-        scope["starlette.exception_handlers"] = self.exception_handlers
+        if not stacked:
+            scope["router"] = self.router
+            scope["starlette.exception_handlers"] = self.exception_handlers
         return HTTPCycle(scope, body, native, self.server.testing)
 
     def redirect_slash(self, request_parts, body, native):

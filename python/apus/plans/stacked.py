@@ -1,0 +1,84 @@
+"""Plans inside the app's own middleware.
+
+Middleware the app adds (``@app.middleware("http")``, CORS, GZip, any ASGI middleware) runs
+around every route, so its semantics are kept by running it: the app's middleware stack is
+built as FastAPI builds it (server errors, the user's middleware, exception handlers, the exit
+stack), with one change — the router at its centre is Apus's routing. The runtime has chosen
+the route; the route's own ``matches`` fills the scope as the router would, and the route's own
+ASGI app (``handle``) serves it. A request the chosen route does not match goes to the app's
+real router."""
+from starlette.routing import Match
+
+from .. import _asyncio_host
+from .._asgi_host import run_app
+from . import support
+
+PLAN_KEY = "apus.plan"
+
+
+def build_stack(app):
+    """The app's middleware stack around ``dispatch``."""
+
+    async def dispatch(scope, receive, send):
+        plan = scope.pop(PLAN_KEY, None)
+        if plan is not None and plan.select(scope):
+            await plan.route_app(scope, receive, send)
+        else:
+            await app.router(scope, receive, send)
+
+    class _Source:
+        """The app, but for its router."""
+
+        router = staticmethod(dispatch)
+
+        def __getattr__(self, name):
+            return getattr(app, name)
+
+    return type(app).build_middleware_stack(_Source())
+
+
+class StackedPlan:
+    """A route served inside the app's middleware stack, on the asyncio thread."""
+
+    runs_async = True
+
+    def __init__(self, runner, stack, top_route, context=None, kind="handler"):
+        self.runner = runner
+        self.stack = stack
+        self.top_route = top_route
+        self.context = context
+        self.kind = kind
+
+    def start(self, request_parts, body, native):
+        cycle = self.runner.new_cycle(request_parts, body, native, stacked=True)
+        cycle.scope[PLAN_KEY] = self
+        _asyncio_host.start(run_app(self.stack, cycle))
+        return cycle
+
+    def select(self, scope):
+        """Fills the scope as the app's router would for this route; False if it does not match."""
+        match, child_scope = self.top_route.matches(scope)
+        if match != Match.FULL:
+            return False
+        _update(scope, child_scope)
+        if self.context is not None:
+            match, child_scope = self.context.matches(scope)
+            if match != Match.FULL:
+                return False
+            _update(scope, child_scope)
+            fastapi_scope = support.get_fastapi_scope(scope)
+            fastapi_scope[support.EFFECTIVE_CONTEXT_KEY] = self.context
+            fastapi_scope[support.INCLUDED_ROUTER_KEY] = self.top_route
+            scope["route"] = self.context.original_route
+        return True
+
+    async def route_app(self, scope, receive, send):
+        route = self.context.original_route if self.context is not None else self.top_route
+        await route.handle(scope, receive, send)
+
+
+def _update(scope, child_scope):
+    if support.update_scope is not None:
+        support.update_scope(scope, child_scope)
+    else:
+        scope.update(child_scope)
