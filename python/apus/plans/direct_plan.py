@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.routing import Match
 
 from .. import _asyncio_host
-from . import fast_params, support
+from . import fast_params, fast_render, support
 from .executor import drive, on_loop
 from .plain_json import is_plain_json
 
@@ -105,6 +105,10 @@ class DirectPlan:
         self.fast_headers = fast_params.compile_group(self.header_params, lower_alias=True)
         self.plain_json = self.default_response_class and self.response_field is None and \
             self.response_class is JSONResponse
+        # Responses written as the runtime's message directly (see fast_render).
+        self.fast_status = self.status_code or 200
+        self.fast_render = fast_render.AVAILABLE and support.is_body_allowed_for_status_code(self.fast_status) \
+            and (self.plain_json or self.dump_json)
         if support.SERIALIZE_HAS_ENDPOINT_CTX:
             self.serialize_options["endpoint_ctx"] = self.endpoint_context
 
@@ -120,7 +124,11 @@ class DirectPlan:
                 if values is None:
                     slow = self._slow(request_parts, body, native)
                     values = self._arguments(slow[1], body)
-                response = self._response(self.endpoint(**values))
+                raw = self.endpoint(**values)
+                message = self._fast_message(raw) if slow is None else None
+                if message is not None:
+                    return message
+                response = self._response(raw)
             except Exception as exc:  # noqa: BLE001 - answered as the app would
                 cycle, request = slow or self._slow(request_parts, body, native)
                 response, unhandled = self.runner.error_response_sync(request, exc)
@@ -150,7 +158,12 @@ class DirectPlan:
                 if values is None:
                     slow = self._slow(request_parts, body, native)
                     values = self._arguments(slow[1], body)
-                response = self._response(await self.endpoint(**values))
+                raw = await self.endpoint(**values)
+                message = self._fast_message(raw) if slow is None else None
+                if message is not None:
+                    native(message)
+                    return
+                response = self._response(raw)
                 reported = None
             except Exception as exc:  # noqa: BLE001
                 slow = slow or self._slow(request_parts, body, native)
@@ -292,6 +305,18 @@ class DirectPlan:
             context["path"] = f"{request.method} {mount_path}{self.route.path}"
             return RequestValidationError(errors, body=body, endpoint_ctx=context)
         return RequestValidationError(errors, body=body)
+
+    def _fast_message(self, raw):
+        """The runtime's message for the return value, when it is one Starlette would write
+        from plain JSON data or FastAPI's JSON bytes; else None."""
+        if not self.fast_render:
+            return None
+        if self.plain_json:
+            return fast_render.json_message(self.fast_status, raw) if is_plain_json(raw) else None
+        if isinstance(raw, Response):
+            return None
+        content = drive(support.serialize_response(response_content=raw, **self.serialize_options))
+        return fast_render.bytes_message(self.fast_status, content)
 
     def _response(self, raw):
         """The response for an endpoint's return value, as FastAPI builds it."""
