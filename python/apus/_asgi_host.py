@@ -10,7 +10,9 @@ Messages to ``native`` (tuples, first item the kind):
 - ``("error", exception, traceback_text, answered)``: the app raised; the runtime logs it and,
   unless the app had sent its whole response, answers 500 if nothing was sent yet, else closes
   the connection;
-- ``("abort", reason)``: the app broke the protocol; the same, with ``reason`` logged.
+- ``("abort", reason)``: the app broke the protocol; the same, with ``reason`` logged;
+- ``("read", waiter)``: ``receive`` wants more of the request body: the runtime resolves the
+  waiter with ``(bytes, more_body)``, or None if the body cannot be read to its end.
 ``waiter`` is a future when ``more`` is true: the runtime resolves it (``resume``) once the
 client has taken the bytes, with False if the client is gone. A final body needs no waiter.
 """
@@ -22,12 +24,14 @@ _DISCONNECT = {"type": "http.disconnect"}
 
 
 class HTTPCycle:
-    __slots__ = ("scope", "_body", "_native", "_hold", "_held", "_started", "_complete", "_status",
+    __slots__ = ("scope", "_body", "_more_body", "_native", "_hold", "_held", "_started", "_complete", "_status",
                  "_headers", "_sent_head", "_disconnected", "_waiter")
 
-    def __init__(self, scope, body, native, hold):
+    def __init__(self, scope, body, native, hold, more_body=False):
         self.scope = scope
         self._body = body
+        # More of the body is still to arrive: `receive` asks the runtime for it.
+        self._more_body = more_body
         self._native = native
         # Hold the end of the response until the app returns (the TestClient's semantics:
         # background tasks and server exceptions belong to the request that caused them).
@@ -45,7 +49,17 @@ class HTTPCycle:
         body = self._body
         if body is not None:
             self._body = None
-            return {"type": "http.request", "body": body, "more_body": False}
+            return {"type": "http.request", "body": body, "more_body": self._more_body}
+        if self._more_body and not self._disconnected and self._native is not None:
+            waiter = _asyncio_host.loop().create_future()
+            self._native(("read", waiter))
+            piece = await waiter
+            if piece is None:
+                self._more_body = False
+                self.disconnected()
+                return _DISCONNECT
+            body, self._more_body = piece
+            return {"type": "http.request", "body": body, "more_body": self._more_body}
         if not (self._disconnected or self._complete):
             waiter = self._waiter = _asyncio_host.loop().create_future()
             try:
@@ -204,7 +218,8 @@ class Server:
     def handle(self, request, body, native):
         """Starts the app for one request, its first step now; returns the cycle, which the
         runtime keeps to report a disconnect."""
-        cycle = HTTPCycle(self.make_scope(request), body, native, self.testing)
+        more_body = len(request) > 9 and request[9]
+        cycle = HTTPCycle(self.make_scope(request), body, native, self.testing, more_body)
         _asyncio_host.start(run_app(self.app, cycle))
         return cycle
 

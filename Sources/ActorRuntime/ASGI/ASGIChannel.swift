@@ -15,6 +15,8 @@ final class ASGIChannel: @unchecked Sendable {
     private var cycle: PyObjectRef?
     /// The client left before the app started (both touched only on the asyncio thread).
     private var leftEarly = false
+    /// The rest of the request body (used on the loop thread only).
+    private var bodyStream: RequestBodyStream?
     /// The request line's method and target, for log lines (only ever built on errors).
     private let head: HTTPRequestHead
     private var description: String { "\(head.method) \(head.target)" }
@@ -32,10 +34,12 @@ final class ASGIChannel: @unchecked Sendable {
 
     /// With the GIL (the asyncio thread, or an executor thread for a plan that runs there):
     /// builds the request's parts and calls the entry. The parts end with the path parameters
-    /// the route table matched, as raw text (a plan's; empty for the app).
+    /// the route table matched, as raw text (a plan's; empty for the app), and whether more of
+    /// the body is to come (read through `("read", waiter)` messages).
     func start(_ request: HTTPRequest, pathParameters: [String: String] = [:], _ gil: borrowing GIL) {
+        bodyStream = request.bodyStream
         do throws(PythonError) {
-            var parts = CallArguments(capacity: 9)
+            var parts = CallArguments(capacity: 10)
             parts.append(try gil.str(request.method))
             parts.append(try gil.str(request.version == .http1_1 ? "1.1" : "1.0"))
             parts.append(try gil.str(request.path))
@@ -45,6 +49,7 @@ final class ASGIChannel: @unchecked Sendable {
             parts.append(try gil.str(request.client))
             parts.append(try gil.str(request.server))
             parts.append(try gil.stringDict(pathParameters))
+            parts.append(gil.bool(request.bodyStream != nil))
             var arguments = CallArguments(capacity: 3)
             arguments.append(try gil.tuple(parts))
             arguments.append(try gil.bytes(request.body))
@@ -104,12 +109,38 @@ final class ASGIChannel: @unchecked Sendable {
             logger.error("Exception in ASGI application (\(description))\n\(traceback)")
             if let exceptionSink { _ = try? gil.call(exceptionSink, [exception]) }
             if !gil.isTrue(try gil.tupleItem(message, 3)) { slot.abort() }
+        case "read":
+            let waiter = try gil.tupleItem(message, 1).share()
+            guard let stream = bodyStream else { return resumeRead(waiter, nil, false) }
+            slot.loop.execute { [self] in
+                stream.read { bytes, more in self.resumeRead(waiter, bytes, more) }
+            }
         case "abort":
             let reason = gil.swiftString(try gil.tupleItem(message, 1)) ?? "the ASGI app broke the protocol"
             logger.error("\(reason) (\(description))")
             slot.abort()
         default:
             throw .runtime("unknown message from the ASGI host: \(kind)")
+        }
+    }
+
+    /// Hands a piece of the request body (nil: it cannot be read) to the app's `receive`.
+    private func resumeRead(_ waiter: PyObjectRef, _ bytes: [UInt8]?, _ more: Bool) {
+        asyncio.submit { [self] gil in
+            do throws(PythonError) {
+                var value: PyObjectRef
+                if let bytes {
+                    var pair = CallArguments(capacity: 2)
+                    pair.append(try gil.bytes(bytes))
+                    pair.append(gil.bool(more))
+                    value = try gil.tuple(pair).share()
+                } else {
+                    value = gil.none().share()
+                }
+                _ = try gil.call(application.resume, [waiter, value])
+            } catch {
+                logger.error("cannot hand the request body to the app (\(description)): \(error)")
+            }
         }
     }
 

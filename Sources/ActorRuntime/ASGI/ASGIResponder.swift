@@ -22,6 +22,9 @@ public final class ASGIResponder: HTTPResponder {
         handOff = PythonHandOff(pool: nil, asyncio: asyncio)
     }
 
+    /// Apps read bodies as they arrive (`receive()` with `more_body`).
+    public var streamsRequestBodies: Bool { true }
+
     public func respond(to request: HTTPRequest, via slot: ResponseSlot) {
         stats?.record("asgi \(request.method) \(request.path)")
         let channel = ASGIChannel(

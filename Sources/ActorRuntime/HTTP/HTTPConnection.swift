@@ -26,14 +26,16 @@ final class HTTPConnection: TCPStreamDelegate {
 
     unowned let core: HTTPServerCore
     let stream: TCPStream
-    private var decoder: HTTPRequestDecoder
+    var decoder: HTTPRequestDecoder
     var phase = Phase.reading
-    private(set) var deadline: Deadline
+    /// The body of the request with the responder, while some of it has not been read.
+    var bodyStream: RequestBodyStream?
+    var deadline: Deadline
     var output: [UInt8] = []
     /// True while inside a read callback: writes are batched and flushed at its end.
     var batching = false
     private var paused = false
-    private var peerClosed = false
+    private(set) var peerClosed = false
     private var closeRequested = false
     let client: String
     let server: String
@@ -74,9 +76,11 @@ final class HTTPConnection: TCPStreamDelegate {
             }
             decoder.feed(bytes)
             if !isReading, decoder.bufferedByteCount > Self.pipelineBufferLimit {
-                // The client keeps sending while its earlier request is being answered.
+                // The client keeps sending while its earlier request is being answered (or
+                // faster than the responder reads its body).
                 pause()
             }
+            bodyBytesArrived()
             runBatch()
         }
     }
@@ -99,6 +103,12 @@ final class HTTPConnection: TCPStreamDelegate {
         stream.stopReading()
     }
 
+    /// A body reader took bytes: read the socket again if that is what stopped it.
+    func resumeReadingForBody() {
+        guard decoder.bufferedByteCount <= Self.pipelineBufferLimit else { return }
+        resumeIfPossible()
+    }
+
     private func resumeIfPossible() {
         guard paused, stream.pendingWriteBytes <= core.limits.writeHighWaterBytes else { return }
         paused = false
@@ -108,6 +118,7 @@ final class HTTPConnection: TCPStreamDelegate {
     func streamDidEnd(error: UVError?) {
         peerClosed = true
         guard error == nil else { return close() }
+        bodyBytesArrived()
         switch phase {
         case .responding, .streaming:
             break  // a half-closed client still gets its response
@@ -128,6 +139,8 @@ final class HTTPConnection: TCPStreamDelegate {
     // MARK: requests
 
     private func processRequests() {
+        // The previous request's body, unread when its response ended, is dropped first.
+        if case .reading = phase, !discardUnreadBody() { return }
         while case .reading = phase, !paused {
             let event: HTTPRequestDecoder.Event?
             do {
@@ -144,7 +157,11 @@ final class HTTPConnection: TCPStreamDelegate {
                 if head.expectsContinue, decoder.isReadingBody, decoder.bufferedByteCount == 0 {
                     output.append(contentsOf: Self.continueLine)
                 }
-                pendingHead = head
+                if core.responder.streamsRequestBodies {
+                    dispatchStreaming(head)
+                } else {
+                    pendingHead = head
+                }
             case .body(let body):
                 guard let head = pendingHead else { return }
                 pendingHead = nil
@@ -156,7 +173,7 @@ final class HTTPConnection: TCPStreamDelegate {
     private var pendingHead: HTTPRequestHead?
     private static let continueLine = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
 
-    private func dispatch(_ request: HTTPRequest) {
+    func dispatch(_ request: HTTPRequest) {
         deadline = .none
         let slot = ResponseSlot(loop: core.loop, connection: self)
         phase = .responding(slot, request.head)
@@ -205,8 +222,23 @@ final class HTTPConnection: TCPStreamDelegate {
         if sendsBody { output.append(contentsOf: response.body) }
     }
 
+    /// A body that turned out malformed or too large while its request is with the responder:
+    /// the error's status if no response has started (the responder hears the client is gone),
+    /// else the connection closes.
+    func rejectDuringResponse(_ error: HTTPParseError) {
+        switch phase {
+        case .responding(let slot, _):
+            slot.connectionClosed()
+            reject(error)
+        case .streaming:
+            close()
+        default:
+            reject(error)
+        }
+    }
+
     /// A request the parser refused: answer with its status, then close.
-    private func reject(_ error: HTTPParseError) {
+    func reject(_ error: HTTPParseError) {
         core.logger.debug("rejected request from \(client): \(error)")
         let response = HTTPResponse(
             status: error.status, headers: HTTPHeaders([("content-type", "text/plain; charset=utf-8")]),
@@ -237,6 +269,7 @@ final class HTTPConnection: TCPStreamDelegate {
     /// Sends what is queued, half-closes, and lingers so the client reads the last response
     /// instead of a reset caused by unread request bytes.
     private func finish() {
+        endBody(failed: true)
         phase = .lingering
         decoder = HTTPRequestDecoder(limits: core.limits)
         // Inside a batch, the end of the batch flushes and then shuts down.
@@ -281,6 +314,7 @@ final class HTTPConnection: TCPStreamDelegate {
         }
         phase = .closed
         deadline = .none
+        endBody(failed: true)
         stream.close()
         core.connectionClosed(self)
     }
@@ -299,6 +333,9 @@ final class HTTPConnection: TCPStreamDelegate {
             guard now >= at else { return }
             if decoder.isBetweenRequests {
                 close()
+            } else if bodyStream != nil {
+                core.logger.debug("request body timeout from \(client)")
+                rejectDuringResponse(HTTPParseError(status: 408, reason: "request body not received in time"))
             } else {
                 core.logger.debug("request head timeout from \(client)")
                 reject(HTTPParseError(status: 408, reason: "request not received in time"))

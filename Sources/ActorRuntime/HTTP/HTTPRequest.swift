@@ -1,7 +1,7 @@
 /// A complete request as handlers see it.
 public struct HTTPRequest: Sendable {
     public let head: HTTPRequestHead
-    public let body: [UInt8]
+    public var body: [UInt8]
     /// The path, percent-decoded (as ASGI's `path`): "/a b" for "/a%20b?x=1".
     public let path: String
     /// The query string as sent, without "?": "x=1".
@@ -12,6 +12,9 @@ public struct HTTPRequest: Sendable {
     public let server: String
     /// Values of `{name}` segments of the matched route, filled in by the router.
     public var pathParameters: [String: String] = [:]
+    /// The rest of the body when `body` is only its beginning (for a responder that streams
+    /// request bodies); nil when `body` is all of it.
+    public var bodyStream: RequestBodyStream?
 
     public var method: String { head.method }
     public var headers: HTTPHeaders { head.headers }

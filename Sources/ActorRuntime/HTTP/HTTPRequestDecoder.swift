@@ -2,12 +2,19 @@
 ///
 /// Feed it what the socket delivers, then call `next()` until it returns nil (needs more
 /// bytes). Each request yields `.head` then `.body` (possibly empty); bytes of pipelined
-/// requests stay buffered until the caller asks for them. After an error the decoder is
-/// unusable: the connection answers with the error's status and closes.
+/// requests stay buffered until the caller asks for them. After a head, `nextBodyPart()` may be
+/// called instead to take the body piece by piece as it arrives (a streamed upload) until
+/// `.end`. After an error the decoder is unusable: the connection answers with the error's
+/// status and closes.
 public struct HTTPRequestDecoder {
     public enum Event {
         case head(HTTPRequestHead)
         case body([UInt8])
+    }
+
+    public enum BodyPart: Equatable {
+        case bytes([UInt8])
+        case end
     }
 
     private enum State {
@@ -15,7 +22,8 @@ public struct HTTPRequestDecoder {
         case head(scanned: Int)
         case emptyBody
         case fixedBody(length: Int)
-        case chunkedBody(ChunkedBodyDecoder, [UInt8])
+        /// The chunked decoder, the decoded bytes not yet handed out, and how many were.
+        case chunkedBody(ChunkedBodyDecoder, [UInt8], taken: Int)
         case failed
     }
 
@@ -63,19 +71,14 @@ public struct HTTPRequestDecoder {
                 consume(length)
                 state = .head(scanned: 0)
                 return .body(body)
-            case .chunkedBody(var decoder, var body):
+            case .chunkedBody(var decoder, var body, let taken):
                 state = .failed  // keep the body array uniquely referenced while it grows
-                let used = try buffer.withUnsafeBytes { raw in
-                    Result { () throws(HTTPParseError) in
-                        try decoder.decode(UnsafeRawBufferPointer(rebasing: raw[readIndex...]), into: &body, limits: limits)
-                    }
-                }.get()
-                consume(used)
+                try decodeChunks(&decoder, into: &body, taken: taken)
                 if decoder.isDone {
                     state = .head(scanned: 0)
                     return .body(body)
                 }
-                state = .chunkedBody(decoder, body)
+                state = .chunkedBody(decoder, body, taken: taken)
                 return nil
             case .failed:
                 throw .badRequest("connection already failed")
@@ -104,9 +107,59 @@ public struct HTTPRequestDecoder {
         switch head.framing {
         case .none: state = .emptyBody
         case .length(let length): state = .fixedBody(length: length)
-        case .chunked: state = .chunkedBody(ChunkedBodyDecoder(), [])
+        case .chunked: state = .chunkedBody(ChunkedBodyDecoder(), [], taken: 0)
         }
         return .head(head)
+    }
+
+    /// The part of the current body that has arrived since the last call; `.end` once it is
+    /// complete (then the decoder is between requests again); nil when nothing new has arrived.
+    /// Only while a body is being read (after `.head`, before `.body` or `.end`).
+    public mutating func nextBodyPart() throws(HTTPParseError) -> BodyPart? {
+        do throws(HTTPParseError) {
+            switch state {
+            case .emptyBody:
+                state = .head(scanned: 0)
+                return .end
+            case .fixedBody(let length):
+                if length == 0 {
+                    state = .head(scanned: 0)
+                    return .end
+                }
+                let count = min(length, bufferedByteCount)
+                guard count > 0 else { return nil }
+                let part = Array(buffer[readIndex..<(readIndex + count)])
+                consume(count)
+                state = .fixedBody(length: length - count)
+                return .bytes(part)
+            case .chunkedBody(var decoder, var body, let taken):
+                state = .failed
+                try decodeChunks(&decoder, into: &body, taken: taken)
+                if !body.isEmpty {
+                    state = .chunkedBody(decoder, [], taken: taken + body.count)
+                    return .bytes(body)
+                }
+                state = decoder.isDone ? .head(scanned: 0) : .chunkedBody(decoder, body, taken: taken)
+                return decoder.isDone ? .end : nil
+            case .head, .failed:
+                return nil
+            }
+        } catch {
+            state = .failed
+            throw error
+        }
+    }
+
+    /// Decodes the buffered chunked input; the size limit counts what was handed out before.
+    private mutating func decodeChunks(_ decoder: inout ChunkedBodyDecoder, into body: inout [UInt8], taken: Int) throws(HTTPParseError) {
+        var remaining = limits
+        remaining.maxBodyBytes = limits.maxBodyBytes - taken
+        let used = try buffer.withUnsafeBytes { raw in
+            Result { () throws(HTTPParseError) in
+                try decoder.decode(UnsafeRawBufferPointer(rebasing: raw[readIndex...]), into: &body, limits: remaining)
+            }
+        }.get()
+        consume(used)
     }
 
     /// RFC 9112 §2.2: a server should ignore empty lines received before a request line.

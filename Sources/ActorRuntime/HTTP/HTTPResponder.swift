@@ -3,6 +3,11 @@
 public protocol HTTPResponder: Sendable {
     func respond(to request: HTTPRequest, via slot: ResponseSlot)
 
+    /// False (the default): `respond` is called once the whole body has arrived. True: it is
+    /// called as soon as the head has, with the body received so far; the rest, if any, comes
+    /// through `request.bodyStream`.
+    var streamsRequestBodies: Bool { get }
+
     /// Called once on the loop thread after the server stopped and closed its connections:
     /// release loop handles and threads.
     func serverDidStop()
@@ -10,6 +15,8 @@ public protocol HTTPResponder: Sendable {
 
 extension HTTPResponder {
     public func serverDidStop() {}
+
+    public var streamsRequestBodies: Bool { false }
 }
 
 /// The one response a request gets. `complete` may be called from any thread; only the first

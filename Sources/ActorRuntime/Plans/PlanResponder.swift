@@ -58,12 +58,26 @@ public final class PlanResponder: HTTPResponder {
             asgi: asgi, compiled: try compiled.get(), pool: PythonExecutorPool(maxThreads: threads), ownsPool: true, logger: logger)
     }
 
+    /// Requests the app serves as ASGI get their bodies as they arrive; a plan gets the whole
+    /// body, collected here on the loop thread first.
+    public var streamsRequestBodies: Bool { true }
+
     public func respond(to request: HTTPRequest, via slot: ResponseSlot) {
         switch table.lookup(method: request.method, path: request.path) {
         case .matched(let index, let parameters) where index >= 0 && routes[index].entry != nil:
             let route = routes[index]
             stats?.record("native \(request.method) \(route.path)")
-            run(route.entry!, async: route.runsAsync, request, parameters, slot)
+            guard let stream = request.bodyStream else {
+                return run(route.entry!, async: route.runsAsync, request, parameters, slot)
+            }
+            stream.collect(request.body) { [self] body in
+                // Without its whole body the request is over: the connection has answered.
+                guard let body else { return }
+                var whole = request
+                whole.body = body
+                whole.bodyStream = nil
+                run(route.entry!, async: route.runsAsync, whole, parameters, slot)
+            }
         case .notFound where redirectSlash != nil && request.path != "/":
             // The router's redirect_slashes: only when no route matches the path at all, and a
             // planned route matches its other spelling.

@@ -135,3 +135,33 @@ ROUTES = {
     "/raise-after": raise_after_start, "/keyboard-interrupt": keyboard_interrupt_after_await,
     "/no-response": no_response, "/echo": echo_body,
 }
+
+
+uploads = {"messages": 0, "bytes": 0, "disconnected": False}
+
+
+async def count_chunks(scope, receive, send):
+    """Reads the body message by message as it arrives."""
+    uploads.update(messages=0, bytes=0, disconnected=False)
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            uploads["disconnected"] = True
+            return
+        uploads["messages"] += 1
+        uploads["bytes"] += len(message["body"])
+        if not message["more_body"]:
+            break
+    await respond(send, 200, json.dumps(uploads).encode())
+
+
+async def show_uploads(scope, receive, send):
+    await respond(send, 200, json.dumps(uploads).encode())
+
+
+async def ignore_body(scope, receive, send):
+    await asyncio.sleep(1.5)
+    await respond(send, 200, b"ignored")
+
+
+ROUTES.update({"/count-chunks": count_chunks, "/uploads": show_uploads, "/ignore-body": ignore_body})

@@ -1,0 +1,143 @@
+/// The rest of a request body that had not arrived when the request was handed to the
+/// responder (a responder that takes bodies as streams, see `HTTPResponder`). The reader pulls:
+/// each `read` takes what has arrived since the last one, so a reader that stops reading stops
+/// the connection reading (past 64 KiB buffered), and a slow upload never fills memory.
+///
+/// Confined to the loop thread of its connection: call it there (`ResponseSlot.loop`).
+public final class RequestBodyStream: @unchecked Sendable {
+    private weak var connection: HTTPConnection?
+    /// The reader waiting for bytes.
+    fileprivate var pendingRead: ((_ bytes: [UInt8]?, _ more: Bool) -> Void)?
+    public fileprivate(set) var isComplete = false
+
+    init(connection: HTTPConnection) {
+        self.connection = connection
+    }
+
+    /// Calls `then` with the next piece of the body and whether more follows; `then(nil,
+    /// false)` if the body cannot be read to its end (the client went away, the body was too
+    /// large or malformed). Once complete, `then([], false)`.
+    public func read(then: @escaping (_ bytes: [UInt8]?, _ more: Bool) -> Void) {
+        guard !isComplete else { return then([], false) }
+        guard let connection else { return then(nil, false) }
+        precondition(pendingRead == nil, "RequestBodyStream.read called while a read is pending")
+        pendingRead = then
+        connection.serveBodyRead(self)
+    }
+
+    /// Reads the whole rest of the body and calls `then` with it (nil if it cannot be read).
+    public func collect(_ prefix: [UInt8], then: @escaping ([UInt8]?) -> Void) {
+        var body = prefix
+        func next() {
+            read { bytes, more in
+                guard let bytes else { return then(nil) }
+                body.append(contentsOf: bytes)
+                if more { next() } else { then(body) }
+            }
+        }
+        next()
+    }
+
+    /// The body cannot be read any further.
+    fileprivate func fail() {
+        isComplete = true
+        let reader = pendingRead
+        pendingRead = nil
+        reader?(nil, false)
+    }
+}
+
+extension HTTPConnection {
+    /// Hands `head` to the responder, with the body that is already here; the rest (if any)
+    /// follows through a `RequestBodyStream`.
+    func dispatchStreaming(_ head: HTTPRequestHead) {
+        var prefix: [UInt8] = []
+        do {
+            while let part = try decoder.nextBodyPart() {
+                guard case .bytes(let bytes) = part else {
+                    return dispatch(HTTPRequest(head: head, body: prefix, client: client, server: server))
+                }
+                prefix.append(contentsOf: bytes)
+            }
+        } catch {
+            return reject(error)
+        }
+        let stream = RequestBodyStream(connection: self)
+        bodyStream = stream
+        var request = HTTPRequest(head: head, body: prefix, client: client, server: server)
+        request.bodyStream = stream
+        dispatch(request)
+    }
+
+    /// Serves a pending read of the current body stream from what the decoder holds.
+    func serveBodyRead(_ stream: RequestBodyStream) {
+        guard stream === bodyStream, let reader = stream.pendingRead else { return }
+        var bytes: [UInt8] = []
+        var ended = false
+        do {
+            while let part = try decoder.nextBodyPart() {
+                guard case .bytes(let piece) = part else {
+                    ended = true
+                    break
+                }
+                bytes.append(contentsOf: piece)
+                if bytes.count >= Self.bodyPieceBytes { break }
+            }
+        } catch {
+            stream.fail()
+            bodyStream = nil
+            return rejectDuringResponse(error)
+        }
+        guard ended || !bytes.isEmpty else {
+            // Nothing new: wait for the socket. A body that stops arriving times out.
+            if peerClosed { return endBody(failed: true) }
+            deadline = .head(core.loop.now + core.limits.headTimeoutMilliseconds)
+            resumeReadingForBody()
+            return
+        }
+        stream.pendingRead = nil
+        if ended {
+            stream.isComplete = true
+            bodyStream = nil
+        }
+        deadline = .none
+        resumeReadingForBody()
+        reader(bytes, !ended)
+    }
+
+    /// New bytes arrived, or the client went away, while a body read waits.
+    func bodyBytesArrived() {
+        if let stream = bodyStream, stream.pendingRead != nil { serveBodyRead(stream) }
+    }
+
+    /// The body stream ends without its bytes (the client closed, or the connection did).
+    func endBody(failed: Bool) {
+        guard let stream = bodyStream else { return }
+        bodyStream = nil
+        if failed { stream.fail() }
+    }
+
+    /// After the response: the part of the body nobody read is read and dropped, so the next
+    /// request starts where it should. Returns false while more of it is still to arrive.
+    func discardUnreadBody() -> Bool {
+        guard let stream = bodyStream else { return true }
+        do {
+            while let part = try decoder.nextBodyPart() {
+                if case .end = part {
+                    bodyStream = nil
+                    stream.isComplete = true
+                    return true
+                }
+            }
+        } catch {
+            bodyStream = nil
+            stream.fail()
+            reject(error)
+            return false
+        }
+        return false
+    }
+
+    /// Pieces handed to a reader are at most this large.
+    static let bodyPieceBytes = 64 * 1024
+}
