@@ -91,7 +91,7 @@ extension HTTPConnection {
         guard ended || !bytes.isEmpty else {
             // Nothing new: wait for the socket. A body that stops arriving times out.
             if peerClosed { return endBody(failed: true) }
-            deadline = .head(core.loop.now + core.limits.headTimeoutMilliseconds)
+            timers.waitingForBody()
             resumeReadingForBody()
             return
         }
@@ -100,7 +100,7 @@ extension HTTPConnection {
             stream.isComplete = true
             bodyStream = nil
         }
-        deadline = .none
+        timers.bodyDelivered()
         resumeReadingForBody()
         reader(bytes, !ended)
     }

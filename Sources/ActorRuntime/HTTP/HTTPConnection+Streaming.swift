@@ -110,6 +110,7 @@ extension HTTPConnection {
         guard !isClosed else { return then(false) }
         if stream.pendingWriteBytes > core.limits.writeHighWaterBytes {
             state.waiter = then
+            timers.streamWaiting(queued: output.count + stream.unwrittenBytes)
         } else {
             then(true)
         }
@@ -153,6 +154,7 @@ extension HTTPConnection {
     func resumeStreamWriter() {
         guard case .streaming(let state) = phase, let waiter = state.waiter else { return }
         state.waiter = nil
+        timers.bodyDelivered()
         waiter(true)
     }
 

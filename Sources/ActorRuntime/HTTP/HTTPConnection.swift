@@ -17,20 +17,14 @@ final class HTTPConnection: TCPStreamDelegate {
         case closed
     }
 
-    enum Deadline {
-        case none
-        case head(UInt64)
-        case keepAlive(UInt64)
-        case linger(UInt64)
-    }
-
     unowned let core: HTTPServerCore
     let stream: TCPStream
     var decoder: HTTPRequestDecoder
     var phase = Phase.reading
     /// The body of the request with the responder, while some of it has not been read.
     var bodyStream: RequestBodyStream?
-    var deadline: Deadline
+    /// Head, body, write, idle and linger timeouts (see `ConnectionTimers`).
+    var timers: ConnectionTimers<LoopClock>
     var output: [UInt8] = []
     /// True while inside a read callback: writes are batched and flushed at its end.
     var batching = false
@@ -46,7 +40,7 @@ final class HTTPConnection: TCPStreamDelegate {
         decoder = HTTPRequestDecoder(limits: core.limits)
         client = stream.peerAddress
         server = stream.localAddress
-        deadline = .head(core.loop.now + core.limits.headTimeoutMilliseconds)
+        timers = ConnectionTimers(clock: LoopClock(loop: core.loop), limits: core.limits)
         output.reserveCapacity(4096)
     }
 
@@ -68,12 +62,8 @@ final class HTTPConnection: TCPStreamDelegate {
         case .lingering, .closed:
             return
         case .reading, .responding, .streaming:
-            if case .keepAlive = deadline {
-                deadline = .head(core.loop.now + core.limits.headTimeoutMilliseconds)
-            } else if decoder.isReadingBody {
-                // A body may take long to upload; only a body that stops moving times out.
-                deadline = .head(core.loop.now + core.limits.headTimeoutMilliseconds)
-            }
+            // A body may take long to upload; only a body that stops moving times out.
+            timers.requestBytesArrived(readingBody: decoder.isReadingBody)
             decoder.feed(bytes)
             if !isReading, decoder.bufferedByteCount > Self.pipelineBufferLimit {
                 // The client keeps sending while its earlier request is being answered (or
@@ -100,6 +90,7 @@ final class HTTPConnection: TCPStreamDelegate {
     private func pause() {
         guard !paused else { return }
         paused = true
+        timers.readingPaused(true)
         stream.stopReading()
     }
 
@@ -112,6 +103,7 @@ final class HTTPConnection: TCPStreamDelegate {
     private func resumeIfPossible() {
         guard paused, stream.pendingWriteBytes <= core.limits.writeHighWaterBytes else { return }
         paused = false
+        timers.readingPaused(false)
         stream.startReading()
     }
 
@@ -130,6 +122,7 @@ final class HTTPConnection: TCPStreamDelegate {
     }
 
     func streamDidDrain() {
+        checkWritesDrained()
         resumeStreamWriter()
         guard paused, case .reading = phase else { return }
         resumeIfPossible()
@@ -153,7 +146,7 @@ final class HTTPConnection: TCPStreamDelegate {
             case nil:
                 return
             case .head(let head):
-                deadline = .head(core.loop.now + core.limits.headTimeoutMilliseconds)
+                timers.headArrived()
                 if head.expectsContinue, decoder.isReadingBody, decoder.bufferedByteCount == 0 {
                     output.append(contentsOf: Self.continueLine)
                 }
@@ -174,7 +167,7 @@ final class HTTPConnection: TCPStreamDelegate {
     private static let continueLine = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
 
     func dispatch(_ request: HTTPRequest) {
-        deadline = .none
+        timers.requestDispatched()
         let slot = ResponseSlot(loop: core.loop, connection: self)
         phase = .responding(slot, request.head)
         core.responder.respond(to: request, via: slot)
@@ -204,9 +197,8 @@ final class HTTPConnection: TCPStreamDelegate {
         core.logAccess(client: client, head: head, status: status)
         if keepAlive {
             phase = .reading
-            deadline = decoder.isBetweenRequests
-                ? .keepAlive(core.loop.now + core.limits.keepAliveTimeoutMilliseconds)
-                : .head(core.loop.now + core.limits.headTimeoutMilliseconds)
+            // The idle timer starts once the client has taken the response (see flush).
+            timers.responseQueued(queued: output.count + stream.unwrittenBytes, last: false)
             resumeIfPossible()
             if !batching { runBatch() }
         } else {
@@ -253,7 +245,7 @@ final class HTTPConnection: TCPStreamDelegate {
     // MARK: writing and closing
 
     func flush() {
-        guard !output.isEmpty else { return }
+        guard !output.isEmpty else { return checkWritesDrained() }
         let ok = stream.write(output)
         output.removeAll(keepingCapacity: output.capacity <= 64 * 1024)
         if !ok {
@@ -264,12 +256,21 @@ final class HTTPConnection: TCPStreamDelegate {
             // A slow reader: stop taking requests until it has read what is queued.
             pause()
         }
+        checkWritesDrained()
+    }
+
+    /// The client has taken every byte of the response: its idle or linger time starts.
+    func checkWritesDrained() {
+        if case .streaming = phase { return }  // the stream's writer resumes instead
+        guard timers.isWaitingForWrites, output.isEmpty, stream.pendingWriteBytes == 0 else { return }
+        timers.writesDrained(nextRequestStarted: !decoder.isBetweenRequests)
     }
 
     /// Sends what is queued, half-closes, and lingers so the client reads the last response
     /// instead of a reset caused by unread request bytes.
     private func finish() {
         endBody(failed: true)
+        timers.responseQueued(queued: output.count + stream.unwrittenBytes, last: true)
         phase = .lingering
         decoder = HTTPRequestDecoder(limits: core.limits)
         // Inside a batch, the end of the batch flushes and then shuts down.
@@ -284,16 +285,15 @@ final class HTTPConnection: TCPStreamDelegate {
     private func shutdownAndLinger() {
         guard case .lingering = phase, !lingerStarted else { return }
         lingerStarted = true
+        // The shutdown completes once every queued byte is written; the linger starts then.
         stream.shutdownWrite { [unowned self] in
+            timers.writesDrained(nextRequestStarted: false)
             if peerClosed { close() }
         }
-        deadline = .linger(core.loop.now + Self.lingerMilliseconds)
         if peerClosed { return }
         paused = false
         stream.startReading()
     }
-
-    private static let lingerMilliseconds: UInt64 = 2_000
 
     /// Server shutdown: close now if idle, else after the response in progress.
     func drain() {
@@ -313,7 +313,6 @@ final class HTTPConnection: TCPStreamDelegate {
             break
         }
         phase = .closed
-        deadline = .none
         endBody(failed: true)
         stream.close()
         core.connectionClosed(self)
@@ -323,14 +322,14 @@ final class HTTPConnection: TCPStreamDelegate {
     private var isReading: Bool { if case .reading = phase { true } else { false } }
 
     /// Called by the server's sweep timer.
-    func checkDeadline(now: UInt64) {
-        switch deadline {
+    func checkDeadline() {
+        guard !isClosed else { return }
+        switch timers.expiry(queued: output.count + stream.unwrittenBytes) {
         case .none:
             return
-        case .keepAlive(let at), .linger(let at):
-            if now >= at { close() }
-        case .head(let at):
-            guard now >= at else { return }
+        case .close:
+            close()
+        case .requestTimeout:
             if decoder.isBetweenRequests {
                 close()
             } else if bodyStream != nil {

@@ -13,6 +13,10 @@ public struct HTTPLimits: Sendable {
     public var keepAliveTimeoutMilliseconds: UInt64 = 5_000
     /// Bytes queued for a slow reader before the connection stops reading new requests.
     public var writeHighWaterBytes = 1024 * 1024
+    /// How long queued response bytes may make no progress (a client that stopped reading)
+    /// before the connection closes, in milliseconds. A slow reader that keeps reading is never
+    /// cut off.
+    public var writeTimeoutMilliseconds: UInt64 = 30_000
 
     public init() {}
 }

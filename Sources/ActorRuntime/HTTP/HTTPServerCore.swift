@@ -78,8 +78,7 @@ final class HTTPServerCore {
     }
 
     private func sweep() {
-        let now = loop.now
-        for connection in Array(connections.values) { connection.checkDeadline(now: now) }
+        for connection in Array(connections.values) { connection.checkDeadline() }
     }
 
     /// Stops accepting; idle connections close now, busy ones after their response.

@@ -134,6 +134,12 @@ public final class TCPStream {
         }
     }
 
+    /// Bytes handed to the socket that the kernel has not taken yet (shrinks as a long write
+    /// progresses, unlike `pendingWriteBytes`, which counts whole queued writes).
+    public var unwrittenBytes: Int {
+        isClosed ? 0 : Int(uv_stream_get_write_queue_size(stream))
+    }
+
     // MARK: ending
 
     private var onShutdown: (() -> Void)?

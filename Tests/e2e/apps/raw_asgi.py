@@ -165,3 +165,12 @@ async def ignore_body(scope, receive, send):
 
 
 ROUTES.update({"/count-chunks": count_chunks, "/uploads": show_uploads, "/ignore-body": ignore_body})
+
+
+async def big(scope, receive, send):
+    """One body of `size` bytes (a query parameter), sent whole."""
+    size = int(scope["query_string"].decode().partition("=")[2] or 0)
+    await respond(send, 200, b"b" * size)
+
+
+ROUTES["/big"] = big
