@@ -14,9 +14,23 @@ var targets: [Target] = [
     .systemLibrary(name: "CLibUV", pkgConfig: "libuv", providers: [.apt(["libuv1-dev"])]),
     // Headers only: the embedding executable links libpython itself, the extension module must not.
     .systemLibrary(name: "CPython", pkgConfig: "python3", providers: [.apt(["python3-dev"])]),
+    // The module boundaries are targets: the loop knows nothing of HTTP, and neither knows
+    // Python exists.
+    .target(
+        name: "ApusLoop",
+        dependencies: ["CLibUV"],
+        cSettings: sameCFeatures,
+        swiftSettings: swiftSettings
+    ),
+    .target(
+        name: "ApusHTTP",
+        dependencies: ["ApusLoop", .product(name: "Logging", package: "swift-log")],
+        cSettings: sameCFeatures,
+        swiftSettings: swiftSettings
+    ),
     .target(
         name: "ActorRuntime",
-        dependencies: ["CLibUV", "CPython", .product(name: "Logging", package: "swift-log")],
+        dependencies: ["ApusLoop", "ApusHTTP", "CPython", .product(name: "Logging", package: "swift-log")],
         cSettings: sameCFeatures,
         swiftSettings: swiftSettings
     ),
@@ -40,7 +54,7 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "ActorRuntimeTests",
-        dependencies: ["ActorRuntime"],
+        dependencies: ["ActorRuntime", "ApusHTTP", "ApusLoop"],
         cSettings: sameCFeatures,
         swiftSettings: swiftSettings,
         linkerSettings: [.linkedLibrary("python3.11")]
@@ -58,7 +72,7 @@ var products: [Product] = [
 if ProcessInfo.processInfo.environment["APUS_FUZZ"] == "1" {
     targets.append(.executableTarget(
         name: "HTTPParserFuzz",
-        dependencies: ["ActorRuntime"],
+        dependencies: ["ApusHTTP"],
         cSettings: sameCFeatures,
         swiftSettings: swiftSettings + [.unsafeFlags(["-parse-as-library"])],
         linkerSettings: [.linkedLibrary("python3.11")]

@@ -1,4 +1,4 @@
-import ActorRuntime
+import ApusHTTP
 
 /// libFuzzer entry point (`make fuzz`). Properties checked on every input:
 /// - the decoder never crashes, whatever the bytes;

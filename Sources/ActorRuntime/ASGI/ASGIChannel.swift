@@ -1,3 +1,4 @@
+internal import ApusHTTP
 internal import Logging
 
 /// One request handed to Python: the ASGI app (`Server.handle`) or a route's plan (`run` or

@@ -1,3 +1,4 @@
+internal import ApusLoop
 /// Lifespan startup and shutdown of an ASGI app, run on the asyncio thread and awaited here.
 extension ASGIApplication {
     public enum LifespanPhase: String, Sendable { case startup, shutdown }

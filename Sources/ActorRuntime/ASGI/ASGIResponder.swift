@@ -1,3 +1,4 @@
+public import ApusHTTP
 public import Logging
 
 /// Serves any ASGI 3 application: each request runs as the app's coroutine on the runtime's

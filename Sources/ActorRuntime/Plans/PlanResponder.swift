@@ -1,3 +1,4 @@
+public import ApusHTTP
 public import Logging
 
 /// Serves a FastAPI app with native plans: the route table is built from the app's own routes

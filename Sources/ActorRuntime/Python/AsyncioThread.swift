@@ -1,3 +1,4 @@
+internal import ApusLoop
 internal import CPython
 #if canImport(Glibc)
 internal import Glibc

@@ -1,3 +1,4 @@
+internal import ApusLoop
 internal import CPython
 
 /// Proof that the current thread holds the GIL. It cannot be created outside this folder,

@@ -1,3 +1,4 @@
+internal import ApusLoop
 #if canImport(Glibc)
 internal import Glibc
 #endif

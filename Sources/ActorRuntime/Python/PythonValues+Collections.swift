@@ -1,3 +1,4 @@
+internal import ApusHTTP
 internal import CPython
 
 /// Building tuples and lists, and reading the pieces of messages Python sends to the runtime.

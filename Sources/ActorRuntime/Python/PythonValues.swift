@@ -1,3 +1,4 @@
+internal import ApusHTTP
 internal import CPython
 
 /// Conversions between Swift values and Python objects. All of them need the GIL, so they are

@@ -1,3 +1,5 @@
+internal import ApusLoop
+internal import ApusHTTP
 internal import Logging
 #if canImport(Glibc)
 internal import Glibc

@@ -1,3 +1,4 @@
+internal import ApusLoop
 /// The runtime inside someone else's Python process (`import apus`): one loop thread, one
 /// asyncio thread and one executor pool serve every server the process starts (a test suite may start hundreds), made
 /// on first use and kept for the life of the process. Hosted, the runtime leaves the process

@@ -1,3 +1,4 @@
+public import ApusLoop
 public import Logging
 #if canImport(Glibc)
 internal import Glibc

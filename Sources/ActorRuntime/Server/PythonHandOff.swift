@@ -1,3 +1,4 @@
+internal import ApusLoop
 /// Jobs for the Python threads gathered during one loop iteration and handed over together when
 /// the iteration ends: one lock and one wake-up per batch instead of per request (on a busy
 /// core, each wake-up is a context switch).

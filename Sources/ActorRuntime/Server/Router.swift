@@ -1,3 +1,4 @@
+public import ApusHTTP
 public import Logging
 
 /// The Swift handler API: `router.get("/ping") { request in .text("pong") }`.

@@ -1,3 +1,5 @@
+public import ApusLoop
+public import ApusHTTP
 public import Logging
 #if canImport(Glibc)
 internal import Glibc

@@ -1,4 +1,6 @@
 @testable import ActorRuntime
+@testable import ApusHTTP
+@testable import ApusLoop
 import Testing
 
 /// A clock the test moves by hand.

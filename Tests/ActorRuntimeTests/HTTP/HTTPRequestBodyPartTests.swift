@@ -1,4 +1,6 @@
 @testable import ActorRuntime
+@testable import ApusHTTP
+@testable import ApusLoop
 import Testing
 
 /// Bodies taken piece by piece (`nextBodyPart`), as a streamed upload reaches a responder: the

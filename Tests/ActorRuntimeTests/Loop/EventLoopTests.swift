@@ -1,4 +1,6 @@
 @testable import ActorRuntime
+@testable import ApusHTTP
+@testable import ApusLoop
 import Testing
 
 /// An actor whose executor is the loop: its methods must run on the loop thread.

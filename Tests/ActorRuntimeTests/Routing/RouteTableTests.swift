@@ -1,4 +1,6 @@
 @testable import ActorRuntime
+@testable import ApusHTTP
+@testable import ApusLoop
 import Testing
 
 private func table(_ routes: [([String]?, String)]) throws -> RouteTable<Int> {

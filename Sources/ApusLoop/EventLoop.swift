@@ -112,7 +112,7 @@ public final class EventLoop: SerialExecutor, @unchecked Sendable {
     }
 
     /// Loop time in milliseconds, cached by libuv at the start of each iteration.
-    var now: UInt64 { uv_now(uvLoop) }
+    package var now: UInt64 { uv_now(uvLoop) }
 
     // MARK: submission
 

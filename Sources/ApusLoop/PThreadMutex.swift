@@ -6,11 +6,11 @@ internal import Darwin
 
 /// A pthread mutex guarding a value. Chosen over `Synchronization.Mutex` because ThreadSanitizer
 /// understands pthread locks on Linux and reports false races on the raw futexes.
-final class PThreadMutex<Value>: @unchecked Sendable {
+package final class PThreadMutex<Value>: @unchecked Sendable {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private var value: Value
 
-    init(_ value: Value) {
+    package init(_ value: Value) {
         self.value = value
         pthread_mutex_init(mutex, nil)
     }
@@ -21,7 +21,7 @@ final class PThreadMutex<Value>: @unchecked Sendable {
     }
 
     @inline(__always)
-    func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
+    package func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         return try body(&value)

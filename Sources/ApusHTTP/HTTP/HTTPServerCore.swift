@@ -1,3 +1,4 @@
+internal import ApusLoop
 internal import Logging
 
 /// What a server needs to run, with the documented defaults.

@@ -1,3 +1,4 @@
+internal import ApusLoop
 /// Milliseconds from a monotonic source: the loop's cached time in the server, a hand-moved
 /// value in tests.
 public protocol MillisecondClock {

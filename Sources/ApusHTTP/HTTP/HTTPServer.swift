@@ -1,3 +1,4 @@
+public import ApusLoop
 public import Logging
 
 /// An HTTP/1.1 server whose actor executor is its event loop: every method runs on the loop

@@ -1,7 +1,7 @@
 /// Bytes read as ISO-8859-1, every byte one character, as ASGI reads header bytes: no byte is
 /// lost, and ASCII (nearly every header) takes the fast UTF-8 path.
-enum Latin1 {
-    static func string(_ bytes: UnsafeRawBufferPointer) -> String {
+package enum Latin1 {
+    package static func string(_ bytes: UnsafeRawBufferPointer) -> String {
         if !bytes.contains(where: { $0 >= 0x80 }) {
             return String(decoding: bytes, as: UTF8.self)
         }

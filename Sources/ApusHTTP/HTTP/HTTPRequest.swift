@@ -30,7 +30,7 @@ public struct HTTPRequest: Sendable {
 }
 
 /// Splits a request target into path and query.
-enum RequestTarget {
+package enum RequestTarget {
     static func split(_ target: String) -> (path: String, query: String) {
         var utf8 = Substring(target).utf8
         // absolute-form ("http://host/p?q"): the path starts at the first "/" after the authority.
@@ -48,7 +48,7 @@ enum RequestTarget {
     }
 
     /// The path part of a target, still percent-encoded.
-    static func rawPath(_ target: String) -> String {
+    package static func rawPath(_ target: String) -> String {
         var path = Substring(target)
         if !path.hasPrefix("/"), let start = authorityStart(target) {
             let rest = target[start...]

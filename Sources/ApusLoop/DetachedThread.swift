@@ -5,7 +5,7 @@ internal import Glibc
 /// Starts an OS thread running `body`, detached. Python executors, the asyncio loop and the
 /// pool's watchdog need threads of their own: a Swift task may move between threads, and a
 /// Python thread state belongs to one.
-func spawnDetachedThread(name: String, _ body: @escaping () -> Void) {
+package func spawnDetachedThread(name: String, _ body: @escaping () -> Void) {
     final class Entry {
         let name: String
         let body: () -> Void

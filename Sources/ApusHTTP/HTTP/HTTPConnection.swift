@@ -1,3 +1,4 @@
+internal import ApusLoop
 /// One client connection: reads requests, hands each to the responder, writes responses in
 /// request order. Confined to the loop thread.
 ///

@@ -1,3 +1,4 @@
+public import ApusLoop
 /// Answers requests. Called on the loop thread; it must not block. Answer through the slot,
 /// at once or later from any thread (an executor thread, a task).
 public protocol HTTPResponder: Sendable {
