@@ -164,3 +164,15 @@ def test_lifespan_on_requires_support():
     result = subprocess.run([APUS_BIN, "run", "no_lifespan:app", "--app-dir", APPS, "--port", "0", "--lifespan", "on"],
                             capture_output=True, text=True, timeout=30)
     assert result.returncode == 3 and "only http" in result.stderr
+
+
+def test_the_apps_connection_close_closes_the_connection(raw):
+    with raw.connect() as sock:
+        sock.sendall(b"GET /close-please HTTP/1.1\r\nHost: x\r\n\r\nGET /stream-length HTTP/1.1\r\nHost: x\r\n\r\n")
+        data = read_until_closed(sock)
+    assert data.count(b"HTTP/1.1 ") == 1 and data.lower().count(b"connection: close") == 1
+    assert data.endswith(b"bye")
+
+
+def test_an_informational_status_cannot_be_the_final_response(raw):
+    assert request(raw, b"GET /status-101 HTTP/1.1\r\nHost: x\r\n\r\n")[0] == 500

@@ -47,7 +47,9 @@ extension HTTPConnection {
         // and a declared content-length is held to.
         var kept = HTTPHeaders()
         var declaredLength: Int?
-        for field in headers {
+        var given = headers
+        let closeAsked = given.takeConnectionClose()
+        for field in given {
             if field.name.equalsIgnoringASCIICase("transfer-encoding") { continue }
             if field.name.equalsIgnoringASCIICase("content-length") {
                 guard declaredLength == nil, let length = Int(field.value), length >= 0 else {
@@ -72,7 +74,7 @@ extension HTTPConnection {
             encoded = .untilClose
         }
         let keepAlive: Bool
-        if case .untilClose = framing { keepAlive = false } else { keepAlive = mayKeepAlive(head) }
+        if case .untilClose = framing { keepAlive = false } else { keepAlive = !closeAsked && mayKeepAlive(head) }
         let state = ResponseStreamState(
             slot: slot, head: head, status: status, framing: framing, sendsBody: sendsBody, keepAlive: keepAlive)
         core.encoder.encodeHead(

@@ -183,7 +183,9 @@ final class HTTPConnection: TCPStreamDelegate {
             response = .text("Internal Server Error", status: 500)
         }
         slot.responseCompleted()
-        let keepAlive = !forceClose && mayKeepAlive(head)
+        // A handler's `connection: close` is honoured (the server writes the header itself).
+        let closeAsked = response.headers.takeConnectionClose()
+        let keepAlive = !forceClose && !closeAsked && mayKeepAlive(head)
         write(response, head: head, keepAlive: keepAlive)
         responseFinished(head: head, status: response.status, keepAlive: keepAlive)
     }

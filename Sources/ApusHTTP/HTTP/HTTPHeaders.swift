@@ -30,8 +30,28 @@ public struct HTTPHeaders: Sendable, Sequence {
         fields.removeAll(where: shouldRemove)
     }
 
+    /// Takes out the `connection` fields a handler set (the server owns that header) and says
+    /// whether one of them asked to close the connection.
+    mutating func takeConnectionClose() -> Bool {
+        var close = false
+        fields.removeAll { field in
+            guard field.name.equalsIgnoringASCIICase("connection") else { return false }
+            if field.value.split(separator: ",").contains(where: { $0.trimmingWhitespace().equalsIgnoringASCIICase("close") }) {
+                close = true
+            }
+            return true
+        }
+        return close
+    }
+
     public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> {
         fields.makeIterator()
+    }
+}
+
+extension Substring {
+    fileprivate func trimmingWhitespace() -> String {
+        String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
     }
 }
 

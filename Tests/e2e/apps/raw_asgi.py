@@ -174,3 +174,14 @@ async def big(scope, receive, send):
 
 
 ROUTES["/big"] = big
+
+
+async def close_please(scope, receive, send):
+    await respond(send, 200, b"bye", [(b"connection", b"close")])
+
+
+async def informational(scope, receive, send):
+    await respond(send, 101, b"")
+
+
+ROUTES.update({"/close-please": close_please, "/status-101": informational})

@@ -122,6 +122,7 @@ class DirectPlan:
             try:
                 values = self._fast_arguments(request_parts, body)
                 if values is None:
+                    # Built before validating, so that an error's handler gets this request.
                     slow = self._slow(request_parts, body, native)
                     values = self._arguments(slow[1], body)
                 raw = self.endpoint(**values)
@@ -156,6 +157,7 @@ class DirectPlan:
             try:
                 values = self._fast_arguments(request_parts, body)
                 if values is None:
+                    # Built before validating, so that an error's handler gets this request.
                     slow = self._slow(request_parts, body, native)
                     values = self._arguments(slow[1], body)
                 raw = await self.endpoint(**values)

@@ -57,21 +57,7 @@ class HandlerPlan:
             cycle.close()
 
     def _select(self, scope):
-        """Fills the scope as FastAPI's router does for this route; False if it does not match."""
-        match, child_scope = self.top_route.matches(scope)
-        if match != Match.FULL:
-            return False
-        _update(scope, child_scope)
-        if self.context is not None:
-            match, child_scope = self.context.matches(scope)
-            if match != Match.FULL:
-                return False
-            _update(scope, child_scope)
-            fastapi_scope = support.get_fastapi_scope(scope)
-            fastapi_scope[support.EFFECTIVE_CONTEXT_KEY] = self.context
-            fastapi_scope[support.INCLUDED_ROUTER_KEY] = self.top_route
-            scope["route"] = self.context.original_route
-        return True
+        return select_route(scope, self.top_route, self.context)
 
 
 class EndpointPlan(HandlerPlan):
@@ -88,6 +74,25 @@ class EndpointPlan(HandlerPlan):
         self.top_route = route
         self.context = None
         self.handler = handler
+
+
+def select_route(scope, top_route, context):
+    """Fills the scope as FastAPI's router does for this route (and, on FastAPI 0.137+, the
+    included router's context); False if the route does not match after all."""
+    match, child_scope = top_route.matches(scope)
+    if match != Match.FULL:
+        return False
+    _update(scope, child_scope)
+    if context is not None:
+        match, child_scope = context.matches(scope)
+        if match != Match.FULL:
+            return False
+        _update(scope, child_scope)
+        fastapi_scope = support.get_fastapi_scope(scope)
+        fastapi_scope[support.EFFECTIVE_CONTEXT_KEY] = context
+        fastapi_scope[support.INCLUDED_ROUTER_KEY] = top_route
+        scope["route"] = context.original_route
+    return True
 
 
 def _update(scope, child_scope):

@@ -7,11 +7,9 @@ stack), with one change — the router at its centre is Apus's routing. The runt
 the route; the route's own ``matches`` fills the scope as the router would, and the route's own
 ASGI app (``handle``) serves it. A request the chosen route does not match goes to the app's
 real router."""
-from starlette.routing import Match
-
 from .. import _asyncio_host
 from .._asgi_host import run_app
-from . import support
+from .handler_plan import select_route
 
 PLAN_KEY = "apus.plan"
 
@@ -57,28 +55,8 @@ class StackedPlan:
 
     def select(self, scope):
         """Fills the scope as the app's router would for this route; False if it does not match."""
-        match, child_scope = self.top_route.matches(scope)
-        if match != Match.FULL:
-            return False
-        _update(scope, child_scope)
-        if self.context is not None:
-            match, child_scope = self.context.matches(scope)
-            if match != Match.FULL:
-                return False
-            _update(scope, child_scope)
-            fastapi_scope = support.get_fastapi_scope(scope)
-            fastapi_scope[support.EFFECTIVE_CONTEXT_KEY] = self.context
-            fastapi_scope[support.INCLUDED_ROUTER_KEY] = self.top_route
-            scope["route"] = self.context.original_route
-        return True
+        return select_route(scope, self.top_route, self.context)
 
     async def route_app(self, scope, receive, send):
         route = self.context.original_route if self.context is not None else self.top_route
         await route.handle(scope, receive, send)
-
-
-def _update(scope, child_scope):
-    if support.update_scope is not None:
-        support.update_scope(scope, child_scope)
-    else:
-        scope.update(child_scope)
