@@ -185,22 +185,18 @@ public final class TCPStream {
     }
 
     /// "ip:port" of the peer, or "-" if unknown.
-    public var peerAddress: String {
-        var storage = sockaddr_storage()
-        var length = Int32(MemoryLayout<sockaddr_storage>.size)
-        let rc = withUnsafeMutablePointer(to: &storage) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { uv_tcp_getpeername(handle, $0, &length) }
-        }
-        guard rc == 0 else { return "-" }
-        return SocketAddress(storage).description
-    }
+    public var peerAddress: String { address(uv_tcp_getpeername) }
 
     /// "ip:port" this end of the connection is bound to, or "-" if unknown.
-    public var localAddress: String {
+    public var localAddress: String { address(uv_tcp_getsockname) }
+
+    private func address(
+        _ query: (UnsafePointer<uv_tcp_t>?, UnsafeMutablePointer<sockaddr>?, UnsafeMutablePointer<Int32>?) -> Int32
+    ) -> String {
         var storage = sockaddr_storage()
         var length = Int32(MemoryLayout<sockaddr_storage>.size)
         let rc = withUnsafeMutablePointer(to: &storage) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { uv_tcp_getsockname(handle, $0, &length) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { query(handle, $0, &length) }
         }
         guard rc == 0 else { return "-" }
         return SocketAddress(storage).description
