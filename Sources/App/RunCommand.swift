@@ -118,8 +118,14 @@ struct RunCommand: AsyncParsableCommand {
                 let planned = try PythonHost.planResponder(asgi: asgiResponder, threads: threads, logger: logger)
                 if !worker { logger.info("\(planned.summary)") }
                 for route in planned.routes {
-                    let how = route.isNative ? route.kind.rawValue : "asgi: \(route.reason ?? "")"
-                    logger.debug("\((route.methods ?? ["*"]).joined(separator: ",")) \(route.path) \(route.location) \(how)")
+                    let line = ["\((route.methods ?? ["*"]).joined(separator: ","))", route.path, route.location]
+                        .filter { !$0.isEmpty }.joined(separator: " ")
+                    if route.isNative {
+                        logger.debug("\(line) \(route.kind.rawValue)")
+                    } else if !worker {
+                        // What runs through the app instead of a plan is said once, with why.
+                        logger.info("\(line) asgi: \(route.reason ?? "")")
+                    }
                 }
                 responder = planned
             } else {

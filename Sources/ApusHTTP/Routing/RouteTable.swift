@@ -38,9 +38,13 @@ public final class RouteTable<Value: Sendable>: Sendable {
             tree.insert(route.pattern.segments, route: route.order)
         }
         self.tree = tree
+        var staticRoutes: [String: [Int]] = [:]
+        for route in routes where route.pattern.isStatic {
+            staticRoutes[route.pattern.path, default: []].append(route.order)
+        }
         var candidates: [String: [Candidate]] = [:]
-        for route in routes where route.pattern.isStatic && candidates[route.pattern.path] == nil {
-            candidates[route.pattern.path] = Self.collect(path: route.pattern.path, routes: routes, tree: tree)
+        for (path, own) in staticRoutes {
+            candidates[path] = Self.collect(path: path, staticRoutes: own, routes: routes, tree: tree)
         }
         staticCandidates = candidates
     }
@@ -53,7 +57,8 @@ public final class RouteTable<Value: Sendable>: Sendable {
     }
 
     public func lookup(method: String, path: String) -> RouteLookup<Value> {
-        let candidates = staticCandidates[path] ?? Self.collect(path: path, routes: routes, tree: tree)
+        // A path that is no static route's path can only match parameter routes.
+        let candidates = staticCandidates[path] ?? Self.collect(path: path, staticRoutes: [], routes: routes, tree: tree)
         guard !candidates.isEmpty else { return .notFound }
         for candidate in candidates where routes[candidate.route].allows(method) {
             return .matched(routes[candidate.route].value, parameters: candidate.parameters)
@@ -67,12 +72,10 @@ public final class RouteTable<Value: Sendable>: Sendable {
         return .methodNotAllowed(allowed: allowed)
     }
 
-    /// Every route matching `path`, in declaration order, with its parameter values.
-    private static func collect(path: String, routes: [Route], tree: SegmentTree) -> [Candidate] {
-        var found: [Candidate] = []
-        for route in routes where route.pattern.isStatic && route.pattern.path == path {
-            found.append(Candidate(route: route.order, parameters: [:]))
-        }
+    /// Every route matching `path`, in declaration order, with its parameter values:
+    /// `staticRoutes` (the static routes whose path it is) and the tree's parameter routes.
+    private static func collect(path: String, staticRoutes: [Int], routes: [Route], tree: SegmentTree) -> [Candidate] {
+        var found = staticRoutes.map { Candidate(route: $0, parameters: [:]) }
         if path.hasPrefix("/") {
             let segments = path.utf8.dropFirst().split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
                 .map { Substring($0) }
