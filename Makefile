@@ -29,7 +29,7 @@ swift-test: setup
 	swift test $(SWIFT_BUILD_FLAGS)
 
 e2e: build
-	APUS_BIN=$(CURDIR)/.build/debug/apus .venv/bin/python -m pytest -q Tests/e2e
+	APUS_BIN=$(CURDIR)/.build/debug/apus .venv/bin/python -m pytest -q --timeout 300 Tests/e2e
 
 # FastAPI's own tutorial tests through Apus; fails below the floors of Tests/compat/floors.json.
 compat: build

@@ -7,6 +7,11 @@ import Logging
 enum PythonHost {
     static func loadApp(target: String, factory: Bool, appDirectory: String, logger: Logger) throws -> PyObjectRef {
         let directory = URL(fileURLWithPath: appDirectory).standardizedFileURL.path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            Console.error("error: --app-dir \(appDirectory): no such directory")
+            Console.terminate(1)
+        }
         guard let package = PythonPackage.directory() else {
             Console.error("error: cannot find the apus Python package; set APUS_PYTHONPATH")
             Console.terminate(1)

@@ -49,7 +49,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Bind socket to this host.")
     var host = "127.0.0.1"
 
-    @Option(help: "Bind socket to this port (0 picks a free one).")
+    // `.unconditional`: "--port -1" is a bad port, not a missing value.
+    @Option(parsing: .unconditional, help: "Bind socket to this port (0 picks a free one).")
     var port = 8000
 
     @Option(help: "Log level: debug, info, warning, error.")

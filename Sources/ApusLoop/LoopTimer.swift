@@ -29,6 +29,7 @@ public final class LoopTimer {
     }
 
     public func stop() {
+        guard !closed else { return }
         uv_timer_stop(handle)
     }
 

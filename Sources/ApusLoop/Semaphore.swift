@@ -21,4 +21,17 @@ public final class Semaphore: @unchecked Sendable {
     public func wait() {
         while sem_wait(sem) != 0 && errno == EINTR {}
     }
+
+    /// Waits at most `milliseconds`; false if it timed out.
+    public func wait(milliseconds: Int) -> Bool {
+        var deadline = timespec()
+        clock_gettime(CLOCK_REALTIME, &deadline)
+        let nanoseconds = Int(deadline.tv_nsec) + (milliseconds % 1000) * 1_000_000
+        deadline.tv_sec += milliseconds / 1000 + nanoseconds / 1_000_000_000
+        deadline.tv_nsec = nanoseconds % 1_000_000_000
+        while true {
+            if sem_timedwait(sem, &deadline) == 0 { return true }
+            if errno != EINTR { return false }
+        }
+    }
 }

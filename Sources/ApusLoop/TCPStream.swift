@@ -181,6 +181,7 @@ public final class TCPStream {
     // MARK: options
 
     public func setNoDelay(_ on: Bool) {
+        guard !isClosed else { return }
         uv_tcp_nodelay(handle, on ? 1 : 0)
     }
 
@@ -193,6 +194,7 @@ public final class TCPStream {
     private func address(
         _ query: (UnsafePointer<uv_tcp_t>?, UnsafeMutablePointer<sockaddr>?, UnsafeMutablePointer<Int32>?) -> Int32
     ) -> String {
+        guard !isClosed else { return "-" }
         var storage = sockaddr_storage()
         var length = Int32(MemoryLayout<sockaddr_storage>.size)
         let rc = withUnsafeMutablePointer(to: &storage) {

@@ -179,7 +179,7 @@ def test_factory(start_app):
     ("broken_import:app", "ModuleNotFoundError: No module named 'does_not_exist'"),
     ("broken_syntax:app", "SyntaxError"),
     ("basic:nope", 'attribute "nope" not found in module "basic"'),
-    ("no_such_module:app", "ModuleNotFoundError"),
+    ("no_such_module:app", 'could not import module "no_such_module"'),
 ])
 def test_startup_errors_print_the_traceback_and_exit_1(target, expected):
     result = subprocess.run([APUS_BIN, "run", target, "--app-dir", APPS, "--port", "0"],
@@ -239,3 +239,13 @@ def test_json_body_with_a_json_suffix_content_type(basic):
 def test_integers_beyond_64_bits(basic):
     status, _, body = call(basic, "/types/99999999999999999999999/1/x/true")
     assert status == 200 and body.startswith(b'{"i":99999999999999999999999,')
+
+
+@pytest.mark.parametrize("args,expected,code", [
+    (["basic:app", "--app-dir", "/nonexistent"], "--app-dir /nonexistent: no such directory", 1),
+    (["--hello", "--port", "-1"], "--port must be between 0 and 65535", 2),
+])
+def test_startup_mistakes_are_one_clear_line(args, expected, code):
+    result = subprocess.run([APUS_BIN, "run", *args], capture_output=True, text=True, timeout=30)
+    assert result.returncode == code
+    assert expected in result.stderr.splitlines()[0]

@@ -36,6 +36,10 @@ CASES = [
     ("chunk longer than size",
      b"POST /echo HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n0\r\n\r\n", 400),
     ("unknown expectation", b"GET / HTTP/1.1\r\n" + H + b"Expect: teapot\r\n\r\n", 417),
+    ("space in Host", b"GET /a/ HTTP/1.1\r\nHost: a b\r\n\r\n", 400),
+    ("slash in Host", b"GET / HTTP/1.1\r\nHost: x/y\r\n\r\n", 400),
+    ("chunk extensions past 16 KiB",
+     b"POST /echo HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\n1;" + b"e" * 17000 + b"\r\nx\r\n0\r\n\r\n", 400),
     ("unsupported coding before chunked",
      b"POST /echo HTTP/1.1\r\n" + H + b"Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", 501),
 ]

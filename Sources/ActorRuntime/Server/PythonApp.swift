@@ -3,6 +3,7 @@ public enum PythonApp {
     public enum LoadError: Error, CustomStringConvertible {
         case badTarget(String)
         case missingAttribute(module: String, attribute: String)
+        case moduleNotFound(String)
         case python(String)
 
         public var description: String {
@@ -11,6 +12,8 @@ public enum PythonApp {
                 "invalid app target \"\(target)\": expected \"module:attribute\", e.g. main:app"
             case .missingAttribute(let module, let attribute):
                 "attribute \"\(attribute)\" not found in module \"\(module)\""
+            case .moduleNotFound(let module):
+                "could not import module \"\(module)\""
             case .python(let traceback):
                 traceback
             }
@@ -33,6 +36,12 @@ public enum PythonApp {
                 if factory { object = try gil.call(object).share() }
                 return .success(object)
             } catch {
+                // The app's module itself is missing (not something it imports): one line.
+                if error.typeName == "ModuleNotFoundError", let exception = error.exception,
+                   let name = try? gil.attribute(exception, "name"), let missing = gil.swiftString(name),
+                   parts[0] == missing || parts[0].hasPrefix(missing + ".") {
+                    return .failure(.moduleNotFound(parts[0]))
+                }
                 return .failure(.python(error.formattedTraceback(gil)))
             }
         }

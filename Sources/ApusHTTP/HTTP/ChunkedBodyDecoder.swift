@@ -22,6 +22,12 @@ struct ChunkedBodyDecoder {
     private var sizeDigits = 0
     private var trailerBytes = 0
     private var inTrailers = false
+    /// Chunk-extension bytes so far, in this body: capped, so the body limit bounds what is read.
+    private var extensionBytes = 0
+
+    /// The most chunk-extension bytes a body may carry (llhttp and Node cap them the same way,
+    /// after CVE-2024-22019).
+    static let maxExtensionBytes = 16 * 1024
 
     var isDone: Bool { if case .done = state { true } else { false } }
 
@@ -52,6 +58,9 @@ struct ChunkedBodyDecoder {
                     state = .sizeLF
                 } else if !HTTPBytes.isFieldValueChar(byte) {
                     throw .badRequest("invalid character in chunk extension")
+                } else {
+                    extensionBytes += 1
+                    guard extensionBytes <= Self.maxExtensionBytes else { throw .badRequest("chunk extensions too long") }
                 }
             case .sizeLF:
                 guard byte == HTTPBytes.lf else { throw .badRequest("bare CR in chunk header") }

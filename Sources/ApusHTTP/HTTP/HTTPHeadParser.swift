@@ -101,6 +101,7 @@ private struct FramingFields {
     var contentLengths: [String] = []
     var transferEncodings: [String] = []
     var hostCount = 0
+    var host: String?
     var connectionTokens: [String] = []
     var expect: String?
 
@@ -108,7 +109,9 @@ private struct FramingFields {
         switch name {
         case "content-length": contentLengths.append(value)
         case "transfer-encoding": transferEncodings.append(value)
-        case "host": hostCount += 1
+        case "host":
+            hostCount += 1
+            host = value
         case "connection": connectionTokens += commaList(value)
         case "expect": expect = value
         default: break
@@ -121,6 +124,7 @@ private struct FramingFields {
         if version == .http1_1 && hostCount != 1 || hostCount > 1 {
             throw .badRequest(hostCount == 0 ? "missing Host header" : "more than one Host header")
         }
+        if let host, !HostHeader.isValid(host) { throw .badRequest("invalid Host header") }
         let framing = try bodyFraming(version: version, limits: limits)
 
         let tokens = connectionTokens.map { $0.lowercased() }
@@ -165,5 +169,39 @@ private struct FramingFields {
 private func commaList(_ value: String) -> [String] {
     value.split(separator: ",", omittingEmptySubsequences: false).map {
         String($0.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
+    }
+}
+
+/// RFC 9112 §3.2 / RFC 3986 §3.2.2: `Host = uri-host [ ":" port ]`, the host an IP literal in
+/// brackets, or a reg-name of unreserved, percent-encoded and sub-delimiter characters (an IPv4
+/// address is one of those). Empty is allowed (a request without an authority).
+enum HostHeader {
+    static func isValid(_ value: String) -> Bool {
+        var rest = Substring(value)
+        if rest.hasPrefix("[") {
+            guard let close = rest.firstIndex(of: "]") else { return false }
+            let literal = rest[rest.index(after: rest.startIndex)..<close]
+            guard !literal.isEmpty, literal.unicodeScalars.allSatisfy({ $0.properties.isASCIIHexDigit || $0 == ":" || $0 == "." || $0 == "v" || $0 == "V" }) else {
+                return false
+            }
+            rest = rest[rest.index(after: close)...]
+        } else {
+            let end = rest.firstIndex(of: ":") ?? rest.endIndex
+            guard rest[..<end].utf8.allSatisfy(isRegNameByte) else { return false }
+            rest = rest[end...]
+        }
+        guard !rest.isEmpty else { return true }
+        guard rest.first == ":" else { return false }
+        return rest.dropFirst().utf8.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+    }
+
+    private static func isRegNameByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return true
+        default:
+            // unreserved "-._~", "%" of pct-encoded, sub-delims "!$&'()*+,;="
+            return "-._~%!$&'()*+,;=".utf8.contains(byte)
+        }
     }
 }

@@ -49,26 +49,40 @@ private actor LoopBoundCounter {
                 }
             }
         }
-        done.wait()
+        let finished = done.wait(milliseconds: 10_000)
         loop.stop()
         loop.join()
+        #expect(finished, "not every job ran within 10 s")
         #expect(seen.value == total)
     }
 
-    @Test func timerFiresAndStopCloses() throws {
+    @Test func aStoppedTimerFiresNoMoreAndAClosedOneIgnoresStop() throws {
         let loop = try EventLoop()
         loop.start()
-        let fired = Semaphore()
+        let firedOnce = Semaphore()
+        let checked = Semaphore()
+        let fires = LoopCounter()
         loop.execute {
             let timer = LoopTimer(loop: loop)
-            timer.start(after: 20) {
-                timer.close()
-                fired.signal()
+            timer.start(after: 5, repeat: 5) {
+                fires.value += 1
+                timer.stop()
+                firedOnce.signal()
+                // Long enough for five more periods: a timer that was not stopped would fire.
+                let check = LoopTimer(loop: loop)
+                check.start(after: 50) {
+                    check.close()
+                    timer.close()
+                    timer.stop()  // after close: a no-op, not a use of freed memory
+                    checked.signal()
+                }
             }
         }
-        fired.wait()
+        #expect(firedOnce.wait(milliseconds: 5_000))
+        #expect(checked.wait(milliseconds: 5_000))
         loop.stop()
         loop.join()
+        #expect(fires.value == 1)
     }
 }
 
