@@ -22,7 +22,9 @@ enum Console {
         }
     }
 
+    /// Exits once the queued log lines are out (or a second has passed).
     static func terminate(_ code: Int32) -> Never {
+        LogWriter.shared.flush()
         exit(code)
     }
 }

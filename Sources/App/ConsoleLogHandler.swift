@@ -4,7 +4,7 @@ import Glibc
 #endif
 
 /// Log lines in uvicorn's shape ("INFO:     message"): access lines on stdout, the rest on
-/// stderr, so tools that parse uvicorn output keep working.
+/// stderr, so tools that parse uvicorn output keep working. Written by `LogWriter`'s thread.
 struct ConsoleLogHandler: LogHandler {
     let label: String
     var logLevel: Logger.Level
@@ -18,7 +18,7 @@ struct ConsoleLogHandler: LogHandler {
     func log(event: LogEvent) {
         let name = event.level == .warning ? "WARNING" : event.level.rawValue.uppercased()
         let prefix = (name + ":").padding(to: 10)
-        Console.write("\(prefix)\(event.message)\n", to: label == "apus.access" ? STDOUT_FILENO : STDERR_FILENO)
+        LogWriter.shared.write("\(prefix)\(event.message)\n", to: label == "apus.access" ? STDOUT_FILENO : STDERR_FILENO)
     }
 }
 
