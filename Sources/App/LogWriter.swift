@@ -22,12 +22,16 @@ final class LogWriter: @unchecked Sendable {
     private let state = PThreadMutex(State())
     private let wake = Semaphore()
 
+    /// Without a thread of its own (none could be started), lines are written directly.
+    private var direct = false
+
     init(capacityBytes: Int) {
         self.capacityBytes = capacityBytes
-        spawnDetachedThread(name: "apus-log") { [self] in run() }
+        direct = !spawnDetachedThread(name: "apus-log") { [self] in run() }
     }
 
     func write(_ text: String, to fd: Int32) {
+        if direct { return Console.write(text, to: fd) }
         let wakeWriter = state.withLock { s -> Bool in
             guard s.bytes + text.utf8.count <= capacityBytes else {
                 s.dropped += 1

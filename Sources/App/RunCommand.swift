@@ -108,7 +108,10 @@ struct RunCommand: AsyncParsableCommand {
             options.rootPath = rootPath
             options.lifespan = lifespan.rawValue
             let asgi = try PythonHost.application(app: app, options: options)
-            let asyncio = AsyncioThread()
+            guard let asyncio = AsyncioThread() else {
+                Console.error("error: cannot start the asyncio thread (a tasks or memory limit?)")
+                Console.terminate(1)
+            }
             if let failure = asgi.runLifespan(.startup, on: asyncio) {
                 Console.error("ERROR:    \(failure)\nERROR:    Application startup failed. Exiting.")
                 Console.terminate(3)

@@ -5,7 +5,10 @@ internal import Glibc
 /// Starts an OS thread running `body`, detached. Python executors, the asyncio loop and the
 /// pool's watchdog need threads of their own: a Swift task may move between threads, and a
 /// Python thread state belongs to one.
-package func spawnDetachedThread(name: String, _ body: @escaping () -> Void) {
+/// Returns false when the thread cannot be created (a tasks or memory limit): callers carry on
+/// without it, never crash.
+@discardableResult
+package func spawnDetachedThread(name: String, _ body: @escaping () -> Void) -> Bool {
     final class Entry {
         let name: String
         let body: () -> Void
@@ -22,6 +25,10 @@ package func spawnDetachedThread(name: String, _ body: @escaping () -> Void) {
         entry.body()
         return nil
     }, context)
-    precondition(rc == 0, "pthread_create failed: \(rc)")
+    guard rc == 0 else {
+        Unmanaged<Entry>.fromOpaque(context).release()
+        return false
+    }
     pthread_detach(tid)
+    return true
 }

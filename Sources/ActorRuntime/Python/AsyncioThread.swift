@@ -18,9 +18,13 @@ public final class AsyncioThread: @unchecked Sendable {
     private let queue = PThreadMutex(Queue())
     private let wakeupFD: Int32
 
-    public init() {
+    /// Nil when the thread cannot be started.
+    public init?() {
         wakeupFD = apus_eventfd()
-        spawnDetachedThread(name: "apus-asyncio") { [self] in threadMain() }
+        guard spawnDetachedThread(name: "apus-asyncio", { [self] in threadMain() }) else {
+            close(wakeupFD)
+            return nil
+        }
         // No waiting for the loop to start: the caller may hold the GIL the thread needs.
         // Jobs submitted meanwhile wait in the queue; the eventfd stays readable until then.
     }

@@ -26,6 +26,8 @@ public final class PythonExecutorPool: @unchecked Sendable {
         var running = 0
         /// Monotonic nanoseconds of the last job taken from the queue.
         var lastTake: UInt64 = 0
+        /// When a failed thread start was last reported (at most one line per 10 s).
+        var lastSpawnWarning: UInt64 = 0
         var stopping = false
 
         var pending: Int { queue.count - head }
@@ -91,7 +93,20 @@ public final class PythonExecutorPool: @unchecked Sendable {
 
     private func spawnThread() {
         // The thread keeps the pool alive until it ends.
-        spawnDetachedThread(name: "apus-python") { [self] in workerMain() }
+        if spawnDetachedThread(name: "apus-python", { [self] in workerMain() }) { return }
+        // No more threads (a tasks or memory limit): serve with those there are; the queued
+        // work waits for them, and the watchdog tries again later.
+        let (threads, warn) = state.withLock { s -> (Int, Bool) in
+            s.threads -= 1
+            s.running -= 1
+            let now = monotonicNanoseconds()
+            let warn = now - s.lastSpawnWarning > 10_000_000_000 || s.lastSpawnWarning == 0
+            if warn { s.lastSpawnWarning = now }
+            return (s.threads, warn)
+        }
+        if warn {
+            FileDescriptorLog.write("WARNING:  cannot start another Python thread (a tasks or memory limit); serving with \(threads)\n")
+        }
     }
 
     private func workerMain() {
@@ -142,7 +157,9 @@ public final class PythonExecutorPool: @unchecked Sendable {
     /// Every `stall` interval: if jobs wait and none was taken since, all running threads are
     /// blocked in handlers; wake (or start) one more.
     private func startWatchdog() {
-        spawnDetachedThread(name: "apus-py-watch") { [self] in watch() }
+        if !spawnDetachedThread(name: "apus-py-watch", { [self] in watch() }) {
+            FileDescriptorLog.write("WARNING:  cannot start the executor watchdog thread; blocking handlers may wait for each other\n")
+        }
     }
 
     private func watch() {
