@@ -80,12 +80,16 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Bytes queued for a slow reader before its connection stops reading.")
     var limitWriteBuffer = 1024 * 1024
 
+    @Option(help: "Requests served at once; more get 503 (no limit by default).")
+    var limitConcurrency: Int?
+
     func validate() throws {
         if target == nil && !hello { throw ValidationError("missing TARGET (module:attribute), or --hello") }
         if threads < 1 { throw ValidationError("--threads must be at least 1") }
         if workers < 1 { throw ValidationError("--workers must be at least 1") }
         if target != nil && hello { throw ValidationError("give either TARGET or --hello, not both") }
         if !(0...65535).contains(port) { throw ValidationError("--port must be between 0 and 65535") }
+        if let limitConcurrency, limitConcurrency < 1 { throw ValidationError("--limit-concurrency must be at least 1") }
         for (name, value) in [("graceful-timeout", gracefulTimeout), ("timeout-keep-alive", timeoutKeepAlive),
                               ("timeout-request-head", timeoutRequestHead)] where value <= 0 {
             throw ValidationError("--\(name) must be positive")
@@ -216,6 +220,7 @@ struct RunCommand: AsyncParsableCommand {
             "--limit-request-head-size", String(limitRequestHeadSize), "--limit-request-headers", String(limitRequestHeaders),
             "--limit-request-body-size", String(limitRequestBodySize), "--limit-write-buffer", String(limitWriteBuffer),
         ]
+        if let limitConcurrency { arguments += ["--limit-concurrency", String(limitConcurrency)] }
         if factory { arguments.append("--factory") }
         return arguments
     }
@@ -233,6 +238,7 @@ struct RunCommand: AsyncParsableCommand {
         configuration.limits.maxHeaderCount = limitRequestHeaders
         configuration.limits.maxBodyBytes = limitRequestBodySize
         configuration.limits.writeHighWaterBytes = limitWriteBuffer
+        configuration.limits.maxConcurrentRequests = limitConcurrency
         return configuration
     }
 }

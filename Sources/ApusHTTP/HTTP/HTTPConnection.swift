@@ -24,6 +24,8 @@ final class HTTPConnection: TCPStreamDelegate {
     var phase = Phase.reading
     /// The body of the request with the responder, while some of it has not been read.
     var bodyStream: RequestBodyStream?
+    /// The request with the responder counts against the concurrency limit.
+    private var holdsAdmission = false
     /// Head, body, write, idle and linger timeouts (see `ConnectionTimers`).
     var timers: ConnectionTimers<LoopClock>
     var output: [UInt8] = []
@@ -171,7 +173,23 @@ final class HTTPConnection: TCPStreamDelegate {
         timers.requestDispatched()
         let slot = ResponseSlot(loop: core.loop, connection: self)
         phase = .responding(slot, request.head)
+        // Past the concurrency limit the server answers for the responder: 503, at once.
+        guard core.admitRequest() else {
+            core.logger.debug("concurrency limit reached: 503 for \(request.method) \(request.head.target)")
+            var busy = HTTPResponse.error(503)
+            busy.headers.add("retry-after", "1")
+            return deliver(busy, from: slot)
+        }
+        holdsAdmission = true
         core.responder.respond(to: request, via: slot)
+    }
+
+    /// The request with the responder counts against the server's concurrency limit until its
+    /// response ends or the connection closes.
+    private func releaseAdmission() {
+        guard holdsAdmission else { return }
+        holdsAdmission = false
+        core.requestEnded()
     }
 
     /// The responder's answer, on the loop thread.
@@ -197,6 +215,7 @@ final class HTTPConnection: TCPStreamDelegate {
 
     /// After the last byte of a response is queued: next request, or close.
     func responseFinished(head: HTTPRequestHead, status: Int, keepAlive: Bool) {
+        releaseAdmission()
         core.logAccess(client: client, head: head, status: status)
         if keepAlive {
             phase = .reading
@@ -316,6 +335,7 @@ final class HTTPConnection: TCPStreamDelegate {
             break
         }
         phase = .closed
+        releaseAdmission()
         endBody(failed: true)
         stream.close()
         core.connectionClosed(self)

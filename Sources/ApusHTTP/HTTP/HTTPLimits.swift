@@ -17,6 +17,9 @@ public struct HTTPLimits: Sendable {
     /// before the connection closes, in milliseconds. A slow reader that keeps reading is never
     /// cut off.
     public var writeTimeoutMilliseconds: UInt64 = 30_000
+    /// Requests the server hands to its responder at once; past it, 503 (uvicorn's
+    /// `--limit-concurrency`). Nil: no limit.
+    public var maxConcurrentRequests: Int?
 
     public init() {}
 }

@@ -31,6 +31,19 @@ final class HTTPServerCore {
     private var onAllClosed: (() -> Void)?
 
     var limits: HTTPLimits { configuration.limits }
+    /// Requests with the responder now (see `HTTPLimits.maxConcurrentRequests`).
+    private(set) var activeRequests = 0
+
+    /// Counts a request in, or says no when the concurrency limit is reached.
+    func admitRequest() -> Bool {
+        if let limit = limits.maxConcurrentRequests, activeRequests >= limit { return false }
+        activeRequests += 1
+        return true
+    }
+
+    func requestEnded() {
+        activeRequests -= 1
+    }
     var connectionCount: Int { connections.count }
 
     init(loop: EventLoop, configuration: HTTPServerConfiguration, responder: any HTTPResponder, logger: Logger) {
