@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from conftest import APPS, APUS_BIN, ApusServer, read_response
+from conftest import APPS, APUS_BIN, ApusServer
 
 FORM_BOUNDARY = "apusboundary"
 MULTIPART = (

@@ -17,6 +17,7 @@ Messages to ``native`` (tuples, first item the kind):
 client has taken the bytes, with False if the client is gone. A final body needs no waiter.
 """
 import traceback
+from urllib.parse import unquote
 
 from . import _asyncio_host
 
@@ -231,15 +232,10 @@ def _apply_testclient_header(scope):
             del headers[index]
             scheme, root_path, client_host, client_port, server_host, server_port = value.decode().split(" ")
             scope["scheme"] = scheme
-            scope["root_path"] = _unquote(root_path)
-            scope["client"] = (_unquote(client_host), int(client_port))
-            scope["server"] = (_unquote(server_host), int(server_port)) if server_port != "-" else None
+            scope["root_path"] = unquote(root_path)
+            scope["client"] = (unquote(client_host), int(client_port))
+            scope["server"] = (unquote(server_host), int(server_port)) if server_port != "-" else None
             return
-
-
-def _unquote(text):
-    from urllib.parse import unquote
-    return unquote(text)
 
 
 def resume(waiter, ok):

@@ -13,7 +13,6 @@ becomes that handler's response; any other becomes the server-error handler's (o
 ``Internal Server Error``), and is reported to the runtime, which logs it and passes it to the
 TestClient."""
 import asyncio
-import traceback
 from contextlib import AsyncExitStack
 
 from fastapi.exceptions import FastAPIError
@@ -22,9 +21,8 @@ from starlette._utils import is_async_callable
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.errors import ServerErrorMiddleware
-from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.datastructures import URL
-from starlette.requests import Request
+from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.responses import RedirectResponse
 
 from .. import _asyncio_host
@@ -179,10 +177,6 @@ def on_loop(coroutine):
     """Runs a coroutine on the runtime's asyncio loop and waits for it (from an executor
     thread; the wait releases the GIL)."""
     return asyncio.run_coroutine_threadsafe(coroutine, _asyncio_host.loop()).result()
-
-
-def format_exception(exc):
-    return "".join(traceback.format_exception(exc))
 
 
 async def run_with_stacks(runner, cycle, request, handle):

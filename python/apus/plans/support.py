@@ -38,8 +38,8 @@ def is_plain_response(response):
     writes it directly instead of calling it as an ASGI app."""
     return type(response).__call__ is PLAIN_RESPONSE_CALL
 
-from starlette._utils import is_async_callable  # noqa: E402 - grouped with the lookups above
-from fastapi.utils import is_body_allowed_for_status_code  # noqa: E402
+from starlette._utils import is_async_callable  # noqa: E402,F401 - looked up once, used as support.*
+from fastapi.utils import is_body_allowed_for_status_code  # noqa: E402,F401 - used as support.*
 from pydantic_core import PydanticUndefined as UNDEFINED  # noqa: E402 - FastAPI's "no value"
 
 # What a request without a body hands to body validation: None until 0.150, then "no value"
