@@ -82,3 +82,13 @@ def test_port_in_use_is_a_one_line_error_with_exit_1(apus):
 def test_version():
     result = subprocess.run([APUS_BIN, "--version"], capture_output=True, text=True)
     assert result.returncode == 0 and result.stdout.strip()
+
+
+def test_sighup_stops_a_single_server_gracefully(apus):
+    with apus.connect() as sock:
+        sock.sendall(b"GET /delay/300 HTTP/1.1\r\nHost: x\r\n\r\n")
+        time.sleep(0.1)
+        apus.signal(signal.SIGHUP)
+        data = sock.recv(65536)
+    assert data.startswith(b"HTTP/1.1 200")  # the request in flight was answered
+    assert apus.wait(10) == 0

@@ -30,7 +30,8 @@ public final class ServerProcess: Sendable {
         await withCheckedContinuation { (installed: CheckedContinuation<Void, Never>) in
             loop.execute { [loop] in
                 var watchers: [SignalWatcher] = []
-                for signal in [SIGINT, SIGTERM] {
+                // SIGHUP too: a single server stops gracefully rather than dying at once.
+                for signal in [SIGINT, SIGTERM, SIGHUP] {
                     if let watcher = try? SignalWatcher(loop: loop, signal: signal, { stopSignal.deliver($0) }) {
                         watchers.append(watcher)
                     }
@@ -42,7 +43,7 @@ public final class ServerProcess: Sendable {
         return port
     }
 
-    /// Waits for SIGINT or SIGTERM; returns the signal number.
+    /// Waits for SIGINT, SIGTERM or SIGHUP; returns the signal number.
     public func waitForStopSignal() async -> Int32 {
         await stopSignal.wait()
     }
