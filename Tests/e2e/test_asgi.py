@@ -176,3 +176,4 @@ def test_the_apps_connection_close_closes_the_connection(raw):
 
 def test_an_informational_status_cannot_be_the_final_response(raw):
     assert request(raw, b"GET /status-101 HTTP/1.1\r\nHost: x\r\n\r\n")[0] == 500
+    assert request(raw, b"GET /status-101-streamed HTTP/1.1\r\nHost: x\r\n\r\n")[0] == 500

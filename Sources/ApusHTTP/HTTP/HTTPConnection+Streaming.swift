@@ -39,31 +39,21 @@ final class ResponseStreamState {
 extension HTTPConnection {
     func beginStream(status: Int, headers: HTTPHeaders, from slot: ResponseSlot) {
         guard case .responding(let current, let head) = phase, current === slot else { return }
-        if let problem = HTTPResponse(status: status, headers: headers).problem {
-            core.logger.error("invalid streamed response for \(head.method) \(head.target): \(problem); sent 500 instead")
+        // The server owns framing (see `HTTPResponse.takeFraming`): a declared content-length
+        // is held to, else the body is chunked (or ends with the connection on HTTP/1.0).
+        var given = HTTPResponse(status: status, headers: headers)
+        let declared: DeclaredFraming
+        do throws(FramingProblem) {
+            if let problem = given.problem { throw FramingProblem(reason: problem) }
+            declared = try given.takeFraming(for: head, complete: false)
+        } catch {
+            core.logger.error("invalid streamed response for \(head.method) \(head.target): \(error.reason); sent 500 instead")
             return deliver(.text("Internal Server Error", status: 500), from: slot)
         }
-        // The server owns framing: an app's transfer-encoding is replaced by the server's own,
-        // and a declared content-length is held to.
-        var kept = HTTPHeaders()
-        var declaredLength: Int?
-        var given = headers
-        let closeAsked = given.takeConnectionClose()
-        for field in given {
-            if field.name.equalsIgnoringASCIICase("transfer-encoding") { continue }
-            if field.name.equalsIgnoringASCIICase("content-length") {
-                guard declaredLength == nil, let length = Int(field.value), length >= 0 else {
-                    core.logger.error("invalid content-length in the response to \(head.method) \(head.target); sent 500 instead")
-                    return deliver(.text("Internal Server Error", status: 500), from: slot)
-                }
-                declaredLength = length
-            }
-            kept.add(field.name, field.value)
-        }
-        let sendsBody = head.method != "HEAD" && HTTPStatus.allowsBody(status)
+        let sendsBody = given.sendsBody(to: head)
         let framing: ResponseStreamState.Framing
         let encoded: ResponseEncoder.Framing
-        if let declaredLength {
+        if let declaredLength = declared.length {
             framing = .length(remaining: sendsBody ? declaredLength : 0)
             encoded = .length(declaredLength)
         } else if head.version == .http1_1 {
@@ -74,11 +64,11 @@ extension HTTPConnection {
             encoded = .untilClose
         }
         let keepAlive: Bool
-        if case .untilClose = framing { keepAlive = false } else { keepAlive = !closeAsked && mayKeepAlive(head) }
+        if case .untilClose = framing { keepAlive = false } else { keepAlive = !declared.closeAsked && mayKeepAlive(head) }
         let state = ResponseStreamState(
             slot: slot, head: head, status: status, framing: framing, sendsBody: sendsBody, keepAlive: keepAlive)
         core.encoder.encodeHead(
-            status: status, headers: kept, framing: encoded,
+            status: status, headers: given.headers, framing: encoded,
             version: head.version, connection: keepAlive ? .keepAlive : .close, into: &output)
         phase = .streaming(state)
         if !batching { flush() }

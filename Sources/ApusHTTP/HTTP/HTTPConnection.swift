@@ -196,13 +196,16 @@ final class HTTPConnection: TCPStreamDelegate {
     func deliver(_ response: HTTPResponse, from slot: ResponseSlot, forceClose: Bool = false) {
         guard case .responding(let current, let head) = phase, current === slot else { return }
         var response = response
-        if let problem = response.problem ?? response.normalizeFraming(for: head) {
-            core.logger.error("invalid response for \(head.method) \(head.target): \(problem); sent 500 instead")
+        var closeAsked = false
+        do throws(FramingProblem) {
+            if let problem = response.problem { throw FramingProblem(reason: problem) }
+            // A handler's `connection: close` is honoured (the server writes the header itself).
+            closeAsked = try response.takeFraming(for: head, complete: true).closeAsked
+        } catch {
+            core.logger.error("invalid response for \(head.method) \(head.target): \(error.reason); sent 500 instead")
             response = .text("Internal Server Error", status: 500)
         }
         slot.responseCompleted()
-        // A handler's `connection: close` is honoured (the server writes the header itself).
-        let closeAsked = response.headers.takeConnectionClose()
         let keepAlive = !forceClose && !closeAsked && mayKeepAlive(head)
         write(response, head: head, keepAlive: keepAlive)
         responseFinished(head: head, status: response.status, keepAlive: keepAlive)
@@ -229,7 +232,7 @@ final class HTTPConnection: TCPStreamDelegate {
     }
 
     private func write(_ response: HTTPResponse, head: HTTPRequestHead, keepAlive: Bool) {
-        let sendsBody = head.method != "HEAD" && HTTPStatus.allowsBody(response.status)
+        let sendsBody = response.sendsBody(to: head)
         core.encoder.encodeHead(
             status: response.status, headers: response.headers, framing: .length(response.body.count),
             version: head.version, connection: keepAlive ? .keepAlive : .close, into: &output)

@@ -30,18 +30,25 @@ public struct HTTPHeaders: Sendable, Sequence {
         fields.removeAll(where: shouldRemove)
     }
 
-    /// Takes out the `connection` fields a handler set (the server owns that header) and says
-    /// whether one of them asked to close the connection.
-    mutating func takeConnectionClose() -> Bool {
-        var close = false
+    /// Takes out the fields of a handler's response that the server owns — `transfer-encoding`
+    /// and `connection` — in one pass; returns the `content-length` values (which stay) and
+    /// whether a `connection` field asked to close.
+    mutating func takeFramingFields() -> (lengths: [String], closeAsked: Bool) {
+        var lengths: [String] = []
+        var closeAsked = false
         fields.removeAll { field in
+            if field.name.equalsIgnoringASCIICase("content-length") {
+                lengths.append(field.value)
+                return false
+            }
+            if field.name.equalsIgnoringASCIICase("transfer-encoding") { return true }
             guard field.name.equalsIgnoringASCIICase("connection") else { return false }
             if field.value.split(separator: ",").contains(where: { $0.trimmingWhitespace().equalsIgnoringASCIICase("close") }) {
-                close = true
+                closeAsked = true
             }
             return true
         }
-        return close
+        return (lengths, closeAsked)
     }
 
     public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> {

@@ -51,27 +51,41 @@ extension HTTPResponse {
     }
 }
 
+/// What a handler's own framing headers said, once the server has taken them over.
+struct DeclaredFraming {
+    /// The handler's `content-length`, held to.
+    var length: Int?
+    /// The handler's `connection: close`.
+    var closeAsked: Bool
+}
+
+/// Why a handler's response cannot be sent as it is.
+struct FramingProblem: Error {
+    let reason: String
+}
+
 extension HTTPResponse {
-    /// The server owns framing. A complete response is sent with its own length: an app's
-    /// `transfer-encoding` is dropped, and an app's `content-length` must match the body (a HEAD
-    /// response, or a status without a body, may announce another length). A 1xx status cannot
-    /// be a final response. Returns why the response cannot be sent, or nil.
-    mutating func normalizeFraming(for head: HTTPRequestHead) -> String? {
-        guard status >= 200 else { return "status \(status) cannot be a final response" }
-        guard headers.contains(where: { $0.name.equalsIgnoringASCIICase("transfer-encoding") || $0.name.equalsIgnoringASCIICase("content-length") }) else {
-            return nil
-        }
-        headers.removeAll { $0.name.equalsIgnoringASCIICase("transfer-encoding") }
-        let lengths = headers.values(for: "content-length")
-        guard !lengths.isEmpty else { return nil }
+    /// The server owns framing, for complete and streamed responses alike: a 1xx status cannot
+    /// be a final response; an app's `transfer-encoding` and `connection` are taken out (the
+    /// server writes its own); one valid `content-length` is kept and held to — for a complete
+    /// response (`complete`), it must match the body, unless the response has no body (HEAD,
+    /// 204, 304), which may announce another length.
+    mutating func takeFraming(for head: HTTPRequestHead, complete: Bool) throws(FramingProblem) -> DeclaredFraming {
+        guard status >= 200 else { throw FramingProblem(reason: "status \(status) cannot be a final response") }
+        let (lengths, closeAsked) = headers.takeFramingFields()
+        guard !lengths.isEmpty else { return DeclaredFraming(length: nil, closeAsked: closeAsked) }
         guard lengths.count == 1, let declared = Int(lengths[0]), declared >= 0 else {
-            return "invalid content-length \(lengths.joined(separator: ", "))"
+            throw FramingProblem(reason: "invalid content-length \(lengths.joined(separator: ", "))")
         }
-        let sendsBody = head.method != "HEAD" && HTTPStatus.allowsBody(status)
-        if sendsBody && declared != body.count {
-            return "content-length \(declared) does not match the body's \(body.count) bytes"
+        if complete && sendsBody(to: head) && declared != body.count {
+            throw FramingProblem(reason: "content-length \(declared) does not match the body's \(body.count) bytes")
         }
-        return nil
+        return DeclaredFraming(length: declared, closeAsked: closeAsked)
+    }
+
+    /// Whether the body goes out at all (not for HEAD, 1xx, 204, 304).
+    func sendsBody(to head: HTTPRequestHead) -> Bool {
+        head.method != "HEAD" && HTTPStatus.allowsBody(status)
     }
 }
 

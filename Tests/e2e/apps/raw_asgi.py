@@ -184,4 +184,11 @@ async def informational(scope, receive, send):
     await respond(send, 101, b"")
 
 
-ROUTES.update({"/close-please": close_please, "/status-101": informational})
+async def informational_streamed(scope, receive, send):
+    await send({"type": "http.response.start", "status": 101, "headers": []})
+    await send({"type": "http.response.body", "body": b"x", "more_body": True})
+    await send({"type": "http.response.body", "body": b""})
+
+
+ROUTES.update({"/close-please": close_please, "/status-101": informational,
+               "/status-101-streamed": informational_streamed})
