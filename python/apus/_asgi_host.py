@@ -219,7 +219,7 @@ class Server:
     def handle(self, request, body, native):
         """Starts the app for one request, its first step now; returns the cycle, which the
         runtime keeps to report a disconnect."""
-        more_body = len(request) > 9 and request[9]
+        more_body = request[9]
         cycle = HTTPCycle(self.make_scope(request), body, native, self.testing, more_body)
         _asyncio_host.start(run_app(self.app, cycle))
         return cycle

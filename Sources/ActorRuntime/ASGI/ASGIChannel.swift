@@ -35,9 +35,9 @@ final class ASGIChannel: @unchecked Sendable {
 
     /// With the GIL (the asyncio thread, or an executor thread for a plan that runs there):
     /// builds the request's parts and calls the entry. The parts end with the path parameters
-    /// the route table matched, as raw text (a plan's; empty for the app), and whether more of
+    /// the route table matched, as raw text (a plan's; None for the app), and whether more of
     /// the body is to come (read through `("read", waiter)` messages).
-    func start(_ request: HTTPRequest, pathParameters: [String: String] = [:], _ gil: borrowing GIL) {
+    func start(_ request: HTTPRequest, pathParameters: [String: String]? = nil, _ gil: borrowing GIL) {
         bodyStream = request.bodyStream
         do throws(PythonError) {
             var parts = CallArguments(capacity: 10)
@@ -49,7 +49,7 @@ final class ASGIChannel: @unchecked Sendable {
             parts.append(try gil.headerList(request.headers))
             parts.append(try gil.str(request.client))
             parts.append(try gil.str(request.server))
-            parts.append(try gil.stringDict(pathParameters))
+            if let pathParameters { parts.append(try gil.stringDict(pathParameters)) } else { parts.append(gil.none()) }
             parts.append(gil.bool(request.bodyStream != nil))
             var arguments = CallArguments(capacity: 3)
             arguments.append(try gil.tuple(parts))

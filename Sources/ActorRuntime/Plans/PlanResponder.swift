@@ -86,10 +86,10 @@ public final class PlanResponder: HTTPResponder {
             switch table.lookup(method: request.method, path: other) {
             case .matched(let index, _) where index >= 0 && routes[index].entry != nil:
                 stats?.record("native \(request.method) \(routes[index].path) (redirect)")
-                run(redirectSlash!, async: false, request, [:], slot)
+                run(redirectSlash!, async: false, request, nil, slot)
             case .methodNotAllowed:
                 stats?.record("native \(request.method) \(other) (redirect)")
-                run(redirectSlash!, async: false, request, [:], slot)
+                run(redirectSlash!, async: false, request, nil, slot)
             default:
                 asgi.respond(to: request, via: slot)
             }
@@ -99,7 +99,7 @@ public final class PlanResponder: HTTPResponder {
     }
 
     private func run(
-        _ entry: PyObjectRef, async runsAsync: Bool, _ request: HTTPRequest, _ parameters: [String: String], _ slot: ResponseSlot
+        _ entry: PyObjectRef, async runsAsync: Bool, _ request: HTTPRequest, _ parameters: [String: String]?, _ slot: ResponseSlot
     ) {
         let channel = ASGIChannel(
             slot: slot, application: application, entry: entry, asyncio: asyncio, logger: logger,

@@ -96,10 +96,10 @@ class DirectPlan:
             self.endpoint_context = support.extract_endpoint_context(self.endpoint)
         if support.SERIALIZE_HAS_DUMP_JSON:
             self.serialize_options["dump_json"] = self.dump_json
-        self.convertors = route.param_convertors
         # Parameter groups converted without pydantic on the happy path (see fast_params).
-        string_path = all(type(self.convertors[f.alias]) in _TEXT_CONVERTORS for f in self.path_params
-                          if f.alias in self.convertors)
+        convertors = route.param_convertors
+        string_path = all(type(convertors[f.alias]) in _TEXT_CONVERTORS for f in self.path_params
+                          if f.alias in convertors)
         self.fast_path = fast_params.compile_group(self.path_params) if string_path else None
         self.fast_query = fast_params.compile_group(self.query_params)
         self.fast_headers = fast_params.compile_group(self.header_params, lower_alias=True)
@@ -225,11 +225,9 @@ class DirectPlan:
                     content_type = value.decode("latin-1")
                     break
             try:
-                parsed = self._parse_body(content_type, body, None)
+                _, found, failed = self._body_values(content_type, body, None)
             except _NeedsRequest:
                 return None
-            found, failed = drive(support.request_body_to_args(
-                self.body_params, support.MISSING_BODY if parsed is _UNDEFINED else parsed, self.embed_body_fields))
             if failed:
                 return None
             values.update(found)
@@ -262,14 +260,19 @@ class DirectPlan:
                 errors += failed
         parsed = _UNDEFINED
         if self.body_field is not None:
-            parsed = self._parse_body(request.headers.get("content-type"), body, request)
-            found, failed = drive(support.request_body_to_args(
-                self.body_params, support.MISSING_BODY if parsed is _UNDEFINED else parsed, self.embed_body_fields))
+            parsed, found, failed = self._body_values(request.headers.get("content-type"), body, request)
             values.update(found)
             errors += failed
         if errors:
             raise self._validation_error(errors, None if parsed is _UNDEFINED else parsed, request)
         return values
+
+    def _body_values(self, content_type, body, request):
+        """The body as FastAPI reads it, then its fields as FastAPI validates them."""
+        parsed = self._parse_body(content_type, body, request)
+        found, failed = drive(support.request_body_to_args(
+            self.body_params, support.MISSING_BODY if parsed is _UNDEFINED else parsed, self.embed_body_fields))
+        return parsed, found, failed
 
     def _parse_body(self, content_type, body, request):
         """As FastAPI reads a JSON body: JSON for ``application/json`` and ``+json`` types,

@@ -61,20 +61,13 @@ class Runner:
 
     def redirect_slash(self, request_parts, body, native):
         """FastAPI's ``redirect_slashes``, on an executor thread: a 307 to the same URL with the
-        trailing slash added or removed (the runtime found a route for that spelling)."""
-        cycle = self.new_cycle(request_parts, body, native)
-        try:
-            scope = cycle.scope
-            redirect_scope = dict(scope)
-            path = scope["path"]
-            redirect_scope["path"] = path.rstrip("/") if path.endswith("/") else path + "/"
-            response = RedirectResponse(url=str(URL(scope=redirect_scope)))
-            cycle.respond(response.status_code, response.raw_headers, response.body)
-            cycle.release()
-        except BaseException as exc:  # noqa: BLE001
-            self.report(cycle, exc)
-        finally:
-            cycle.close()
+        trailing slash added or removed (the runtime found a route for that spelling), returned
+        as the runtime's message."""
+        redirect_scope = self.server.make_scope(request_parts)
+        path = redirect_scope["path"]
+        redirect_scope["path"] = path.rstrip("/") if path.endswith("/") else path + "/"
+        response = RedirectResponse(url=str(URL(scope=redirect_scope)))
+        return ("body", response.status_code, response.raw_headers, response.body, False, None)
 
     # -- exceptions ------------------------------------------------------------------------
 
@@ -90,45 +83,44 @@ class Runner:
             handler = _lookup_exception_handler(exception_handlers, exc)
         return handler
 
-    async def error_response(self, request, exc):
-        """The response for ``exc`` and whether it still is an error to report (one no
-        handler took, as ServerErrorMiddleware reports it by raising again)."""
+    def _error_handler(self, exc):
+        """The handler that answers ``exc`` (None: nothing answers a BaseException that is not
+        an Exception), and whether ``exc`` is still an error to report afterwards (one no handler
+        took, as ServerErrorMiddleware reports it by raising again)."""
         handler = self.handler_for(exc)
         if handler is not None:
-            if is_async_callable(handler):
-                response = await handler(request, exc)
-            else:
-                response = await run_in_threadpool(handler, request, exc)
-            exc.__traceback__ = None  # as Starlette: reused exceptions collect tracebacks
-            return response, False
+            return handler, False
         if not isinstance(exc, Exception):
             return None, True
-        return await self._server_error_response(request, exc), True
+        return self.error_handler or self._plain_error_response, True
 
-    async def _server_error_response(self, request, exc):
-        if self.error_handler is not None:
-            if is_async_callable(self.error_handler):
-                return await self.error_handler(request, exc)
-            return await run_in_threadpool(self.error_handler, request, exc)
+    def _plain_error_response(self, request, exc):
+        """ServerErrorMiddleware's own answer: the debug page, or a plain 500."""
         if self.app.debug:
             return self.server_error.debug_response(request, exc)
         return self.server_error.error_response(request, exc)
 
+    async def error_response(self, request, exc):
+        """The response for ``exc`` and whether it still is an error to report."""
+        handler, reported = self._error_handler(exc)
+        if handler is None:
+            return None, True
+        if is_async_callable(handler):
+            response = await handler(request, exc)
+        elif handler == self._plain_error_response:
+            response = handler(request, exc)
+        else:
+            response = await run_in_threadpool(handler, request, exc)
+        if not reported:
+            exc.__traceback__ = None  # as Starlette: reused exceptions collect tracebacks
+        return response, reported
+
     def error_response_sync(self, request, exc):
         """``error_response`` from an executor thread: FastAPI's own handlers run here (they
         never suspend); an app's async handler runs on the runtime's loop, awaited here."""
-        handler = self.handler_for(exc)
-        if handler is None and isinstance(exc, Exception):
-            handler = self.error_handler
-            if handler is None:
-                if self.app.debug:
-                    return self.server_error.debug_response(request, exc), True
-                return self.server_error.error_response(request, exc), True
-            reported = True
-        elif handler is None:
+        handler, reported = self._error_handler(exc)
+        if handler is None:
             return None, True
-        else:
-            reported = False
         if not is_async_callable(handler):
             response = handler(request, exc)
         elif handler in self.inline_handlers:
