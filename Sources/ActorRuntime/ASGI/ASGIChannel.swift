@@ -44,7 +44,7 @@ final class ASGIChannel: @unchecked Sendable {
             parts.append(try gil.str(request.method))
             parts.append(try gil.str(request.version == .http1_1 ? "1.1" : "1.0"))
             parts.append(try gil.str(request.path))
-            parts.append(try gil.latin1Bytes(RequestTarget.rawPath(request.head.target)))
+            parts.append(try gil.latin1Bytes(request.rawPath))
             parts.append(try gil.latin1Bytes(request.query))
             parts.append(try gil.headerList(request.headers))
             parts.append(try gil.str(request.client))

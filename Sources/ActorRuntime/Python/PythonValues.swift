@@ -151,19 +151,34 @@ extension GIL {
         let iterable = apus_is_dict(object.pointer) != 0
             ? try PyOwned(PyDict_Items(object.pointer), self)
             : try PyOwned(apus_new_ref(object.pointer), self)
+        let sequence = try PyOwned(PySequence_Fast(iterable.pointer, "headers must be a sequence of pairs"), self)
+        let isList = apus_is_list(sequence.pointer) != 0
+        let count = PySequence_Size(sequence.pointer)
         var pairs: [(String, String)] = []
-        for item in try items(iterable) {
-            let pair = owned(item)
-            // ASGI allows any two-item iterable; tuples and lists are what apps send.
-            let sequence = try PyOwned(PySequence_Fast(pair.pointer, "headers must be (name, value) pairs"), self)
-            guard PySequence_Size(sequence.pointer) == 2 else { throw .runtime("headers must be (name, value) pairs") }
-            let first = apus_is_list(sequence.pointer) != 0 ? apus_list_item(sequence.pointer, 0) : apus_tuple_item(sequence.pointer, 0)
-            let second = apus_is_list(sequence.pointer) != 0 ? apus_list_item(sequence.pointer, 1) : apus_tuple_item(sequence.pointer, 1)
-            guard let name = stringOrBytes(first), let value = stringOrBytes(second)
-            else { throw .runtime("headers must be (name, value) pairs of bytes or str") }
-            pairs.append((name, value))
+        pairs.reserveCapacity(count)
+        for index in 0..<count {
+            // Borrowed: the sequence holds the item for this scope.
+            let item = isList ? apus_list_item(sequence.pointer, index)! : apus_tuple_item(sequence.pointer, index)!
+            pairs.append(try stringPair(item))
         }
         return pairs
+    }
+
+    /// A `(name, value)` header pair; ASGI allows any two-item iterable, and tuples and lists
+    /// are what apps send.
+    private func stringPair(_ item: UnsafeMutablePointer<PyObject>) throws(PythonError) -> (String, String) {
+        if apus_is_tuple(item) != 0, apus_tuple_size(item) == 2,
+           let name = stringOrBytes(apus_tuple_item(item, 0)), let value = stringOrBytes(apus_tuple_item(item, 1)) {
+            return (name, value)
+        }
+        let pair = try PyOwned(PySequence_Fast(item, "headers must be (name, value) pairs"), self)
+        guard PySequence_Size(pair.pointer) == 2 else { throw .runtime("headers must be (name, value) pairs") }
+        let isList = apus_is_list(pair.pointer) != 0
+        let first = isList ? apus_list_item(pair.pointer, 0) : apus_tuple_item(pair.pointer, 0)
+        let second = isList ? apus_list_item(pair.pointer, 1) : apus_tuple_item(pair.pointer, 1)
+        guard let name = stringOrBytes(first), let value = stringOrBytes(second)
+        else { throw .runtime("headers must be (name, value) pairs of bytes or str") }
+        return (name, value)
     }
 
     private func stringOrBytes(_ object: UnsafeMutablePointer<PyObject>?) -> String? {

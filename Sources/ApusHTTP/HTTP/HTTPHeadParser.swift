@@ -176,32 +176,50 @@ private func commaList(_ value: String) -> [String] {
 /// brackets, or a reg-name of unreserved, percent-encoded and sub-delimiter characters (an IPv4
 /// address is one of those). Empty is allowed (a request without an authority).
 enum HostHeader {
+    /// One pass over the bytes (this runs for every request).
     static func isValid(_ value: String) -> Bool {
-        var rest = Substring(value)
-        if rest.hasPrefix("[") {
-            guard let close = rest.firstIndex(of: "]") else { return false }
-            let literal = rest[rest.index(after: rest.startIndex)..<close]
-            guard !literal.isEmpty, literal.unicodeScalars.allSatisfy({ $0.properties.isASCIIHexDigit || $0 == ":" || $0 == "." || $0 == "v" || $0 == "V" }) else {
-                return false
+        var value = value
+        return value.withUTF8 { bytes in
+            var index = 0
+            if bytes.first == UInt8(ascii: "[") {
+                index = 1
+                while index < bytes.count, isIPLiteralByte(bytes[index]) { index += 1 }
+                guard index > 1, index < bytes.count, bytes[index] == UInt8(ascii: "]") else { return false }
+                index += 1
+            } else {
+                while index < bytes.count, bytes[index] != HTTPBytes.colon {
+                    guard isRegNameByte(bytes[index]) else { return false }
+                    index += 1
+                }
             }
-            rest = rest[rest.index(after: close)...]
-        } else {
-            let end = rest.firstIndex(of: ":") ?? rest.endIndex
-            guard rest[..<end].utf8.allSatisfy(isRegNameByte) else { return false }
-            rest = rest[end...]
+            guard index < bytes.count else { return true }
+            guard bytes[index] == HTTPBytes.colon else { return false }
+            index += 1
+            while index < bytes.count {
+                guard bytes[index] >= UInt8(ascii: "0") && bytes[index] <= UInt8(ascii: "9") else { return false }
+                index += 1
+            }
+            return true
         }
-        guard !rest.isEmpty else { return true }
-        guard rest.first == ":" else { return false }
-        return rest.dropFirst().utf8.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+    }
+
+    private static func isIPLiteralByte(_ byte: UInt8) -> Bool {
+        HTTPBytes.hexValue(byte) != nil || byte == HTTPBytes.colon || byte == UInt8(ascii: ".")
+            || byte == UInt8(ascii: "v") || byte == UInt8(ascii: "V")
     }
 
     private static func isRegNameByte(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
             return true
+        // unreserved "-._~", "%" of pct-encoded, sub-delims "!$&'()*+,;="
+        case UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "%"),
+             UInt8(ascii: "!"), UInt8(ascii: "$"), UInt8(ascii: "&"), UInt8(ascii: "'"), UInt8(ascii: "("),
+             UInt8(ascii: ")"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: ","), UInt8(ascii: ";"),
+             UInt8(ascii: "="):
+            return true
         default:
-            // unreserved "-._~", "%" of pct-encoded, sub-delims "!$&'()*+,;="
-            return "-._~%!$&'()*+,;=".utf8.contains(byte)
+            return false
         }
     }
 }

@@ -4,6 +4,8 @@ public struct HTTPRequest: Sendable {
     public var body: [UInt8]
     /// The path, percent-decoded (as ASGI's `path`): "/a b" for "/a%20b?x=1".
     public let path: String
+    /// The path as sent, still percent-encoded (as ASGI's `raw_path`): "/a%20b".
+    public let rawPath: String
     /// The query string as sent, without "?": "x=1".
     public let query: String
     /// "ip:port" of the client.
@@ -25,13 +27,22 @@ public struct HTTPRequest: Sendable {
         self.body = body
         self.client = client
         self.server = server
-        (path, query) = RequestTarget.split(head.target)
+        let (rawPath, query) = RequestTarget.parts(head.target)
+        self.rawPath = String(rawPath)
+        path = RequestTarget.percentDecoded(rawPath)
+        self.query = String(query)
     }
 }
 
 /// Splits a request target into path and query.
 package enum RequestTarget {
     static func split(_ target: String) -> (path: String, query: String) {
+        let (rawPath, query) = parts(target)
+        return (percentDecoded(rawPath), String(query))
+    }
+
+    /// The path, still percent-encoded, and the query of a target, in one pass over its bytes.
+    static func parts(_ target: String) -> (rawPath: Substring, query: Substring) {
         var utf8 = Substring(target).utf8
         // absolute-form ("http://host/p?q"): the path starts at the first "/" after the authority.
         if utf8.first != UInt8(ascii: "/"), let afterScheme = authorityStart(target) {
@@ -40,21 +51,8 @@ package enum RequestTarget {
         }
         let fragment = utf8.firstIndex(of: UInt8(ascii: "#")) ?? utf8.endIndex
         utf8 = utf8[..<fragment]
-        guard let mark = utf8.firstIndex(of: UInt8(ascii: "?")) else {
-            return (percentDecoded(Substring(utf8)), "")
-        }
-        let query = Substring(utf8[utf8.index(after: mark)...])
-        return (percentDecoded(Substring(utf8[..<mark])), String(query))
-    }
-
-    /// The path part of a target, still percent-encoded.
-    package static func rawPath(_ target: String) -> String {
-        var path = Substring(target)
-        if !path.hasPrefix("/"), let start = authorityStart(target) {
-            let rest = target[start...]
-            path = rest.firstIndex(of: "/").map { rest[$0...] } ?? "/"
-        }
-        return String(path.prefix { $0 != "?" && $0 != "#" })
+        guard let mark = utf8.firstIndex(of: UInt8(ascii: "?")) else { return (Substring(utf8), "") }
+        return (Substring(utf8[..<mark]), Substring(utf8[utf8.index(after: mark)...]))
     }
 
     private static func authorityStart(_ target: String) -> String.Index? {

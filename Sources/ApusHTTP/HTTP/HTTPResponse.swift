@@ -43,7 +43,8 @@ extension HTTPResponse {
             guard !field.name.isEmpty, field.name.utf8.allSatisfy(HTTPBytes.isTokenChar) else {
                 return "header name \(JSONText.quoted(field.name)) is not a token"
             }
-            guard field.value.unicodeScalars.allSatisfy({ $0.value != 13 && $0.value != 10 && $0.value != 0 && $0.value < 256 }) else {
+            // In UTF-8, characters past U+00FF start with a byte of 0xC4 or more.
+            guard field.value.utf8.allSatisfy({ $0 != 13 && $0 != 10 && $0 != 0 && $0 < 0xC4 }) else {
                 return "header \(field.name) has CR, LF, NUL or non-Latin-1 characters in its value"
             }
         }

@@ -15,7 +15,6 @@ import json
 from fastapi.datastructures import DefaultPlaceholder
 from fastapi.exceptions import HTTPException, RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from urllib.parse import parse_qsl
 
 from starlette.convertors import PathConvertor, StringConvertor
 from starlette.requests import Request
@@ -205,7 +204,7 @@ class DirectPlan:
         if self.query_params:
             if self.fast_query is None:
                 return None
-            query = dict(parse_qsl(request_parts[4].decode("latin-1"), keep_blank_values=True))
+            query = fast_params.query_values(request_parts[4])
             if not fast_params.extract(self.fast_query, query.get, values):
                 return None
         if self.header_params:

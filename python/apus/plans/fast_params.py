@@ -7,6 +7,7 @@ question (``42``, ``-7``, ``2.5``, ``true``). Anything else — a missing requir
 import re
 import types
 import typing
+from urllib.parse import parse_qsl
 
 from fastapi import params
 
@@ -102,3 +103,17 @@ def extract(group, lookup, values):
             return False
         values[field.name] = value
     return True
+
+
+def query_values(query_string):
+    """The query's last value per name, as Starlette's ``QueryParams`` reads it (``parse_qsl``
+    with blank values kept); text with no escapes and no "+" is split without it."""
+    text = query_string.decode("latin-1")
+    if "%" in text or "+" in text:
+        return dict(parse_qsl(text, keep_blank_values=True))
+    values = {}
+    for piece in text.split("&"):
+        if piece:
+            name, _, value = piece.partition("=")
+            values[name] = value
+    return values

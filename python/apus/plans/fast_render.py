@@ -5,22 +5,45 @@
 ``content-length`` and ``content-type``); checked against the installed Starlette at import, and
 not used if it writes anything else."""
 import json
+from json import encoder as _json_encoder
 
 from starlette.responses import JSONResponse, Response
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":"))
-_JSON = b"application/json"
+
+
+def _make_encode():
+    """``_ENCODER.encode``, minus the encoder object ``json`` builds on every call: the same C
+    encoder, made once. Without circular-reference markers, which plain JSON data (see
+    ``plain_json``, depth-limited) cannot need, so no state is left behind by a value that
+    fails to encode."""
+    make = _json_encoder.c_make_encoder
+    if make is None:
+        return _ENCODER.encode
+    iterencode = make(None, _ENCODER.default, _json_encoder.encode_basestring, None, ":", ",",
+                      False, False, False)
+    join = "".join
+    return lambda content: join(iterencode(content, 0))
+
+
+_encode = _make_encode()
 
 
 def json_message(status, content):
-    """The runtime's message for ``JSONResponse(content, status_code=status)``."""
-    return bytes_message(status, _ENCODER.encode(content).encode("utf-8"))
+    """The runtime's message for ``JSONResponse(content, status_code=status)`` of plain JSON
+    data."""
+    return bytes_message(status, _encode(content).encode("utf-8"))
+
+
+# The length headers of the bodies most responses have, made once.
+_LENGTHS = [(b"content-length", str(n).encode("latin-1")) for n in range(4096)]
 
 
 def bytes_message(status, body):
     """The runtime's message for ``Response(body, media_type="application/json", status_code=status)``."""
-    return ("body", status, [(b"content-length", str(len(body)).encode("latin-1")), (b"content-type", _JSON)],
-            body, False, None)
+    size = len(body)
+    length = _LENGTHS[size] if size < 4096 else (b"content-length", str(size).encode("latin-1"))
+    return ("body", status, (length, (b"content-type", b"application/json")), body, False, None)
 
 
 def _agrees_with_starlette():
@@ -31,8 +54,13 @@ def _agrees_with_starlette():
         raw = Response(content=b'{"a":1}', media_type="application/json")
     except Exception:  # noqa: BLE001 - a Starlette that cannot render the sample: no fast path
         return False
-    return ((response.status_code, response.raw_headers, response.body) == json_message(201, sample)[1:4]
-            and (raw.status_code, raw.raw_headers, raw.body) == bytes_message(200, b'{"a":1}')[1:4])
+    return ((response.status_code, response.raw_headers, response.body) == _as_starlette(json_message(201, sample))
+            and (raw.status_code, raw.raw_headers, raw.body) == _as_starlette(bytes_message(200, b'{"a":1}')))
+
+
+def _as_starlette(message):
+    """A message's status, headers and body, the headers as a list as Starlette keeps them."""
+    return message[1], list(message[2]), message[3]
 
 
 AVAILABLE = _agrees_with_starlette()

@@ -12,12 +12,18 @@ def is_plain_json(value, depth=0):
         return True
     if depth > 32:
         return False
+    # Scalar members are checked inline: no call per leaf.
     if kind is dict:
         for key, item in value.items():
             # jsonable_encoder drops SQLAlchemy's "_sa..." keys.
-            if type(key) is not str or key.startswith("_sa") or not is_plain_json(item, depth + 1):
+            if type(key) is not str or key.startswith("_sa"):
+                return False
+            if type(item) not in _SCALARS and not is_plain_json(item, depth + 1):
                 return False
         return True
     if kind is list or kind is tuple:
-        return all(is_plain_json(item, depth + 1) for item in value)
+        for item in value:
+            if type(item) not in _SCALARS and not is_plain_json(item, depth + 1):
+                return False
+        return True
     return False

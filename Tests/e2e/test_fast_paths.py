@@ -1,0 +1,61 @@
+"""The plans' shortcuts against the library code they stand in for, on many inputs: a shortcut
+that disagrees anywhere must not be used."""
+import os
+import random
+import sys
+from urllib.parse import parse_qsl
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "python"))
+
+from starlette.responses import JSONResponse  # noqa: E402
+
+from apus.plans import fast_params, fast_render  # noqa: E402
+from apus.plans.plain_json import is_plain_json  # noqa: E402
+
+
+def test_query_values_read_every_query_as_starlette_does():
+    pieces = ["a", "b", "=", "&", "%", "+", "2", "0", "%20", "%zz", "é", ";", " ", "%C3%A9", "%ff"]
+    rng = random.Random(7)
+    for _ in range(20_000):
+        raw = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12))).encode("utf-8")
+        want = dict(parse_qsl(raw.decode("latin-1"), keep_blank_values=True))
+        assert fast_params.query_values(raw) == want, raw
+
+
+def test_json_messages_are_the_bytes_starlette_renders():
+    assert fast_render.AVAILABLE
+    rng = random.Random(11)
+    scalars = [0, -1, 2**70, 1e-07, 1e16, 2.5, -0.0, True, False, None, "", "café ☕", "\u0001\"\\", "\ud7ff"]
+
+    def value(depth):
+        kind = rng.randrange(4 if depth < 4 else 1)
+        if kind == 0:
+            return rng.choice(scalars)
+        if kind == 1:
+            return [value(depth + 1) for _ in range(rng.randrange(4))]
+        if kind == 2:
+            return tuple(value(depth + 1) for _ in range(rng.randrange(3)))
+        return {rng.choice(["a", "b", "ünï", ""]): value(depth + 1) for _ in range(rng.randrange(4))}
+
+    for _ in range(5_000):
+        content = value(0)
+        assert is_plain_json(content)
+        expected = JSONResponse(content, status_code=201)
+        _, status, headers, body, more, _ = fast_render.json_message(201, content)
+        assert (status, list(headers), body, more) == (201, expected.raw_headers, expected.body, False)
+
+
+def test_values_starlette_cannot_render_fail_the_same_way():
+    for bad in (float("nan"), [float("inf")], {"x": float("-inf")}):
+        try:
+            JSONResponse(bad)
+        except ValueError as error:
+            expected = str(error)
+        try:
+            fast_render.json_message(200, bad)
+        except ValueError as error:
+            assert str(error) == expected
+        else:
+            raise AssertionError(f"{bad!r} rendered")
+        # and nothing is left behind for the next value
+        assert fast_render.json_message(200, {"ok": [1]})[3] == b'{"ok":[1]}'
