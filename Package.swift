@@ -14,6 +14,7 @@ var targets: [Target] = [
     .systemLibrary(name: "CLibUV", pkgConfig: "libuv", providers: [.apt(["libuv1-dev"])]),
     // Headers only: the embedding executable links libpython itself, the extension module must not.
     .systemLibrary(name: "CPython", pkgConfig: "python3", providers: [.apt(["python3-dev"])]),
+    .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
     // The module boundaries are targets: the loop knows nothing of HTTP, and neither knows
     // Python exists.
     .target(
@@ -28,9 +29,15 @@ var targets: [Target] = [
         cSettings: sameCFeatures,
         swiftSettings: swiftSettings
     ),
+    // Starlette's CORS, GZip, TrustedHost and HTTPSRedirect middleware, as HTTP rules: no Python.
+    .target(
+        name: "ApusMiddleware",
+        dependencies: ["ApusHTTP", "CZlib"],
+        swiftSettings: swiftSettings
+    ),
     .target(
         name: "ActorRuntime",
-        dependencies: ["ApusLoop", "ApusHTTP", "CPython", .product(name: "Logging", package: "swift-log")],
+        dependencies: ["ApusLoop", "ApusHTTP", "ApusMiddleware", "CPython", .product(name: "Logging", package: "swift-log")],
         cSettings: sameCFeatures,
         swiftSettings: swiftSettings
     ),
@@ -54,7 +61,7 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "ActorRuntimeTests",
-        dependencies: ["ActorRuntime", "ApusHTTP", "ApusLoop"],
+        dependencies: ["ActorRuntime", "ApusHTTP", "ApusLoop", "ApusMiddleware"],
         cSettings: sameCFeatures,
         swiftSettings: swiftSettings,
         linkerSettings: [.linkedLibrary("python3.11")]

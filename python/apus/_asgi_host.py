@@ -6,6 +6,8 @@ as the app sends it. ``HTTPCycle`` is the request as the app sees it: ``receive`
 
 Messages to ``native`` (tuples, first item the kind):
 - ``("body", status, headers, body, more, waiter)``: the first body message, with the head;
+- ``("outer-body", ...)``: the same, for the server-error response of a plan, which the
+  middleware the runtime runs itself does not rewrite;
 - ``("more", body, more, waiter)``: the next ones;
 - ``("error", exception, traceback_text, answered)``: the app raised; the runtime logs it and,
   unless the app had sent its whole response, answers 500 if nothing was sent yet, else closes
@@ -26,7 +28,7 @@ _DISCONNECT = {"type": "http.disconnect"}
 
 class HTTPCycle:
     __slots__ = ("scope", "_body", "_more_body", "_native", "_hold", "_held", "_started", "_complete", "_status",
-                 "_headers", "_sent_head", "_disconnected", "_waiter")
+                 "_headers", "_sent_head", "_disconnected", "_waiter", "_head_kind")
 
     def __init__(self, scope, body, native, hold, more_body=False):
         self.scope = scope
@@ -45,6 +47,7 @@ class HTTPCycle:
         self._headers = ()
         self._disconnected = False
         self._waiter = None
+        self._head_kind = "body"
 
     async def receive(self):
         body = self._body
@@ -118,6 +121,12 @@ class HTTPCycle:
     def started(self):
         return self._started
 
+    def answer_outside_middleware(self):
+        """The response is the server-error answer, made outside the app's middleware
+        (Starlette's ServerErrorMiddleware is the outermost layer): middleware the runtime runs
+        itself leaves it alone."""
+        self._head_kind = "outer-body"
+
     def close(self):
         """The request is over: drops the runtime's function, which holds the runtime's side
         of the request (which holds this cycle)."""
@@ -128,7 +137,7 @@ class HTTPCycle:
             self._native(("more", body, more, waiter))
         else:
             self._sent_head = True
-            self._native(("body", self._status, self._headers, body, more, waiter))
+            self._native((self._head_kind, self._status, self._headers, body, more, waiter))
 
     def disconnected(self):
         """The client went away (called by the runtime, on the loop's thread)."""

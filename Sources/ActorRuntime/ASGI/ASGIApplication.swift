@@ -1,3 +1,4 @@
+internal import ApusHTTP
 /// An ASGI 3 application and what the runtime needs to run it, looked up once: the Python
 /// `Server` of `apus._asgi_host` (app, `root_path`, lifespan state), the app's `Lifespan`, and
 /// the helpers the runtime calls back into.
@@ -21,6 +22,8 @@ public final class ASGIApplication: Sendable {
     let disconnected: PyObjectRef
     let lifespan: PyObjectRef
     let runLifespanPhase: PyObjectRef
+    /// Served for the TestClient, whose `apus-testclient` header carries the request's scheme.
+    let testing: Bool
 
     /// Takes the GIL itself; for hosts that do not hold it.
     public static func make(app: PyObjectRef, options: Options) throws(PythonError) -> ASGIApplication {
@@ -34,6 +37,7 @@ public final class ASGIApplication: Sendable {
     /// new one.
     init(app: PyObjectRef, options: Options, state: PyObjectRef?, _ gil: borrowing GIL) throws(PythonError) {
         self.app = app
+        testing = options.testing
         let host = try gil.importModule("apus._asgi_host")
         let lifespanModule = try gil.importModule("apus._lifespan")
         var lifespanArguments = CallArguments(capacity: 3)
@@ -53,5 +57,12 @@ public final class ASGIApplication: Sendable {
         resume = try gil.attribute(host, "resume").share()
         disconnected = try gil.attribute(host, "disconnected").share()
         runLifespanPhase = try gil.attribute(lifespanModule, "run_phase").share()
+    }
+
+    /// The URL scheme of a request: `http` on the server's plain sockets; for the TestClient,
+    /// the one its base URL names (the first word of its `apus-testclient` header).
+    func scheme(of head: HTTPRequestHead) -> String {
+        guard testing, let value = head.headers["apus-testclient"] else { return "http" }
+        return value.split(separator: " ", maxSplits: 1).first.map(String.init) ?? "http"
     }
 }

@@ -1,4 +1,5 @@
 internal import ApusHTTP
+internal import ApusMiddleware
 internal import Logging
 
 /// One request handed to Python: the ASGI app (`Server.handle`) or a route's plan (`run` or
@@ -18,12 +19,15 @@ final class ASGIChannel: @unchecked Sendable {
     private var leftEarly = false
     /// The rest of the request body (used on the loop thread only).
     private var bodyStream: RequestBodyStream?
+    /// The app's middleware that the runtime runs, for this response (touched only by the
+    /// thread running the request's Python).
+    private var rewriter: ResponseRewriter?
     /// The request line's method and target, for log lines (only ever built on errors).
     private let head: HTTPRequestHead
     private var description: String { "\(head.method) \(head.target)" }
 
     init(slot: ResponseSlot, application: ASGIApplication, entry: PyObjectRef, asyncio: AsyncioThread,
-         logger: Logger, exceptionSink: PyObjectRef?, head: HTTPRequestHead) {
+         logger: Logger, exceptionSink: PyObjectRef?, head: HTTPRequestHead, rewriter: ResponseRewriter? = nil) {
         self.slot = slot
         self.application = application
         self.entry = entry
@@ -31,6 +35,7 @@ final class ASGIChannel: @unchecked Sendable {
         self.logger = logger
         self.exceptionSink = exceptionSink
         self.head = head
+        self.rewriter = rewriter
     }
 
     /// With the GIL (the asyncio thread, or an executor thread for a plan that runs there):
@@ -84,11 +89,16 @@ final class ASGIChannel: @unchecked Sendable {
     private func receive(_ message: consuming PyOwned, _ gil: borrowing GIL) throws(PythonError) {
         let kind = gil.swiftString(try gil.tupleItem(message, 0)) ?? ""
         switch kind {
-        case "body":
+        case "body", "outer-body":
             let status = gil.swiftInt(try gil.tupleItem(message, 1)) ?? 0
-            let headers = HTTPHeaders(try gil.stringPairs(try gil.tupleItem(message, 2)))
-            let body = try gil.bufferBytes(try gil.tupleItem(message, 3))
-            if gil.isTrue(try gil.tupleItem(message, 4)) {
+            var headers = HTTPHeaders(try gil.stringPairs(try gil.tupleItem(message, 2)))
+            var body = try gil.bufferBytes(try gil.tupleItem(message, 3))
+            let more = gil.isTrue(try gil.tupleItem(message, 4))
+            if kind == "outer-body" { rewriter = nil }
+            if rewriter != nil {
+                withoutGILIfLarge(body.count, gil) { rewriter!.start(status: status, &headers, &body, more: more) }
+            }
+            if more {
                 let writer = slot.startStream(status: status, headers: headers)
                 self.writer = writer
                 write(body, writer, waiter: try gil.tupleItem(message, 5).share())
@@ -97,8 +107,12 @@ final class ASGIChannel: @unchecked Sendable {
             }
         case "more":
             guard let writer else { throw .runtime("body piece before the response started") }
-            let body = try gil.bufferBytes(try gil.tupleItem(message, 1))
-            if gil.isTrue(try gil.tupleItem(message, 2)) {
+            var body = try gil.bufferBytes(try gil.tupleItem(message, 1))
+            let more = gil.isTrue(try gil.tupleItem(message, 2))
+            if rewriter != nil {
+                withoutGILIfLarge(body.count, gil) { rewriter!.next(&body, more: more) }
+            }
+            if more {
                 write(body, writer, waiter: try gil.tupleItem(message, 3).share())
             } else {
                 if !body.isEmpty { writer.write(body) { _ in } }
@@ -122,6 +136,16 @@ final class ASGIChannel: @unchecked Sendable {
             slot.abort()
         default:
             throw .runtime("unknown message from the ASGI host: \(kind)")
+        }
+    }
+
+    /// Runs `work` on `size` bytes of body (compression), without the GIL when it is large
+    /// enough to hold up other Python threads.
+    private func withoutGILIfLarge(_ size: Int, _ gil: borrowing GIL, _ work: () -> Void) {
+        if size >= 64 * 1024 {
+            Python.withoutGIL(gil, work)
+        } else {
+            work()
         }
     }
 

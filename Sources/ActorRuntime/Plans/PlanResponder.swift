@@ -1,4 +1,5 @@
 public import ApusHTTP
+internal import ApusMiddleware
 public import Logging
 
 /// Serves a FastAPI app with native plans: the route table is built from the app's own routes
@@ -8,6 +9,9 @@ public import Logging
 public final class PlanResponder: HTTPResponder {
     public let routes: [PlannedRoute]
     private let redirectSlash: PyObjectRef?
+    /// The app's middleware that the runtime runs around plans (empty: none, or the app has
+    /// none); a request it would answer itself goes to the app.
+    private let middleware: MiddlewareChain
     private let table: RouteTable<Int>
     private let asgi: ASGIResponder
     private let application: ASGIApplication
@@ -25,6 +29,7 @@ public final class PlanResponder: HTTPResponder {
         let routes = compiled.routes
         self.routes = routes
         redirectSlash = compiled.redirectSlash
+        middleware = compiled.middleware
         application = asgi.application
         asyncio = asgi.asyncio
         exceptionSink = asgi.exceptionSink
@@ -64,6 +69,10 @@ public final class PlanResponder: HTTPResponder {
     public var streamsRequestBodies: Bool { true }
 
     public func respond(to request: HTTPRequest, via slot: ResponseSlot) {
+        if !middleware.layers.isEmpty && !middleware.passes(request.head, scheme: application.scheme(of: request.head)) {
+            // A preflight, an untrusted host, a redirect to https: the middleware's own answer.
+            return asgi.respond(to: request, via: slot)
+        }
         switch table.lookup(method: request.method, path: request.path) {
         case .matched(let index, let parameters) where index >= 0 && routes[index].entry != nil:
             let route = routes[index]
@@ -103,7 +112,8 @@ public final class PlanResponder: HTTPResponder {
     ) {
         let channel = ASGIChannel(
             slot: slot, application: application, entry: entry, asyncio: asyncio, logger: logger,
-            exceptionSink: exceptionSink, head: request.head)
+            exceptionSink: exceptionSink, head: request.head,
+            rewriter: middleware.layers.isEmpty ? nil : middleware.rewriter(for: request.head))
         if runsAsync {
             slot.onDisconnect { channel.clientDisconnected() }
             handOff.submitAsync(on: slot.loop) { gil in channel.start(request, pathParameters: parameters, gil) }
@@ -118,10 +128,11 @@ public final class PlanResponder: HTTPResponder {
         asgi.serverDidStop()
     }
 
-    /// "routes: 41 native, 2 asgi", for the start-up log.
+    /// "routes: 41 native, 2 asgi", for the start-up log (with the middleware Apus runs).
     public var summary: String {
         let native = routes.filter(\.isNative).count
-        return "routes: \(native) native, \(routes.count - native) asgi"
+        let layers = middleware.layers.isEmpty ? "" : "; middleware run natively: \(middleware.names)"
+        return "routes: \(native) native, \(routes.count - native) asgi\(layers)"
     }
 }
 

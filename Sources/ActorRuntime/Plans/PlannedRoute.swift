@@ -1,3 +1,4 @@
+internal import ApusMiddleware
 /// One route of an app as the plan compiler (`apus.plans.compile_app`) left it: where it sits in
 /// the route table and how its requests run. Read once, checked when read: an entry that does
 /// not have the shape this runtime expects fails the start, naming the field.
@@ -30,16 +31,18 @@ public struct PlannedRoute: Sendable {
     public var isNative: Bool { entry != nil }
 }
 
-/// An app's compiled routes, and its `redirect_slashes` answer (`plan.run`-shaped) if it has one.
+/// An app's compiled routes, its `redirect_slashes` answer (`plan.run`-shaped) if it has one,
+/// and the middleware the runtime runs around its plans.
 struct CompiledRoutes: Sendable {
     let routes: [PlannedRoute]
     let redirectSlash: PyObjectRef?
+    let middleware: MiddlewareChain
 }
 
 extension PlannedRoute {
     /// The version of the compiler's output this runtime reads (`PLAN_FORMAT` in
     /// `apus/plans/compiler.py`).
-    static let planFormat = 1
+    static let planFormat = 2
 
     /// Compiles `application`'s routes (`apus.plans.compile_app`) and reads them.
     static func compile(_ application: ASGIApplication, _ gil: borrowing GIL) throws(PythonError) -> CompiledRoutes {
@@ -57,7 +60,12 @@ extension PlannedRoute {
             routes.append(try read(entry, gil))
         }
         let redirect = try gil.attribute(compiled, "redirect")
-        return CompiledRoutes(routes: routes, redirectSlash: gil.isNone(redirect) ? nil : redirect.share())
+        var layers: [NativeMiddleware] = []
+        for spec in try gil.items(try gil.attribute(compiled, "middleware")) {
+            layers.append(try MiddlewareSpecReader(spec: spec).read(gil))
+        }
+        return CompiledRoutes(
+            routes: routes, redirectSlash: gil.isNone(redirect) ? nil : redirect.share(), middleware: MiddlewareChain(layers))
     }
 
     private static func read(_ entry: PyObjectRef, _ gil: borrowing GIL) throws(PythonError) -> PlannedRoute {

@@ -74,6 +74,16 @@ extension GIL {
     }
 
     func isTrue(_ object: borrowing PyOwned) -> Bool { PyObject_IsTrue(object.pointer) == 1 }
+
+    /// The value of a `bool`, or nil if the object is not one.
+    func swiftBool(_ object: borrowing PyOwned) -> Bool? {
+        apus_is_bool(object.pointer) != 0 ? isTrue(object) : nil
+    }
+
+    /// The value of an `int` (exactly, not a `bool`), or nil.
+    func exactInt(_ object: borrowing PyOwned) -> Int? {
+        apus_is_long(object.pointer) != 0 ? swiftInt(object) : nil
+    }
     func isNone(_ object: borrowing PyOwned) -> Bool { apus_is_none(object.pointer) != 0 }
     func isNone(_ object: PyObjectRef) -> Bool { apus_is_none(object.pointer) != 0 }
 

@@ -11,8 +11,9 @@ table, so the first matching route still wins:
 - everything else runs through the app as ASGI, with the reason: a mount (its prefix), a route
   whose path the table cannot express (it stands for any path at its place in the order), an
   app whose settings a plan would skip (every route).
-An app with middleware of its own keeps it: its plans become ``StackedPlan``s, served by the
-route inside the app's middleware stack (see ``stacked``)."""
+An app's middleware is run by the runtime when it is Starlette's CORS, GZip, TrustedHost or
+HTTPS-redirect (see ``native_middleware``); any other keeps the app's stack: its plans become
+``StackedPlan``s, served by the route inside the app's middleware stack (see ``stacked``)."""
 import inspect
 import re
 
@@ -20,7 +21,7 @@ from fastapi import FastAPI, params
 from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 
-from . import support
+from . import native_middleware, support
 from .direct_plan import DirectPlan
 from .executor import Runner
 from .handler_plan import EndpointPlan, HandlerPlan
@@ -29,7 +30,7 @@ from .stacked import StackedPlan, build_stack
 ANY_PATH = "/{path:path}"
 # The shape of what the runtime reads (CompiledApp, RouteEntry, the plans' entry points); the
 # runtime refuses any other.
-PLAN_FORMAT = 1
+PLAN_FORMAT = 2
 _SEGMENT_PARAMETER = re.compile(r"^\{([A-Za-z_][A-Za-z0-9_]*)(?::(str|int|float|uuid|path))?\}$")
 _SPECIAL_PARAMETERS = ("request_param_name", "websocket_param_name", "http_connection_param_name",
                        "response_param_name", "background_tasks_param_name", "security_scopes_param_name")
@@ -62,14 +63,17 @@ class RouteEntry:
 class CompiledApp:
     """``entries``: the route table's rows, in declaration order. ``redirect``: the router's
     ``redirect_slashes`` answer, for a path no route matches whose other spelling (with or
-    without the trailing slash) does; None when the app does not redirect."""
+    without the trailing slash) does; None when the app does not redirect. ``middleware``: the
+    app's middleware the runtime runs around plans (``native_middleware.MiddlewareSpec``s,
+    outermost first)."""
 
-    __slots__ = ("format", "entries", "redirect")
+    __slots__ = ("format", "entries", "redirect", "middleware")
 
-    def __init__(self, entries, redirect):
+    def __init__(self, entries, redirect, middleware=()):
         self.format = PLAN_FORMAT
         self.entries = entries
         self.redirect = redirect
+        self.middleware = list(middleware)
 
 
 def compile_app(app, server):
@@ -85,9 +89,9 @@ def compile_app(app, server):
                 entries.append(_context_entry(runner, route, context))
         else:
             entries.extend(_route_entries(runner, route))
-    middleware = stack_reason(app)
+    layers, middleware = native_middleware.describe(app)
     if middleware is None:
-        return CompiledApp(entries, runner.redirect_slash if app.router.redirect_slashes else None)
+        return CompiledApp(entries, runner.redirect_slash if app.router.redirect_slashes else None, layers)
     # Every plan runs inside the app's middleware (see stacked); the app's router answers the rest.
     stack = build_stack(app)
     for entry in entries:
@@ -98,16 +102,6 @@ def compile_app(app, server):
             entry.kind = "stacked"
             entry.runs_async = True
     return CompiledApp(entries, None)
-
-
-def stack_reason(app):
-    """What runs around every route and keeps plans inside the app's middleware stack, or None."""
-    parts = []
-    if app.user_middleware:
-        parts.append("middleware " + ", ".join(getattr(m.cls, "__name__", repr(m.cls)) for m in app.user_middleware))
-    if getattr(app, "max_body_size", None) is not None:
-        parts.append("max_body_size")
-    return " and ".join(parts) or None
 
 
 def app_reason(app):

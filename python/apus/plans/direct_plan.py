@@ -132,6 +132,8 @@ class DirectPlan:
             except Exception as exc:  # noqa: BLE001 - answered as the app would
                 cycle, request = slow or self._slow(request_parts, body, native)
                 response, unhandled = self.runner.error_response_sync(request, exc)
+                if unhandled:
+                    cycle.answer_outside_middleware()
                 if not self._send_sync(response, cycle, exc if unhandled else None):
                     cycle.close()
                 return
@@ -170,6 +172,8 @@ class DirectPlan:
                 slow = slow or self._slow(request_parts, body, native)
                 response, unhandled = await self.runner.error_response(slow[1], exc)
                 reported = exc if unhandled else None
+                if unhandled:
+                    slow[0].answer_outside_middleware()
             if slow is None and support.is_plain_response(response) and response.background is None:
                 native(("body", response.status_code, response.raw_headers, response.body, False, None))
                 return

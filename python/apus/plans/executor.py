@@ -200,6 +200,8 @@ async def run_with_stacks(runner, cycle, request, handle):
             return
         try:
             response, unhandled = await runner.error_response(request, exc)
+            if unhandled:
+                cycle.answer_outside_middleware()
             if response is not None:
                 await runner.send(response, cycle)
         except BaseException as failure:  # noqa: BLE001
