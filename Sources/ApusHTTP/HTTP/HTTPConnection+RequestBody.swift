@@ -90,8 +90,8 @@ extension HTTPConnection {
         }
         guard ended || !bytes.isEmpty else {
             // Nothing new: wait for the socket. A body that stops arriving times out.
-            if peerClosed { return endBody(failed: true) }
-            timers.waitingForBody()
+            if machine.peerClosed { return endBody(failed: true) }
+            machine.waitingForBody()
             resumeReadingForBody()
             return
         }
@@ -100,7 +100,7 @@ extension HTTPConnection {
             stream.isComplete = true
             bodyStream = nil
         }
-        timers.bodyDelivered()
+        machine.responderResumed()
         resumeReadingForBody()
         reader(bytes, !ended)
     }

@@ -38,7 +38,8 @@ final class ResponseStreamState {
 
 extension HTTPConnection {
     func beginStream(status: Int, headers: HTTPHeaders, from slot: ResponseSlot) {
-        guard case .responding(let current, let head) = phase, current === slot else { return }
+        guard case .responding(let pending) = machine.state, pending.slot === slot else { return }
+        let head = pending.head
         // The server owns framing (see `HTTPResponse.takeFraming`): a declared content-length
         // is held to, else the body is chunked (or ends with the connection on HTTP/1.0).
         var given = HTTPResponse(status: status, headers: headers)
@@ -70,14 +71,14 @@ extension HTTPConnection {
         core.encoder.encodeHead(
             status: status, headers: given.headers, framing: encoded,
             version: head.version, connection: keepAlive ? .keepAlive : .close, into: &output)
-        phase = .streaming(state)
+        machine.streamStarted(state)
         if !batching { flush() }
     }
 
     /// Queues a piece of the body; `then(true)` when the writer may go on, `then(false)` if the
     /// client is gone.
     func streamWrite(_ bytes: [UInt8], from slot: ResponseSlot, then: @escaping (Bool) -> Void) {
-        guard case .streaming(let state) = phase, state.slot === slot else { return then(false) }
+        guard case .streaming(let state) = machine.state, state.slot === slot else { return then(false) }
         if state.sendsBody && !bytes.isEmpty {
             switch state.framing {
             case .chunked:
@@ -102,14 +103,14 @@ extension HTTPConnection {
         guard !isClosed else { return then(false) }
         if stream.pendingWriteBytes > core.limits.writeHighWaterBytes {
             state.waiter = then
-            timers.streamWaiting(queued: output.count + stream.unwrittenBytes)
+            machine.streamWaiting(queued: output.count + stream.unwrittenBytes)
         } else {
             then(true)
         }
     }
 
     func endStream(from slot: ResponseSlot) {
-        guard case .streaming(let state) = phase, state.slot === slot else { return }
+        guard case .streaming(let state) = machine.state, state.slot === slot else { return }
         state.cancelWaiter()
         switch state.framing {
         case .chunked where state.sendsBody:
@@ -128,8 +129,8 @@ extension HTTPConnection {
     /// is flushed and the connection closed, so the client sees a truncated response rather than
     /// a complete-looking one.
     func abortResponse(from slot: ResponseSlot) {
-        switch phase {
-        case .responding(let current, _) where current === slot:
+        switch machine.state {
+        case .responding(let pending) where pending.slot === slot:
             deliver(.text("Internal Server Error", status: 500), from: slot, forceClose: true)
         case .streaming(let state) where state.slot === slot:
             state.cancelWaiter()
@@ -144,9 +145,9 @@ extension HTTPConnection {
 
     /// The socket drained: a suspended writer may continue.
     func resumeStreamWriter() {
-        guard case .streaming(let state) = phase, let waiter = state.waiter else { return }
+        guard case .streaming(let state) = machine.state, let waiter = state.waiter else { return }
         state.waiter = nil
-        timers.bodyDelivered()
+        machine.responderResumed()
         waiter(true)
     }
 

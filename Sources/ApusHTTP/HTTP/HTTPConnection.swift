@@ -1,39 +1,31 @@
 internal import ApusLoop
+/// The request with the responder: its slot and head.
+struct PendingResponse {
+    let slot: ResponseSlot
+    let head: HTTPRequestHead
+}
+
 /// One client connection: reads requests, hands each to the responder, writes responses in
 /// request order. Confined to the loop thread.
 ///
-/// Requests on a connection are answered one at a time: while a response is outstanding, the
-/// bytes of pipelined requests wait in the decoder, which keeps responses in order without a
-/// reorder queue. Responses produced during one read are written with one socket write.
+/// The shell of a `ConnectionStateMachine`, which decides; this class does the I/O. Requests on
+/// a connection are answered one at a time: while a response is outstanding, the bytes of
+/// pipelined requests wait in the decoder, which keeps responses in order without a reorder
+/// queue. Responses produced during one read are written with one socket write.
 final class HTTPConnection: TCPStreamDelegate {
-    enum Phase {
-        /// Waiting for (more of) a request.
-        case reading
-        /// A request is with the responder.
-        case responding(ResponseSlot, HTTPRequestHead)
-        /// A streamed response is being written (see HTTPConnection+Streaming).
-        case streaming(ResponseStreamState)
-        /// Final response sent; reading and discarding until the peer closes or time runs out.
-        case lingering
-        case closed
-    }
+    typealias Machine = ConnectionStateMachine<LoopClock, PendingResponse, ResponseStreamState>
 
     unowned let core: HTTPServerCore
     let stream: TCPStream
     var decoder: HTTPRequestDecoder
-    var phase = Phase.reading
+    var machine: Machine
     /// The body of the request with the responder, while some of it has not been read.
     var bodyStream: RequestBodyStream?
     /// The request with the responder counts against the concurrency limit.
     private var holdsAdmission = false
-    /// Head, body, write, idle and linger timeouts (see `ConnectionTimers`).
-    var timers: ConnectionTimers<LoopClock>
     var output: [UInt8] = []
     /// True while inside a read callback: writes are batched and flushed at its end.
     var batching = false
-    private var paused = false
-    private(set) var peerClosed = false
-    private var closeRequested = false
     let client: String
     let server: String
 
@@ -43,7 +35,7 @@ final class HTTPConnection: TCPStreamDelegate {
         decoder = HTTPRequestDecoder(limits: core.limits)
         client = stream.peerAddress
         server = stream.localAddress
-        timers = ConnectionTimers(clock: LoopClock(loop: core.loop), limits: core.limits)
+        machine = Machine(clock: LoopClock(loop: core.loop), limits: core.limits)
         output.reserveCapacity(4096)
     }
 
@@ -53,33 +45,19 @@ final class HTTPConnection: TCPStreamDelegate {
         stream.startReading()
     }
 
-    var isIdle: Bool {
-        if case .reading = phase { return decoder.isBetweenRequests }
-        return false
-    }
+    var isIdle: Bool { machine.isReading && decoder.isBetweenRequests }
 
     // MARK: stream events
 
     func streamDidRead(_ bytes: UnsafeRawBufferPointer) {
-        switch phase {
-        case .lingering, .closed:
-            return
-        case .reading, .responding, .streaming:
-            // A body may take long to upload; only a body that stops moving times out.
-            timers.requestBytesArrived(readingBody: decoder.isReadingBody)
-            decoder.feed(bytes)
-            if !isReading, decoder.bufferedByteCount > Self.pipelineBufferLimit {
-                // The client keeps sending while its earlier request is being answered (or
-                // faster than the responder reads its body).
-                pause()
-            }
-            bodyBytesArrived()
-            runBatch()
-        }
+        let action = machine.bytesArrived(
+            readingBody: decoder.isReadingBody, buffered: decoder.bufferedByteCount + bytes.count)
+        guard case .process(let pauseReading) = action else { return }
+        decoder.feed(bytes)
+        if pauseReading { stream.stopReading() }
+        bodyBytesArrived()
+        runBatch()
     }
-
-    /// Pipelined bytes held while a response is outstanding, before reading pauses.
-    private static let pipelineBufferLimit = 64 * 1024
 
     /// Processes buffered requests and writes every response they produced at once.
     private func runBatch() {
@@ -87,47 +65,35 @@ final class HTTPConnection: TCPStreamDelegate {
         processRequests()
         batching = false
         flush()
-        if case .lingering = phase, !lingerStarted { shutdownAndLinger() }
+        startLinger()
     }
 
     private func pause() {
-        guard !paused else { return }
-        paused = true
-        timers.readingPaused(true)
-        stream.stopReading()
+        if machine.pauseReading() { stream.stopReading() }
     }
 
     /// A body reader took bytes: read the socket again if that is what stopped it.
     func resumeReadingForBody() {
-        guard decoder.bufferedByteCount <= Self.pipelineBufferLimit else { return }
+        guard decoder.bufferedByteCount <= Machine.pipelineBufferLimit else { return }
         resumeIfPossible()
     }
 
     private func resumeIfPossible() {
-        guard paused, stream.pendingWriteBytes <= core.limits.writeHighWaterBytes else { return }
-        paused = false
-        timers.readingPaused(false)
-        stream.startReading()
+        if machine.resumeReading(pendingWrites: stream.pendingWriteBytes, highWater: core.limits.writeHighWaterBytes) {
+            stream.startReading()
+        }
     }
 
     func streamDidEnd(error: UVError?) {
-        peerClosed = true
-        guard error == nil else { return close() }
-        bodyBytesArrived()
-        switch phase {
-        case .responding, .streaming:
-            break  // a half-closed client still gets its response
-        case .lingering where stream.pendingWriteBytes > 0:
-            break  // the shutdown completion closes once the last response is out
-        default:
-            close()
-        }
+        machine.peerClosing()
+        if error == nil { bodyBytesArrived() }
+        if machine.peerEnded(failed: error != nil, pendingWrites: stream.pendingWriteBytes) == .close { close() }
     }
 
     func streamDidDrain() {
         checkWritesDrained()
         resumeStreamWriter()
-        guard paused, case .reading = phase else { return }
+        guard machine.readingPaused, machine.isReading else { return }
         resumeIfPossible()
         runBatch()
     }
@@ -136,8 +102,8 @@ final class HTTPConnection: TCPStreamDelegate {
 
     private func processRequests() {
         // The previous request's body, unread when its response ended, is dropped first.
-        if case .reading = phase, !discardUnreadBody() { return }
-        while case .reading = phase, !paused {
+        if machine.isReading, !discardUnreadBody() { return }
+        while machine.takesRequests {
             let event: HTTPRequestDecoder.Event?
             do {
                 event = try decoder.next()
@@ -149,7 +115,7 @@ final class HTTPConnection: TCPStreamDelegate {
             case nil:
                 return
             case .head(let head):
-                timers.headArrived()
+                machine.headArrived()
                 if head.expectsContinue, decoder.isReadingBody, decoder.bufferedByteCount == 0 {
                     output.append(contentsOf: Self.continueLine)
                 }
@@ -170,9 +136,8 @@ final class HTTPConnection: TCPStreamDelegate {
     private static let continueLine = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
 
     func dispatch(_ request: HTTPRequest) {
-        timers.requestDispatched()
         let slot = ResponseSlot(loop: core.loop, connection: self)
-        phase = .responding(slot, request.head)
+        machine.dispatched(PendingResponse(slot: slot, head: request.head))
         // Past the concurrency limit the server answers for the responder: 503, at once.
         guard core.admitRequest() else {
             core.logger.debug("concurrency limit reached: 503 for \(request.method) \(request.head.target)")
@@ -194,7 +159,8 @@ final class HTTPConnection: TCPStreamDelegate {
 
     /// The responder's answer, on the loop thread.
     func deliver(_ response: HTTPResponse, from slot: ResponseSlot, forceClose: Bool = false) {
-        guard case .responding(let current, let head) = phase, current === slot else { return }
+        guard case .responding(let pending) = machine.state, pending.slot === slot else { return }
+        let head = pending.head
         var response = response
         var closeAsked = false
         do throws(FramingProblem) {
@@ -213,21 +179,20 @@ final class HTTPConnection: TCPStreamDelegate {
 
     /// Whether the connection stays open after the response to `head`.
     func mayKeepAlive(_ head: HTTPRequestHead) -> Bool {
-        head.keepAlive && !peerClosed && !closeRequested && !core.isDraining
+        machine.mayKeepAlive(requested: head.keepAlive, draining: core.isDraining)
     }
 
     /// After the last byte of a response is queued: next request, or close.
     func responseFinished(head: HTTPRequestHead, status: Int, keepAlive: Bool) {
         releaseAdmission()
         core.logAccess(client: client, head: head, status: status)
-        if keepAlive {
-            phase = .reading
-            // The idle timer starts once the client has taken the response (see flush).
-            timers.responseQueued(queued: output.count + stream.unwrittenBytes, last: false)
+        // The idle timer starts once the client has taken the response (see flush).
+        switch machine.responseQueued(keepAlive: keepAlive, queued: output.count + stream.unwrittenBytes) {
+        case .readNext:
             resumeIfPossible()
             if !batching { runBatch() }
-        } else {
-            finish()
+        case .finish:
+            finishQueued()
         }
     }
 
@@ -243,9 +208,9 @@ final class HTTPConnection: TCPStreamDelegate {
     /// the error's status if no response has started (the responder hears the client is gone),
     /// else the connection closes.
     func rejectDuringResponse(_ error: HTTPParseError) {
-        switch phase {
-        case .responding(let slot, _):
-            slot.connectionClosed()
+        switch machine.state {
+        case .responding(let pending):
+            pending.slot.connectionClosed()
             reject(error)
         case .streaming:
             close()
@@ -286,85 +251,80 @@ final class HTTPConnection: TCPStreamDelegate {
 
     /// The client has taken every byte of the response: its idle or linger time starts.
     func checkWritesDrained() {
-        if case .streaming = phase { return }  // the stream's writer resumes instead
-        guard timers.isWaitingForWrites, output.isEmpty, stream.pendingWriteBytes == 0 else { return }
-        timers.writesDrained(nextRequestStarted: !decoder.isBetweenRequests)
+        machine.writesDrained(
+            queued: output.count + stream.pendingWriteBytes, nextRequestStarted: !decoder.isBetweenRequests)
     }
 
     /// Sends what is queued, half-closes, and lingers so the client reads the last response
     /// instead of a reset caused by unread request bytes.
     private func finish() {
+        machine.finishing(queued: output.count + stream.unwrittenBytes)
+        finishQueued()
+    }
+
+    /// The last response is queued (the machine is lingering): the rest of the request is
+    /// dropped, and the connection half-closes once it is written.
+    private func finishQueued() {
         endBody(failed: true)
-        timers.responseQueued(queued: output.count + stream.unwrittenBytes, last: true)
-        phase = .lingering
         decoder = HTTPRequestDecoder(limits: core.limits)
         // Inside a batch, the end of the batch flushes and then shuts down.
         if !batching {
             flush()
-            shutdownAndLinger()
+            startLinger()
         }
     }
 
-    private var lingerStarted = false
-
-    private func shutdownAndLinger() {
-        guard case .lingering = phase, !lingerStarted else { return }
-        lingerStarted = true
+    private func startLinger() {
+        let action = machine.startLinger()
+        guard action != .none else { return }
         // The shutdown completes once every queued byte is written; the linger starts then.
         stream.shutdownWrite { [unowned self] in
-            timers.writesDrained(nextRequestStarted: false)
-            if peerClosed { close() }
+            machine.shutdownCompleted()
+            if machine.peerClosed { close() }
         }
-        if peerClosed { return }
-        paused = false
-        stream.startReading()
+        if action == .shutdownAndRead { stream.startReading() }
     }
 
     /// Server shutdown: close now if idle, else after the response in progress.
     func drain() {
-        closeRequested = true
-        if isIdle { close() }
+        if machine.drainRequested(betweenRequests: decoder.isBetweenRequests) { close() }
     }
 
     func close() {
-        guard !isClosed else { return }
-        switch phase {
-        case .responding(let slot, _):
-            slot.connectionClosed()
+        guard let previous = machine.close() else { return }
+        switch previous {
+        case .responding(let pending):
+            pending.slot.connectionClosed()
         case .streaming(let state):
             state.cancelWaiter()
             state.slot.connectionClosed()
         default:
             break
         }
-        phase = .closed
         releaseAdmission()
         endBody(failed: true)
         stream.close()
         core.connectionClosed(self)
     }
 
-    var isClosed: Bool { if case .closed = phase { true } else { false } }
-    private var isReading: Bool { if case .reading = phase { true } else { false } }
+    var isClosed: Bool { machine.isClosed }
 
     /// Called by the server's sweep timer.
     func checkDeadline() {
-        guard !isClosed else { return }
-        switch timers.expiry(queued: output.count + stream.unwrittenBytes) {
+        let action = machine.deadline(
+            queued: output.count + stream.unwrittenBytes, betweenRequests: decoder.isBetweenRequests,
+            streamingBody: bodyStream != nil)
+        switch action {
         case .none:
             return
         case .close:
             close()
-        case .requestTimeout:
-            if decoder.isBetweenRequests {
-                close()
-            } else if bodyStream != nil {
-                core.logger.debug("request body timeout from \(client)")
-                rejectDuringResponse(HTTPParseError(status: 408, reason: "request body not received in time"))
-            } else {
-                core.logger.debug("request head timeout from \(client)")
-                reject(HTTPParseError(status: 408, reason: "request not received in time"))
-            }
+        case .bodyTimeout:
+            core.logger.debug("request body timeout from \(client)")
+            rejectDuringResponse(HTTPParseError(status: 408, reason: "request body not received in time"))
+        case .headTimeout:
+            core.logger.debug("request head timeout from \(client)")
+            reject(HTTPParseError(status: 408, reason: "request not received in time"))
         }
     }
 }
