@@ -39,6 +39,7 @@ REQUESTS = [
     get("/filters?limit=5&order=desc"), get("/filters?limit=many"),
     post("/items", '{"name":"Widget","price":9.99,"tags":["a"]}'),
     post("/items", '{"name":"Widget","price":-1}'), post("/items", '{"name":'), post("/items", "[1,2]"),
+    post("/items", "null"), post("/items", '{"name":"Widget","price":"9.5","extra":1}'), post("/items", "\ufeff{}"),
     post("/items", '{"name":"w","price":1}', content_type="text/plain"), post("/items", ""),
     post("/items", '{"name":"w","price":1}', content_type="application/vnd.api+json"),
     post("/embedded", '{"item":{"name":"a","price":2},"importance":3}'), post("/embedded", '{"item":{"name":"a"}}'),

@@ -69,6 +69,8 @@ class DirectPlan:
         self.body_params = dependant.body_params
         self.body_field = route.body_field
         self.embed_body_fields = getattr(route, "_embed_body_fields", False)
+        self.single_body_field = support.single_body_field(self.body_params, self.embed_body_fields) \
+            if self.body_params else None
         strict = getattr(route, "strict_content_type", None)
         if isinstance(strict, DefaultPlaceholder):
             strict = strict.value
@@ -228,6 +230,8 @@ class DirectPlan:
                     content_type = value.decode("latin-1")
                     break
             try:
+                if self.single_body_field is not None:
+                    return values if self._validate_whole_body(content_type, body, values) else None
                 _, found, failed = self._body_values(content_type, body, None)
             except _NeedsRequest:
                 return None
@@ -235,6 +239,21 @@ class DirectPlan:
                 return None
             values.update(found)
         return values
+
+    def _validate_whole_body(self, content_type, body, values):
+        """The happy path of ``request_body_to_args`` for a route whose one body field takes
+        the whole JSON body: the field's own validation of the parsed value (what FastAPI does
+        for it). False when FastAPI's own path must answer: no body, JSON null, not JSON, or
+        a value the field refuses."""
+        parsed = self._parse_body(content_type, body, None)
+        if parsed is _UNDEFINED or parsed is None or type(parsed) is bytes:
+            return False
+        field = self.single_body_field
+        value, errors = field.validate(parsed, {}, loc=("body",))
+        if errors:
+            return False
+        values[field.name] = value
+        return True
 
     # -- steps -----------------------------------------------------------------------------
 

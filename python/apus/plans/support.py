@@ -32,6 +32,21 @@ extract_endpoint_context = getattr(fastapi_routing, "_extract_endpoint_context",
 
 PLAIN_RESPONSE_CALL = starlette.responses.Response.__call__
 
+_should_embed_body_fields = getattr(dependency_utils, "_should_embed_body_fields", None)
+_get_form_models = getattr(dependency_utils, "_get_form_models", None)
+
+
+def single_body_field(body_fields, embed_body_fields):
+    """The body field FastAPI validates against the whole JSON body (``request_body_to_args``'
+    "single not embedded field", as the installed version decides it), or None."""
+    if len(body_fields) != 1 or embed_body_fields:
+        return None
+    if _should_embed_body_fields is not None and _should_embed_body_fields(body_fields):
+        return None
+    if _get_form_models is not None and _get_form_models(body_fields[0]):
+        return None
+    return body_fields[0]
+
 
 def is_plain_response(response):
     """A response whose body is all in ``.body`` (not streamed, not a file): the runtime
