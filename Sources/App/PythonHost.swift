@@ -1,5 +1,6 @@
 import ActorRuntime
-import Foundation
+import FoundationEssentials
+import Glibc
 import Logging
 
 /// Starting the embedded interpreter and loading the app for `apus run module:app`. Any
@@ -7,8 +8,8 @@ import Logging
 enum PythonHost {
     static func loadApp(target: String, factory: Bool, appDirectory: String, logger: Logger) throws -> PyObjectRef {
         let directory = URL(fileURLWithPath: appDirectory).standardizedFileURL.path
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+        var status = stat()
+        guard stat(directory, &status) == 0, status.st_mode & S_IFMT == S_IFDIR else {
             Console.error("error: --app-dir \(appDirectory): no such directory")
             Console.terminate(1)
         }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Where the `apus` Python package lives: `APUS_PYTHONPATH` if set, else the `python/` folder
 /// found next to (or above) the executable — the repository layout and an installed

@@ -1,6 +1,6 @@
 import ActorRuntime
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import Logging
 #if canImport(Glibc)
 import Glibc

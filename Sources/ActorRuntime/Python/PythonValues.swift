@@ -164,7 +164,7 @@ extension GIL {
         let sequence = try PyOwned(PySequence_Fast(iterable.pointer, "headers must be a sequence of pairs"), self)
         let isList = apus_is_list(sequence.pointer) != 0
         let count = PySequence_Size(sequence.pointer)
-        var pairs: [(String, String)] = []
+        var pairs: [(name: String, value: String)] = []
         pairs.reserveCapacity(count)
         for index in 0..<count {
             // Borrowed: the sequence holds the item for this scope.
@@ -176,7 +176,7 @@ extension GIL {
 
     /// A `(name, value)` header pair; ASGI allows any two-item iterable, and tuples and lists
     /// are what apps send.
-    private func stringPair(_ item: UnsafeMutablePointer<PyObject>) throws(PythonError) -> (String, String) {
+    private func stringPair(_ item: UnsafeMutablePointer<PyObject>) throws(PythonError) -> (name: String, value: String) {
         if apus_is_tuple(item) != 0, apus_tuple_size(item) == 2,
            let name = stringOrBytes(apus_tuple_item(item, 0)), let value = stringOrBytes(apus_tuple_item(item, 1)) {
             return (name, value)
