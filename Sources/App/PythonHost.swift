@@ -1,15 +1,12 @@
 import ActorRuntime
-import FoundationEssentials
-import Glibc
 import Logging
 
 /// Starting the embedded interpreter and loading the app for `apus run module:app`. Any
 /// failure prints the Python traceback (or a one-line reason) and exits 1.
 enum PythonHost {
     static func loadApp(target: String, factory: Bool, appDirectory: String, logger: Logger) throws -> PyObjectRef {
-        let directory = URL(fileURLWithPath: appDirectory).standardizedFileURL.path
-        var status = stat()
-        guard stat(directory, &status) == 0, status.st_mode & S_IFMT == S_IFDIR else {
+        let directory = SystemFiles.absolutePath(appDirectory)
+        guard SystemFiles.isDirectory(directory) else {
             Console.error("error: --app-dir \(appDirectory): no such directory")
             Console.terminate(1)
         }
@@ -17,7 +14,7 @@ enum PythonHost {
             Console.error("error: cannot find the apus Python package; set APUS_PYTHONPATH")
             Console.terminate(1)
         }
-        var environment = PythonEnvironment.resolve(appDirectory: directory, environment: ProcessInfo.processInfo.environment)
+        var environment = PythonEnvironment.resolve(appDirectory: directory, environment: SystemFiles.environment)
         environment.leadingPaths = [directory, package]
         logger.debug("python: \(environment.executable), sys.path starts with \(environment.leadingPaths)")
         ApusNativeModule.registerBuiltin()

@@ -1,6 +1,5 @@
 import ActorRuntime
 import ArgumentParser
-import FoundationEssentials
 import Logging
 #if canImport(Glibc)
 import Glibc
@@ -192,10 +191,10 @@ struct RunCommand: AsyncParsableCommand {
         let loop = try EventLoop(name: "apus-supervisor")
         loop.start()
         let supervisor = ProcessSupervisor(loop: loop, options: .init(
-            executable: CommandLine.executablePath,
+            executable: SystemFiles.executablePath,
             arguments: { _ in arguments },
             workers: workers,
-            reloadDirectory: reload ? URL(fileURLWithPath: appDir).standardizedFileURL.path : nil,
+            reloadDirectory: reload ? SystemFiles.absolutePath(appDir) : nil,
             gracefulTimeoutMilliseconds: UInt64(gracefulTimeout * 1000)
         ), logger: logger)
         logger.info("Started parent process [\(getpid())]")
@@ -213,7 +212,7 @@ struct RunCommand: AsyncParsableCommand {
         arguments += [
             "--worker", "--host", host, "--port", String(port), "--log-level", logLevel.rawValue,
             accessLog ? "--access-log" : "--no-access-log",
-            "--app-dir", URL(fileURLWithPath: appDir).standardizedFileURL.path, "--threads", String(threads),
+            "--app-dir", SystemFiles.absolutePath(appDir), "--threads", String(threads),
             "--root-path", rootPath, "--lifespan", lifespan.rawValue, plans ? "--plans" : "--no-plans",
             "--graceful-timeout", String(gracefulTimeout), "--timeout-keep-alive", String(timeoutKeepAlive),
             "--timeout-request-head", String(timeoutRequestHead),
