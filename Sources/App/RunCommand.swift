@@ -147,7 +147,13 @@ struct RunCommand: AsyncParsableCommand {
             routes = hello.routes
         }
 
-        let server = try ServerProcess(configuration: serverConfiguration(), responder: responder, logger: logger)
+        let server: ServerProcess
+        do {
+            server = try ServerProcess(configuration: serverConfiguration(), responder: responder, logger: logger)
+        } catch {
+            Console.error("error: cannot start the event loop: \(error.message) (a tasks or memory limit?)")
+            Console.terminate(1)
+        }
         let boundPort: Int
         do {
             boundPort = try await server.start()
@@ -189,7 +195,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         let arguments = workerArguments(port: chosenPort)
         let loop = try EventLoop(name: "apus-supervisor")
-        loop.start()
+        try loop.start()
         let supervisor = ProcessSupervisor(loop: loop, options: .init(
             executable: SystemFiles.executablePath,
             arguments: { _ in arguments },

@@ -52,18 +52,22 @@ public final class EventLoop: SerialExecutor, @unchecked Sendable {
 
     // MARK: thread
 
-    /// Starts the loop thread; returns once the loop runs.
-    public func start() {
+    /// Starts the loop thread; returns once the loop runs. Throws if the thread cannot be
+    /// created (a tasks limit, no memory): the caller decides, nothing here is fatal.
+    public func start() throws(UVError) {
         precondition(thread == nil, "EventLoop.start() called twice")
         let started = Semaphore()
-        let context = Unmanaged.passRetained(StartContext(loop: self, started: started)).toOpaque()
+        let context = Unmanaged.passRetained(StartContext(loop: self, started: started))
         var tid = pthread_t()
         let rc = pthread_create(&tid, nil, { raw in
             let context = Unmanaged<StartContext>.fromOpaque(raw!).takeRetainedValue()
             context.loop.threadMain(started: context.started)
             return nil
-        }, context)
-        precondition(rc == 0, "pthread_create failed: \(rc)")
+        }, context.toOpaque())
+        guard rc == 0 else {
+            context.release()
+            throw UVError(code: -rc)  // libuv's codes are negated errno values
+        }
         thread = tid
         started.wait()
     }

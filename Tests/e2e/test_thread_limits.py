@@ -62,3 +62,4 @@ def test_blocking_requests_beyond_the_tasks_limit_are_all_answered():
     finally:
         proc.kill()
         proc.wait()
+

@@ -11,7 +11,7 @@ final class HostedRuntime: Sendable {
 
     private init() throws(UVError) {
         loop = try EventLoop(name: "apus-loop")
-        loop.start()
+        try loop.start()
         guard let asyncio = AsyncioThread() else { throw UVError(code: -11) }  // EAGAIN
         self.asyncio = asyncio
         pool = PythonExecutorPool(maxThreads: 40)

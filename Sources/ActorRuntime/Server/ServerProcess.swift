@@ -16,7 +16,7 @@ public final class ServerProcess: Sendable {
         SignalWatcher.ignoreBrokenPipes()
         Self.raiseOpenFileLimit()
         loop = try EventLoop()
-        loop.start()
+        try loop.start()
         server = HTTPServer(loop: loop, configuration: configuration, responder: responder, logger: logger)
     }
 

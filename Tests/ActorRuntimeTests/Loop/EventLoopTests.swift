@@ -20,7 +20,7 @@ private actor LoopBoundCounter {
 @Suite struct EventLoopTests {
     @Test func actorJobsRunOnTheLoopThread() async throws {
         let loop = try EventLoop()
-        loop.start()
+        try loop.start()
         let counter = LoopBoundCounter(loop: loop)
         for _ in 0..<100 {
             #expect(await counter.increment())
@@ -33,7 +33,7 @@ private actor LoopBoundCounter {
 
     @Test func executeFromManyThreadsRunsEverything() async throws {
         let loop = try EventLoop()
-        loop.start()
+        try loop.start()
         let done = Semaphore()
         let total = 4 * 1000
         let seen = LoopCounter()
@@ -58,7 +58,7 @@ private actor LoopBoundCounter {
 
     @Test func aStoppedTimerFiresNoMoreAndAClosedOneIgnoresStop() throws {
         let loop = try EventLoop()
-        loop.start()
+        try loop.start()
         let firedOnce = Semaphore()
         let checked = Semaphore()
         let fires = LoopCounter()
