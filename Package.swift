@@ -68,7 +68,7 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "ActorRuntimeTests",
-        dependencies: ["ActorRuntime", "ApusHTTP", "ApusLoop", "ApusMiddleware"],
+        dependencies: ["ActorRuntime", "ApusHTTP", "ApusLoop", "ApusMiddleware", "CPython"],
         cSettings: sameCFeatures,
         swiftSettings: swiftSettings,
         linkerSettings: [.linkedLibrary("python3.11")]

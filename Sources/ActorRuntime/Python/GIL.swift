@@ -1,5 +1,8 @@
 internal import ApusLoop
 internal import CPython
+#if canImport(Glibc)
+internal import Glibc
+#endif
 
 /// Proof that the current thread holds the GIL. It cannot be created outside this folder,
 /// copied, stored or sent to another thread: code that takes a `borrowing GIL` can only run
@@ -29,9 +32,11 @@ final class PythonThreadState {
     func withGIL<R>(_ body: (borrowing GIL) throws -> R) rethrows -> R {
         PyEval_RestoreThread(state)
         defer { PyEval_SaveThread() }
-        let gil = GIL()
-        PendingDecrefs.drain(gil)
-        return try body(gil)
+        return try GILMark.holding(true) {
+            let gil = GIL()
+            PendingDecrefs.drain(gil)
+            return try body(gil)
+        }
     }
 
     /// Ends the thread state; the thread must not hold the GIL.
@@ -48,19 +53,44 @@ public enum Python {
     public static func withGIL<R>(_ body: (borrowing GIL) throws -> R) rethrows -> R {
         let state = PyGILState_Ensure()
         defer { PyGILState_Release(state) }
-        let gil = GIL()
-        PendingDecrefs.drain(gil)
-        return try body(gil)
+        return try GILMark.holding(true) {
+            let gil = GIL()
+            PendingDecrefs.drain(gil)
+            return try body(gil)
+        }
     }
 
     /// Releases the GIL for `body` (which must not touch Python objects).
     public static func withoutGIL<R>(_ gil: borrowing GIL, _ body: () throws -> R) rethrows -> R {
         let saved = PyEval_SaveThread()
         defer { PyEval_RestoreThread(saved) }
-        return try body()
+        return try GILMark.holding(false, body)
     }
 
-    static var isGILHeld: Bool { PyGILState_Check() != 0 }
+    /// Whether this thread holds the GIL, as the runtime's own scopes know it.
+    static var isGILHeld: Bool { GILMark.isHeld }
+}
+
+/// A thread-local mark kept by every scope that takes or releases the GIL (and by every call
+/// CPython makes into Swift, which holds it): whether the current thread holds the GIL. Decrefs
+/// ask it, not `PyGILState_Check`, which answers "held" on every thread once a subinterpreter
+/// exists.
+enum GILMark {
+    private static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
+
+    static var isHeld: Bool { pthread_getspecific(key) != nil }
+
+    /// Runs `body` with the mark set to `held`, then restores it.
+    static func holding<R>(_ held: Bool, _ body: () throws -> R) rethrows -> R {
+        let previous = pthread_getspecific(key)
+        pthread_setspecific(key, held ? UnsafeRawPointer(bitPattern: 1) : nil)
+        defer { pthread_setspecific(key, previous) }
+        return try body()
+    }
 }
 
 /// Decrefs requested by threads that did not hold the GIL, done at the next attach (a scope,
@@ -71,6 +101,9 @@ enum PendingDecrefs {
     static func add(_ object: UnsafeMutablePointer<PyObject>) {
         queue.withLock { $0.append(object) }
     }
+
+    /// How many wait for a thread to attach.
+    static var count: Int { queue.withLock { $0.count } }
 
     static func drain(_ gil: borrowing GIL) {
         let objects = queue.withLock { pending -> [UnsafeMutablePointer<PyObject>] in

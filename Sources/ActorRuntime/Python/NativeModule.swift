@@ -32,6 +32,10 @@ enum NativeModule {
 
     /// Creates the module object; called by CPython's import machinery with the GIL held.
     private static func create(name: String, doc: String, functions: [Function]) -> UnsafeMutablePointer<PyObject>? {
+        GILMark.holding(true) { createHoldingGIL(name: name, doc: doc, functions: functions) }
+    }
+
+    private static func createHoldingGIL(name: String, doc: String, functions: [Function]) -> UnsafeMutablePointer<PyObject>? {
         let gil = GIL.assumeHeld()
         let definition = UnsafeMutablePointer<PyModuleDef>.allocate(capacity: 1)
         // The definition must outlive the module: it is never freed.

@@ -46,13 +46,15 @@ private final class SwiftFunctionBox {
 
     /// Called by CPython, so the GIL is held.
     func invoke(_ argument: UnsafeMutablePointer<PyObject>) -> UnsafeMutablePointer<PyObject>? {
-        let gil = GIL.assumeHeld()
-        do {
-            apus_incref(argument)
-            return try body(gil, PyOwned(owned: argument)).take()
-        } catch {
-            restore(error)
-            return nil
+        GILMark.holding(true) {
+            let gil = GIL.assumeHeld()
+            do throws(PythonError) {
+                apus_incref(argument)
+                return try body(gil, PyOwned(owned: argument)).take()
+            } catch {
+                restore(error)
+                return nil
+            }
         }
     }
 
