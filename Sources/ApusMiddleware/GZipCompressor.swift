@@ -3,8 +3,9 @@ internal import CZlib
 /// One gzip stream, as Python's `zlib.compressobj(level, zlib.DEFLATED, 16 + zlib.MAX_WBITS)`
 /// makes it (the same system zlib, window and memory level, so the same bytes): `compress`
 /// then `flush(Z_SYNC_FLUSH)` for a piece with more to come, `flush()` (finish) for the last.
-/// The only file that touches zlib's stream.
-final class GZipCompressor {
+/// The only file that touches zlib's stream. One response's: used by one thread at a time (the
+/// one running that response's Python), handed over only between its pieces.
+final class GZipCompressor: @unchecked Sendable {
     private var stream = z_stream()
     private var open = false
 

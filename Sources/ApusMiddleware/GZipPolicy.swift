@@ -32,7 +32,7 @@ public struct GZipPolicy: Sendable, Equatable {
 
 /// One response's way through the gzip middleware: the head and first body decide, later
 /// pieces of a streamed body follow.
-struct GZipResponder {
+struct GZipResponder: Sendable {
     let policy: GZipPolicy
     /// gzip (`GZipResponder`) or identity (`IdentityResponder`).
     let compresses: Bool

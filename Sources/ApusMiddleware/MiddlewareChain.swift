@@ -59,8 +59,8 @@ public struct MiddlewareChain: Sendable, Equatable {
 
 /// What the layers do to one response: its head and first body, then the later pieces of a
 /// streamed body.
-public struct ResponseRewriter {
-    enum Step {
+public struct ResponseRewriter: Sendable {
+    enum Step: Sendable {
         case cors(CORSPolicy, origin: String?)
         case gzip(GZipResponder)
     }

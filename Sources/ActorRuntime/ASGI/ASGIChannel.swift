@@ -95,8 +95,13 @@ final class ASGIChannel: @unchecked Sendable {
             var body = try gil.bufferBytes(try gil.tupleItem(message, 3))
             let more = gil.isTrue(try gil.tupleItem(message, 4))
             if kind == "outer-body" { rewriter = nil }
-            if rewriter != nil {
-                withoutGILIfLarge(body.count, gil) { rewriter!.start(status: status, &headers, &body, more: more) }
+            if let current = rewriter {
+                let rewritten = withoutGILIfLarge(body.count, gil) { [headers, body] in
+                    var (rewriter, headers, body) = (current, headers, body)
+                    rewriter.start(status: status, &headers, &body, more: more)
+                    return (rewriter, headers, body)
+                }
+                (rewriter, headers, body) = rewritten
             }
             if more {
                 let writer = slot.startStream(status: status, headers: headers)
@@ -109,8 +114,13 @@ final class ASGIChannel: @unchecked Sendable {
             guard let writer else { throw .runtime("body piece before the response started") }
             var body = try gil.bufferBytes(try gil.tupleItem(message, 1))
             let more = gil.isTrue(try gil.tupleItem(message, 2))
-            if rewriter != nil {
-                withoutGILIfLarge(body.count, gil) { rewriter!.next(&body, more: more) }
+            if let current = rewriter {
+                let rewritten = withoutGILIfLarge(body.count, gil) { [body] in
+                    var (rewriter, body) = (current, body)
+                    rewriter.next(&body, more: more)
+                    return (rewriter, body)
+                }
+                (rewriter, body) = rewritten
             }
             if more {
                 write(body, writer, waiter: try gil.tupleItem(message, 3).share())
@@ -141,12 +151,8 @@ final class ASGIChannel: @unchecked Sendable {
 
     /// Runs `work` on `size` bytes of body (compression), without the GIL when it is large
     /// enough to hold up other Python threads.
-    private func withoutGILIfLarge(_ size: Int, _ gil: borrowing GIL, _ work: () -> Void) {
-        if size >= 64 * 1024 {
-            Python.withoutGIL(gil, work)
-        } else {
-            work()
-        }
+    private func withoutGILIfLarge<R>(_ size: Int, _ gil: borrowing GIL, _ work: @Sendable () -> R) -> R {
+        size >= 64 * 1024 ? Python.withoutGIL(gil, work) : work()
     }
 
     /// Hands a piece of the request body (nil: it cannot be read) to the app's `receive`.

@@ -8,7 +8,7 @@ internal import Glibc
 /// from other threads run on it, with the GIL, between the loop's own callbacks; an eventfd
 /// the loop watches wakes it, one write per batch.
 public final class AsyncioThread: @unchecked Sendable {
-    public typealias Job = (borrowing GIL) -> Void
+    public typealias Job = @Sendable (borrowing GIL) -> Void
 
     private struct Queue {
         var jobs: [Job] = []

@@ -60,8 +60,9 @@ public enum Python {
         }
     }
 
-    /// Releases the GIL for `body` (which must not touch Python objects).
-    public static func withoutGIL<R>(_ gil: borrowing GIL, _ body: () throws -> R) rethrows -> R {
+    /// Releases the GIL for `body`, which must not touch Python objects: it is `@Sendable`, so
+    /// it cannot capture the GIL token (or anything else bound to this thread).
+    public static func withoutGIL<R>(_ gil: borrowing GIL, _ body: @Sendable () throws -> R) rethrows -> R {
         let saved = PyEval_SaveThread()
         defer { PyEval_RestoreThread(saved) }
         return try GILMark.holding(false, body)

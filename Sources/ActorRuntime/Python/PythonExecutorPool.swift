@@ -11,7 +11,7 @@ internal import Glibc
 /// leaves the queue without progress; a watchdog then wakes another thread, up to `maxThreads`
 /// (FastAPI's thread pool has 40), so blocking handlers never stall the rest.
 public final class PythonExecutorPool: @unchecked Sendable {
-    public typealias Job = (borrowing GIL) -> Void
+    public typealias Job = @Sendable (borrowing GIL) -> Void
 
     private final class Worker {
         let wake = Semaphore()
