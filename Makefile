@@ -5,7 +5,7 @@ SWIFT_BUILD_FLAGS ?=
 PORT ?= 8000
 FUZZ_SECONDS ?= 60
 
-.PHONY: setup build release run test swift-test e2e compat bench fuzz clean
+.PHONY: setup build release run test swift-test e2e compat bench fuzz fuzz-connection clean
 
 setup:
 	@scripts/setup.sh
@@ -49,6 +49,13 @@ fuzz: setup
 	  -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library --product http-parser-fuzz
 	.venv/bin/python scripts/fuzz-seeds.py fuzz-corpus
 	SWIFT_BACKTRACE=enable=no .build-fuzz/debug/http-parser-fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 fuzz-corpus Tests/fuzz-regressions
+
+# libFuzzer over the connection: the decoder and ConnectionStateMachine under scripted events.
+fuzz-connection: setup
+	APUS_FUZZ=1 swift build --scratch-path .build-fuzz -c debug \
+	  -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library --product connection-fuzz
+	mkdir -p fuzz-connection-corpus
+	SWIFT_BACKTRACE=enable=no .build-fuzz/debug/connection-fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=512 -timeout=10 fuzz-connection-corpus
 
 clean:
 	rm -rf .build .build-fuzz

@@ -92,6 +92,14 @@ if ProcessInfo.processInfo.environment["APUS_FUZZ"] == "1" {
         linkerSettings: [.linkedLibrary("python3.11")]
     ))
     products.append(.executable(name: "http-parser-fuzz", targets: ["HTTPParserFuzz"]))
+    targets.append(.executableTarget(
+        name: "ConnectionFuzz",
+        dependencies: ["ApusHTTP"],
+        cSettings: sameCFeatures,
+        swiftSettings: swiftSettings + [.unsafeFlags(["-parse-as-library"])],
+        linkerSettings: [.linkedLibrary("python3.11")]
+    ))
+    products.append(.executable(name: "connection-fuzz", targets: ["ConnectionFuzz"]))
 }
 
 let package = Package(

@@ -15,8 +15,8 @@
 ///   the client still sends), so the client reads the response instead of a reset;
 /// - a peer that half-closes still gets the response it is waiting for;
 /// - timeouts are `ConnectionTimers`' rules.
-struct ConnectionStateMachine<Clock: MillisecondClock, Pending, Streaming> {
-    enum State {
+package struct ConnectionStateMachine<Clock: MillisecondClock, Pending, Streaming> {
+    package enum State {
         /// Waiting for (more of) a request.
         case reading
         /// A request is with the responder.
@@ -29,29 +29,29 @@ struct ConnectionStateMachine<Clock: MillisecondClock, Pending, Streaming> {
     }
 
     /// Pipelined bytes held while a response is outstanding, before reading pauses.
-    static var pipelineBufferLimit: Int { 64 * 1024 }
+    package static var pipelineBufferLimit: Int { 64 * 1024 }
 
-    private(set) var state: State = .reading
+    package private(set) var state: State = .reading
     private(set) var timers: ConnectionTimers<Clock>
     /// The connection stopped reading the socket (back-pressure).
-    private(set) var readingPaused = false
-    private(set) var peerClosed = false
+    package private(set) var readingPaused = false
+    package private(set) var peerClosed = false
     /// The server is shutting down: no new request after the one in progress.
-    private(set) var closeRequested = false
-    private(set) var lingerStarted = false
+    package private(set) var closeRequested = false
+    package private(set) var lingerStarted = false
 
-    init(clock: Clock, limits: HTTPLimits) {
+    package init(clock: Clock, limits: HTTPLimits) {
         timers = ConnectionTimers(clock: clock, limits: limits)
     }
 
-    var isReading: Bool { if case .reading = state { true } else { false } }
-    var isClosed: Bool { if case .closed = state { true } else { false } }
-    var isLingering: Bool { if case .lingering = state { true } else { false } }
-    var isStreaming: Bool { if case .streaming = state { true } else { false } }
+    package var isReading: Bool { if case .reading = state { true } else { false } }
+    package var isClosed: Bool { if case .closed = state { true } else { false } }
+    package var isLingering: Bool { if case .lingering = state { true } else { false } }
+    package var isStreaming: Bool { if case .streaming = state { true } else { false } }
 
     // MARK: reading
 
-    enum ReadAction: Equatable {
+    package enum ReadAction: Equatable {
         /// The connection is done with requests: drop the bytes.
         case ignore
         /// Feed the bytes to the decoder and process what it has.
@@ -59,7 +59,7 @@ struct ConnectionStateMachine<Clock: MillisecondClock, Pending, Streaming> {
     }
 
     /// Request bytes arrived; `buffered`: what the decoder holds with them.
-    mutating func bytesArrived(readingBody: Bool, buffered: Int) -> ReadAction {
+    package mutating func bytesArrived(readingBody: Bool, buffered: Int) -> ReadAction {
         switch state {
         case .lingering, .closed:
             return .ignore
@@ -75,7 +75,7 @@ struct ConnectionStateMachine<Clock: MillisecondClock, Pending, Streaming> {
 
     /// Stops reading (the socket's own back-pressure, or too much pipelined); true if it was
     /// reading.
-    mutating func pauseReading() -> Bool {
+    package mutating func pauseReading() -> Bool {
         guard !readingPaused else { return false }
         readingPaused = true
         timers.readingPaused(true)
@@ -84,40 +84,40 @@ struct ConnectionStateMachine<Clock: MillisecondClock, Pending, Streaming> {
 
     /// Reads again if reading was paused and the client has taken enough of what is queued;
     /// true if reading should restart.
-    mutating func resumeReading(pendingWrites: Int, highWater: Int) -> Bool {
+    package mutating func resumeReading(pendingWrites: Int, highWater: Int) -> Bool {
         guard readingPaused, pendingWrites <= highWater else { return false }
         readingPaused = false
         timers.readingPaused(false)
         return true
     }
 
-    mutating func headArrived() {
+    package mutating func headArrived() {
         timers.headArrived()
     }
 
     /// Whether the decoder's next request may be processed now.
-    var takesRequests: Bool { isReading && !readingPaused }
+    package var takesRequests: Bool { isReading && !readingPaused }
 
     // MARK: responding
 
     /// The request `pending` is with the responder.
-    mutating func dispatched(_ pending: Pending) {
+    package mutating func dispatched(_ pending: Pending) {
         timers.requestDispatched()
         state = .responding(pending)
     }
 
     /// The response to the pending request is being streamed.
-    mutating func streamStarted(_ streaming: Streaming) {
+    package mutating func streamStarted(_ streaming: Streaming) {
         state = .streaming(streaming)
     }
 
     /// Whether the connection may stay open after a response to a request that asked for
     /// keep-alive (`requested`); `draining`: the server is shutting down.
-    func mayKeepAlive(requested: Bool, draining: Bool) -> Bool {
+    package func mayKeepAlive(requested: Bool, draining: Bool) -> Bool {
         requested && !peerClosed && !closeRequested && !draining
     }
 
-    enum AfterResponse: Equatable {
+    package enum AfterResponse: Equatable {
         /// Take the next request (the idle timer starts once the response is written).
         case readNext
         /// The connection's last response: half-close and linger once it is written.
@@ -125,7 +125,7 @@ struct ConnectionStateMachine<Clock: MillisecondClock, Pending, Streaming> {
     }
 
     /// The last byte of a response is queued (`queued` bytes not yet written).
-    mutating func responseQueued(keepAlive: Bool, queued: Int) -> AfterResponse {
+    package mutating func responseQueued(keepAlive: Bool, queued: Int) -> AfterResponse {
         if keepAlive {
             state = .reading
             timers.responseQueued(queued: queued, last: false)
@@ -137,12 +137,12 @@ struct ConnectionStateMachine<Clock: MillisecondClock, Pending, Streaming> {
     }
 
     /// The connection is closing after its last response (a rejected request too).
-    mutating func finishing(queued: Int) {
+    package mutating func finishing(queued: Int) {
         timers.responseQueued(queued: queued, last: true)
         state = .lingering
     }
 
-    enum LingerAction: Equatable {
+    package enum LingerAction: Equatable {
         case none
         /// Half-close once everything is written; the peer is gone, so nothing to read.
         case shutdown
@@ -151,7 +151,7 @@ struct ConnectionStateMachine<Clock: MillisecondClock, Pending, Streaming> {
     }
 
     /// Starts lingering, once: after the final response has been queued.
-    mutating func startLinger() -> LingerAction {
+    package mutating func startLinger() -> LingerAction {
         guard isLingering, !lingerStarted else { return .none }
         lingerStarted = true
         if peerClosed { return .shutdown }
@@ -161,47 +161,47 @@ struct ConnectionStateMachine<Clock: MillisecondClock, Pending, Streaming> {
 
     /// Everything queued was written: the idle (or linger) time starts, unless a stream is
     /// still writing. `nextRequestStarted`: bytes of a next request are already here.
-    mutating func writesDrained(queued: Int, nextRequestStarted: Bool) {
+    package mutating func writesDrained(queued: Int, nextRequestStarted: Bool) {
         guard !isStreaming, timers.isWaitingForWrites, queued == 0 else { return }
         timers.writesDrained(nextRequestStarted: nextRequestStarted)
     }
 
     /// The half-close completed: the linger time starts.
-    mutating func shutdownCompleted() {
+    package mutating func shutdownCompleted() {
         timers.writesDrained(nextRequestStarted: false)
     }
 
     /// A streamed response waits for the client to take what is queued.
-    mutating func streamWaiting(queued: Int) {
+    package mutating func streamWaiting(queued: Int) {
         timers.streamWaiting(queued: queued)
     }
 
     /// The responder waits for more of the request body.
-    mutating func waitingForBody() {
+    package mutating func waitingForBody() {
         timers.waitingForBody()
     }
 
     /// The responder got what it waited for (body bytes, or room to write).
-    mutating func responderResumed() {
+    package mutating func responderResumed() {
         timers.bodyDelivered()
     }
 
     // MARK: closing
 
-    enum PeerEndAction: Equatable {
+    package enum PeerEndAction: Equatable {
         case close
         /// Keep the connection: a response is still owed, or still being written.
         case keepOpen
     }
 
     /// The peer closed its side: noted first, so that a body read waiting for bytes fails.
-    mutating func peerClosing() {
+    package mutating func peerClosing() {
         peerClosed = true
     }
 
     /// What to do once the peer closed its side (`failed`: with an error) and what it had sent
     /// was handled. `pendingWrites`: bytes not yet written.
-    mutating func peerEnded(failed: Bool, pendingWrites: Int) -> PeerEndAction {
+    package mutating func peerEnded(failed: Bool, pendingWrites: Int) -> PeerEndAction {
         peerClosed = true
         if failed { return .close }
         switch state {
@@ -216,21 +216,21 @@ struct ConnectionStateMachine<Clock: MillisecondClock, Pending, Streaming> {
 
     /// Server shutdown: true if the connection should close now (it is idle), else it closes
     /// after the response in progress. `betweenRequests`: no part of a request is buffered.
-    mutating func drainRequested(betweenRequests: Bool) -> Bool {
+    package mutating func drainRequested(betweenRequests: Bool) -> Bool {
         closeRequested = true
         return isReading && betweenRequests
     }
 
     /// Marks the connection closed; returns the state it was in (whose pending request or
     /// stream must hear of it), or nil if it was closed already.
-    mutating func close() -> State? {
+    package mutating func close() -> State? {
         if isClosed { return nil }
         let previous = state
         state = .closed
         return previous
     }
 
-    enum DeadlineAction: Equatable {
+    package enum DeadlineAction: Equatable {
         case none
         case close
         /// No request head in time: 408 and close.
@@ -242,7 +242,7 @@ struct ConnectionStateMachine<Clock: MillisecondClock, Pending, Streaming> {
     /// What the server's sweep should do now. `queued`: response bytes not yet written;
     /// `betweenRequests`: nothing of a next request has arrived; `streamingBody`: the responder
     /// is reading a body that has stopped.
-    mutating func deadline(queued: Int, betweenRequests: Bool, streamingBody: Bool) -> DeadlineAction {
+    package mutating func deadline(queued: Int, betweenRequests: Bool, streamingBody: Bool) -> DeadlineAction {
         guard !isClosed else { return .none }
         switch timers.expiry(queued: queued) {
         case .none:
