@@ -219,8 +219,13 @@ def table_path(path):
 
 
 def _where(endpoint):
+    """``file:line`` of an endpoint. A function's code object knows both (``getsourcelines``
+    would re-read and re-scan the file for each route: quadratic in a file of many routes)."""
     try:
         target = inspect.unwrap(endpoint)
+        code = getattr(target, "__code__", None)
+        if code is not None:
+            return f"{code.co_filename}:{code.co_firstlineno}"
         return f"{inspect.getsourcefile(target)}:{inspect.getsourcelines(target)[1]}"
     except (TypeError, OSError):
         return getattr(endpoint, "__qualname__", repr(endpoint))

@@ -92,9 +92,7 @@ class DirectPlan:
             exclude_none=route.response_model_exclude_none,
             is_coroutine=True,  # validate here, on this thread
         )
-        self.endpoint_context = None
-        if support.extract_endpoint_context is not None:
-            self.endpoint_context = support.extract_endpoint_context(self.endpoint)
+        self._endpoint_context = _UNDEFINED
         if support.SERIALIZE_HAS_DUMP_JSON:
             self.serialize_options["dump_json"] = self.dump_json
         # Parameter groups converted without pydantic on the happy path (see fast_params).
@@ -110,8 +108,22 @@ class DirectPlan:
         self.fast_status = self.status_code or 200
         self.fast_render = fast_render.AVAILABLE and support.is_body_allowed_for_status_code(self.fast_status) \
             and (self.plain_json or self.dump_json)
+
+    @property
+    def endpoint_context(self):
+        """FastAPI's context of the endpoint for error messages (its file, line and name),
+        made when first needed, as FastAPI makes it: reading the source costs, per route."""
+        if self._endpoint_context is _UNDEFINED:
+            extract = support.extract_endpoint_context
+            self._endpoint_context = extract(self.endpoint) if extract is not None else None
+        return self._endpoint_context
+
+    def _serialize(self, raw):
+        """FastAPI's ``serialize_response`` for the route's options."""
         if support.SERIALIZE_HAS_ENDPOINT_CTX:
-            self.serialize_options["endpoint_ctx"] = self.endpoint_context
+            return drive(support.serialize_response(
+                response_content=raw, endpoint_ctx=self.endpoint_context, **self.serialize_options))
+        return drive(support.serialize_response(response_content=raw, **self.serialize_options))
 
     # -- entry points ----------------------------------------------------------------------
 
@@ -342,7 +354,7 @@ class DirectPlan:
             return fast_render.json_message(self.fast_status, raw) if is_plain_json(raw) else None
         if isinstance(raw, Response):
             return None
-        content = drive(support.serialize_response(response_content=raw, **self.serialize_options))
+        content = self._serialize(raw)
         return fast_render.bytes_message(self.fast_status, content)
 
     def _response(self, raw):
@@ -355,7 +367,7 @@ class DirectPlan:
         if self.plain_json and is_plain_json(raw):
             content = raw  # what jsonable_encoder returns for plain JSON data
         else:
-            content = drive(support.serialize_response(response_content=raw, **self.serialize_options))
+            content = self._serialize(raw)
         if self.dump_json:
             response = Response(content=content, media_type="application/json", **arguments)
         else:
