@@ -82,6 +82,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Requests served at once; more get 503 (no limit by default).")
     var limitConcurrency: Int?
 
+    @Option(help: "Request-body bytes held whole in memory at once, across connections; a body past it gets 503.")
+    var limitBufferedBodies = 256 * 1024 * 1024
+
     func validate() throws {
         if target == nil && !hello { throw ValidationError("missing TARGET (module:attribute), or --hello") }
         if threads < 1 { throw ValidationError("--threads must be at least 1") }
@@ -89,6 +92,7 @@ struct RunCommand: AsyncParsableCommand {
         if target != nil && hello { throw ValidationError("give either TARGET or --hello, not both") }
         if !(0...65535).contains(port) { throw ValidationError("--port must be between 0 and 65535") }
         if let limitConcurrency, limitConcurrency < 1 { throw ValidationError("--limit-concurrency must be at least 1") }
+        if limitBufferedBodies < 0 { throw ValidationError("--limit-buffered-bodies must not be negative") }
         for (name, value) in [("graceful-timeout", gracefulTimeout), ("timeout-keep-alive", timeoutKeepAlive),
                               ("timeout-request-head", timeoutRequestHead)] where value <= 0 {
             throw ValidationError("--\(name) must be positive")
@@ -224,6 +228,7 @@ struct RunCommand: AsyncParsableCommand {
             "--timeout-request-head", String(timeoutRequestHead),
             "--limit-request-head-size", String(limitRequestHeadSize), "--limit-request-headers", String(limitRequestHeaders),
             "--limit-request-body-size", String(limitRequestBodySize), "--limit-write-buffer", String(limitWriteBuffer),
+            "--limit-buffered-bodies", String(limitBufferedBodies),
         ]
         if let limitConcurrency { arguments += ["--limit-concurrency", String(limitConcurrency)] }
         if factory { arguments.append("--factory") }
@@ -244,6 +249,7 @@ struct RunCommand: AsyncParsableCommand {
         configuration.limits.maxBodyBytes = limitRequestBodySize
         configuration.limits.writeHighWaterBytes = limitWriteBuffer
         configuration.limits.maxConcurrentRequests = limitConcurrency
+        configuration.limits.maxBufferedBodyBytes = limitBufferedBodies
         return configuration
     }
 }

@@ -80,13 +80,22 @@ public final class PlanResponder: HTTPResponder {
             guard let stream = request.bodyStream else {
                 return run(route.entry!, async: route.runsAsync, request, parameters, slot)
             }
-            stream.collect(request.body) { [self] body in
-                // Without its whole body the request is over: the connection has answered.
-                guard let body else { return }
-                var whole = request
-                whole.body = body
-                whole.bodyStream = nil
-                run(route.entry!, async: route.runsAsync, whole, parameters, slot)
+            stream.collect(request.body) { [self] collected in
+                switch collected {
+                case .failed:
+                    return  // the connection has answered
+                case .overBudget:
+                    logger.warning("request bodies in memory reached the limit: 503 for \(request.method) \(request.head.target)")
+                    var busy = HTTPResponse.error(503)
+                    busy.headers.add("retry-after", "1")
+                    busy.headers.add("connection", "close")  // the rest of its body is not read
+                    slot.complete(busy)
+                case .body(let body, let reservation):
+                    var whole = request
+                    whole.body = body
+                    whole.bodyStream = nil
+                    run(route.entry!, async: route.runsAsync, whole, parameters, slot, holding: reservation)
+                }
             }
         case .notFound where redirectSlash != nil && request.path != "/":
             // The router's redirect_slashes: only when no route matches the path at all, and a
@@ -107,8 +116,11 @@ public final class PlanResponder: HTTPResponder {
         }
     }
 
+    /// `reservation`: the body's hold on the server's budget, given back once the body is in
+    /// Python's hands.
     private func run(
-        _ entry: PyObjectRef, async runsAsync: Bool, _ request: HTTPRequest, _ parameters: [String: String]?, _ slot: ResponseSlot
+        _ entry: PyObjectRef, async runsAsync: Bool, _ request: HTTPRequest, _ parameters: [String: String]?,
+        _ slot: ResponseSlot, holding reservation: BodyReservation? = nil
     ) {
         let channel = ASGIChannel(
             slot: slot, application: application, entry: entry, asyncio: asyncio, logger: logger,
@@ -116,9 +128,13 @@ public final class PlanResponder: HTTPResponder {
             rewriter: middleware.layers.isEmpty ? nil : middleware.rewriter(for: request.head))
         if runsAsync {
             slot.onDisconnect { channel.clientDisconnected() }
-            handOff.submitAsync(on: slot.loop) { gil in channel.start(request, pathParameters: parameters, gil) }
+            handOff.submitAsync(on: slot.loop) { gil in
+                withExtendedLifetime(reservation) { channel.start(request, pathParameters: parameters, gil) }
+            }
         } else {
-            handOff.submitBlocking(on: slot.loop) { gil in channel.start(request, pathParameters: parameters, gil) }
+            handOff.submitBlocking(on: slot.loop) { gil in
+                withExtendedLifetime(reservation) { channel.start(request, pathParameters: parameters, gil) }
+            }
         }
     }
 

@@ -25,14 +25,31 @@ public final class RequestBodyStream: @unchecked Sendable {
         connection.serveBodyRead(self)
     }
 
-    /// Reads the whole rest of the body and calls `then` with it (nil if it cannot be read).
-    public func collect(_ prefix: [UInt8], then: @escaping ([UInt8]?) -> Void) {
+    /// What `collect` got.
+    public enum Collected {
+        /// The whole body, and its bytes' hold on the server's budget: keep it while the
+        /// body is held.
+        case body([UInt8], BodyReservation)
+        /// The body cannot be read to its end; the connection has answered (or closed).
+        case failed
+        /// Holding the whole body would pass the server's budget for bodies in memory
+        /// (`HTTPLimits.maxBufferedBodyBytes`); the rest is left unread.
+        case overBudget
+    }
+
+    /// Reads the whole rest of the body, after `prefix` (which arrived with the head).
+    public func collect(_ prefix: [UInt8], then: @escaping (Collected) -> Void) {
+        guard let budget = connection?.core.bodyBudget else { return then(.failed) }
+        guard budget.reserve(prefix.count) else { return then(.overBudget) }
         var body = prefix
+        var reservations = [BodyReservation(budget: budget, bytes: prefix.count)]
         func next() {
             read { bytes, more in
-                guard let bytes else { return then(nil) }
+                guard let bytes else { return then(.failed) }
+                guard budget.reserve(bytes.count) else { return then(.overBudget) }
+                reservations.append(BodyReservation(budget: budget, bytes: bytes.count))
                 body.append(contentsOf: bytes)
-                if more { next() } else { then(body) }
+                if more { next() } else { then(.body(body, BodyReservation(holding: reservations))) }
             }
         }
         next()

@@ -20,6 +20,10 @@ public struct HTTPLimits: Sendable {
     /// Requests the server hands to its responder at once; past it, 503 (uvicorn's
     /// `--limit-concurrency`). Nil: no limit.
     public var maxConcurrentRequests: Int?
+    /// Request-body bytes held whole in memory at once, across connections (bodies collected
+    /// for handlers that take them whole); a body that would pass it gets 503 and the
+    /// connection closes.
+    public var maxBufferedBodyBytes = 256 * 1024 * 1024
 
     public init() {}
 }

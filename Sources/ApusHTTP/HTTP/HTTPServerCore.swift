@@ -31,6 +31,7 @@ final class HTTPServerCore {
     private var onAllClosed: (() -> Void)?
 
     var limits: HTTPLimits { configuration.limits }
+    let bodyBudget: BodyBudget
     /// Requests with the responder now (see `HTTPLimits.maxConcurrentRequests`).
     private(set) var activeRequests = 0
 
@@ -48,6 +49,7 @@ final class HTTPServerCore {
 
     init(loop: EventLoop, configuration: HTTPServerConfiguration, responder: any HTTPResponder, logger: Logger) {
         self.loop = loop
+        bodyBudget = BodyBudget(limit: configuration.limits.maxBufferedBodyBytes)
         self.configuration = configuration
         self.responder = responder
         self.logger = logger
