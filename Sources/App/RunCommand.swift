@@ -85,6 +85,17 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Request-body bytes held whole in memory at once, across connections; a body past it gets 503.")
     var limitBufferedBodies = 256 * 1024 * 1024
 
+    @Flag(inversion: .prefixedNo, help: "Read X-Forwarded-Proto and X-Forwarded-For from trusted proxies.")
+    var proxyHeaders = true
+
+    @Option(help: "Proxies trusted for proxy headers: addresses or networks, comma-separated, or '*' (default: $FORWARDED_ALLOW_IPS or 127.0.0.1,::1).")
+    var forwardedAllowIps: String?
+
+    /// The trusted proxies, as uvicorn chooses them.
+    private var trustedProxies: String {
+        forwardedAllowIps ?? SystemFiles.environment["FORWARDED_ALLOW_IPS"] ?? "127.0.0.1,::1"
+    }
+
     func validate() throws {
         if target == nil && !hello { throw ValidationError("missing TARGET (module:attribute), or --hello") }
         if threads < 1 { throw ValidationError("--threads must be at least 1") }
@@ -114,6 +125,7 @@ struct RunCommand: AsyncParsableCommand {
             var options = ASGIApplication.Options()
             options.rootPath = rootPath
             options.lifespan = lifespan.rawValue
+            options.forwardedAllowIPs = proxyHeaders ? trustedProxies : nil
             let asgi = try PythonHost.application(app: app, options: options)
             guard let asyncio = AsyncioThread() else {
                 Console.error("error: cannot start the asyncio thread (a tasks or memory limit?)")
@@ -229,6 +241,7 @@ struct RunCommand: AsyncParsableCommand {
             "--limit-request-head-size", String(limitRequestHeadSize), "--limit-request-headers", String(limitRequestHeaders),
             "--limit-request-body-size", String(limitRequestBodySize), "--limit-write-buffer", String(limitWriteBuffer),
             "--limit-buffered-bodies", String(limitBufferedBodies),
+            proxyHeaders ? "--proxy-headers" : "--no-proxy-headers", "--forwarded-allow-ips", trustedProxies,
         ]
         if let limitConcurrency { arguments += ["--limit-concurrency", String(limitConcurrency)] }
         if factory { arguments.append("--factory") }

@@ -22,6 +22,7 @@ import traceback
 from urllib.parse import unquote
 
 from . import _asyncio_host
+from ._proxy_headers import ProxyHeaders
 
 _DISCONNECT = {"type": "http.disconnect"}
 
@@ -188,13 +189,17 @@ class Server:
     whether a TestClient drives it (``testing``: the client's scope values arrive in the
     ``apus-testclient`` header, and the end of each response waits for the app to return)."""
 
-    __slots__ = ("app", "root_path", "state", "testing")
+    __slots__ = ("app", "root_path", "state", "testing", "proxy_headers")
 
-    def __init__(self, app, root_path="", state=None, testing=False):
+    def __init__(self, app, root_path="", state=None, testing=False, forwarded_allow_ips=None):
         self.app = app
         self.root_path = root_path
         self.state = state
         self.testing = testing
+        # Proxy headers are read from trusted peers (None: not read; the TestClient never).
+        self.proxy_headers = None
+        if forwarded_allow_ips is not None and not testing:
+            self.proxy_headers = ProxyHeaders(forwarded_allow_ips)
 
     def make_scope(self, request):
         """The ``http`` scope of one request. ``request``: (method, http_version, path,
@@ -218,6 +223,8 @@ class Server:
             scope["state"] = self.state.copy()
         if self.testing:
             _apply_testclient_header(scope)
+        elif self.proxy_headers is not None:
+            self.proxy_headers.apply(scope)
         root_path = scope["root_path"]
         if root_path:
             # As uvicorn sends it: `path` includes `root_path`, which the app strips.

@@ -10,6 +10,9 @@ public final class ASGIApplication: Sendable {
         public var lifespan = "auto"
         /// Driven by the TestClient: see `apus._asgi_host.Server`.
         public var testing = false
+        /// Peers whose `X-Forwarded-Proto`/`X-Forwarded-For` set the scope's scheme and client
+        /// (`--forwarded-allow-ips`); nil: proxy headers are not read.
+        public var forwardedAllowIPs: String?
 
         public init() {}
     }
@@ -45,11 +48,12 @@ public final class ASGIApplication: Sendable {
         lifespanArguments.append(try gil.str(options.lifespan))
         if let state { lifespanArguments.append(state) } else { lifespanArguments.append(gil.none()) }
         let lifespan = try gil.call(try gil.attribute(lifespanModule, "Lifespan").share(), positional: lifespanArguments).share()
-        var serverArguments = CallArguments(capacity: 4)
+        var serverArguments = CallArguments(capacity: 5)
         serverArguments.append(app)
         serverArguments.append(try gil.str(options.rootPath))
         serverArguments.append(try gil.attribute(lifespan, "state"))
         serverArguments.append(gil.bool(options.testing))
+        if let allowed = options.forwardedAllowIPs { serverArguments.append(try gil.str(allowed)) } else { serverArguments.append(gil.none()) }
         let server = try gil.call(try gil.attribute(host, "Server").share(), positional: serverArguments).share()
         self.lifespan = lifespan
         self.server = server
