@@ -45,6 +45,10 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: .hidden)
     var worker = false
 
+    /// A worker serves its supervisor's listening socket, inherited as this descriptor.
+    @Option(help: .hidden)
+    var listenFd: Int32?
+
     @Option(help: "Bind socket to this host.")
     var host = "127.0.0.1"
 
@@ -177,6 +181,7 @@ struct RunCommand: AsyncParsableCommand {
             Console.error("error: cannot listen on \(host):\(port): \(error.message)")
             Console.terminate(1)
         }
+        if worker { ProcessControl.notifyReady() }
         for route in routes where !worker {
             logger.info("route \((route.methods ?? ["*"]).joined(separator: ",")) \(route.path)")
         }
@@ -209,13 +214,23 @@ struct RunCommand: AsyncParsableCommand {
             Console.error("error: cannot find a free port on \(host)")
             Console.terminate(1)
         }
-        let arguments = workerArguments(port: chosenPort)
+        // One listening socket, made here and shared by every worker: one accept queue, so a
+        // worker that stops (a restart) leaves its queued connections to the others.
+        let descriptor: Int32
+        do {
+            descriptor = try TCPListener.sharedSocket(host: host, port: chosenPort)
+        } catch {
+            Console.error("error: cannot listen on \(host):\(chosenPort): \(error.message)")
+            Console.terminate(1)
+        }
+        let arguments = workerArguments(port: chosenPort) + ["--listen-fd", String(ReadinessPipe.childDescriptor + 1)]
         let loop = try EventLoop(name: "apus-supervisor")
         try loop.start()
         let supervisor = ProcessSupervisor(loop: loop, options: .init(
             executable: SystemFiles.executablePath,
             arguments: { _ in arguments },
             workers: workers,
+            inherited: [descriptor],
             reloadDirectory: reload ? SystemFiles.absolutePath(appDir) : nil,
             gracefulTimeoutMilliseconds: UInt64(gracefulTimeout * 1000)
         ), logger: logger)
@@ -253,6 +268,7 @@ struct RunCommand: AsyncParsableCommand {
         configuration.host = host
         configuration.port = port
         configuration.reusePort = worker
+        configuration.listeningDescriptor = listenFd
         configuration.accessLog = accessLog
         configuration.gracefulTimeoutMilliseconds = UInt64(gracefulTimeout * 1000)
         configuration.limits.keepAliveTimeoutMilliseconds = UInt64(timeoutKeepAlive * 1000)

@@ -9,12 +9,14 @@ internal import Glibc
 public final class ChildProcess {
     public let pid: Int32
     private let handle: UnsafeMutablePointer<uv_process_t>
-    private let onExit: (_ status: Int64, _ signal: Int32) -> Void
+    private let onExit: (_ status: Int64, _ signal: Int32, _ pid: Int32) -> Void
 
-    /// `stdio` inherits the parent's stdin, stdout and stderr.
+    /// `stdio` inherits the parent's stdin, stdout and stderr; with `readiness`, the child also
+    /// gets that pipe's writing end as descriptor 3, and `inherited` descriptors after it (4, 5...).
     public init(
-        loop: EventLoop, executable: String, arguments: [String],
-        onExit: @escaping (_ status: Int64, _ signal: Int32) -> Void
+        loop: EventLoop, executable: String, arguments: [String], readiness: ReadinessPipe? = nil,
+        inherited: [Int32] = [],
+        onExit: @escaping (_ status: Int64, _ signal: Int32, _ pid: Int32) -> Void
     ) throws(UVError) {
         loop.preconditionInLoop()
         self.onExit = onExit
@@ -28,6 +30,19 @@ public final class ChildProcess {
             container.data.fd = Int32(fd)
             return container
         }
+        if let readiness {
+            var container = uv_stdio_container_t()
+            // The child writes (its end is writable); the parent reads.
+            container.flags = uv_stdio_flags(UV_CREATE_PIPE.rawValue | UV_WRITABLE_PIPE.rawValue)
+            container.data.stream = UnsafeMutableRawPointer(readiness.handle).assumingMemoryBound(to: uv_stream_t.self)
+            stdio.append(container)
+        }
+        for descriptor in inherited {
+            var container = uv_stdio_container_t()
+            container.flags = UV_INHERIT_FD
+            container.data.fd = descriptor
+            stdio.append(container)
+        }
         let file = strdup(executable)
         defer { free(file) }
         let rc = argv.withUnsafeMutableBufferPointer { args in
@@ -35,12 +50,12 @@ public final class ChildProcess {
                 var options = uv_process_options_t()
                 options.file = UnsafePointer(file)
                 options.args = args.baseAddress
-                options.stdio_count = 3
+                options.stdio_count = Int32(stdio.count)
                 options.stdio = stdio.baseAddress
                 options.exit_cb = { process, status, signal in
                     // SAFETY: data holds a retained ChildProcess until the close callback.
                     let child = Unmanaged<ChildProcess>.fromOpaque(process!.pointee.data).takeUnretainedValue()
-                    child.onExit(status, signal)
+                    child.onExit(status, signal, child.pid)
                     uv_close(UnsafeMutableRawPointer(process!).assumingMemoryBound(to: uv_handle_t.self)) { raw in
                         let process = UnsafeMutableRawPointer(raw!).assumingMemoryBound(to: uv_process_t.self)
                         Unmanaged<ChildProcess>.fromOpaque(process.pointee.data).release()
@@ -60,6 +75,7 @@ public final class ChildProcess {
         }
         pid = process.pointee.pid
         process.pointee.data = Unmanaged.passRetained(self).toOpaque()
+        readiness?.startReading()
     }
 
     public func kill(_ signal: Int32) {

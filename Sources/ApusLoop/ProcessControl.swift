@@ -11,6 +11,17 @@ public enum ProcessControl {
         if getppid() == 1 { exit(0) }  // the parent died before the request took effect
     }
 
+    /// Tells the supervisor the worker is serving: one byte on its readiness pipe
+    /// (`ReadinessPipe.childDescriptor`), then the pipe is closed. A worker started without one
+    /// has nothing there, and nothing happens.
+    public static func notifyReady() {
+        let descriptor = ReadinessPipe.childDescriptor
+        guard fcntl(descriptor, F_GETFD) != -1 else { return }
+        var byte: UInt8 = 0x72
+        _ = write(descriptor, &byte, 1)
+        close(descriptor)
+    }
+
     /// A TCP port nothing is bound to right now, for `--workers` with `--port 0`.
     public static func freePort(host: String) -> Int? {
         let port = apus_free_port(host == "localhost" ? "127.0.0.1" : host)

@@ -42,6 +42,42 @@ public final class TCPListener {
         self.port = boundPort()
     }
 
+    /// Listens on a socket that is already bound and listening (a supervisor's, inherited as
+    /// `descriptor`): processes that share it share one accept queue, so one that stops
+    /// accepting leaves its share to the others instead of resetting it.
+    public init(
+        loop: EventLoop, adopting descriptor: Int32, backlog: Int32 = 2048, onConnection: @escaping (TCPStream) -> Void
+    ) throws(UVError) {
+        loop.preconditionInLoop()
+        self.loop = loop
+        self.onConnection = onConnection
+        handle = .allocate(capacity: 1)
+        uv_tcp_init(loop.uvLoop, handle)
+        handle.pointee.data = Unmanaged.passRetained(self).toOpaque()
+        do {
+            try uvCheck(uv_tcp_open(handle, uv_os_sock_t(descriptor)))
+            try uvCheck(uv_listen(stream, backlog) { server, status in
+                guard status >= 0 else { return }
+                // SAFETY: data holds a retained TCPListener until the close callback.
+                let listener = Unmanaged<TCPListener>.fromOpaque(server!.pointee.data).takeUnretainedValue()
+                listener.acceptOne()
+            })
+        } catch {
+            close()
+            throw error
+        }
+        port = boundPort()
+    }
+
+    /// A listening socket for worker processes to inherit (`init(adopting:)`); the caller
+    /// owns the descriptor and never accepts on it.
+    public static func sharedSocket(host: String, port: Int, backlog: Int32 = 2048) throws(UVError) -> Int32 {
+        let address = try SocketAddress(host: host, port: port)
+        let descriptor = address.withSockAddr { apus_listen_socket($0, backlog) }
+        guard descriptor >= 0 else { throw UVError(code: descriptor) }
+        return descriptor
+    }
+
     private var stream: UnsafeMutablePointer<uv_stream_t> {
         UnsafeMutableRawPointer(handle).assumingMemoryBound(to: uv_stream_t.self)
     }

@@ -2,6 +2,7 @@
 #define APUS_CLIBUV_SHIM_H
 
 #include <uv.h>
+#include <errno.h>
 #include <time.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -30,6 +31,22 @@ static inline int apus_free_port(const char *ip) {
         port = ntohs(address.sin_port);
     close(fd);
     return port;
+}
+
+/* A bound, listening TCP socket (SO_REUSEADDR, close-on-exec) for worker processes to inherit;
+   the descriptor, or -errno. */
+static inline int apus_listen_socket(const struct sockaddr *address, int backlog) {
+    int fd = socket(address->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -errno;
+    int on = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+    socklen_t length = address->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+    if (bind(fd, address, length) != 0 || listen(fd, backlog) != 0) {
+        int error = errno;
+        close(fd);
+        return -error;
+    }
+    return fd;
 }
 
 #endif

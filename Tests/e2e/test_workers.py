@@ -118,3 +118,38 @@ def test_reload_restarts_on_source_change(tmp_path):
         assert any("Reloading" in line for line in server.lines)
     finally:
         server.stop()
+
+
+def test_sighup_restarts_the_workers_one_at_a_time_with_no_failed_request():
+    server = ApusServer("basic:app", "--app-dir", APPS, "--port", "0", "--workers", "2", "--no-access-log")
+    try:
+        old = set()
+        deadline = time.monotonic() + 10
+        while len(old) < 2 and time.monotonic() < deadline:
+            old |= pids_seen(server, 10)
+        assert len(old) == 2, old
+
+        server.signal(signal.SIGHUP)
+        failures, requests, seen, new = 0, 0, set(), set()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            requests += 1
+            try:
+                pid = pid_over_new_connection(server)
+            except (OSError, ValueError, KeyError):
+                failures += 1
+                continue
+            seen.add(pid)
+            new = seen - old
+            if len(new) >= 2 and all(not os.path.exists(f"/proc/{p}") for p in old):
+                break
+        assert len(new) == 2 and all(not os.path.exists(f"/proc/{p}") for p in old), (old, seen)
+        # The workers share one listening socket: a retiring worker leaves its queue to the others.
+        assert failures == 0, f"{failures} of {requests} requests failed during the restart"
+        assert server.proc.poll() is None, "the supervisor keeps running"
+        deadline = time.monotonic() + 5
+        while not any("every worker restarted" in line for line in server.lines) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert any("every worker restarted" in line for line in server.lines)
+    finally:
+        server.stop()

@@ -6,7 +6,9 @@ internal import Glibc
 
 /// Runs worker processes (`apus run --workers N`, `--reload`) and keeps them running: a worker
 /// that dies is replaced at once (with a growing delay if it keeps dying right after start),
-/// and SIGINT/SIGTERM are passed on so every worker shuts down gracefully.
+/// SIGINT/SIGTERM are passed on so every worker shuts down gracefully, and SIGHUP restarts the
+/// workers one at a time with no downtime: a new worker starts, and once it says it is ready
+/// (it has bound the shared port) the old one drains and exits, then the next.
 ///
 /// An actor on the loop: process exits, timers and signals arrive on the loop thread and reach
 /// its state through `assumeIsolated`.
@@ -16,15 +18,18 @@ public actor ProcessSupervisor {
         /// The arguments of worker `index`.
         public var arguments: @Sendable (_ index: Int) -> [String]
         public var workers: Int
+        /// Descriptors every worker inherits, from 4 on (3 is its readiness pipe).
+        public var inherited: [Int32]
         /// Restart every worker when a `.py` file under this directory changes.
         public var reloadDirectory: String?
         public var gracefulTimeoutMilliseconds: UInt64
 
         public init(executable: String, arguments: @escaping @Sendable (Int) -> [String], workers: Int,
-                    reloadDirectory: String? = nil, gracefulTimeoutMilliseconds: UInt64 = 10_000) {
+                    inherited: [Int32] = [], reloadDirectory: String? = nil, gracefulTimeoutMilliseconds: UInt64 = 10_000) {
             self.executable = executable
             self.arguments = arguments
             self.workers = workers
+            self.inherited = inherited
             self.reloadDirectory = reloadDirectory
             self.gracefulTimeoutMilliseconds = gracefulTimeoutMilliseconds
         }
@@ -45,6 +50,21 @@ public actor ProcessSupervisor {
     private var timers: [LoopTimer] = []
     private var signals: [SignalWatcher] = []
     private var finished: CheckedContinuation<Void, Never>?
+    /// A SIGHUP restart in progress: the slot being replaced, and the old worker retiring.
+    private var rolling: (index: Int, retiring: Int32?)?
+    /// A started replacement that has not said it is ready yet.
+    private var incoming: Incoming?
+
+    private struct Started {
+        let child: ChildProcess
+        let readiness: ReadinessPipe
+    }
+
+    private struct Incoming {
+        let child: ChildProcess
+        let readiness: ReadinessPipe
+        let deadline: LoopTimer
+    }
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor { loop.asUnownedSerialExecutor() }
 
@@ -64,6 +84,11 @@ public actor ProcessSupervisor {
                 signals.append(watcher)
             }
         }
+        if let watcher = try? SignalWatcher(loop: loop, signal: SIGHUP, { [unowned self] _ in
+            assumeIsolated { $0.startRollingRestart() }
+        }) {
+            signals.append(watcher)
+        }
         for index in slots.indices { spawn(index) }
         if let directory = options.reloadDirectory {
             watcher = SourceWatcher(root: directory)
@@ -80,22 +105,36 @@ public actor ProcessSupervisor {
 
     private func spawn(_ index: Int) {
         guard !stopping else { return }
+        guard let child = start(index, onReady: { _ in }) else { return scheduleRestart(index) }
+        slots[index].child = child.child
+        slots[index].startedAt = loop.now
+        logger.info("Started worker process [\(child.child.pid)]")
+    }
+
+    /// Starts a worker for slot `index`, with the pipe on which it says it is ready.
+    private func start(_ index: Int, onReady: @escaping @Sendable (Bool) -> Void) -> Started? {
         do {
-            let child = try ChildProcess(loop: loop, executable: options.executable, arguments: options.arguments(index)) {
-                [unowned self] status, signal in
-                assumeIsolated { $0.exited(index, status: status, signal: signal) }
+            let readiness = try ReadinessPipe(loop: loop, onReady: onReady)
+            do {
+                let child = try ChildProcess(
+                    loop: loop, executable: options.executable, arguments: options.arguments(index), readiness: readiness,
+                    inherited: options.inherited
+                ) { [unowned self] status, signal, pid in
+                    assumeIsolated { $0.exited(index, pid: pid, status: status, signal: signal) }
+                }
+                return Started(child: child, readiness: readiness)
+            } catch {
+                readiness.close()
+                throw error
             }
-            slots[index].child = child
-            slots[index].startedAt = loop.now
-            logger.info("Started worker process [\(child.pid)]")
         } catch {
             logger.error("cannot start a worker: \(error)")
-            scheduleRestart(index)
+            return nil
         }
     }
 
-    private func exited(_ index: Int, status: Int64, signal: Int32) {
-        let pid = slots[index].child?.pid ?? 0
+    private func exited(_ index: Int, pid: Int32, status: Int64, signal: Int32) {
+        guard slots[index].child?.pid == pid else { return retiredExited(pid) }
         slots[index].child = nil
         if stopping {
             if slots.allSatisfy({ $0.child == nil }) { finish() }
@@ -136,9 +175,80 @@ public actor ProcessSupervisor {
         }
     }
 
+    // MARK: rolling restart (SIGHUP)
+
+    private func startRollingRestart() {
+        guard !stopping else { return }
+        guard rolling == nil else { return logger.warning("SIGHUP: a restart is already in progress") }
+        logger.info("SIGHUP: restarting the workers one at a time")
+        rolling = (0, nil)
+        replaceNext()
+    }
+
+    /// Starts the replacement of the slot `rolling` points at, or ends the restart.
+    private func replaceNext() {
+        guard let roll = rolling, !stopping else { return }
+        guard roll.index < slots.count else {
+            rolling = nil
+            return logger.info("SIGHUP: every worker restarted")
+        }
+        guard let started = start(roll.index, onReady: { [unowned self] ready in
+            assumeIsolated { $0.replacementReady(ready) }
+        }) else {
+            rolling = nil
+            return logger.error("SIGHUP: restart stopped, the old workers keep serving")
+        }
+        let deadline = LoopTimer(loop: loop)
+        deadline.start(after: 60_000) { [unowned self] in assumeIsolated { $0.replacementReady(false) } }
+        let newPID = started.child.pid
+        let oldPID = slots[roll.index].child?.pid ?? 0
+        incoming = Incoming(child: started.child, readiness: started.readiness, deadline: deadline)
+        logger.info("Started worker process [\(newPID)] to replace [\(oldPID)]")
+    }
+
+    /// The replacement bound its port (`ready`), or did not in time, or died first.
+    private func replacementReady(_ ready: Bool) {
+        guard let roll = rolling, let new = incoming else { return }
+        incoming = nil
+        new.deadline.close()
+        new.readiness.close()
+        guard ready, !stopping else {
+            new.child.kill(SIGKILL)
+            rolling = nil
+            return logger.error("SIGHUP: worker [\(new.child.pid)] did not become ready; the old workers keep serving")
+        }
+        let old = slots[roll.index].child
+        slots[roll.index].child = new.child
+        slots[roll.index].startedAt = loop.now
+        slots[roll.index].restartDelay = 0
+        guard let old else {
+            rolling = (roll.index + 1, nil)
+            return replaceNext()
+        }
+        // The old worker drains its connections and exits; the next slot follows then.
+        rolling = (roll.index, old.pid)
+        old.kill(SIGTERM)
+    }
+
+    /// A worker that no slot holds exited: a retired one, or a replacement that failed.
+    private func retiredExited(_ pid: Int32) {
+        if stopping, slots.allSatisfy({ $0.child == nil }) { return finish() }
+        if incoming?.child.pid == pid { return replacementReady(false) }
+        guard let roll = rolling, roll.retiring == pid else { return }
+        logger.info("Retired worker process [\(pid)]")
+        rolling = (roll.index + 1, nil)
+        replaceNext()
+    }
+
     private func stop(_ signal: Int32) {
         guard !stopping else { return }
         stopping = true
+        if let new = incoming {
+            incoming = nil
+            new.deadline.close()
+            new.readiness.close()
+            new.child.kill(SIGTERM)
+        }
         logger.info("Stopping workers (signal \(signal))")
         let running = slots.compactMap(\.child)
         guard !running.isEmpty else { return finish() }

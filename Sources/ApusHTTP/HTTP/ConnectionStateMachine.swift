@@ -39,6 +39,8 @@ package struct ConnectionStateMachine<Clock: MillisecondClock, Pending, Streamin
     /// The server is shutting down: no new request after the one in progress.
     package private(set) var closeRequested = false
     package private(set) var lingerStarted = false
+    /// Responses queued so far: a connection that has had none was just opened.
+    private(set) var responsesQueued = 0
 
     package init(clock: Clock, limits: HTTPLimits) {
         timers = ConnectionTimers(clock: clock, limits: limits)
@@ -126,6 +128,7 @@ package struct ConnectionStateMachine<Clock: MillisecondClock, Pending, Streamin
 
     /// The last byte of a response is queued (`queued` bytes not yet written).
     package mutating func responseQueued(keepAlive: Bool, queued: Int) -> AfterResponse {
+        responsesQueued += 1
         if keepAlive {
             state = .reading
             timers.responseQueued(queued: queued, last: false)
@@ -214,11 +217,16 @@ package struct ConnectionStateMachine<Clock: MillisecondClock, Pending, Streamin
         }
     }
 
-    /// Server shutdown: true if the connection should close now (it is idle), else it closes
-    /// after the response in progress. `betweenRequests`: no part of a request is buffered.
+    /// Server shutdown: true if the connection should close now (idle after a response), else
+    /// it closes after the response in progress. A connection just opened has not sent its
+    /// request yet (it was accepted as the server stopped accepting): it gets a moment to, and
+    /// its response closes it. `betweenRequests`: no part of a request is buffered.
     package mutating func drainRequested(betweenRequests: Bool) -> Bool {
         closeRequested = true
-        return isReading && betweenRequests
+        guard isReading && betweenRequests else { return false }
+        if responsesQueued > 0 { return true }
+        timers.drainGrace()
+        return false
     }
 
     /// Marks the connection closed; returns the state it was in (whose pending request or

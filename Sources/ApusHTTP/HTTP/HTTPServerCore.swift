@@ -7,6 +7,9 @@ public struct HTTPServerConfiguration: Sendable {
     public var port = 8000
     /// SO_REUSEPORT, for several worker processes on one port.
     public var reusePort = false
+    /// A listening socket to serve instead of binding one (a supervisor's, shared by its
+    /// workers); `host`, `port` and `reusePort` are then unused.
+    public var listeningDescriptor: Int32?
     public var limits = HTTPLimits()
     public var accessLog = true
     /// How long shutdown waits for in-flight requests, in milliseconds.
@@ -59,10 +62,15 @@ final class HTTPServerCore {
     }
 
     func start() throws(UVError) -> Int {
-        let listener = try TCPListener(
-            loop: loop, host: configuration.host, port: configuration.port,
-            reusePort: configuration.reusePort
-        ) { [unowned self] stream in accept(stream) }
+        let listener: TCPListener
+        if let descriptor = configuration.listeningDescriptor {
+            listener = try TCPListener(loop: loop, adopting: descriptor) { [unowned self] stream in accept(stream) }
+        } else {
+            listener = try TCPListener(
+                loop: loop, host: configuration.host, port: configuration.port,
+                reusePort: configuration.reusePort
+            ) { [unowned self] stream in accept(stream) }
+        }
         self.listener = listener
         let timer = LoopTimer(loop: loop)
         let interval = sweepInterval()

@@ -58,12 +58,23 @@ import Testing
         #expect(!connection.mayKeepAlive(requested: true, draining: false))
     }
 
-    @Test func anIdleConnectionClosesAtOnceOnDrain() {
+    @Test func anIdleConnectionClosesAtOnceOnDrainAndANewOneGetsAMomentForItsRequest() {
         var connection = machine()
         let midRequest = connection.drainRequested(betweenRequests: false)  // part of a request is here
         var idle = machine()
+        idle.dispatched(1)
+        _ = idle.responseQueued(keepAlive: true, queued: 0)
         let idleCloses = idle.drainRequested(betweenRequests: true)
         #expect(!midRequest && idleCloses)
+
+        let clock = ManualClock()
+        var fresh = machine(clock)
+        let freshCloses = fresh.drainRequested(betweenRequests: true)
+        #expect(!freshCloses && !fresh.mayKeepAlive(requested: true, draining: false))
+        clock.advance(ConnectionTimers<ManualClock>.drainGraceMilliseconds - 1)
+        #expect(fresh.deadline(queued: 0, betweenRequests: true, streamingBody: false) == .none)
+        clock.advance(1)
+        #expect(fresh.deadline(queued: 0, betweenRequests: true, streamingBody: false) == .close)
     }
 
     @Test func aHalfClosedClientStillGetsItsResponseThenTheConnectionLingersAndCloses() {
