@@ -29,12 +29,7 @@ public final class TCPListener {
         do {
             if reusePort { try setReusePort() }
             try uvCheck(address.withSockAddr { uv_tcp_bind(handle, $0, 0) })
-            try uvCheck(uv_listen(stream, backlog) { server, status in
-                guard status >= 0 else { return }
-                // SAFETY: data holds a retained TCPListener until the close callback.
-                let listener = Unmanaged<TCPListener>.fromOpaque(server!.pointee.data).takeUnretainedValue()
-                listener.acceptOne()
-            })
+            try listen(backlog)
         } catch {
             close()
             throw error
@@ -56,12 +51,7 @@ public final class TCPListener {
         handle.pointee.data = Unmanaged.passRetained(self).toOpaque()
         do {
             try uvCheck(uv_tcp_open(handle, uv_os_sock_t(descriptor)))
-            try uvCheck(uv_listen(stream, backlog) { server, status in
-                guard status >= 0 else { return }
-                // SAFETY: data holds a retained TCPListener until the close callback.
-                let listener = Unmanaged<TCPListener>.fromOpaque(server!.pointee.data).takeUnretainedValue()
-                listener.acceptOne()
-            })
+            try listen(backlog)
         } catch {
             close()
             throw error
@@ -76,6 +66,15 @@ public final class TCPListener {
         let descriptor = address.withSockAddr { apus_listen_socket($0, backlog) }
         guard descriptor >= 0 else { throw UVError(code: descriptor) }
         return descriptor
+    }
+
+    private func listen(_ backlog: Int32) throws(UVError) {
+        try uvCheck(uv_listen(stream, backlog) { server, status in
+            guard status >= 0 else { return }
+            // SAFETY: data holds a retained TCPListener until the close callback.
+            let listener = Unmanaged<TCPListener>.fromOpaque(server!.pointee.data).takeUnretainedValue()
+            listener.acceptOne()
+        })
     }
 
     private var stream: UnsafeMutablePointer<uv_stream_t> {
