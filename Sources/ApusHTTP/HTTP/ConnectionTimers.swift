@@ -125,12 +125,12 @@ struct ConnectionTimers<Clock: MillisecondClock> {
     }
 
     /// The server is shutting down and the connection has not sent a request yet: it has a
-    /// second (or the head timeout, if shorter) to send one.
+    /// moment (or the head timeout, if shorter) to send one.
     mutating func drainGrace() {
         deadline = .head(clock.now + min(limits.headTimeoutMilliseconds, Self.drainGraceMilliseconds))
     }
 
-    static var drainGraceMilliseconds: UInt64 { 1_000 }
+    static var drainGraceMilliseconds: UInt64 { 250 }
 
     mutating func readingPaused(_ paused: Bool) {
         guard paused != readingPaused else { return }

@@ -30,6 +30,7 @@ final class HTTPServerCore {
     private var connections: [ObjectIdentifier: HTTPConnection] = [:]
     private var listener: TCPListener?
     private var sweepTimer: LoopTimer?
+    private var drainSweep: LoopTimer?
     private(set) var isDraining = false
     private var onAllClosed: (() -> Void)?
 
@@ -113,6 +114,11 @@ final class HTTPServerCore {
         listener = nil
         onAllClosed = done
         for connection in Array(connections.values) { connection.drain() }
+        // Connections just opened have a moment to send their request (see `drainGrace`): the
+        // sweep looks again when it is over rather than at its own pace.
+        let graceSweep = LoopTimer(loop: loop)
+        graceSweep.start(after: ConnectionTimers<LoopClock>.drainGraceMilliseconds + 10) { [unowned self] in sweep() }
+        drainSweep = graceSweep
         if connections.isEmpty, let done = onAllClosed {
             onAllClosed = nil
             done()
@@ -127,6 +133,8 @@ final class HTTPServerCore {
         listener = nil
         sweepTimer?.close()
         sweepTimer = nil
+        drainSweep?.close()
+        drainSweep = nil
         responder.serverDidStop()
     }
 
