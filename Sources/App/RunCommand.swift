@@ -176,7 +176,10 @@ struct RunCommand: AsyncParsableCommand {
         }
         let boundPort: Int
         do {
-            boundPort = try await server.start()
+            // A worker leaves SIGHUP to its supervisor (a rolling restart), and ignores the one a
+            // closed terminal sends to the whole process group.
+            if worker { ProcessControl.ignoreHangups() }
+            boundPort = try await server.start(hangupStops: !worker)
         } catch {
             Console.error("error: cannot listen on \(host):\(port): \(error.message)")
             Console.terminate(1)

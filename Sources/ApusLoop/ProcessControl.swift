@@ -11,6 +11,11 @@ public enum ProcessControl {
         if getppid() == 1 { exit(0) }  // the parent died before the request took effect
     }
 
+    /// SIGHUP does nothing to this process (a worker: its supervisor handles SIGHUP).
+    public static func ignoreHangups() {
+        signal(SIGHUP, SIG_IGN)
+    }
+
     /// Tells the supervisor the worker is serving: one byte on its readiness pipe
     /// (`ReadinessPipe.childDescriptor`), then the pipe is closed. A worker started without one
     /// has nothing there, and nothing happens.

@@ -129,6 +129,12 @@ def test_sighup_restarts_the_workers_one_at_a_time_with_no_failed_request():
             old |= pids_seen(server, 10)
         assert len(old) == 2, old
 
+        # A worker leaves SIGHUP to the supervisor (a closed terminal sends it to all of them).
+        for pid in old:
+            os.kill(pid, signal.SIGHUP)
+        time.sleep(0.3)
+        assert all(os.path.exists(f"/proc/{pid}") for pid in old)
+
         server.signal(signal.SIGHUP)
         failures, requests, seen, new = 0, 0, set(), set()
         deadline = time.monotonic() + 30

@@ -22,16 +22,17 @@ public final class ServerProcess: Sendable {
 
     private let stopSignal = StopSignal()
 
-    /// Binds, starts serving, and starts watching SIGINT/SIGTERM (before returning, so a
-    /// signal sent as soon as the server is announced is never missed); returns the port.
-    public func start() async throws(UVError) -> Int {
+    /// Binds, starts serving, and starts watching SIGINT, SIGTERM and (`hangupStops`) SIGHUP
+    /// (before returning, so a signal sent as soon as the server is announced is never missed);
+    /// returns the port. A single server stops gracefully on SIGHUP rather than dying at once.
+    public func start(hangupStops: Bool = true) async throws(UVError) -> Int {
+        let stopSignals = hangupStops ? [SIGINT, SIGTERM, SIGHUP] : [SIGINT, SIGTERM]
         let port = try await server.start()
         let stopSignal = stopSignal
         await withCheckedContinuation { (installed: CheckedContinuation<Void, Never>) in
             loop.execute { [loop] in
                 var watchers: [SignalWatcher] = []
-                // SIGHUP too: a single server stops gracefully rather than dying at once.
-                for signal in [SIGINT, SIGTERM, SIGHUP] {
+                for signal in stopSignals {
                     if let watcher = try? SignalWatcher(loop: loop, signal: signal, { stopSignal.deliver($0) }) {
                         watchers.append(watcher)
                     }
