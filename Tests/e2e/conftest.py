@@ -145,20 +145,26 @@ def parse_responses(data):
 
 
 def read_response(sock, timeout=5.0):
-    """Reads exactly one content-length response from a keep-alive connection."""
+    """Reads exactly one content-length response from a keep-alive connection, and not a byte
+    more: the next (pipelined) response stays in the socket for the next call."""
     sock.settimeout(timeout)
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = sock.recv(65536)
-        if not chunk:
-            raise AssertionError("connection closed before a response head: %r" % data)
-        data += chunk
-    head, _, rest = data.partition(b"\r\n\r\n")
+    while True:
+        peeked = sock.recv(65536, socket.MSG_PEEK)
+        if not peeked:
+            raise AssertionError("connection closed before a response head")
+        end = peeked.find(b"\r\n\r\n")
+        if end >= 0:
+            break
+        time.sleep(0.01)
+    head = b""
+    while len(head) < end + 4:
+        head += sock.recv(end + 4 - len(head))
     match = re.search(rb"(?i)\r\ncontent-length: *(\d+)", head)
     length = int(match.group(1)) if match else 0
+    rest = b""
     while len(rest) < length:
-        chunk = sock.recv(65536)
+        chunk = sock.recv(length - len(rest))
         if not chunk:
             break
         rest += chunk
-    return parse_responses(head + b"\r\n\r\n" + rest[:length])[0]
+    return parse_responses(head + rest)[0]

@@ -113,12 +113,13 @@ final class HTTPServerCore {
         listener?.close()
         listener = nil
         onAllClosed = done
-        for connection in Array(connections.values) { connection.drain() }
         // Connections just opened have a moment to send their request (see `drainGrace`): the
-        // sweep looks again when it is over rather than at its own pace.
+        // sweep looks again when it is over rather than at its own pace. Made before any
+        // connection closes, since the last one to close ends the drain (`closeAll`).
         let graceSweep = LoopTimer(loop: loop)
-        graceSweep.start(after: ConnectionTimers<LoopClock>.drainGraceMilliseconds + 10) { [unowned self] in sweep() }
+        graceSweep.start(after: ConnectionTimers<LoopClock>.drainGraceMilliseconds + 10) { [weak self] in self?.sweep() }
         drainSweep = graceSweep
+        for connection in Array(connections.values) { connection.drain() }
         if connections.isEmpty, let done = onAllClosed {
             onAllClosed = nil
             done()
