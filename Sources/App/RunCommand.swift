@@ -213,17 +213,14 @@ struct RunCommand: AsyncParsableCommand {
     /// `--workers N` / `--reload`: this process only supervises; each worker is this
     /// executable again, started fresh (never forked), with `--worker` and a fixed port.
     private func superviseWorkers(logger: Logger) async throws {
-        guard let chosenPort = port == 0 ? ProcessControl.freePort(host: host) : port else {
-            Console.error("error: cannot find a free port on \(host)")
-            Console.terminate(1)
-        }
         // One listening socket, made here and shared by every worker: one accept queue, so a
         // worker that stops (a restart) leaves its queued connections to the others.
         let descriptor: Int32
+        let chosenPort: Int
         do {
-            descriptor = try TCPListener.sharedSocket(host: host, port: chosenPort)
+            (descriptor, chosenPort) = try TCPListener.sharedSocket(host: host, port: port)
         } catch {
-            Console.error("error: cannot listen on \(host):\(chosenPort): \(error.message)")
+            Console.error("error: cannot listen on \(host):\(port): \(error.message)")
             Console.terminate(1)
         }
         let arguments = workerArguments(port: chosenPort) + ["--listen-fd", String(ReadinessPipe.childDescriptor + 1)]

@@ -26,10 +26,4 @@ public enum ProcessControl {
         _ = write(descriptor, &byte, 1)
         close(descriptor)
     }
-
-    /// A TCP port nothing is bound to right now, for `--workers` with `--port 0`.
-    public static func freePort(host: String) -> Int? {
-        let port = apus_free_port(host == "localhost" ? "127.0.0.1" : host)
-        return port > 0 ? Int(port) : nil
-    }
 }

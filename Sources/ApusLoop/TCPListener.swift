@@ -59,13 +59,13 @@ public final class TCPListener {
         port = boundPort()
     }
 
-    /// A listening socket for worker processes to inherit (`init(adopting:)`); the caller
-    /// owns the descriptor and never accepts on it.
-    public static func sharedSocket(host: String, port: Int, backlog: Int32 = 2048) throws(UVError) -> Int32 {
+    /// A listening socket for worker processes to inherit (`init(adopting:)`), and the port it
+    /// is bound to (port 0 picks one); the caller owns the descriptor and never accepts on it.
+    public static func sharedSocket(host: String, port: Int, backlog: Int32 = 2048) throws(UVError) -> (descriptor: Int32, port: Int) {
         let address = try SocketAddress(host: host, port: port)
         let descriptor = address.withSockAddr { apus_listen_socket($0, backlog) }
         guard descriptor >= 0 else { throw UVError(code: descriptor) }
-        return descriptor
+        return (descriptor, Int(apus_socket_port(descriptor)))
     }
 
     private func listen(_ backlog: Int32) throws(UVError) {

@@ -5,7 +5,7 @@ internal import ApusHTTP
 /// (`OPTIONS` with `Origin` and `Access-Control-Request-Method`) is the middleware's own answer,
 /// so it is left to the app's. Origins given by regex are not taken (Python's `re` decides
 /// those), see `NativeMiddlewareSpec`.
-public struct CORSPolicy: Sendable, Equatable {
+public struct CORSPolicy: Sendable {
     public var allowAllOrigins: Bool
     public var allowOrigins: [String]
     public var allowCredentials: Bool
@@ -18,13 +18,6 @@ public struct CORSPolicy: Sendable, Equatable {
         self.allowOrigins = allowOrigins
         self.allowCredentials = allowCredentials
         self.simpleHeaders = simpleHeaders
-    }
-
-    public static func == (a: CORSPolicy, b: CORSPolicy) -> Bool {
-        a.allowAllOrigins == b.allowAllOrigins && a.allowOrigins == b.allowOrigins
-            && a.allowCredentials == b.allowCredentials
-            && a.simpleHeaders.map(\.name) == b.simpleHeaders.map(\.name)
-            && a.simpleHeaders.map(\.value) == b.simpleHeaders.map(\.value)
     }
 
     func isPreflight(_ head: HTTPRequestHead) -> Bool {

@@ -3,7 +3,7 @@ internal import ApusHTTP
 /// Starlette's `GZipMiddleware` (1.10): a request whose `Accept-Encoding` mentions gzip gets
 /// its response compressed, any other gets `Vary: Accept-Encoding` only; small complete
 /// bodies, 206s, bodies already encoded and excluded media types pass untouched.
-public struct GZipPolicy: Sendable, Equatable {
+public struct GZipPolicy: Sendable {
     public var minimumSize: Int
     public var compressLevel: Int
     /// `exclude_content_types`, normalized as the middleware keeps them.

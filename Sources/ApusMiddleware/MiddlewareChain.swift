@@ -1,7 +1,7 @@
 public import ApusHTTP
 
 /// One of the Starlette middleware Apus runs itself.
-public enum NativeMiddleware: Sendable, Equatable {
+public enum NativeMiddleware: Sendable {
     case cors(CORSPolicy)
     case gzip(GZipPolicy)
     case trustedHost(TrustedHostPolicy)
@@ -13,7 +13,7 @@ public enum NativeMiddleware: Sendable, Equatable {
 /// preflight, an untrusted host, a redirect to https) is not planned at all — the app serves it
 /// through its own middleware. Every other request reaches the route, and its response is
 /// rewritten by each layer in turn, innermost first, as the layers' `send` would rewrite it.
-public struct MiddlewareChain: Sendable, Equatable {
+public struct MiddlewareChain: Sendable {
     public let layers: [NativeMiddleware]
 
     public init(_ layers: [NativeMiddleware]) {

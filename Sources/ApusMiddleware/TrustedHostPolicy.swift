@@ -4,7 +4,7 @@ internal import ApusHTTP
 /// name characters (and a port) whose lower-cased name is allowed, exactly or by a `*.` suffix
 /// pattern. Anything else — a rejection, a `www.` redirect, an IP literal — is the
 /// middleware's own answer, so it is left to the app's.
-public struct TrustedHostPolicy: Sendable, Equatable {
+public struct TrustedHostPolicy: Sendable {
     /// `allowed_hosts`, lower-cased as the middleware keeps them.
     public var allowedHosts: [String]
     public var allowAny: Bool

@@ -18,19 +18,13 @@ static inline size_t apus_uv_tcp_size(void) { return sizeof(uv_tcp_t); }
 /* Ask the kernel to send SIGTERM when the parent process exits. */
 static inline int apus_die_with_parent(void) { return prctl(PR_SET_PDEATHSIG, SIGTERM); }
 
-/* A TCP port on `ip` that nothing is bound to right now, or -1. */
-static inline int apus_free_port(const char *ip) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) return -1;
-    struct sockaddr_in address = { .sin_family = AF_INET, .sin_port = 0 };
-    if (inet_pton(AF_INET, ip, &address.sin_addr) != 1) address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+/* The port a socket is bound to, or -1. */
+static inline int apus_socket_port(int fd) {
+    struct sockaddr_storage address;
     socklen_t length = sizeof address;
-    int port = -1;
-    if (bind(fd, (struct sockaddr *)&address, sizeof address) == 0 &&
-        getsockname(fd, (struct sockaddr *)&address, &length) == 0)
-        port = ntohs(address.sin_port);
-    close(fd);
-    return port;
+    if (getsockname(fd, (struct sockaddr *)&address, &length) != 0) return -1;
+    if (address.ss_family == AF_INET6) return ntohs(((struct sockaddr_in6 *)&address)->sin6_port);
+    return ntohs(((struct sockaddr_in *)&address)->sin_port);
 }
 
 /* A bound, listening TCP socket (SO_REUSEADDR, close-on-exec) for worker processes to inherit;

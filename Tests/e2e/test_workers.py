@@ -27,14 +27,20 @@ def pids_seen(server, attempts=60):
     return pids
 
 
+def both_workers(server, timeout=10):
+    """The two workers' pids, once each has answered."""
+    pids = set()
+    deadline = time.monotonic() + timeout
+    while len(pids) < 2 and time.monotonic() < deadline:
+        pids |= pids_seen(server, 10)
+    assert len(pids) == 2, pids
+    return pids
+
+
 def test_two_workers_and_a_replacement_for_a_dead_one():
     server = ApusServer("basic:app", "--app-dir", APPS, "--port", "0", "--workers", "2", "--no-access-log")
     try:
-        pids = set()
-        deadline = time.monotonic() + 10
-        while len(pids) < 2 and time.monotonic() < deadline:
-            pids |= pids_seen(server, 10)
-        assert len(pids) == 2, pids
+        pids = both_workers(server)
 
         # a keep-alive connection to each worker
         conns = {}
@@ -123,11 +129,7 @@ def test_reload_restarts_on_source_change(tmp_path):
 def test_sighup_restarts_the_workers_one_at_a_time_with_no_failed_request():
     server = ApusServer("basic:app", "--app-dir", APPS, "--port", "0", "--workers", "2", "--no-access-log")
     try:
-        old = set()
-        deadline = time.monotonic() + 10
-        while len(old) < 2 and time.monotonic() < deadline:
-            old |= pids_seen(server, 10)
-        assert len(old) == 2, old
+        old = both_workers(server)
 
         # A worker leaves SIGHUP to the supervisor (a closed terminal sends it to all of them).
         for pid in old:

@@ -61,8 +61,7 @@ public actor ProcessSupervisor {
     }
 
     private struct Incoming {
-        let child: ChildProcess
-        let readiness: ReadinessPipe
+        let worker: Started
         let deadline: LoopTimer
     }
 
@@ -202,7 +201,7 @@ public actor ProcessSupervisor {
         deadline.start(after: 60_000) { [unowned self] in assumeIsolated { $0.replacementReady(false) } }
         let newPID = started.child.pid
         let oldPID = slots[roll.index].child?.pid ?? 0
-        incoming = Incoming(child: started.child, readiness: started.readiness, deadline: deadline)
+        incoming = Incoming(worker: started, deadline: deadline)
         logger.info("Started worker process [\(newPID)] to replace [\(oldPID)]")
     }
 
@@ -211,14 +210,14 @@ public actor ProcessSupervisor {
         guard let roll = rolling, let new = incoming else { return }
         incoming = nil
         new.deadline.close()
-        new.readiness.close()
+        new.worker.readiness.close()
         guard ready, !stopping else {
-            new.child.kill(SIGKILL)
+            new.worker.child.kill(SIGKILL)
             rolling = nil
-            return logger.error("SIGHUP: worker [\(new.child.pid)] did not become ready; the old workers keep serving")
+            return logger.error("SIGHUP: worker [\(new.worker.child.pid)] did not become ready; the old workers keep serving")
         }
         let old = slots[roll.index].child
-        slots[roll.index].child = new.child
+        slots[roll.index].child = new.worker.child
         slots[roll.index].startedAt = loop.now
         slots[roll.index].restartDelay = 0
         guard let old else {
@@ -233,7 +232,7 @@ public actor ProcessSupervisor {
     /// A worker that no slot holds exited: a retired one, or a replacement that failed.
     private func retiredExited(_ pid: Int32) {
         if stopping, slots.allSatisfy({ $0.child == nil }) { return finish() }
-        if incoming?.child.pid == pid { return replacementReady(false) }
+        if incoming?.worker.child.pid == pid { return replacementReady(false) }
         guard let roll = rolling, roll.retiring == pid else { return }
         logger.info("Retired worker process [\(pid)]")
         rolling = (roll.index + 1, nil)
@@ -246,8 +245,8 @@ public actor ProcessSupervisor {
         if let new = incoming {
             incoming = nil
             new.deadline.close()
-            new.readiness.close()
-            new.child.kill(SIGTERM)
+            new.worker.readiness.close()
+            new.worker.child.kill(SIGTERM)
         }
         logger.info("Stopping workers (signal \(signal))")
         let running = slots.compactMap(\.child)

@@ -27,27 +27,25 @@ final class BodyBudget: Sendable {
     var inUse: Int { used.withLock { $0 } }
 }
 
-/// Body bytes held against the server's budget; given back when the last reference goes (when
-/// the body has been handed on and dropped), on whatever thread that is.
-public final class BodyReservation: Sendable {
-    private let budget: BodyBudget?
-    private let bytes: Int
-    private let parts: [BodyReservation]
+/// The bytes of one body held against the server's budget; given back when the last reference
+/// goes (when the body has been handed on and dropped), on whatever thread that is. It grows
+/// only on the loop thread, while the body is collected, before it is handed on.
+public final class BodyReservation: @unchecked Sendable {
+    private let budget: BodyBudget
+    private var bytes = 0
 
-    init(budget: BodyBudget, bytes: Int) {
+    init(budget: BodyBudget) {
         self.budget = budget
-        self.bytes = bytes
-        parts = []
     }
 
-    /// One hold made of several (a body's pieces).
-    init(holding parts: [BodyReservation]) {
-        budget = nil
-        bytes = 0
-        self.parts = parts
+    /// Holds `count` more bytes; false (and nothing more held) if the budget does not have them.
+    func take(_ count: Int) -> Bool {
+        guard budget.reserve(count) else { return false }
+        bytes += count
+        return true
     }
 
     deinit {
-        budget?.release(bytes)
+        budget.release(bytes)
     }
 }

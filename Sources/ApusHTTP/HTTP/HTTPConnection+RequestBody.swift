@@ -40,16 +40,15 @@ public final class RequestBodyStream: @unchecked Sendable {
     /// Reads the whole rest of the body, after `prefix` (which arrived with the head).
     public func collect(_ prefix: [UInt8], then: @escaping (Collected) -> Void) {
         guard let budget = connection?.core.bodyBudget else { return then(.failed) }
-        guard budget.reserve(prefix.count) else { return then(.overBudget) }
+        let reservation = BodyReservation(budget: budget)
+        guard reservation.take(prefix.count) else { return then(.overBudget) }
         var body = prefix
-        var reservations = [BodyReservation(budget: budget, bytes: prefix.count)]
         func next() {
             read { bytes, more in
                 guard let bytes else { return then(.failed) }
-                guard budget.reserve(bytes.count) else { return then(.overBudget) }
-                reservations.append(BodyReservation(budget: budget, bytes: bytes.count))
+                guard reservation.take(bytes.count) else { return then(.overBudget) }
                 body.append(contentsOf: bytes)
-                if more { next() } else { then(.body(body, BodyReservation(holding: reservations))) }
+                if more { next() } else { then(.body(body, reservation)) }
             }
         }
         next()

@@ -90,9 +90,9 @@ extension HTTPResponse {
     }
 }
 
-package enum JSONText {
+enum JSONText {
     /// A JSON string literal for `text`.
-    package static func quoted(_ text: String) -> String {
+    static func quoted(_ text: String) -> String {
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {
