@@ -84,9 +84,10 @@ var products: [Product] = [
 // The libFuzzer target has no `main` of its own (libFuzzer supplies it), so it only exists when
 // `make fuzz` asks for it with APUS_FUZZ=1 and builds with -sanitize=fuzzer.
 if ProcessInfo.processInfo.environment["APUS_FUZZ"] == "1" {
+    targets.append(.target(name: "FuzzDriver", swiftSettings: swiftSettings))
     targets.append(.executableTarget(
         name: "HTTPParserFuzz",
-        dependencies: ["ApusHTTP"],
+        dependencies: ["ApusHTTP", "FuzzDriver"],
         cSettings: sameCFeatures,
         swiftSettings: swiftSettings + [.unsafeFlags(["-parse-as-library"])],
         linkerSettings: [.linkedLibrary("python3.11")]
@@ -94,7 +95,7 @@ if ProcessInfo.processInfo.environment["APUS_FUZZ"] == "1" {
     products.append(.executable(name: "http-parser-fuzz", targets: ["HTTPParserFuzz"]))
     targets.append(.executableTarget(
         name: "ConnectionFuzz",
-        dependencies: ["ApusHTTP"],
+        dependencies: ["ApusHTTP", "FuzzDriver"],
         cSettings: sameCFeatures,
         swiftSettings: swiftSettings + [.unsafeFlags(["-parse-as-library"])],
         linkerSettings: [.linkedLibrary("python3.11")]

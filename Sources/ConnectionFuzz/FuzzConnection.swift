@@ -1,4 +1,5 @@
 import ApusHTTP
+import FuzzDriver
 
 /// libFuzzer entry point (`make fuzz-connection`): a connection as `HTTPConnection` drives it —
 /// the request decoder and `ConnectionStateMachine` — under a script of events read from the
@@ -226,18 +227,7 @@ struct SimulatedConnection {
     }
 }
 
-/// SwiftPM links an executable's entry point under this name; hand control to libFuzzer's
-/// driver.
 @_cdecl("ConnectionFuzz_main")
 func fuzzerMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
-    var argc = argc
-    var argv = argv
-    return LLVMFuzzerRunDriver(&argc, &argv) { data, size in fuzzConnection(data!, size) }
+    runLibFuzzer(argc, argv) { data, size in fuzzConnection(data!, size) }
 }
-
-@_silgen_name("LLVMFuzzerRunDriver")
-private func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<Int32>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32
-) -> Int32

@@ -1,4 +1,5 @@
 import ApusHTTP
+import FuzzDriver
 
 /// libFuzzer entry point (`make fuzz`). Properties checked on every input:
 /// - the decoder never crashes, whatever the bytes;
@@ -45,18 +46,7 @@ private func decode(_ bytes: UnsafeRawBufferPointer, step: Int, limits: HTTPLimi
     return outcome
 }
 
-/// SwiftPM links an executable's entry point under this name; hand control to libFuzzer's
-/// driver (libFuzzer's own `main` is not used, so the target builds like any executable).
 @_cdecl("HTTPParserFuzz_main")
 func fuzzerMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
-    var argc = argc
-    var argv = argv
-    return LLVMFuzzerRunDriver(&argc, &argv) { data, size in fuzzHTTPDecoder(data!, size) }
+    runLibFuzzer(argc, argv) { data, size in fuzzHTTPDecoder(data!, size) }
 }
-
-@_silgen_name("LLVMFuzzerRunDriver")
-private func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<Int32>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32
-) -> Int32
