@@ -16,7 +16,7 @@ public protocol TCPStreamDelegate: AnyObject {
 /// One accepted TCP connection.
 ///
 /// Writes go straight to the socket with `uv_try_write`; only what the kernel does not take is
-/// copied and queued with `uv_write`, and `pendingWriteBytes` says how much that is, so the owner
+/// queued with `uv_write` (copied, unless its owner keeps it in place: `StableBytes`), and `pendingWriteBytes` says how much that is, so the owner
 /// can stop producing (and stop reading) while a slow client catches up.
 /// Life cycle: accepted → `startReading` / `write` / `shutdownWrite` → `close()` exactly once.
 public final class TCPStream {
@@ -72,52 +72,72 @@ public final class TCPStream {
 
     // MARK: writing
 
-    /// Sends `bytes`, queueing what the socket does not accept now. Returns false if the
-    /// connection is broken; the caller should close it.
+    /// Sends `bytes`, queueing a copy of what the socket does not accept now. Returns false if
+    /// the connection is broken; the caller should close it.
     @discardableResult
     public func write(_ bytes: UnsafeRawBufferPointer) -> Bool {
         guard !isClosed else { return false }
-        guard bytes.count > 0 else { return true }
-        var offset = 0
-        if pendingWriteBytes == 0 {
-            var buf = uv_buf_init(
-                UnsafeMutablePointer(mutating: bytes.baseAddress!.assumingMemoryBound(to: CChar.self)),
-                UInt32(bytes.count))
-            let written = uv_try_write(stream, &buf, 1)
-            if written >= 0 {
-                offset = Int(written)
-                if offset == bytes.count { return true }
-            } else if written != Int32(UV_EAGAIN.rawValue) {
-                return false
-            }
-        }
-        return enqueueWrite(UnsafeRawBufferPointer(rebasing: bytes[offset...]))
+        guard let offset = tryWrite(bytes) else { return false }
+        guard offset < bytes.count else { return true }
+        return enqueueWrite(CopiedBytes(UnsafeRawBufferPointer(rebasing: bytes[offset...])), from: 0)
     }
 
     public func write(_ bytes: [UInt8]) -> Bool {
         bytes.withUnsafeBytes { write($0) }
     }
 
-    /// Copies `bytes` behind a length header (libuv rewrites its own buffer descriptors as a
-    /// write progresses, so the length is kept here) and queues them.
-    private func enqueueWrite(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        let header = MemoryLayout<Int>.stride
-        let block = malloc(header + bytes.count)!
-        block.storeBytes(of: bytes.count, as: Int.self)
-        (block + header).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+    /// Sends `owner`'s bytes without copying them: what the socket does not accept now is
+    /// queued in place, and `owner` is kept until libuv has written it.
+    @discardableResult
+    public func write(_ owner: some StableBytes) -> Bool {
+        guard !isClosed else { return false }
+        guard let offset = tryWrite(owner.bytes) else { return false }
+        guard offset < owner.bytes.count else { return true }
+        return enqueueWrite(owner, from: offset)
+    }
+
+    /// Writes what the kernel takes now, if nothing is queued before it: how many bytes that
+    /// was, or nil if the connection is broken.
+    private func tryWrite(_ bytes: UnsafeRawBufferPointer) -> Int? {
+        guard bytes.count > 0, pendingWriteBytes == 0 else { return 0 }
+        var buf = uv_buf_init(
+            UnsafeMutablePointer(mutating: bytes.baseAddress!.assumingMemoryBound(to: CChar.self)),
+            UInt32(bytes.count))
+        let written = uv_try_write(stream, &buf, 1)
+        if written >= 0 { return Int(written) }
+        return written == Int32(UV_EAGAIN.rawValue) ? 0 : nil
+    }
+
+    /// A queued write: the bytes' owner, held until the write callback (libuv rewrites its own
+    /// buffer descriptors as a write progresses, so the length is kept here).
+    private final class QueuedWrite {
+        let owner: any StableBytes
+        let length: Int
+
+        init(owner: any StableBytes, length: Int) {
+            self.owner = owner
+            self.length = length
+        }
+    }
+
+    /// Queues `owner`'s bytes from `offset` on.
+    private func enqueueWrite(_ owner: any StableBytes, from offset: Int) -> Bool {
+        let bytes = UnsafeRawBufferPointer(rebasing: owner.bytes[offset...])
+        let queued = Unmanaged.passRetained(QueuedWrite(owner: owner, length: bytes.count))
         let request = UnsafeMutablePointer<uv_write_t>.allocate(capacity: 1)
-        request.pointee.data = block
-        var buf = uv_buf_init((block + header).assumingMemoryBound(to: CChar.self), UInt32(bytes.count))
+        request.pointee.data = queued.toOpaque()
+        var buf = uv_buf_init(
+            UnsafeMutablePointer(mutating: bytes.baseAddress!.assumingMemoryBound(to: CChar.self)),
+            UInt32(bytes.count))
         let rc = uv_write(request, stream, &buf, 1) { request, status in
             let this = TCPStream.from(request!.pointee.handle)
-            let block = request!.pointee.data!
-            let length = block.load(as: Int.self)
-            free(block)
+            // SAFETY: data holds the QueuedWrite retained when the write was queued.
+            let queued = Unmanaged<QueuedWrite>.fromOpaque(request!.pointee.data).takeRetainedValue()
             request!.deallocate()
-            this.writeFinished(length: length, status: status)
+            this.writeFinished(length: queued.length, status: status)
         }
         if rc < 0 {
-            free(block)
+            queued.release()
             request.deallocate()
             return false
         }

@@ -92,9 +92,21 @@ final class ASGIChannel: @unchecked Sendable {
         case "body", "outer-body":
             let status = gil.swiftInt(try gil.tupleItem(message, 1)) ?? 0
             var headers = HTTPHeaders(try gil.stringPairs(try gil.tupleItem(message, 2)))
-            var body = try gil.bufferBytes(try gil.tupleItem(message, 3))
+            let bodyObject = try gil.tupleItem(message, 3)
             let more = gil.isTrue(try gil.tupleItem(message, 4))
             if kind == "outer-body" { rewriter = nil }
+            if let inPlace = inPlaceBody(bodyObject, gil), more || headers.holdsLength(inPlace.bytes.count) {
+                let writer = slot.startStream(status: status, headers: headers)
+                if more {
+                    self.writer = writer
+                    write(.inPlace(inPlace), writer, waiter: try gil.tupleItem(message, 5).share())
+                } else {
+                    writer.write(inPlace: inPlace) { _ in }
+                    writer.finish()
+                }
+                return
+            }
+            var body = try gil.bufferBytes(bodyObject)
             if let current = rewriter {
                 let rewritten = withoutGILIfLarge(body.count, gil) { [headers, body] in
                     var (rewriter, headers, body) = (current, headers, body)
@@ -106,14 +118,24 @@ final class ASGIChannel: @unchecked Sendable {
             if more {
                 let writer = slot.startStream(status: status, headers: headers)
                 self.writer = writer
-                write(body, writer, waiter: try gil.tupleItem(message, 5).share())
+                write(.copied(body), writer, waiter: try gil.tupleItem(message, 5).share())
             } else {
                 slot.complete(HTTPResponse(status: status, headers: headers, body: body))
             }
         case "more":
             guard let writer else { throw .runtime("body piece before the response started") }
-            var body = try gil.bufferBytes(try gil.tupleItem(message, 1))
+            let bodyObject = try gil.tupleItem(message, 1)
             let more = gil.isTrue(try gil.tupleItem(message, 2))
+            if let inPlace = inPlaceBody(bodyObject, gil) {
+                if more {
+                    write(.inPlace(inPlace), writer, waiter: try gil.tupleItem(message, 3).share())
+                } else {
+                    writer.write(inPlace: inPlace) { _ in }
+                    writer.finish()
+                }
+                return
+            }
+            var body = try gil.bufferBytes(bodyObject)
             if let current = rewriter {
                 let rewritten = withoutGILIfLarge(body.count, gil) { [body] in
                     var (rewriter, body) = (current, body)
@@ -123,7 +145,7 @@ final class ASGIChannel: @unchecked Sendable {
                 (rewriter, body) = rewritten
             }
             if more {
-                write(body, writer, waiter: try gil.tupleItem(message, 3).share())
+                write(.copied(body), writer, waiter: try gil.tupleItem(message, 3).share())
             } else {
                 if !body.isEmpty { writer.write(body) { _ in } }
                 writer.finish()
@@ -176,11 +198,46 @@ final class ASGIChannel: @unchecked Sendable {
     }
 
     /// Queues a piece; the app's `send` resumes once the client has taken it.
-    private func write(_ body: [UInt8], _ writer: ResponseBodyWriter, waiter: PyObjectRef) {
-        writer.write(body) { [self] ok in
+    private func write(_ piece: OutgoingPiece, _ writer: ResponseBodyWriter, waiter: PyObjectRef) {
+        let resume: @Sendable (Bool) -> Void = { [self] ok in
             asyncio.submit { [self] gil in
                 _ = try? gil.call(application.resume, [waiter, gil.bool(ok).share()])
             }
         }
+        switch piece {
+        case .copied(let bytes): writer.write(bytes, then: resume)
+        case .inPlace(let buffer): writer.write(inPlace: buffer, then: resume)
+        }
+    }
+
+    /// Bodies from this size on are written from the Python object itself: copying them would
+    /// cost more than keeping the object until the socket has taken it.
+    private static let inPlaceMinimumBytes = 256 * 1024
+
+    /// `object` as a body written in place, if it is large enough and no middleware the runtime
+    /// runs has to rewrite it.
+    private func inPlaceBody(_ object: borrowing PyOwned, _ gil: borrowing GIL) -> PythonBytesBuffer? {
+        guard rewriter == nil else { return nil }
+        return PythonBytesBuffer(object, atLeast: Self.inPlaceMinimumBytes, gil, releasingOn: asyncio)
+    }
+}
+
+/// A piece of a response body for the writer: copied, or written from the Python object.
+private enum OutgoingPiece {
+    case copied([UInt8])
+    case inPlace(PythonBytesBuffer)
+}
+
+private extension HTTPHeaders {
+    /// Whether a body of `count` bytes may go out as a stream held to its length: the app gave
+    /// no `content-length` (one is added) or the right one. A wrong one is left to the complete
+    /// response's checks, which answer 500.
+    mutating func holdsLength(_ count: Int) -> Bool {
+        let declared = values(for: "content-length")
+        if declared.isEmpty {
+            add("content-length", String(count))
+            return true
+        }
+        return declared.count == 1 && Int(declared[0]) == count
     }
 }

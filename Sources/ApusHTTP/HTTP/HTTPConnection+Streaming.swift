@@ -1,3 +1,5 @@
+public import ApusLoop
+
 /// A response whose body is written in pieces: with the app's own `content-length` if it gave
 /// one, else `transfer-encoding: chunked` on HTTP/1.1 and a body that ends with the connection
 /// on HTTP/1.0. A writer that gets ahead of a slow client waits (its write completes later)
@@ -77,26 +79,27 @@ extension HTTPConnection {
 
     /// Queues a piece of the body; `then(true)` when the writer may go on, `then(false)` if the
     /// client is gone.
-    func streamWrite(_ bytes: [UInt8], from slot: ResponseSlot, then: @escaping (Bool) -> Void) {
+    func streamWrite(_ piece: BodyPiece, from slot: ResponseSlot, then: @escaping (Bool) -> Void) {
         guard case .streaming(let state) = machine.state, state.slot === slot else { return then(false) }
-        if state.sendsBody && !bytes.isEmpty {
+        if state.sendsBody && piece.count > 0 {
             switch state.framing {
             case .chunked:
-                output.append(contentsOf: String(bytes.count, radix: 16).utf8)
+                output.append(contentsOf: String(piece.count, radix: 16).utf8)
                 output.append(contentsOf: Self.crlf)
-                output.append(contentsOf: bytes)
+                queue(piece)
                 output.append(contentsOf: Self.crlf)
             case .length(let remaining):
-                guard bytes.count <= remaining else {
+                guard piece.count <= remaining else {
                     core.logger.error("response to \(state.head.method) \(state.head.target) is longer than its content-length; connection closed")
-                    output.append(contentsOf: bytes[..<remaining])
+                    // What fits is sent, so the client sees where the response broke off.
+                    if case .copied(let bytes) = piece { output.append(contentsOf: bytes[..<remaining]) }
                     then(false)
                     return abortResponse(from: slot)
                 }
-                state.framing = .length(remaining: remaining - bytes.count)
-                output.append(contentsOf: bytes)
+                state.framing = .length(remaining: remaining - piece.count)
+                queue(piece)
             case .untilClose:
-                output.append(contentsOf: bytes)
+                queue(piece)
             }
             if !batching { flush() }
         }
@@ -106,6 +109,18 @@ extension HTTPConnection {
             machine.streamWaiting(queued: output.count + stream.unwrittenBytes)
         } else {
             then(true)
+        }
+    }
+
+    /// Bytes to copy go to the output; bytes written in place go to the socket behind it.
+    private func queue(_ piece: BodyPiece) {
+        switch piece {
+        case .copied(let bytes):
+            output.append(contentsOf: bytes)
+        case .inPlace(let owner):
+            flush()
+            guard !isClosed else { return }
+            if !stream.write(owner) { close() }
         }
     }
 
@@ -155,6 +170,19 @@ extension HTTPConnection {
     private static let lastChunk = Array("0\r\n\r\n".utf8)
 }
 
+/// A piece of a streamed body.
+enum BodyPiece {
+    case copied([UInt8])
+    case inPlace(any StableBytes)
+
+    var count: Int {
+        switch self {
+        case .copied(let bytes): bytes.count
+        case .inPlace(let owner): owner.bytes.count
+        }
+    }
+}
+
 /// Writes the body of a streamed response from any thread or task.
 public final class ResponseBodyWriter: Sendable {
     private let slot: ResponseSlot
@@ -175,7 +203,13 @@ public final class ResponseBodyWriter: Sendable {
     /// Sends `bytes`; `then` runs on the loop thread once the writer may go on (true) or the
     /// client is gone (false).
     public func write(_ bytes: [UInt8], then: @escaping @Sendable (Bool) -> Void) {
-        slot.onConnection({ $0.streamWrite(bytes, from: self.slot, then: then) }, otherwise: { then(false) })
+        slot.onConnection({ $0.streamWrite(.copied(bytes), from: self.slot, then: then) }, otherwise: { then(false) })
+    }
+
+    /// Sends `owner`'s bytes from where they are, keeping `owner` until they are written (for a
+    /// large body that would otherwise be copied on its way to the socket).
+    public func write(inPlace owner: any StableBytes, then: @escaping @Sendable (Bool) -> Void) {
+        slot.onConnection({ $0.streamWrite(.inPlace(owner), from: self.slot, then: then) }, otherwise: { then(false) })
     }
 
     /// Ends the body.
