@@ -9,18 +9,37 @@ internal import Glibc
 /// the GIL and takes the next queued job until the queue is empty, so non-blocking load stays on
 /// one hot thread with no GIL hand-offs. A handler that blocks (`time.sleep`, a database call)
 /// leaves the queue without progress; a watchdog then wakes another thread, up to `maxThreads`
-/// (FastAPI's thread pool has 40), so blocking handlers never stall the rest.
+/// (FastAPI's thread pool has 40), so blocking handlers never stall the rest. A handler that
+/// computes leaves the queue without progress too, but its thread is on a CPU (holding the
+/// GIL, as Python code does): the watchdog tells the two apart by the running threads' CPU
+/// time and adds no thread that would only take turns with it for the GIL.
 public final class PythonExecutorPool: @unchecked Sendable {
     public typealias Job = @Sendable (borrowing GIL) -> Void
 
     private final class Worker {
         let wake = Semaphore()
+        /// This thread's CPU-time clock, read by the watchdog.
+        let cpuClock: clockid_t
+
+        init() {
+            var clock = clockid_t()
+            cpuClock = pthread_getcpuclockid(pthread_self(), &clock) == 0 ? clock : CLOCK_THREAD_CPUTIME_ID
+        }
+
+        /// CPU time this thread has used, in nanoseconds (0 once it has ended).
+        var cpuNanoseconds: UInt64 {
+            var used = timespec()
+            guard clock_gettime(cpuClock, &used) == 0 else { return 0 }
+            return UInt64(used.tv_sec) * 1_000_000_000 + UInt64(used.tv_nsec)
+        }
     }
 
     private struct State {
         var queue: [Job] = []
         var head = 0
         var idle: [Worker] = []
+        /// Every live thread, parked or not.
+        var workers: [Worker] = []
         var threads = 0
         /// Threads not parked.
         var running = 0
@@ -111,6 +130,7 @@ public final class PythonExecutorPool: @unchecked Sendable {
 
     private func workerMain() {
         let me = Worker()
+        state.withLock { $0.workers.append(me) }
         let thread = PythonThreadState()
         while true {
             // Hold the GIL across consecutive jobs; let go only when the queue is empty.
@@ -124,6 +144,7 @@ public final class PythonExecutorPool: @unchecked Sendable {
                 s.running -= 1
                 if s.stopping {
                     s.threads -= 1
+                    s.workers.removeAll { $0 === me }
                     return (false, true)
                 }
                 s.idle.append(me)
@@ -154,8 +175,8 @@ public final class PythonExecutorPool: @unchecked Sendable {
         }
     }
 
-    /// Every `stall` interval: if jobs wait and none was taken since, all running threads are
-    /// blocked in handlers; wake (or start) one more.
+    /// Every `stall` interval: if jobs wait and none was taken since, the running threads are
+    /// blocked in handlers or busy computing; if they are blocked, wake (or start) one more.
     private func startWatchdog() {
         if !spawnDetachedThread(name: "apus-py-watch", { [self] in watch() }) {
             FileDescriptorLog.write("WARNING:  cannot start the executor watchdog thread; blocking handlers may wait for each other\n")
@@ -169,18 +190,38 @@ public final class PythonExecutorPool: @unchecked Sendable {
         while !state.withLock({ $0.stopping }) {
             var interval = timespec(tv_sec: 0, tv_nsec: pause)
             nanosleep(&interval, nil)
-            let (worker, spawn, busy) = state.withLock { s -> (Worker?, Bool, Bool) in
-                guard s.pending > 0 else { return (nil, false, false) }
-                guard monotonicNanoseconds() - s.lastTake >= stallNanoseconds else { return (nil, false, true) }
+            let stalled = state.withLock { s -> Bool? in
+                guard s.pending > 0 else { return nil }
+                return monotonicNanoseconds() - s.lastTake >= stallNanoseconds
+            }
+            // Look often only while work is queued; an idle pool costs 100 wake-ups a second.
+            pause = stalled == nil ? idlePause : busyPause
+            guard stalled == true, !runningThreadsCompute() else { continue }
+            let (worker, spawn) = state.withLock { s -> (Worker?, Bool) in
+                guard s.pending > 0 else { return (nil, false) }
                 s.lastTake = monotonicNanoseconds()
-                let (worker, spawn) = wakeOne(&s)
-                return (worker, spawn, true)
+                return wakeOne(&s)
             }
             worker?.wake.signal()
             if spawn { spawnThread() }
-            // Look often only while work is queued; an idle pool costs 100 wake-ups a second.
-            pause = busy ? busyPause : idlePause
         }
+    }
+
+    /// Whether the running threads were on a CPU for at least half of one stall interval,
+    /// measured now. Python code runs holding the GIL, so a thread that computes keeps it; a
+    /// thread blocked in `sleep`, a socket or a lock uses no CPU and has let the GIL go.
+    private func runningThreadsCompute() -> Bool {
+        let running = state.withLock { s in
+            s.workers.filter { worker in !s.idle.contains { $0 === worker } }
+        }
+        guard !running.isEmpty else { return false }
+        func cpuTime() -> UInt64 { running.reduce(0) { $0 + $1.cpuNanoseconds } }
+        let (wallBefore, cpuBefore) = (monotonicNanoseconds(), cpuTime())
+        var interval = timespec(tv_sec: 0, tv_nsec: Int(stallNanoseconds))
+        nanosleep(&interval, nil)
+        let (wall, cpuAfter) = (monotonicNanoseconds() - wallBefore, cpuTime())
+        // A thread that ended meanwhile reads 0: count no time for the interval then.
+        return cpuAfter > cpuBefore && (cpuAfter - cpuBefore) * 2 >= wall
     }
 }
 
