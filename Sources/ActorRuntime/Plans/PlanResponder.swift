@@ -86,10 +86,7 @@ public final class PlanResponder: HTTPResponder {
                     return  // the connection has answered
                 case .overBudget:
                     logger.warning("request bodies in memory reached the limit: 503 for \(request.method) \(request.head.target)")
-                    var busy = HTTPResponse.error(503)
-                    busy.headers.add("retry-after", "1")
-                    busy.headers.add("connection", "close")  // the rest of its body is not read
-                    slot.complete(busy)
+                    slot.complete(.bodiesOverBudget)
                 case .body(let body, let reservation):
                     var whole = request
                     whole.body = body

@@ -85,6 +85,26 @@ extension HTTPConnection {
         dispatch(request)
     }
 
+    /// For a responder that takes whole bodies: reads the rest of `request`'s body within the
+    /// server's budget for bodies in memory, then hands it over.
+    func respondWhenComplete(_ request: HTTPRequest, _ stream: RequestBodyStream, _ slot: ResponseSlot) {
+        stream.collect(request.body) { [core] collected in
+            switch collected {
+            case .failed:
+                return  // the connection has answered
+            case .overBudget:
+                core.logger.warning("request bodies in memory reached the limit: 503 for \(request.method) \(request.head.target)")
+                slot.complete(.bodiesOverBudget)
+            case .body(let body, let reservation):
+                var whole = request
+                whole.body = body
+                whole.bodyStream = nil
+                slot.heldBody = reservation
+                core.responder.respond(to: whole, via: slot)
+            }
+        }
+    }
+
     /// Serves a pending read of the current body stream from what the decoder holds.
     func serveBodyRead(_ stream: RequestBodyStream) {
         guard stream === bodyStream, let reader = stream.pendingRead else { return }

@@ -119,20 +119,14 @@ final class HTTPConnection: TCPStreamDelegate {
                 if head.expectsContinue, decoder.isReadingBody, decoder.bufferedByteCount == 0 {
                     output.append(contentsOf: Self.continueLine)
                 }
-                if core.responder.streamsRequestBodies {
-                    dispatchStreaming(head)
-                } else {
-                    pendingHead = head
-                }
-            case .body(let body):
-                guard let head = pendingHead else { return }
-                pendingHead = nil
-                dispatch(HTTPRequest(head: head, body: body, client: client, server: server))
+                dispatchStreaming(head)
+            case .body:
+                // A head's body is taken with `nextBodyPart` as soon as the head is.
+                preconditionFailure("the decoder gave a whole body to a connection that streams bodies")
             }
         }
     }
 
-    private var pendingHead: HTTPRequestHead?
     private static let continueLine = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
 
     func dispatch(_ request: HTTPRequest) {
@@ -146,6 +140,9 @@ final class HTTPConnection: TCPStreamDelegate {
             return deliver(busy, from: slot)
         }
         holdsAdmission = true
+        if let stream = request.bodyStream, !core.responder.streamsRequestBodies {
+            return respondWhenComplete(request, stream, slot)
+        }
         core.responder.respond(to: request, via: slot)
     }
 

@@ -4,9 +4,9 @@ public import ApusLoop
 public protocol HTTPResponder: Sendable {
     func respond(to request: HTTPRequest, via slot: ResponseSlot)
 
-    /// False (the default): `respond` is called once the whole body has arrived. True: it is
-    /// called as soon as the head has, with the body received so far; the rest, if any, comes
-    /// through `request.bodyStream`.
+    /// False (the default): `respond` is called once the whole body has arrived, held within
+    /// the server's budget for bodies in memory. True: it is called as soon as the head has,
+    /// with the body received so far; the rest, if any, comes through `request.bodyStream`.
     var streamsRequestBodies: Bool { get }
 
     /// Called once on the loop thread after the server stopped and closed its connections:
@@ -29,6 +29,9 @@ public final class ResponseSlot: @unchecked Sendable {
     private weak var connection: HTTPConnection?
     /// Touched only on the loop thread.
     private var disconnectHandler: (() -> Void)?
+    /// The whole request body's hold on the server's budget, for a responder that takes whole
+    /// bodies: kept until the response ends. Touched only on the loop thread.
+    var heldBody: BodyReservation?
 
     init(loop: EventLoop, connection: HTTPConnection) {
         self.loop = loop
@@ -63,12 +66,14 @@ public final class ResponseSlot: @unchecked Sendable {
     /// hold whoever holds this slot, is let go). On the loop thread.
     func responseCompleted() {
         disconnectHandler = nil
+        heldBody = nil
     }
 
     /// The connection closed with this slot's response outstanding; on the loop thread.
     func connectionClosed() {
         let handler = disconnectHandler
         disconnectHandler = nil
+        heldBody = nil
         handler?()
     }
 

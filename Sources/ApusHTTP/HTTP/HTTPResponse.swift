@@ -26,6 +26,16 @@ public struct HTTPResponse: Sendable {
         return response
     }
 
+    /// The answer to a request whose body would pass the server's budget for bodies in memory
+    /// (`HTTPLimits.maxBufferedBodyBytes`): 503, try again; the connection closes, since the
+    /// rest of the body is not read.
+    public static var bodiesOverBudget: HTTPResponse {
+        var busy = HTTPResponse.error(503)
+        busy.headers.add("retry-after", "1")
+        busy.headers.add("connection", "close")
+        return busy
+    }
+
     /// A JSON `{"detail": ...}` error body, as FastAPI sends for HTTP errors.
     public static func error(_ status: Int, detail: String? = nil) -> HTTPResponse {
         let text = detail ?? HTTPStatus.reason(status)
