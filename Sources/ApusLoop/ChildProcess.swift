@@ -11,11 +11,34 @@ public final class ChildProcess {
     private let handle: UnsafeMutablePointer<uv_process_t>
     private let onExit: (_ status: Int64, _ signal: Int32, _ pid: Int32) -> Void
 
+    /// What one of the child's descriptors (0, 1, 2, 3...) is.
+    public enum Stdio {
+        /// The parent's descriptor of that number.
+        case inherit(Int32)
+        /// A new pipe; the parent holds the other end. `childWrites`: the child's end is for
+        /// writing (its output), else for reading (its input).
+        case pipe(PipeStream, childWrites: Bool)
+    }
+
     /// `stdio` inherits the parent's stdin, stdout and stderr; with `readiness`, the child also
     /// gets that pipe's writing end as descriptor 3, and `inherited` descriptors after it (4, 5...).
-    public init(
+    public convenience init(
         loop: EventLoop, executable: String, arguments: [String], readiness: ReadinessPipe? = nil,
         inherited: [Int32] = [],
+        onExit: @escaping (_ status: Int64, _ signal: Int32, _ pid: Int32) -> Void
+    ) throws(UVError) {
+        var stdio: [Stdio] = (0..<3).map { .inherit($0) }
+        if let readiness { stdio.append(.pipe(readiness.stream, childWrites: true)) }
+        stdio += inherited.map { .inherit($0) }
+        try self.init(loop: loop, executable: executable, arguments: arguments, stdio: stdio, onExit: onExit)
+        readiness?.startReading()
+    }
+
+    /// Spawns `executable` (looked up on `PATH` when it has no slash) with descriptors `stdio`,
+    /// in `directory` if given, with `environment` ("KEY=value") if given, else the parent's.
+    public init(
+        loop: EventLoop, executable: String, arguments: [String], stdio stdioSpec: [Stdio],
+        environment: [String]? = nil, directory: String? = nil,
         onExit: @escaping (_ status: Int64, _ signal: Int32, _ pid: Int32) -> Void
     ) throws(UVError) {
         loop.preconditionInLoop()
@@ -24,46 +47,48 @@ public final class ChildProcess {
         handle = process
         var argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
-        var stdio = (0..<3).map { fd in
+        var env: [UnsafeMutablePointer<CChar>?] = (environment ?? []).map { strdup($0) } + [nil]
+        defer { env.forEach { free($0) } }
+        let cwd = directory.map { strdup($0) }
+        defer { cwd.map { free($0) } }
+        var stdio = stdioSpec.map { spec in
             var container = uv_stdio_container_t()
-            container.flags = UV_INHERIT_FD
-            container.data.fd = Int32(fd)
+            switch spec {
+            case .inherit(let fd):
+                container.flags = UV_INHERIT_FD
+                container.data.fd = fd
+            case .pipe(let pipe, let childWrites):
+                let direction = childWrites ? UV_WRITABLE_PIPE.rawValue : UV_READABLE_PIPE.rawValue
+                container.flags = uv_stdio_flags(UV_CREATE_PIPE.rawValue | direction)
+                container.data.stream = pipe.stream
+            }
             return container
-        }
-        if let readiness {
-            var container = uv_stdio_container_t()
-            // The child writes (its end is writable); the parent reads.
-            container.flags = uv_stdio_flags(UV_CREATE_PIPE.rawValue | UV_WRITABLE_PIPE.rawValue)
-            container.data.stream = UnsafeMutableRawPointer(readiness.handle).assumingMemoryBound(to: uv_stream_t.self)
-            stdio.append(container)
-        }
-        for descriptor in inherited {
-            var container = uv_stdio_container_t()
-            container.flags = UV_INHERIT_FD
-            container.data.fd = descriptor
-            stdio.append(container)
         }
         let file = strdup(executable)
         defer { free(file) }
         let rc = argv.withUnsafeMutableBufferPointer { args in
             stdio.withUnsafeMutableBufferPointer { stdio in
-                var options = uv_process_options_t()
-                options.file = UnsafePointer(file)
-                options.args = args.baseAddress
-                options.stdio_count = Int32(stdio.count)
-                options.stdio = stdio.baseAddress
-                options.exit_cb = { process, status, signal in
-                    // SAFETY: data holds a retained ChildProcess until the close callback.
-                    let child = Unmanaged<ChildProcess>.fromOpaque(process!.pointee.data).takeUnretainedValue()
-                    child.onExit(status, signal, child.pid)
-                    uv_close(UnsafeMutableRawPointer(process!).assumingMemoryBound(to: uv_handle_t.self)) { raw in
-                        let process = UnsafeMutableRawPointer(raw!).assumingMemoryBound(to: uv_process_t.self)
-                        Unmanaged<ChildProcess>.fromOpaque(process.pointee.data).release()
-                        process.deallocate()
+                env.withUnsafeMutableBufferPointer { env in
+                    var options = uv_process_options_t()
+                    options.env = environment == nil ? nil : env.baseAddress
+                    options.file = UnsafePointer(file)
+                    options.args = args.baseAddress
+                    options.stdio_count = Int32(stdio.count)
+                    options.stdio = stdio.baseAddress
+                    options.cwd = UnsafePointer(cwd ?? nil)
+                    options.exit_cb = { process, status, signal in
+                        // SAFETY: data holds a retained ChildProcess until the close callback.
+                        let child = Unmanaged<ChildProcess>.fromOpaque(process!.pointee.data).takeUnretainedValue()
+                        child.onExit(status, signal, child.pid)
+                        uv_close(UnsafeMutableRawPointer(process!).assumingMemoryBound(to: uv_handle_t.self)) { raw in
+                            let process = UnsafeMutableRawPointer(raw!).assumingMemoryBound(to: uv_process_t.self)
+                            Unmanaged<ChildProcess>.fromOpaque(process.pointee.data).release()
+                            process.deallocate()
+                        }
                     }
+                    process.pointee.data = nil
+                    return uv_spawn(loop.uvLoop, process, &options)
                 }
-                process.pointee.data = nil
-                return uv_spawn(loop.uvLoop, process, &options)
             }
         }
         if rc < 0 {
@@ -75,7 +100,6 @@ public final class ChildProcess {
         }
         pid = process.pointee.pid
         process.pointee.data = Unmanaged.passRetained(self).toOpaque()
-        readiness?.startReading()
     }
 
     public func kill(_ signal: Int32) {

@@ -1,0 +1,12 @@
+internal import CLibUV
+
+/// One end of a pipe to a child process, made before the child is spawned (see
+/// `ChildProcess.Stdio.pipe`) and read or written like a socket.
+public final class PipeStream: ByteStream {
+    public init(loop: EventLoop) {
+        loop.preconditionInLoop()
+        super.init(loop: loop, byteCount: MemoryLayout<uv_pipe_t>.size) {
+            uv_pipe_init(loop.uvLoop, $0.assumingMemoryBound(to: uv_pipe_t.self), 0)
+        }
+    }
+}
