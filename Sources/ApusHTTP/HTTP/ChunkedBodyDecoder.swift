@@ -4,7 +4,7 @@
 struct ChunkedBodyDecoder {
     private enum State {
         case size
-        case extensionBytes
+        case chunkExtension(ChunkExtension)
         case sizeLF
         case data(remaining: Int)
         case dataCR
@@ -47,20 +47,20 @@ struct ChunkedBodyDecoder {
                     sizeDigits += 1
                     guard body.count + chunkSize <= limits.maxBodyBytes else { throw .bodyTooLarge }
                 } else if sizeDigits > 0 && byte == UInt8(ascii: ";") {
-                    state = .extensionBytes
+                    state = .chunkExtension(.nameStart)
                 } else if sizeDigits > 0 && byte == HTTPBytes.cr {
                     state = .sizeLF
                 } else {
                     throw .badRequest("malformed chunk size")
                 }
-            case .extensionBytes:
-                if byte == HTTPBytes.cr {
+            case .chunkExtension(let part):
+                if byte == HTTPBytes.cr, part.mayEnd {
                     state = .sizeLF
-                } else if !HTTPBytes.isFieldValueChar(byte) {
-                    throw .badRequest("invalid character in chunk extension")
                 } else {
                     extensionBytes += 1
                     guard extensionBytes <= Self.maxExtensionBytes else { throw .badRequest("chunk extensions too long") }
+                    guard let next = part.next(byte) else { throw .badRequest("malformed chunk extension") }
+                    state = .chunkExtension(next)
                 }
             case .sizeLF:
                 guard byte == HTTPBytes.lf else { throw .badRequest("bare CR in chunk header") }
@@ -116,5 +116,53 @@ struct ChunkedBodyDecoder {
             i += 1
         }
         return i
+    }
+}
+
+/// Where the decoder is in a chunk's extensions (RFC 9112 §7.1.1, without the optional
+/// whitespace, which llhttp refuses too): `;name`, `;name=token` or `;name="quoted"`, repeated.
+enum ChunkExtension {
+    case nameStart
+    case name
+    case valueStart
+    case token
+    case quoted
+    case quotedPair
+    case afterQuoted
+
+    /// Whether the extensions may end here (at the line's CR).
+    var mayEnd: Bool {
+        switch self {
+        case .name, .token, .afterQuoted: true
+        case .nameStart, .valueStart, .quoted, .quotedPair: false
+        }
+    }
+
+    /// The state after `byte`, or nil if the extension is malformed.
+    func next(_ byte: UInt8) -> ChunkExtension? {
+        let semicolon = UInt8(ascii: ";"), quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\")
+        switch self {
+        case .nameStart:
+            return HTTPBytes.isTokenChar(byte) ? .name : nil
+        case .name:
+            if HTTPBytes.isTokenChar(byte) { return .name }
+            if byte == UInt8(ascii: "=") { return .valueStart }
+            return byte == semicolon ? .nameStart : nil
+        case .valueStart:
+            if byte == quote { return .quoted }
+            return HTTPBytes.isTokenChar(byte) ? .token : nil
+        case .token:
+            if HTTPBytes.isTokenChar(byte) { return .token }
+            return byte == semicolon ? .nameStart : nil
+        case .quoted:
+            if byte == quote { return .afterQuoted }
+            if byte == backslash { return .quotedPair }
+            // qdtext: HTAB, SP, VCHAR except DQUOTE and backslash, obs-text
+            return byte == 0x09 || byte == 0x20 || (byte >= 0x21 && byte != 0x7F) ? .quoted : nil
+        case .quotedPair:
+            return byte == 0x09 || byte == 0x20 || (byte >= 0x21 && byte != 0x7F) ? .quoted : nil
+        case .afterQuoted:
+            return byte == semicolon ? .nameStart : nil
+        }
     }
 }
