@@ -35,9 +35,24 @@ var targets: [Target] = [
         dependencies: ["ApusHTTP", "CZlib"],
         swiftSettings: swiftSettings
     ),
+    // Subprocess worker pools for functions in other languages: spawn, framed protocol,
+    // timeouts, restarts. Knows the loop, nothing of HTTP or Python.
+    .target(
+        name: "ApusWorkers",
+        dependencies: ["ApusLoop", .product(name: "Logging", package: "swift-log")],
+        cSettings: sameCFeatures,
+        swiftSettings: swiftSettings
+    ),
     .target(
         name: "ActorRuntime",
         dependencies: ["ApusLoop", "ApusHTTP", "ApusMiddleware", "CPython", .product(name: "Logging", package: "swift-log")],
+        cSettings: sameCFeatures,
+        swiftSettings: swiftSettings
+    ),
+    // Functions directories: the tree (mapped by apus.functions), events, worker functions.
+    .target(
+        name: "ApusFunctions",
+        dependencies: ["ActorRuntime", "ApusWorkers", "ApusHTTP", "ApusLoop", .product(name: "Logging", package: "swift-log")],
         cSettings: sameCFeatures,
         swiftSettings: swiftSettings
     ),
@@ -45,6 +60,7 @@ var targets: [Target] = [
         name: "App",
         dependencies: [
             "ActorRuntime",
+            "ApusFunctions",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ],
         cSettings: sameCFeatures,

@@ -5,6 +5,23 @@ import Logging
 /// failure prints the Python traceback (or a one-line reason) and exits 1.
 enum PythonHost {
     static func loadApp(target: String, factory: Bool, appDirectory: String, logger: Logger) throws -> PyObjectRef {
+        let environment = startInterpreter(appDirectory: appDirectory, logger: logger)
+        do {
+            return try PythonApp.load(target, factory: factory)
+        } catch {
+            var message = "error: cannot load \(target): \(error)"
+            if case .python(let traceback) = error, traceback.contains("ModuleNotFoundError") {
+                // The usual cause: the app's packages live in another environment.
+                message += "\n(python: \(environment.executable); set VIRTUAL_ENV or create .venv next to the app)"
+            }
+            Console.error(message)
+            Console.terminate(1)
+        }
+    }
+
+    /// Starts the interpreter with `appDirectory` and the apus package first on `sys.path`.
+    @discardableResult
+    static func startInterpreter(appDirectory: String, logger: Logger) -> PythonEnvironment {
         let directory = SystemFiles.absolutePath(appDirectory)
         guard SystemFiles.isDirectory(directory) else {
             Console.error("error: --app-dir \(appDirectory): no such directory")
@@ -24,17 +41,7 @@ enum PythonHost {
             Console.error("error: \(error)")
             Console.terminate(1)
         }
-        do {
-            return try PythonApp.load(target, factory: factory)
-        } catch {
-            var message = "error: cannot load \(target): \(error)"
-            if case .python(let traceback) = error, traceback.contains("ModuleNotFoundError") {
-                // The usual cause: the app's packages live in another environment.
-                message += "\n(python: \(environment.executable); set VIRTUAL_ENV or create .venv next to the app)"
-            }
-            Console.error(message)
-            Console.terminate(1)
-        }
+        return environment
     }
 
     static func application(app: PyObjectRef, options: ASGIApplication.Options) throws -> ASGIApplication {

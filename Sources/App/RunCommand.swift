@@ -1,4 +1,5 @@
 import ActorRuntime
+import ApusFunctions
 import ArgumentParser
 import Logging
 #if canImport(Glibc)
@@ -9,10 +10,10 @@ import Glibc
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Serve an app (module:attribute), or the built-in self-test routes with --hello."
+        abstract: "Serve an app (module:attribute), a functions directory, or the built-in self-test routes with --hello."
     )
 
-    @Argument(help: "The app to serve, as module:attribute (e.g. main:app).")
+    @Argument(help: "The app to serve, as module:attribute (e.g. main:app), or a functions directory.")
     var target: String?
 
     @Flag(help: "Serve the built-in Swift routes (/plaintext, /json, ...) with no Python, to measure the HTTP core.")
@@ -101,7 +102,7 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func validate() throws {
-        if target == nil && !hello { throw ValidationError("missing TARGET (module:attribute), or --hello") }
+        if target == nil && !hello { throw ValidationError("missing TARGET (module:attribute or a functions directory), or --hello") }
         if threads < 1 { throw ValidationError("--threads must be at least 1") }
         if workers < 1 { throw ValidationError("--workers must be at least 1") }
         if target != nil && hello { throw ValidationError("give either TARGET or --hello, not both") }
@@ -124,7 +125,14 @@ struct RunCommand: AsyncParsableCommand {
         let responder: any HTTPResponder
         var application: (ASGIApplication, AsyncioThread)?
         var routes: [(methods: [String]?, path: String)] = []
-        if let target {
+        var functions: FunctionsHost?
+        if let target, servesFunctions {
+            let host = FunctionsServing.load(directory: target, threads: threads, logger: logger)
+            functions = host.functions
+            application = (host.application, host.asyncio)
+            responder = host.functions.responder
+            if !worker { host.functions.report.forEach { logger.info("\($0)") } }
+        } else if let target {
             let app = try PythonHost.loadApp(target: target, factory: factory, appDirectory: appDir, logger: logger)
             var options = ASGIApplication.Options()
             options.rootPath = rootPath
@@ -174,6 +182,7 @@ struct RunCommand: AsyncParsableCommand {
             Console.error("error: cannot start the event loop: \(error.message) (a tasks or memory limit?)")
             Console.terminate(1)
         }
+        functions?.attach(to: server.loop)
         let boundPort: Int
         do {
             // A worker leaves SIGHUP to its supervisor (a rolling restart), and ignores the one a
@@ -204,6 +213,12 @@ struct RunCommand: AsyncParsableCommand {
         }
         logger.info("Finished server process")
         Console.terminate(0)
+    }
+
+    /// TARGET names a functions directory rather than an app.
+    private var servesFunctions: Bool {
+        guard let target, !target.contains(":") else { return false }
+        return SystemFiles.isDirectory(target)
     }
 
     private func displayURL(port: Int) -> String {

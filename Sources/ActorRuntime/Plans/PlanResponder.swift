@@ -23,8 +23,12 @@ public final class PlanResponder: HTTPResponder {
     private let exceptionSink: PyObjectRef?
     private let stats: RouteStats?
     private let handOff: PythonHandOff
+    /// What serves the `.worker` rows, by key (a functions tree's worker pools).
+    private let workers: [String: any HTTPResponder]
 
-    init(asgi: ASGIResponder, compiled: CompiledRoutes, pool: PythonExecutorPool, ownsPool: Bool, logger: Logger) {
+    init(asgi: ASGIResponder, compiled: CompiledRoutes, pool: PythonExecutorPool, ownsPool: Bool, logger: Logger,
+         workers: [String: any HTTPResponder] = [:]) {
+        self.workers = workers
         self.asgi = asgi
         let routes = compiled.routes
         self.routes = routes
@@ -55,13 +59,19 @@ public final class PlanResponder: HTTPResponder {
 
     /// Compiles the app's routes (after lifespan startup) and builds the responder, with an
     /// executor pool of its own.
-    public static func make(asgi: ASGIResponder, threads: Int, logger: Logger) throws(PythonError) -> PlanResponder {
+    /// `workers`: for a functions tree, what serves each `.worker` row (made from the compiled
+    /// routes, given their keys); a row without one answers 503.
+    public static func make(
+        asgi: ASGIResponder, threads: Int, logger: Logger,
+        workers: ([PlannedRoute]) throws -> [String: any HTTPResponder] = { _ in [:] }
+    ) throws -> PlanResponder {
         let application = asgi.application
-        let compiled = Python.withGIL { gil in
+        let compiled = try Python.withGIL { gil in
             Result { () throws(PythonError) in try PlannedRoute.compile(application, gil) }
-        }
+        }.get()
         return PlanResponder(
-            asgi: asgi, compiled: try compiled.get(), pool: PythonExecutorPool(maxThreads: threads), ownsPool: true, logger: logger)
+            asgi: asgi, compiled: compiled, pool: PythonExecutorPool(maxThreads: threads), ownsPool: true, logger: logger,
+            workers: try workers(compiled.routes))
     }
 
     /// Requests the app serves as ASGI get their bodies as they arrive; a plan gets the whole
@@ -74,6 +84,13 @@ public final class PlanResponder: HTTPResponder {
             return asgi.respond(to: request, via: slot)
         }
         switch table.lookup(method: request.method, path: request.path) {
+        case .matched(let index, let parameters) where index >= 0 && routes[index].worker != nil:
+            let key = routes[index].worker!
+            stats?.record("worker \(request.method) \(routes[index].path)")
+            var request = request
+            request.pathParameters = parameters
+            guard let worker = workers[key] else { return slot.complete(.error(503, detail: "no worker pool for \(key)")) }
+            worker.respond(to: request, via: slot)
         case .matched(let index, let parameters) where index >= 0 && routes[index].entry != nil:
             let route = routes[index]
             stats?.record("native \(request.method) \(route.path)")
@@ -136,6 +153,7 @@ public final class PlanResponder: HTTPResponder {
     }
 
     public func serverDidStop() {
+        for worker in workers.values { worker.serverDidStop() }
         handOff.close()
         if ownsPool { pool.shutdown() }
         asgi.serverDidStop()

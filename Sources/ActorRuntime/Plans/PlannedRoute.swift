@@ -12,6 +12,10 @@ public struct PlannedRoute: Sendable {
         case endpoint
         /// The route's own ASGI app inside the app's middleware stack, routed by Apus.
         case stacked
+        /// A functions tree's Python event handler (`apus.functions`).
+        case function
+        /// A functions tree's function in another language, served by a worker pool.
+        case worker
         /// Through the app, as ASGI.
         case asgi
     }
@@ -27,8 +31,10 @@ public struct PlannedRoute: Sendable {
     let entry: PyObjectRef?
     /// Whether `entry` runs on the asyncio thread.
     let runsAsync: Bool
+    /// For `.worker`: the function's key, which names its pool.
+    public let worker: String?
 
-    public var isNative: Bool { entry != nil }
+    public var isNative: Bool { entry != nil || worker != nil }
 }
 
 /// An app's compiled routes, its `redirect_slashes` answer (`plan.run`-shaped) if it has one,
@@ -42,7 +48,7 @@ struct CompiledRoutes: Sendable {
 extension PlannedRoute {
     /// The version of the compiler's output this runtime reads (`PLAN_FORMAT` in
     /// `apus/plans/compiler.py`).
-    static let planFormat = 2
+    static let planFormat = 3
 
     /// Compiles `application`'s routes (`apus.plans.compile_app`) and reads them.
     static func compile(_ application: ASGIApplication, _ gil: borrowing GIL) throws(PythonError) -> CompiledRoutes {
@@ -91,15 +97,19 @@ extension PlannedRoute {
         }
         let plan = try gil.attribute(entry, "plan")
         let runsAsync = gil.isTrue(try gil.attribute(entry, "runs_async"))
+        let worker = try text("worker")
+        guard (kind == .worker) == (worker != nil) else {
+            throw .runtime("plan entry for \(path): only a worker row names a worker")
+        }
         var callable: PyObjectRef?
         if !gil.isNone(plan) {
-            guard kind != .asgi else { throw .runtime("plan entry for \(path) is asgi but has a plan") }
+            guard kind != .asgi, kind != .worker else { throw .runtime("plan entry for \(path) is \(kindName) but has a plan") }
             callable = try gil.attribute(plan, runsAsync ? "start" : "run").share()
-        } else if kind != .asgi {
+        } else if kind != .asgi && kind != .worker {
             throw .runtime("plan entry for \(path) of kind \(kindName) has no plan")
         }
         return PlannedRoute(
             methods: methods, path: path, kind: kind, reason: try text("reason"),
-            location: try text("where") ?? "", entry: callable, runsAsync: runsAsync)
+            location: try text("where") ?? "", entry: callable, runsAsync: runsAsync, worker: worker)
     }
 }

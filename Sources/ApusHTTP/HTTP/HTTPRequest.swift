@@ -66,7 +66,7 @@ package enum RequestTarget {
     }
 
     /// Decodes %XX escapes; malformed escapes stay as they are, invalid UTF-8 becomes U+FFFD.
-    static func percentDecoded(_ text: Substring) -> String {
+    package static func percentDecoded(_ text: Substring) -> String {
         guard text.utf8.contains(UInt8(ascii: "%")) else { return String(text) }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(text.utf8.count)

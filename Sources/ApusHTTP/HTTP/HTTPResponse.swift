@@ -100,9 +100,9 @@ extension HTTPResponse {
     }
 }
 
-enum JSONText {
+package enum JSONText {
     /// A JSON string literal for `text`.
-    static func quoted(_ text: String) -> String {
+    package static func quoted(_ text: String) -> String {
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {

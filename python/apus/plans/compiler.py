@@ -8,6 +8,8 @@ table, so the first matching route still wins:
   run without the middleware stack and router);
 - a plain Starlette route with a function endpoint (``/openapi.json``, ``/docs``): an
   ``EndpointPlan``;
+- a functions tree's routes (``apus.functions``): a Python event handler's ``FunctionPlan``, or
+  a ``worker`` row for a function the runtime's worker pools serve;
 - everything else runs through the app as ASGI, with the reason: a mount (its prefix), a route
   whose path the table cannot express (it stands for any path at its place in the order), an
   app whose settings a plan would skip (every route).
@@ -30,18 +32,19 @@ from .stacked import StackedPlan, build_stack
 ANY_PATH = "/{path:path}"
 # The shape of what the runtime reads (CompiledApp, RouteEntry, the plans' entry points); the
 # runtime refuses any other.
-PLAN_FORMAT = 2
+PLAN_FORMAT = 3
 _SEGMENT_PARAMETER = re.compile(r"^\{([A-Za-z_][A-Za-z0-9_]*)(?::(str|int|float|uuid|path))?\}$")
 _SPECIAL_PARAMETERS = ("request_param_name", "websocket_param_name", "http_connection_param_name",
                        "response_param_name", "background_tasks_param_name", "security_scopes_param_name")
 
 
 class RouteEntry:
-    """One row of the runtime's route table. ``methods`` None: any method."""
+    """One row of the runtime's route table. ``methods`` None: any method. ``worker``: the key
+    of a function the runtime's worker pools serve (kind ``worker``, no plan)."""
 
-    __slots__ = ("methods", "path", "kind", "plan", "reason", "where", "runs_async", "name")
+    __slots__ = ("methods", "path", "kind", "plan", "reason", "where", "runs_async", "name", "worker")
 
-    def __init__(self, methods, path, kind, plan=None, reason=None, where="", name=""):
+    def __init__(self, methods, path, kind, plan=None, reason=None, where="", name="", worker=None):
         self.methods = sorted(methods) if methods is not None else None
         self.path = path
         self.kind = kind
@@ -49,11 +52,12 @@ class RouteEntry:
         self.reason = reason
         self.where = where
         self.name = name
+        self.worker = worker
         self.runs_async = bool(plan is not None and plan.runs_async)
 
     @property
     def native(self):
-        return self.plan is not None
+        return self.plan is not None or self.worker is not None
 
     def __repr__(self):
         how = self.kind if self.native else f"asgi: {self.reason}"
@@ -95,7 +99,7 @@ def compile_app(app, server):
     # Every plan runs inside the app's middleware (see stacked); the app's router answers the rest.
     stack = build_stack(app)
     for entry in entries:
-        if entry.native:
+        if entry.plan is not None and hasattr(entry.plan, "top_route"):
             plan = entry.plan
             entry.plan = StackedPlan(runner, stack, plan.top_route, getattr(plan, "context", None),
                                      kind=f"{plan.kind}, inside {middleware}")
@@ -132,6 +136,13 @@ def _route_entries(runner, route):
         return [RouteEntry(None, prefix, "asgi", reason=reason),
                 RouteEntry(None, prefix + "/{path:path}", "asgi", reason=reason)]
     if isinstance(route, APIRoute):
+        function = getattr(route, "apus_function", None)
+        if function is not None:  # a functions tree's Python event handler
+            return [RouteEntry(route.methods, route.path, function.kind, plan=function, where=function.function.file,
+                               name=route.name)]
+        worker = getattr(route, "apus_worker", None)
+        if worker is not None:  # a functions tree's function in another language
+            return [RouteEntry(route.methods, route.path, "worker", where=worker, name=route.name, worker=worker)]
         return [_api_route_entry(runner, route)]
     if isinstance(route, Route):
         path = table_path(route.path)

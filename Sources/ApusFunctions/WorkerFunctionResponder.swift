@@ -1,0 +1,86 @@
+public import ApusHTTP
+internal import ApusLoop
+internal import ApusWorkers
+internal import Logging
+
+/// Serves one function of the tree from its worker pool: the request's body is collected (up to
+/// the function's `max_body_bytes`, within the server's budget), the event built and sent, and
+/// the worker's reply, or the pool's failure as FastFN's `{"error": ...}`, answered.
+/// Its pool is made on the loop thread (`startPool`) and used there only.
+final class WorkerFunctionResponder: HTTPResponder, @unchecked Sendable {
+    let function: FunctionsManifest.Worker
+    /// Nil when the function's language is not installed.
+    private let command: WorkerCommand?
+    private var pool: WorkerPool?
+    private let maxBodyBytes: Int
+
+    init(function: FunctionsManifest.Worker, command: WorkerCommand?, logger: Logger) {
+        self.function = function
+        self.command = command
+        maxBodyBytes = function.setting("max_body_bytes", default: 1024 * 1024)
+    }
+
+    /// On the loop thread, before requests arrive.
+    func startPool(on loop: EventLoop, logger: Logger) {
+        guard let command else { return }
+        let settings = WorkerPoolSettings(
+            maxWorkers: function.poolSetting("max_workers", default: 20),
+            maxConcurrency: function.setting("max_concurrency", default: 20),
+            maxQueue: function.poolSetting("max_queue", default: 0),
+            queueTimeoutMilliseconds: UInt64(function.poolSetting("queue_timeout_ms", default: 0)),
+            minWarm: function.poolSetting("min_warm", default: 0),
+            idleSeconds: UInt64(function.poolSetting("idle_ttl_seconds", default: 300)),
+            overflowStatus: function.poolSetting("overflow_status", default: 429),
+            timeoutMilliseconds: UInt64(function.setting("timeout_ms", default: 2_500)))
+        let pool = WorkerPool(loop: loop, name: function.name, command: command, settings: settings, logger: logger)
+        pool.start()
+        self.pool = pool
+    }
+
+    var streamsRequestBodies: Bool { true }
+
+    func respond(to request: HTTPRequest, via slot: ResponseSlot) {
+        if let declared = request.headers["content-length"].flatMap({ Int($0) }), declared > maxBodyBytes {
+            return slot.complete(Self.error(413, "payload too large", close: true))
+        }
+        guard let stream = request.bodyStream else { return invoke(request, slot) }
+        stream.collect(request.body) { [self] collected in
+            switch collected {
+            case .failed:
+                return
+            case .overBudget:
+                slot.complete(.bodiesOverBudget)
+            case .body(let body, _):
+                var whole = request
+                whole.body = body
+                whole.bodyStream = nil
+                invoke(whole, slot)
+            }
+        }
+    }
+
+    private func invoke(_ request: HTTPRequest, _ slot: ResponseSlot) {
+        guard request.body.count <= maxBodyBytes else { return slot.complete(Self.error(413, "payload too large")) }
+        guard let pool else { return slot.complete(Self.error(503, "runtime unavailable: \(function.runtime) is not installed")) }
+        let event = FunctionEvent(request: request, function: function).json()
+        pool.invoke(event) { outcome in
+            switch outcome {
+            case .reply(let reply):
+                slot.complete(HTTPResponse(status: reply.status, headers: HTTPHeaders(reply.headers), body: reply.body))
+            case .failed(let status, let error):
+                slot.complete(Self.error(status, error))
+            }
+        }
+    }
+
+    func serverDidStop() {
+        pool?.retire()
+    }
+
+    /// FastFN's error answer: `{"error": "..."}`.
+    static func error(_ status: Int, _ message: String, close: Bool = false) -> HTTPResponse {
+        var response = HTTPResponse.json("{\"error\":\(JSONText.quoted(message))}", status: status)
+        if close { response.headers.add("connection", "close") }
+        return response
+    }
+}

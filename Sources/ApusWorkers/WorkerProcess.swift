@@ -1,0 +1,188 @@
+internal import ApusLoop
+internal import Logging
+#if canImport(Glibc)
+internal import Glibc
+#endif
+
+/// One worker process of a function, on the loop thread: it loads the function once, says it is
+/// ready, then answers request frames (several at once if its language allows) until it is
+/// retired or dies. A worker that breaks the protocol or overruns a request's timeout is
+/// killed; what it had in flight fails, and its pool replaces it. Confined to the loop thread
+/// (its pool is an actor there), hence `@unchecked Sendable`.
+final class WorkerProcess: @unchecked Sendable {
+    enum Event {
+        /// Loaded (nil) or failed to load (why).
+        case loaded(failure: String?)
+        /// A request finished; the worker may take another.
+        case freed
+        case exited
+    }
+
+    private struct InFlight {
+        let completion: (WorkerOutcome) -> Void
+        let timer: LoopTimer
+    }
+
+    /// Runs the exit callback a spawned child reports, once its worker exists.
+    private final class ExitRelay {
+        var handler: ((Int64, Int32) -> Void)?
+    }
+
+    let pid: Int32
+    private(set) var isReady = false
+    private(set) var isExited = false
+    /// Takes no new requests; ends once the last in flight has.
+    private(set) var isRetiring = false
+    var inFlightCount: Int { inFlight.count }
+    /// When the last request ended (for retiring idle workers), in loop milliseconds.
+    private(set) var idleSince: UInt64
+
+    private let loop: EventLoop
+    private let name: String
+    private let logger: Logger
+    private let onEvent: (Event) -> Void
+    private let requests: PipeStream
+    private var readers: [PipeReader] = []
+    private var frames = FrameDecoder()
+    private var inFlight: [Int: InFlight] = [:]
+    private var nextID = 1
+    /// What the requests it still has get once it was killed (nil: it was not).
+    private var killOutcome: WorkerOutcome?
+
+    init(loop: EventLoop, name: String, command: WorkerCommand, logger: Logger, onEvent: @escaping (Event) -> Void) throws(UVError) {
+        self.loop = loop
+        self.name = name
+        self.logger = logger
+        self.onEvent = onEvent
+        idleSince = loop.now
+        let stdin = PipeStream(loop: loop), stdout = PipeStream(loop: loop), stderr = PipeStream(loop: loop)
+        requests = PipeStream(loop: loop)
+        let replies = PipeStream(loop: loop)
+        let relay = ExitRelay()
+        do {
+            let child = try ChildProcess(
+                loop: loop, executable: command.executable, arguments: command.arguments,
+                stdio: [.pipe(stdin, childWrites: false), .pipe(stdout, childWrites: true), .pipe(stderr, childWrites: true),
+                        .pipe(requests, childWrites: false), .pipe(replies, childWrites: true)],
+                environment: command.environment, directory: command.directory,
+                onExit: { status, signal, _ in relay.handler?(status, signal) })
+            pid = child.pid
+        } catch {
+            [stdin, stdout, stderr, requests, replies].forEach { $0.close() }
+            throw error
+        }
+        stdin.close()  // the worker reads end-of-file on its stdin
+        var outLines = LineSplitter(), errLines = LineSplitter()
+        let log: (String) -> Void = { [logger, name] line in logger.info("[\(name)] \(line)") }
+        readers = [
+            PipeReader(stdout, onBytes: { outLines.feed($0, log) }, onEnd: { outLines.flush(log) }),
+            PipeReader(stderr, onBytes: { errLines.feed($0, log) }, onEnd: { errLines.flush(log) }),
+            PipeReader(replies, onBytes: { [weak self] in self?.received($0) }, onEnd: { [weak self] in self?.repliesEnded() }),
+        ]
+        readers.forEach { $0.start() }
+        relay.handler = { [self] status, signal in exited(status: status, signal: signal) }
+    }
+
+    // MARK: requests
+
+    /// Sends `event` (JSON); `completion` runs once, on the loop thread.
+    func send(event: [UInt8], timeoutMilliseconds: UInt64, completion: @escaping (WorkerOutcome) -> Void) {
+        let id = nextID
+        nextID += 1
+        let timer = LoopTimer(loop: loop)
+        timer.start(after: timeoutMilliseconds) { [weak self] in
+            self?.kill(.failed(status: 504, error: "runtime timeout"), because: "no reply within \(timeoutMilliseconds) ms", request: id)
+        }
+        inFlight[id] = InFlight(completion: completion, timer: timer)
+        var payload = Array("{\"id\":\(id),\"event\":".utf8)
+        payload.append(contentsOf: event)
+        payload.append(UInt8(ascii: "}"))
+        if !requests.write(Frame.encode(payload)) {
+            kill(.failed(status: 502, error: "runtime unavailable"), because: "its request pipe is closed", request: nil)
+        }
+    }
+
+    private func finish(_ id: Int, _ outcome: WorkerOutcome) {
+        guard let request = inFlight.removeValue(forKey: id) else { return }
+        request.timer.close()
+        if inFlight.isEmpty { idleSince = loop.now }
+        request.completion(outcome)
+    }
+
+    // MARK: replies
+
+    private func received(_ bytes: UnsafeRawBufferPointer) {
+        guard !isExited, killOutcome == nil else { return }
+        frames.feed(bytes)
+        do throws(FrameError) {
+            while let payload = try frames.next() {
+                let message = try WorkerMessage.decode(payload)
+                if let ready = message.ready {
+                    guard !isReady else { throw FrameError(description: "a second ready message") }
+                    isReady = ready
+                    onEvent(.loaded(failure: ready ? nil : message.error ?? "it could not load"))
+                    if !ready { kill(.failed(status: 503, error: "function unavailable"), because: "it could not load", request: nil) }
+                    continue
+                }
+                guard let id = message.id, inFlight[id] != nil else {
+                    throw FrameError(description: "a reply to no request (id \(message.id.map(String.init) ?? "none"))")
+                }
+                finish(id, try message.reply())
+                if !isRetiring { onEvent(.freed) }
+            }
+        } catch {
+            kill(.failed(status: 502, error: "invalid runtime response"), because: "it broke the protocol: \(error.description)", request: nil)
+        }
+        if isRetiring && inFlight.isEmpty { terminate() }
+    }
+
+    private func repliesEnded() {
+        // A worker that closes its reply pipe and lives on cannot answer any more.
+        if !isExited && killOutcome == nil {
+            kill(.failed(status: 502, error: "invalid runtime response"), because: "it closed its reply pipe", request: nil)
+        }
+    }
+
+    private func exited(status: Int64, signal: Int32) {
+        isExited = true
+        isReady = false
+        if killOutcome == nil && !isRetiring {
+            logger.warning("[\(name)] worker \(pid) exited (\(signal != 0 ? "signal \(signal)" : "status \(status)"))")
+        }
+        let outcome = killOutcome ?? .failed(status: 502, error: "worker process exited")
+        for id in inFlight.keys.sorted() { finish(id, outcome) }
+        requests.close()
+        onEvent(.exited)
+    }
+
+    // MARK: ending
+
+    /// Kills the worker at once. `request` (one that timed out) gets `outcome`, the others in
+    /// flight a 502; if no single request is to blame, they all get `outcome`.
+    private func kill(_ outcome: WorkerOutcome, because reason: String, request id: Int?) {
+        guard !isExited else { return }
+        if killOutcome == nil {
+            killOutcome = id == nil ? outcome : .failed(status: 502, error: "worker process killed")
+            logger.warning("[\(name)] worker \(pid) killed: \(reason)")
+        }
+        if let id { finish(id, outcome) }
+        _ = Glibc.kill(pid, SIGKILL)
+    }
+
+    /// Stops taking requests; ends once those in flight have.
+    func retire() {
+        isRetiring = true
+        if inFlight.isEmpty { terminate() }
+    }
+
+    private func terminate() {
+        guard !isExited else { return }
+        requests.close()  // end-of-file on its request pipe: the wrappers exit on it
+        // A worker that ignores end-of-file goes anyway.
+        let grace = LoopTimer(loop: loop)
+        grace.start(after: 2_000) { [weak self] in
+            grace.close()
+            if let self, !self.isExited { _ = Glibc.kill(self.pid, SIGKILL) }
+        }
+    }
+}

@@ -1,0 +1,262 @@
+"""A functions tree as a FastAPI app: one route per function, method and path, in FastFN's
+precedence order (most specific first, so the first match wins), then the answers FastFN gives
+where no function does: 409 for a conflict, 405 with ``Allow`` for a method no file has, 404.
+
+Routes carry what the plan compiler needs: ``apus_function`` (a Python event handler's plan) or
+``apus_worker`` (the key of a function in another language, served by the runtime's worker
+pools). Typed Python handlers are plain FastAPI routes."""
+import json
+import logging
+import re
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+
+from . import event as events
+from .config import ConfigError
+from .discovery import discover, sort_key
+from .python_function import EventCall, FunctionPlan, LoadError, find_handler, is_event_handler, load_module
+
+ALL_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+logger = logging.getLogger("apus.functions")
+
+
+class Function:
+    """One function of the tree (one file), as its routes and its handler's context see it."""
+
+    def __init__(self, spec):
+        self.name = spec.name
+        self.runtime = spec.runtime
+        self.file = spec.file
+        self.folder = spec.folder
+        self.relative_file = spec.relative_file
+        self.config = spec.config
+        self.env = spec.env
+        self.secrets = spec.secrets
+        self.max_body_bytes = spec.config.max_body_bytes
+        self.context = {"function_name": spec.name, "runtime": spec.runtime, "version": "default",
+                        **spec.config.context()}
+
+    def worker_settings(self):
+        """What the runtime's pool for this function reads."""
+        return {
+            "key": self.relative_file,
+            "name": self.name,
+            "runtime": self.runtime,
+            "file": self.file,
+            "folder": self.folder,
+            "handler": self.config.handler,
+            "context": self.context,
+            "env": self.env,
+            "secrets": sorted(self.secrets),
+        }
+
+
+class FunctionsApp:
+    """What the runtime serves for a tree: ``app``, the functions its worker pools serve
+    (``workers``), and what went wrong (``conflicts``, ``errors`` of files that did not load,
+    ``warnings``)."""
+
+    def __init__(self, root, app, routes, workers, conflicts, errors, warnings, loaded):
+        self.root = root
+        self.routes = routes
+        self.app = app
+        self.workers = workers
+        self.conflicts = conflicts
+        self.errors = errors
+        self.warnings = warnings
+        # Python handlers by file, kept by the next load of the tree for files that fail then.
+        self.loaded = loaded
+
+    def manifest(self):
+        """What the runtime reads (``FunctionsManifest`` in Swift), as JSON."""
+        return json.dumps({
+            "routes": self.routes,
+            "workers": [function.worker_settings() for function in self.workers],
+            "conflicts": [str(conflict) for conflict in self.conflicts],
+            "errors": self.errors,
+            "warnings": self.warnings,
+        })
+
+
+def load(directory, previous=None):
+    """Discovers the tree at ``directory`` and builds its app. ``previous`` (the last
+    ``FunctionsApp`` of the same tree): a Python function that no longer loads keeps its
+    previous version."""
+    return build_app(discover(directory), previous)
+
+
+def build_app(found, previous=None):
+    app = FastAPI(title="Functions", version="1.0.0")
+    app.router.default = _not_found
+    errors = []
+    workers = {}
+    rows = []  # (sort key, order, add-route thunk)
+    kept = previous.loaded if previous is not None else {}
+    loaded = {}
+    for spec in found.specs:
+        function = Function(spec)
+        if spec.runtime == "python":
+            try:
+                module = load_module(spec)
+                handler = find_handler(module, spec)
+            except LoadError as error:
+                errors.append(str(error))
+                if spec.file not in kept:
+                    rows.append((spec, _failing_route(spec, f"cannot load: {error}")))
+                    continue
+                handler = kept[spec.file]
+            loaded[spec.file] = handler
+            rows.append((spec, _python_route(spec, function, handler)))
+        else:
+            workers.setdefault(function.relative_file, function)
+            rows.append((spec, _worker_route(spec, function)))
+    for spec, add in rows:
+        add(app)
+    for conflict in found.conflicts:
+        _add(app, conflict.path, conflict.methods, _answer(409, "ambiguous function"),
+             name=f"conflict {conflict.path}", include_in_schema=False)
+    _add_method_not_allowed(app, found)
+    _add_home(app, found)
+    routes = [f"{','.join(spec.methods)} {spec.path} {spec.runtime} {spec.relative_file}" for spec in found.specs]
+    return FunctionsApp(found.root, app, routes, list(workers.values()), found.conflicts, errors, found.warnings, loaded)
+
+
+def _operation_id(method, spec):
+    return re.sub(r"[^A-Za-z0-9_]", "_", f"{method.lower()}_{spec.runtime}_{spec.name}_default")
+
+
+def _path_parameters(path):
+    return [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+            for name in re.findall(r"\{([^}:]+)(?::path)?\}", path)]
+
+
+def _add(app, path, methods, endpoint, **options):
+    app.router.routes.append(APIRoute(path, endpoint, methods=list(methods), **options))
+    return app.router.routes[-1]
+
+
+def _python_route(spec, function, handler):
+    if not is_event_handler(handler):
+        def add(app):
+            for method in spec.methods:
+                app.add_api_route(spec.path, handler, methods=[method], operation_id=_operation_id(method, spec),
+                                  name=f"{method} {spec.relative_file}")
+        return add
+    plan = FunctionPlan(function, EventCall(handler))
+
+    def add(app):
+        for method in spec.methods:
+            route = _add(app, spec.path, [method], _asgi_endpoint(plan), name=f"{method} {spec.relative_file}",
+                         operation_id=_operation_id(method, spec), summary=f"{method} {spec.relative_file}",
+                         openapi_extra={"parameters": _path_parameters(spec.path)}, tags=["functions"])
+            route.apus_function = plan
+    return add
+
+
+def _worker_route(spec, function):
+    def add(app):
+        for method in spec.methods:
+            route = _add(app, spec.path, [method], _answer(503, f"{spec.runtime} functions are served by the server's worker pools"),
+                         name=f"{method} {spec.relative_file}", operation_id=_operation_id(method, spec),
+                         summary=f"{method} {spec.relative_file}",
+                         openapi_extra={"parameters": _path_parameters(spec.path)}, tags=["functions"])
+            route.apus_worker = function.relative_file
+    return add
+
+
+def _failing_route(spec, message):
+    def add(app):
+        _add(app, spec.path, spec.methods, _answer(500, message), name=f"broken {spec.relative_file}",
+             include_in_schema=False)
+    return add
+
+
+def _add_method_not_allowed(app, found):
+    """405 with ``Allow`` for a method no function has at a path, after every function route:
+    a less specific route with that method still answers first."""
+    methods = {}
+    for spec in found.specs:
+        methods.setdefault(spec.path, set()).update(spec.methods)
+    for path in sorted(methods, key=sort_key):
+        allowed = set(methods[path]) | ({"HEAD"} if "GET" in methods[path] else set())
+        others = [method for method in ALL_METHODS if method not in allowed]
+        if others:
+            allow = ", ".join(method for method in ("GET", "POST", "PUT", "PATCH", "DELETE") if method in allowed)
+            _add(app, path, others, _answer(405, "method not allowed", {"allow": allow}),
+                 name=f"405 {path}", include_in_schema=False)
+
+
+def _add_home(app, found):
+    """The root config's ``home``: ``/`` redirects (``{"redirect": url}``) or serves another
+    route (``{"route": path}``)."""
+    home = found.root_config.home if found.root_config else None
+    if home is None:
+        return
+    if not isinstance(home, dict):
+        raise ConfigError("fn.config.json: home must be an object")
+    if "redirect" in home:
+        target = str(home["redirect"])
+        _add(app, "/", ["GET"], lambda: RedirectResponse(target, status_code=302), name="home", include_in_schema=False)
+        app.router.routes.insert(0, app.router.routes.pop())
+    elif "route" in home or "function" in home:
+        target = str(home.get("route", home.get("function")))
+        if not target.startswith("/"):
+            target = "/" + target
+        for route in list(app.router.routes):
+            if isinstance(route, APIRoute) and route.path == target:
+                alias = APIRoute("/", route.endpoint, methods=list(route.methods), name="home", include_in_schema=False)
+                for attribute in ("apus_function", "apus_worker"):
+                    if hasattr(route, attribute):
+                        setattr(alias, attribute, getattr(route, attribute))
+                app.router.routes.insert(0, alias)
+                break
+        else:
+            raise ConfigError(f"fn.config.json: home route {target} is no function's route")
+
+
+def _answer(status, message, headers=None):
+    body = events._json({"error": message})
+
+    def endpoint():
+        return Response(body, status_code=status, headers=headers, media_type="application/json")
+    return endpoint
+
+
+async def _not_found(scope, receive, send):
+    await JSONResponse({"error": "not found"}, status_code=404)(scope, receive, send)
+
+
+def _asgi_endpoint(plan):
+    """The route's endpoint when it runs through the app (no plans): the same event and answer."""
+    async def endpoint(request: Request):
+        body = await request.body()
+        scope = request.scope
+        client = scope.get("client") or ("", 0)
+        parts = (request.method, scope.get("http_version", "1.1"), scope["path"], scope.get("raw_path") or b"",
+                 scope.get("query_string", b""), scope["headers"], f"{client[0]}:{client[1]}", "",
+                 request.path_params, False)
+        failures = []
+
+        def native(message):
+            if message[0] == "error":
+                failures.append(message[2])
+            else:
+                failures.append(None)
+                native.message = message
+        if plan.runs_async:
+            await plan._run_async(parts, body, native)
+            message = native.message
+        else:
+            message = await run_in_threadpool(plan.run, parts, body, native)
+        for failure in failures:
+            if failure:
+                logger.error(failure)
+        _, status, headers, content, _, _ = message
+        response = Response(content, status_code=status)
+        response.raw_headers = [(n, v) for n, v in response.raw_headers if n != b"content-type"] + list(headers)
+        return response
+    return endpoint

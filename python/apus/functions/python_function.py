@@ -1,0 +1,124 @@
+"""Python functions: loaded in-process and run as native plans.
+
+A handler whose first parameter is ``event`` is an event handler (FastFN's contract, see
+``event``); its other named parameters get the route parameters of the same name, and a
+``**kwargs`` parameter gets them all. Any other handler is a FastAPI endpoint: typed parameters
+and a return type, built into a real FastAPI route (``app``), with FastAPI's validation, 422s
+and OpenAPI.
+
+A function's folder is put first on ``sys.path``, after its own ``.deps`` (its
+``requirements.txt``, installed there), so it can import its helpers and its dependencies."""
+import hashlib
+import importlib.util
+import inspect
+import os
+import sys
+import traceback
+
+from .. import _asyncio_host
+from . import event as events
+
+
+class LoadError(Exception):
+    """A function file that cannot be loaded (a syntax error, a missing handler)."""
+
+
+def load_module(spec):
+    """Imports ``spec.file`` afresh, under a name of its own."""
+    for folder in (spec.folder, os.path.join(spec.folder, ".deps")):
+        if os.path.isdir(folder) and folder not in sys.path:
+            sys.path.insert(0, folder)
+    digest = hashlib.sha1(spec.file.encode()).hexdigest()[:12]
+    name = f"apus_function_{digest}"
+    module_spec = importlib.util.spec_from_file_location(name, spec.file)
+    module = importlib.util.module_from_spec(module_spec)
+    try:
+        module_spec.loader.exec_module(module)
+    except BaseException as error:  # noqa: BLE001 - reported with the file, the old version keeps serving
+        detail = "".join(traceback.format_exception_only(type(error), error)).strip()
+        raise LoadError(f"{spec.relative_file}: {detail}") from error
+    sys.modules[name] = module
+    return module
+
+
+def find_handler(module, spec):
+    name = spec.config.handler
+    handler = getattr(module, name, None)
+    if handler is None and name == "handler":
+        handler = getattr(module, "main", None)  # FastFN's fallback
+    if not callable(handler):
+        raise LoadError(f"{spec.relative_file}: no function {name}() (or main())")
+    return handler
+
+
+def is_event_handler(handler):
+    parameters = list(inspect.signature(handler).parameters.values())
+    return bool(parameters) and parameters[0].name == "event" and parameters[0].kind in (
+        inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+
+
+class EventCall:
+    """Calls an event handler with the event and the route parameters it names."""
+
+    def __init__(self, handler):
+        self.handler = handler
+        parameters = list(inspect.signature(handler).parameters.values())[1:]
+        self.takes_all = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
+        self.names = frozenset(p.name for p in parameters if p.kind is not inspect.Parameter.VAR_KEYWORD)
+        self.is_async = inspect.iscoroutinefunction(handler)
+
+    def arguments(self, params):
+        if self.takes_all:
+            return dict(params)
+        return {name: value for name, value in params.items() if name in self.names}
+
+
+class FunctionPlan:
+    """An event handler's plan: the event is built from the request's parts, the handler
+    called (``def`` on an executor thread, ``async def`` on the asyncio thread), and its result
+    answered as FastFN answers it. A handler that raises gets a 500 ``{"error": ...}`` and its
+    traceback in the log."""
+
+    kind = "function"
+
+    def __init__(self, function, call):
+        self.function = function
+        self.call = call
+        self.runs_async = call.is_async
+
+    def _event(self, request_parts, body):
+        method, _, path, raw_path, query, headers, client, _, params = request_parts[:9]
+        return events.make_event(method, path, raw_path.decode("latin-1"), query.decode("latin-1"), headers, body,
+                                 dict(params or {}), client, self.function)
+
+    def _message(self, status, headers, body):
+        return ("body", status, [(n.encode("latin-1"), v.encode("latin-1")) for n, v in headers], body, False, None)
+
+    def _failed(self, native, error):
+        native(("error", error, f"in function {self.function.name}:\n" + "".join(traceback.format_exception(error)), True))
+        return self._message(*events.error_parts(500, str(error) or type(error).__name__))
+
+    def run(self, request_parts, body, native):
+        if len(body) > self.function.max_body_bytes:
+            return self._message(*events.error_parts(413, "payload too large"))
+        try:
+            event = self._event(request_parts, body)
+            result = self.call.handler(event, **self.call.arguments(event["params"]))
+            return self._message(*events.response_parts(result))
+        except BaseException as error:  # noqa: BLE001 - any failure is this request's 500
+            return self._failed(native, error)
+
+    def start(self, request_parts, body, native):
+        _asyncio_host.start(self._run_async(request_parts, body, native))
+
+    async def _run_async(self, request_parts, body, native):
+        if len(body) > self.function.max_body_bytes:
+            native(self._message(*events.error_parts(413, "payload too large")))
+            return
+        try:
+            event = self._event(request_parts, body)
+            result = await self.call.handler(event, **self.call.arguments(event["params"]))
+            message = self._message(*events.response_parts(result))
+        except BaseException as error:  # noqa: BLE001
+            message = self._failed(native, error)
+        native(message)
