@@ -137,8 +137,9 @@ final class WorkerProcess: @unchecked Sendable {
     }
 
     private func repliesEnded() {
-        // A worker that closes its reply pipe and lives on cannot answer any more.
-        if !isExited && killOutcome == nil {
+        // A worker that closes its reply pipe and lives on cannot answer any more (a retiring
+        // one closes it on its way out).
+        if !isExited && killOutcome == nil && !isRetiring {
             kill(.failed(status: 502, error: "invalid runtime response"), because: "it closed its reply pipe", request: nil)
         }
     }

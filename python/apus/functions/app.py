@@ -92,6 +92,9 @@ def load(directory, previous=None):
 def build_app(found, previous=None):
     app = FastAPI(title="Functions", version="1.0.0")
     app.router.default = _not_found
+    # FastAPI's own /openapi.json and /docs go after the functions: a function's route wins.
+    built_in = list(app.router.routes)
+    app.router.routes.clear()
     errors = []
     workers = {}
     rows = []  # (sort key, order, add-route thunk)
@@ -116,6 +119,7 @@ def build_app(found, previous=None):
             rows.append((spec, _worker_route(spec, function)))
     for spec, add in rows:
         add(app)
+    app.router.routes.extend(built_in)
     for conflict in found.conflicts:
         _add(app, conflict.path, conflict.methods, _answer(409, "ambiguous function"),
              name=f"conflict {conflict.path}", include_in_schema=False)

@@ -1,0 +1,42 @@
+"""Helpers for the functions-directory tests: write a tree, serve it, ask it."""
+import json
+import os
+import textwrap
+import urllib.error
+import urllib.request
+
+from conftest import ApusServer
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+
+def write_tree(root, files):
+    """Writes ``{relative path: text}`` under ``root`` (text is dedented)."""
+    for relative, text in files.items():
+        path = os.path.join(root, relative)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as file:
+            file.write(textwrap.dedent(text).lstrip("\n"))
+    return root
+
+
+def serve(directory, *args, env=None):
+    """Serves a tree with the project's venv (a tree in a temporary folder has none above it)."""
+    environment = {**os.environ, "VIRTUAL_ENV": os.path.join(REPO, ".venv"), **(env or {})}
+    return ApusServer(str(directory), "--port", "0", *args, env=environment)
+
+
+def call(server, path, method="GET", body=None, headers=None, timeout=10):
+    """(status, headers, body bytes) of one request."""
+    data = body.encode() if isinstance(body, str) else body
+    request = urllib.request.Request(server.url(path), data=data, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, {k.lower(): v for k, v in response.headers.items()}, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, {k.lower(): v for k, v in error.headers.items()}, error.read()
+
+
+def call_json(server, path, **options):
+    status, headers, body = call(server, path, **options)
+    return status, json.loads(body) if body else None
