@@ -1,0 +1,106 @@
+"""The examples in functions/, in every language, over real sockets: an event handler, route
+parameters, a JSON body echo and a catch-all each; Python's typed handler is a FastAPI route
+(422, OpenAPI); every function is listed in /openapi.json. The event a Node or PHP worker gets
+is the one a Python function gets."""
+import json
+import os
+
+import pytest
+
+from functions_support import REPO, call, call_json, serve, write_tree
+
+LANGUAGES = {"python": "", "node": "/node-examples", "php": "/php-examples"}
+
+
+@pytest.fixture(scope="module")
+def server():
+    server = serve(os.path.join(REPO, "functions"))
+    yield server
+    server.stop()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_hello(server, language):
+    prefix = LANGUAGES[language]
+    assert call_json(server, f"{prefix}/hello?name=Ada") == (200, {"hello": "Ada", "runtime": language})
+    assert call_json(server, f"{prefix}/hello")[1]["hello"] == "world"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_route_parameters_reach_the_handler(server, language):
+    status, body = call_json(server, f"{LANGUAGES[language]}/items/42")
+    assert status == 200 and body["runtime"] == language
+    assert body["id"] == (42 if language == "python" else "42")  # typed in Python, text elsewhere
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_json_body_comes_back(server, language):
+    payload = {"name": "widget", "tags": ["a", "b"], "price": 1.5}
+    status, headers, body = call(server, f"{LANGUAGES[language]}/echo", method="POST", body=json.dumps(payload),
+                                 headers={"content-type": "application/json"})
+    assert (status, json.loads(body), headers["x-runtime"]) == (201, payload, language)
+
+
+def test_catch_alls(server):
+    assert call_json(server, "/blog/2026/12/hello") == (200, {"slug": "2026/12/hello", "runtime": "python"})
+    assert call_json(server, "/node-examples/files/a/b.txt") == (200, {"path": "a/b.txt", "runtime": "node"})
+    status, headers, body = call(server, "/php-examples/files/x/y")
+    assert (status, body) == (200, b"path x/y from php")  # printed, not returned
+
+
+def test_a_typed_python_function_is_a_fastapi_route(server):
+    status, body = call_json(server, "/items/abc")
+    assert status == 422 and body["detail"][0]["loc"] == ["path", "id"]
+    assert call_json(server, "/items/5?q=x") == (200, {"id": 5, "q": "x", "runtime": "python"})
+
+
+def test_openapi_lists_every_function(server):
+    status, schema = call_json(server, "/openapi.json")
+    assert status == 200
+    paths = schema["paths"]
+    assert paths["/node-examples/items/{id}"]["get"]["operationId"] == "get_node_node_examples_items__id__js_default"
+    assert paths["/node-examples/items/{id}"]["get"]["parameters"][0]["name"] == "id"
+    assert "post" in paths["/php-examples/echo"] and "get" in paths["/blog/{slug}"]
+    assert paths["/items/{id}"]["get"]["parameters"][0]["schema"]["type"] == "integer"  # FastAPI's own schema
+
+
+EVENT_PY = """
+def handler(event):
+    return {"event": event}
+"""
+EVENT_JS = """
+exports.handler = (event) => ({ event });
+"""
+EVENT_PHP = """<?php
+function handler(array $event): array { return ['event' => $event]; }
+"""
+
+
+def test_every_language_gets_the_same_event(tmp_path):
+    write_tree(tmp_path, {"py/[id].py": EVENT_PY, "js/[id].js": EVENT_JS, "phpfn/[id].php": EVENT_PHP,
+                          "py/fn.env.json": '{"K": "v"}', "js/fn.env.json": '{"K": "v"}', "phpfn/fn.env.json": '{"K": "v"}'})
+    server = serve(tmp_path)
+    try:
+        events = {}
+        for language, path in (("python", "/py/7"), ("node", "/js/7"), ("php", "/phpfn/7")):
+            status, body = call_json(server, path + "?a=1&a=2&flag&b=%20x+y", body="hello body",
+                                     headers={"Cookie": "sid=s1", "User-Agent": "tester", "X-Two": "1"})
+            assert status == 200, body
+            event = body["event"]
+            assert event["id"].startswith("req-") and event["context"]["request_id"] == event["id"]
+            assert event["context"]["runtime"] == language
+            for volatile in ("id", "ts"):
+                event.pop(volatile)
+            for volatile in ("request_id", "runtime", "function_name"):
+                event["context"].pop(volatile)
+            event["path"] = event["path"].rsplit("/", 1)[1]
+            event["raw_path"] = event["raw_path"].rsplit("/", 1)[1]
+            events[language] = event
+        assert events["python"]["query"] == {"a": ["1", "2"], "flag": True, "b": " x y"}
+        assert events["python"]["body"] == "hello body" and events["python"]["params"] == {"id": "7"}
+        assert events["python"]["env"] == {"K": "v"} and events["python"]["session"]["id"] == "s1"
+        assert events["python"]["client"] == {"ip": "127.0.0.1", "ua": "tester"}
+        assert events["node"] == events["python"]
+        assert events["php"] == events["python"]
+    finally:
+        server.stop()
