@@ -137,9 +137,15 @@ final class WorkerProcess: @unchecked Sendable {
     }
 
     private func repliesEnded() {
-        // A worker that closes its reply pipe and lives on cannot answer any more (a retiring
-        // one closes it on its way out).
-        if !isExited && killOutcome == nil && !isRetiring {
+        // A worker closes its reply pipe as it exits (its exit is reported a moment later),
+        // or on its way out when retired. One that closes it and lives on cannot answer any
+        // more: it is killed.
+        guard !isExited, killOutcome == nil, !isRetiring else { return }
+        isReady = false
+        let grace = LoopTimer(loop: loop)
+        grace.start(after: 250) { [weak self] in
+            grace.close()
+            guard let self, !self.isExited else { return }
             kill(.failed(status: 502, error: "invalid runtime response"), because: "it closed its reply pipe", request: nil)
         }
     }
@@ -162,6 +168,7 @@ final class WorkerProcess: @unchecked Sendable {
     /// flight a 502; if no single request is to blame, they all get `outcome`.
     private func kill(_ outcome: WorkerOutcome, because reason: String, request id: Int?) {
         guard !isExited else { return }
+        isReady = false  // it takes no more requests
         if killOutcome == nil {
             killOutcome = id == nil ? outcome : .failed(status: 502, error: "worker process killed")
             logger.warning("[\(name)] worker \(pid) killed: \(reason)")

@@ -1,0 +1,154 @@
+"""Worker pools under failure, over real sockets: a worker that crashes, hangs past its
+timeout or writes garbage on its protocol pipe is killed and replaced (502, 504), the other
+requests are unaffected, and the pool recovers; what a handler prints is logged, not sent; a
+body over max_body_bytes is 413; a full pool answers its overflow status; min_warm workers
+start before any request."""
+import glob
+import threading
+import time
+
+import pytest
+
+from functions_support import call, call_json, serve, write_tree
+
+TREE = {
+    "ok.js": "exports.handler = () => ({ ok: true, pid: process.pid });\n",
+    "crash.js": """
+        exports.handler = (event) => {
+          if (event.query.crash) process.exit(3);
+          return { alive: process.pid };
+        };
+    """,
+    "hang.js": """
+        exports.handler = (event) => {
+          if (event.query.hang) { const end = Date.now() + 60000; while (Date.now() < end) {} }
+          return { alive: process.pid };
+        };
+    """,
+    "garbage.js": """
+        const fs = require('fs');
+        exports.handler = (event) => {
+          if (event.query.garbage) fs.writeSync(4, Buffer.from([0xff, 0xff, 0xff, 0xff, 1, 2, 3]));
+          return { alive: process.pid };
+        };
+    """,
+    "noisy.js": """
+        exports.handler = () => { console.log('noise on stdout: {not a frame}'); console.error('and on stderr'); return 'quiet'; };
+    """,
+    "throws.js": "exports.handler = () => { throw new Error('the handler broke'); };\n",
+    "throws.py": "def handler(event):\n    raise ValueError('python broke')\n",
+    "small/post.upload.js": "exports.handler = (event) => ({ got: (event.body || '').length });\n",
+    "small/fn.config.json": '{"max_body_bytes": 16}',
+    "slow/sleep.js": "exports.handler = async () => { await new Promise((r) => setTimeout(r, 400)); return 'done'; };\n",
+    "slow/fn.config.json": '{"max_concurrency": 1, "worker_pool": {"max_queue": 0, "overflow_status": 503}}',
+    "warm/ready.php": "<?php\nfunction handler($event) { return ['pid' => getmypid()]; }\n",
+    "warm/fn.config.json": '{"worker_pool": {"min_warm": 2}}',
+    "broken.js": "exports.handler = (event) => { syntax error here\n",
+}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    root = tmp_path_factory.mktemp("workers")
+    write_tree(root, TREE)
+    # A folder's fn.config.json applies to the files below it: this hang.js times out fast.
+    write_tree(root, {"timeouts/hang.js": TREE["hang.js"], "timeouts/fn.config.json": '{"timeout_ms": 300}'})
+    server = serve(root)
+    yield server
+    server.stop()
+
+
+def test_a_crashing_worker_gets_502_and_is_replaced(server):
+    first = call_json(server, "/crash")[1]["alive"]
+    assert call_json(server, "/crash?crash=1") == (502, {"error": "worker process exited"})
+    status, body = call_json(server, "/crash")
+    assert status == 200 and body["alive"] != first
+
+
+def test_a_hanging_worker_gets_504_and_others_are_unaffected(server):
+    before = call_json(server, "/timeouts/hang")[1]["alive"]
+    started = time.monotonic()
+    results = {}
+    hanging = threading.Thread(target=lambda: results.update(hang=call_json(server, "/timeouts/hang?hang=1")))
+    hanging.start()
+    assert call_json(server, "/ok")[0] == 200  # another function meanwhile
+    hanging.join(10)
+    assert results["hang"] == (504, {"error": "runtime timeout"})
+    assert time.monotonic() - started < 3
+    status, body = call_json(server, "/timeouts/hang")
+    assert status == 200 and body["alive"] != before
+
+
+def test_garbage_on_the_protocol_pipe_gets_502_and_a_new_worker(server):
+    before = call_json(server, "/garbage")[1]["alive"]
+    assert call_json(server, "/garbage?garbage=1") == (502, {"error": "invalid runtime response"})
+    status, body = call_json(server, "/garbage")
+    assert status == 200 and body["alive"] != before
+
+
+def test_what_a_handler_prints_is_logged_not_sent(server):
+    status, _, body = call(server, "/noisy")
+    assert (status, body) == (200, b"quiet")
+    time.sleep(0.2)
+    log = "\n".join(server.lines)
+    assert "[noisy.js] noise on stdout: {not a frame}" in log and "[noisy.js] and on stderr" in log
+
+
+def test_one_name_in_two_languages_is_a_conflict(server):
+    assert call_json(server, "/throws") == (409, {"error": "ambiguous function"})  # throws.js and throws.py
+
+
+def test_a_body_over_max_body_bytes_is_413(server):
+    assert call_json(server, "/small/upload", method="POST", body="x" * 16) == (200, {"got": 16})
+    assert call_json(server, "/small/upload", method="POST", body="x" * 17) == (413, {"error": "payload too large"})
+
+
+def test_a_full_pool_answers_its_overflow_status(server):
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(call(server, "/slow/sleep")[0])) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+        time.sleep(0.05)
+    for thread in threads:
+        thread.join(10)
+    assert sorted(results) == [200, 503, 503]
+
+
+def test_min_warm_workers_start_before_any_request(server):
+    # Two PHP workers of warm/ready.php run before it is called.
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        workers = [p for p in glob.glob("/proc/[0-9]*/cmdline") if _is_worker(p, "warm/ready.php")]
+        if len(workers) >= 2:
+            break
+        time.sleep(0.1)
+    assert len(workers) == 2
+
+
+def _is_worker(cmdline, name):
+    try:
+        return name in open(cmdline, "rb").read().decode(errors="replace")
+    except OSError:
+        return False
+
+
+def test_a_function_that_does_not_load_gets_503_with_why(server):
+    status, body = call_json(server, "/broken")
+    assert status == 503 and body["error"].startswith("function unavailable: ")
+    assert "SyntaxError" in "\n".join(server.lines)
+
+
+def test_errors_of_handlers(tmp_path):
+    write_tree(tmp_path, {"js.js": TREE["throws.js"], "py.py": TREE["throws.py"],
+                          "phpfn/x.php": "<?php\nfunction handler($e) { throw new RuntimeException('php broke'); }\n"})
+    server = serve(tmp_path)
+    try:
+        assert call_json(server, "/js") == (500, {"error": "Error: the handler broke"})
+        assert call_json(server, "/py") == (500, {"error": "python broke"})
+        status, body = call_json(server, "/phpfn/x")
+        assert status == 500 and "php broke" in body["error"]
+        time.sleep(0.2)
+        log = "\n".join(server.lines)
+        assert "ValueError: python broke" in log
+    finally:
+        server.stop()
