@@ -23,7 +23,7 @@ release: setup
 	cp .build/release/libApusExtension.so python/apus/_apus$(EXT_SUFFIX)
 
 run: release
-	.build/release/apus run app:app --app-dir examples --host 127.0.0.1 --port $(PORT)
+	.build/release/apus run app:app --app-dir examples --functions functions --host 127.0.0.1 --port $(PORT)
 
 swift-test: setup
 	swift test $(SWIFT_BUILD_FLAGS)

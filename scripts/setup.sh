@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(libuv1-dev python3-dev python3-venv pkg-config zlib1g-dev)
+PACKAGES=(libuv1-dev python3-dev python3-venv pkg-config zlib1g-dev nodejs php-cli golang-go)
 [[ "${APUS_SETUP_EXTRA:-}" ]] && PACKAGES+=(${APUS_SETUP_EXTRA})
 
 missing=()

@@ -11,20 +11,33 @@ enum FunctionsServing {
         let asyncio: AsyncioThread
     }
 
-    static func load(directory: String, threads: Int, logger: Logger) -> Loaded {
-        let root = SystemFiles.absolutePath(directory)
-        PythonHost.startInterpreter(appDirectory: root, logger: logger)
+    /// `apus run main:app --functions DIR`: the tree's routes after the app's.
+    static func add(directory: String, to app: ASGIApplication, asyncio: AsyncioThread, threads: Int, logger: Logger) -> FunctionsHost {
+        do {
+            return try FunctionsHost(options: options(directory, threads), addingTo: app, asyncio: asyncio, logger: logger)
+        } catch {
+            Console.error("error: cannot serve the functions in \(directory): \(error)")
+            Console.terminate(1)
+        }
+    }
+
+    private static func options(_ directory: String, _ threads: Int) -> FunctionsHost.Options {
         guard let package = PythonPackage.directory() else {
             Console.error("error: cannot find the apus Python package; set APUS_PYTHONPATH")
             Console.terminate(1)
         }
+        return FunctionsHost.Options(
+            directory: SystemFiles.absolutePath(directory), runtimes: package + "/apus/functions/runtimes", threads: threads)
+    }
+
+    static func load(directory: String, threads: Int, logger: Logger) -> Loaded {
+        PythonHost.startInterpreter(appDirectory: SystemFiles.absolutePath(directory), logger: logger)
         guard let asyncio = AsyncioThread() else {
             Console.error("error: cannot start the asyncio thread (a tasks or memory limit?)")
             Console.terminate(1)
         }
         do {
-            let options = FunctionsHost.Options(directory: root, runtimes: package + "/apus/functions/runtimes", threads: threads)
-            let host = try FunctionsHost(options: options, asyncio: asyncio, logger: logger)
+            let host = try FunctionsHost(options: options(directory, threads), asyncio: asyncio, logger: logger)
             return Loaded(functions: host, application: host.application, asyncio: asyncio)
         } catch {
             Console.error("error: cannot serve the functions in \(directory): \(error)")

@@ -22,6 +22,9 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Treat TARGET as a factory: call it to get the app.")
     var factory = false
 
+    @Option(help: "A functions directory served with the app, after the app's own routes.")
+    var functions: String?
+
     @Option(help: "Directory the app module is imported from (put first on sys.path).")
     var appDir = "."
 
@@ -106,6 +109,7 @@ struct RunCommand: AsyncParsableCommand {
         if threads < 1 { throw ValidationError("--threads must be at least 1") }
         if workers < 1 { throw ValidationError("--workers must be at least 1") }
         if target != nil && hello { throw ValidationError("give either TARGET or --hello, not both") }
+        if let functions, !SystemFiles.isDirectory(functions) { throw ValidationError("--functions \(functions): no such directory") }
         if !(0...65535).contains(port) { throw ValidationError("--port must be between 0 and 65535") }
         if let limitConcurrency, limitConcurrency < 1 { throw ValidationError("--limit-concurrency must be at least 1") }
         if limitBufferedBodies < 0 { throw ValidationError("--limit-buffered-bodies must not be negative") }
@@ -125,10 +129,10 @@ struct RunCommand: AsyncParsableCommand {
         let responder: any HTTPResponder
         var application: (ASGIApplication, AsyncioThread)?
         var routes: [(methods: [String]?, path: String)] = []
-        var functions: FunctionsHost?
+        var functionsHost: FunctionsHost?
         if let target, servesFunctions {
             let host = FunctionsServing.load(directory: target, threads: threads, logger: logger)
-            functions = host.functions
+            functionsHost = host.functions
             application = (host.application, host.asyncio)
             responder = host.functions.responder
             if !worker { host.functions.report.forEach { logger.info("\($0)") } }
@@ -149,7 +153,12 @@ struct RunCommand: AsyncParsableCommand {
             }
             application = (asgi, asyncio)
             let asgiResponder = ASGIResponder(application: asgi, asyncio: asyncio, logger: logger)
-            if plans {
+            if let functionsDirectory = self.functions {
+                let host = FunctionsServing.add(directory: functionsDirectory, to: asgi, asyncio: asyncio, threads: threads, logger: logger)
+                functionsHost = host
+                if !worker { host.report.forEach { logger.info("\($0)") } }
+                responder = host.responder
+            } else if plans {
                 let planned = try PythonHost.planResponder(asgi: asgiResponder, threads: threads, logger: logger)
                 if !worker { logger.info("\(planned.summary)") }
                 for route in planned.routes {
@@ -182,7 +191,7 @@ struct RunCommand: AsyncParsableCommand {
             Console.error("error: cannot start the event loop: \(error.message) (a tasks or memory limit?)")
             Console.terminate(1)
         }
-        functions?.attach(to: server.loop)
+        functionsHost?.attach(to: server.loop)
         let boundPort: Int
         do {
             // A worker leaves SIGHUP to its supervisor (a rolling restart), and ignores the one a
@@ -275,6 +284,7 @@ struct RunCommand: AsyncParsableCommand {
         ]
         if let limitConcurrency { arguments += ["--limit-concurrency", String(limitConcurrency)] }
         if factory { arguments.append("--factory") }
+        if let functions { arguments += ["--functions", SystemFiles.absolutePath(functions)] }
         return arguments
     }
 

@@ -33,12 +33,14 @@ public final class FunctionsHost: @unchecked Sendable {
     private let workers: [String: WorkerFunctionResponder]
     private let logger: Logger
 
-    public init(options: Options, asyncio: AsyncioThread, logger: Logger) throws {
+    /// `app`: an app the functions are added to, after its own routes (`--functions`); without
+    /// one, the tree is served alone.
+    public init(options: Options, addingTo app: ASGIApplication? = nil, asyncio: AsyncioThread, logger: Logger) throws {
         self.logger = logger
-        let tree = try PythonModuleCall.call("apus.functions", "load", [.text(options.directory), .none])
+        let tree = try PythonModuleCall.call(
+            "apus.functions", "load", [.text(options.directory), .none, app.map { .object($0.app) } ?? .none])
         manifest = try FunctionsManifest.decode(try PythonModuleCall.text(tree, method: "manifest"))
-        let app = try PythonModuleCall.attribute(tree, "app")
-        application = try ASGIApplication.make(app: app, options: ASGIApplication.Options())
+        application = try app ?? ASGIApplication.make(app: try PythonModuleCall.attribute(tree, "app"), options: ASGIApplication.Options())
         let asgi = ASGIResponder(application: application, asyncio: asyncio, logger: logger)
         var workers: [String: WorkerFunctionResponder] = [:]
         var report: [String] = []

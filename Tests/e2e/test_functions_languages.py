@@ -28,7 +28,7 @@ def test_hello(server, language):
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_route_parameters_reach_the_handler(server, language):
-    status, body = call_json(server, f"{LANGUAGES[language]}/items/42")
+    status, body = call_json(server, f"{LANGUAGES[language]}/{'users' if language == 'python' else 'items'}/42")
     assert status == 200 and body["runtime"] == language
     assert body["id"] == (42 if language == "python" else "42")  # typed in Python, text elsewhere
 
@@ -49,9 +49,9 @@ def test_catch_alls(server):
 
 
 def test_a_typed_python_function_is_a_fastapi_route(server):
-    status, body = call_json(server, "/items/abc")
+    status, body = call_json(server, "/users/abc")
     assert status == 422 and body["detail"][0]["loc"] == ["path", "id"]
-    assert call_json(server, "/items/5?q=x") == (200, {"id": 5, "q": "x", "runtime": "python"})
+    assert call_json(server, "/users/5?q=x") == (200, {"id": 5, "q": "x", "runtime": "python"})
 
 
 def test_openapi_lists_every_function(server):
@@ -61,7 +61,7 @@ def test_openapi_lists_every_function(server):
     assert paths["/node-examples/items/{id}"]["get"]["operationId"] == "get_node_node_examples_items__id__js_default"
     assert paths["/node-examples/items/{id}"]["get"]["parameters"][0]["name"] == "id"
     assert "post" in paths["/php-examples/echo"] and "get" in paths["/blog/{slug}"]
-    assert paths["/items/{id}"]["get"]["parameters"][0]["schema"]["type"] == "integer"  # FastAPI's own schema
+    assert paths["/users/{id}"]["get"]["parameters"][0]["schema"]["type"] == "integer"  # FastAPI's own schema
 
 
 EVENT_PY = """

@@ -82,19 +82,24 @@ class FunctionsApp:
         })
 
 
-def load(directory, previous=None):
+def load(directory, previous=None, app=None):
     """Discovers the tree at ``directory`` and builds its app. ``previous`` (the last
     ``FunctionsApp`` of the same tree): a Python function that no longer loads keeps its
-    previous version."""
-    return build_app(discover(directory), previous)
+    previous version. ``app``: an app of the user's to add the functions to, after its own
+    routes (which win)."""
+    return build_app(discover(directory), previous, app)
 
 
-def build_app(found, previous=None):
-    app = FastAPI(title="Functions", version="1.0.0")
-    app.router.default = _not_found
-    # FastAPI's own /openapi.json and /docs go after the functions: a function's route wins.
-    built_in = list(app.router.routes)
-    app.router.routes.clear()
+def build_app(found, previous=None, app=None):
+    if app is None:
+        app = FastAPI(title="Functions", version="1.0.0")
+        app.router.default = _not_found
+        # FastAPI's own /openapi.json and /docs go after the functions: a function's route wins.
+        built_in = list(app.router.routes)
+        app.router.routes.clear()
+    else:
+        built_in = []
+        app.openapi_schema = None  # listed again, with the functions
     errors = []
     workers = {}
     rows = []  # (sort key, order, add-route thunk)

@@ -1,4 +1,4 @@
-"""GET /items/{id}: typed parameters make this a real FastAPI route (validation, 422, OpenAPI)."""
+"""GET /users/{id}: typed parameters make this a real FastAPI route (validation, 422, OpenAPI)."""
 
 
 def handler(id: int, q: str | None = None) -> dict:
