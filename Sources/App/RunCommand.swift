@@ -49,6 +49,10 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: .hidden)
     var worker = false
 
+    /// `apus dev`: a functions directory's changes are served as they are made.
+    @Flag(help: .hidden)
+    var hotReload = false
+
     /// A worker serves its supervisor's listening socket, inherited as this descriptor.
     @Option(help: .hidden)
     var listenFd: Int32?
@@ -110,6 +114,8 @@ struct RunCommand: AsyncParsableCommand {
         if workers < 1 { throw ValidationError("--workers must be at least 1") }
         if target != nil && hello { throw ValidationError("give either TARGET or --hello, not both") }
         if let functions, !SystemFiles.isDirectory(functions) { throw ValidationError("--functions \(functions): no such directory") }
+        if hotReload && !servesFunctions { throw ValidationError("hot reload serves a functions directory: \(target ?? "none given") is not one") }
+        if hotReload && (workers > 1 || reload) { throw ValidationError("hot reload runs one process: drop --workers and --reload") }
         if !(0...65535).contains(port) { throw ValidationError("--port must be between 0 and 65535") }
         if let limitConcurrency, limitConcurrency < 1 { throw ValidationError("--limit-concurrency must be at least 1") }
         if limitBufferedBodies < 0 { throw ValidationError("--limit-buffered-bodies must not be negative") }
@@ -191,7 +197,7 @@ struct RunCommand: AsyncParsableCommand {
             Console.error("error: cannot start the event loop: \(error.message) (a tasks or memory limit?)")
             Console.terminate(1)
         }
-        functionsHost?.attach(to: server.loop)
+        functionsHost?.attach(to: server.loop, hotReload: hotReload)
         let boundPort: Int
         do {
             // A worker leaves SIGHUP to its supervisor (a rolling restart), and ignores the one a

@@ -1,13 +1,17 @@
 public import ActorRuntime
 public import ApusLoop
 internal import ApusWorkers
+internal import FoundationEssentials
 public import Logging
 
 /// Serves a functions tree: `apus.functions` maps it to a FastAPI app (routes in FastFN's
 /// precedence, Python functions as plans); its worker functions get a pool each.
 ///
 /// Made on the main thread (it loads the tree and compiles its routes with the GIL); `attach`
-/// then creates the pools on the server's loop before the server starts.
+/// then creates the pools on the server's loop before the server starts and, for `apus dev`,
+/// watches the tree: a change loads the tree again on a thread of its own, and the new version
+/// takes over on the loop (Python modules imported afresh; a worker function that changed gets
+/// new workers once one of them has loaded it; the rest keep theirs).
 public final class FunctionsHost: @unchecked Sendable {
     public struct Options: Sendable {
         /// The tree's root.
@@ -24,50 +28,154 @@ public final class FunctionsHost: @unchecked Sendable {
         }
     }
 
-    public let responder: PlanResponder
-    /// The tree's app, as the runtime serves it (its lifespan runs as any app's).
+    /// One loaded version of the tree.
+    private struct Version {
+        let tree: PyObjectRef
+        let manifest: FunctionsManifest
+        let plans: PlanResponder
+        let application: ASGIApplication
+        /// Every worker function of this version, by key (reused ones included).
+        let workers: [String: WorkerFunctionResponder]
+    }
+
+    public let responder: FunctionsResponder
+    /// The tree's app as first loaded (its lifespan runs as any app's).
     public let application: ASGIApplication
     /// What to say at start-up: the routes, conflicts, files that did not load, warnings.
     public let report: [String]
-    private let manifest: FunctionsManifest
-    private let workers: [String: WorkerFunctionResponder]
+    private let options: Options
+    private let asyncio: AsyncioThread
+    private let executors: PythonExecutorPool
     private let logger: Logger
+    /// The loop's from `attach` on.
+    private var version: Version
+    private var loop: EventLoop?
+    private var watcher: TreeWatcher?
+    private var reloading = false
+    private var pendingChanges: Set<String> = []
 
     /// `app`: an app the functions are added to, after its own routes (`--functions`); without
     /// one, the tree is served alone.
     public init(options: Options, addingTo app: ASGIApplication? = nil, asyncio: AsyncioThread, logger: Logger) throws {
+        self.options = options
+        self.asyncio = asyncio
         self.logger = logger
+        executors = PythonExecutorPool(maxThreads: options.threads)
         let tree = try PythonModuleCall.call(
             "apus.functions", "load", [.text(options.directory), .none, app.map { .object($0.app) } ?? .none])
-        manifest = try FunctionsManifest.decode(try PythonModuleCall.text(tree, method: "manifest"))
-        application = try app ?? ASGIApplication.make(app: try PythonModuleCall.attribute(tree, "app"), options: ASGIApplication.Options())
-        let asgi = ASGIResponder(application: application, asyncio: asyncio, logger: logger)
-        var workers: [String: WorkerFunctionResponder] = [:]
-        var report: [String] = []
-        var missing: Set<String> = []
-        for function in manifest.workers {
-            let runtime = WorkerRuntime.find(function.runtime, runtimes: options.runtimes)
-            if runtime?.executable == nil, missing.insert(function.runtime).inserted {
-                report.append("warning: \(function.runtime) is not installed: its functions answer 503")
-            }
-            let command = runtime?.command(for: function, environment: ProcessEnvironment.entries)
-            workers[function.key] = WorkerFunctionResponder(function: function, command: command, logger: logger)
+        version = try Self.build(tree, app: app, reusing: [:], options, asyncio, executors, logger)
+        application = version.application
+        responder = FunctionsResponder(version.plans)
+        report = Self.report(version.manifest, missing: Self.missingLanguages(version.manifest, options))
+        responder.onStop = { [executors, self] in
+            watcher?.close()
+            watcher = nil
+            executors.shutdown()
         }
-        self.workers = workers
-        responder = try PlanResponder.make(asgi: asgi, threads: options.threads, logger: logger) { _ in workers }
-        report += manifest.routes.map { "function \($0)" }
-        report += manifest.conflicts.map { "conflict (answered 409): \($0)" }
-        report += manifest.errors.map { "error: \($0)" }
-        report += manifest.warnings.map { "warning: \($0)" }
-        self.report = report
     }
 
-    /// Creates and starts the worker pools on `loop` (before the server takes requests).
-    public func attach(to loop: EventLoop) {
-        let workers = self.workers
-        let logger = self.logger
-        loop.execute {
-            for responder in workers.values { responder.startPool(on: loop, logger: logger) }
+    /// Creates and starts the worker pools on `loop` (before the server takes requests), and
+    /// with `hotReload`, watches the tree.
+    public func attach(to loop: EventLoop, hotReload: Bool = false) {
+        loop.execute { [self] in
+            self.loop = loop
+            for worker in version.workers.values { worker.startPool(on: loop) }
+            if hotReload {
+                watcher = TreeWatcher(loop: loop, root: options.directory) { [weak self] folders in self?.changed(folders) }
+            }
         }
+    }
+
+    // MARK: versions
+
+    private static func build(
+        _ tree: PyObjectRef, app: ASGIApplication?, reusing existing: [String: WorkerFunctionResponder],
+        _ options: Options, _ asyncio: AsyncioThread, _ executors: PythonExecutorPool, _ logger: Logger
+    ) throws -> Version {
+        let manifest = try FunctionsManifest.decode(try PythonModuleCall.text(tree, method: "manifest"))
+        let application = try app ?? ASGIApplication.make(app: try PythonModuleCall.attribute(tree, "app"), options: ASGIApplication.Options())
+        var workers: [String: WorkerFunctionResponder] = [:]
+        for function in manifest.workers {
+            workers[function.key] = existing[function.key]
+                ?? WorkerFunctionResponder(function: function, command: command(for: function, options), logger: logger)
+        }
+        let asgi = ASGIResponder(application: application, asyncio: asyncio, logger: logger)
+        let plans = try PlanResponder.make(asgi: asgi, sharing: executors, logger: logger) { _ in workers }
+        return Version(tree: tree, manifest: manifest, plans: plans, application: application, workers: workers)
+    }
+
+    private static func command(for function: FunctionsManifest.Worker, _ options: Options) -> WorkerCommand? {
+        WorkerRuntime.find(function.runtime, runtimes: options.runtimes)?.command(for: function, environment: ProcessEnvironment.entries)
+    }
+
+    private static func missingLanguages(_ manifest: FunctionsManifest, _ options: Options) -> [String] {
+        Array(Set(manifest.workers.map(\.runtime).filter { WorkerRuntime.find($0, runtimes: options.runtimes)?.executable == nil })).sorted()
+    }
+
+    private static func report(_ manifest: FunctionsManifest, missing: [String]) -> [String] {
+        manifest.routes.map { "function \($0)" }
+            + missing.map { "warning: \($0) is not installed: its functions answer 503" }
+            + manifest.conflicts.map { "conflict (answered 409): \($0)" }
+            + manifest.errors.map { "error: \($0)" }
+            + manifest.warnings.map { "warning: \($0)" }
+    }
+
+    // MARK: reloading (on the loop thread, but for the Python part)
+
+    private func changed(_ folders: Set<String>) {
+        pendingChanges.formUnion(folders)
+        guard !reloading, let loop else { return }
+        reloading = true
+        let changes = pendingChanges
+        pendingChanges.removeAll()
+        let (previous, existing) = (version.tree, version.workers)
+        let (options, asyncio, executors, logger) = (self.options, self.asyncio, self.executors, self.logger)
+        let started = spawnDetachedThread(name: "apus-reload") { [self] in
+            let result = Result {
+                let tree = try PythonModuleCall.call("apus.functions", "reload", [.text(options.directory), .object(previous)])
+                return try Self.build(tree, app: nil, reusing: existing, options, asyncio, executors, logger)
+            }
+            loop.execute { [self] in finishReload(result, changes) }
+        }
+        if !started {
+            reloading = false
+            logger.error("cannot start a thread to reload the functions (a tasks or memory limit?)")
+        }
+    }
+
+    private func finishReload(_ result: Result<Version, any Error>, _ changes: Set<String>) {
+        reloading = false
+        defer { if !pendingChanges.isEmpty { changed([]) } }
+        guard let loop else { return }
+        watcher?.resync()
+        let next: Version
+        do {
+            next = try result.get()
+        } catch {
+            return logger.error("the functions could not be loaded again; the previous version keeps serving: \(error)")
+        }
+        let old = version
+        for (key, worker) in next.workers {
+            guard let before = old.workers[key] else {
+                worker.startPool(on: loop)
+                continue
+            }
+            let function = next.manifest.workers.first { $0.key == key }!
+            if before.function != function || changes.contains(where: { Self.isInside($0, function.folder) }) {
+                worker.reload(function, command: Self.command(for: function, options), on: loop)
+            }
+        }
+        for (key, worker) in old.workers where next.workers[key] == nil { worker.retire() }
+        version = next
+        responder.current = next.plans
+        old.plans.retire()
+        logger.info("functions reloaded: \(next.manifest.routes.count) routes")
+        next.manifest.errors.forEach { logger.error("\($0) (the previous version keeps serving)") }
+        next.manifest.conflicts.forEach { logger.warning("conflict (answered 409): \($0)") }
+    }
+
+    /// Whether `path` is `folder` or inside it.
+    private static func isInside(_ path: String, _ folder: String) -> Bool {
+        path == folder || path.hasPrefix(folder + "/")
     }
 }

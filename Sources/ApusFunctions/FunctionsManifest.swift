@@ -3,7 +3,7 @@ internal import FoundationEssentials
 /// What `apus.functions` found in a tree, for the runtime: the functions its worker pools serve
 /// and what went wrong (`FunctionsApp.manifest()`).
 struct FunctionsManifest: Decodable {
-    struct Worker: Decodable {
+    struct Worker: Decodable, Equatable {
         /// The function's file, relative to the tree: its pool's name.
         let key: String
         let name: String

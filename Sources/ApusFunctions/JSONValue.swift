@@ -1,7 +1,7 @@
 internal import FoundationEssentials
 
 /// Any JSON value, read from the functions manifest and written back into events as it was.
-enum JSONValue: Codable, Sendable {
+enum JSONValue: Codable, Sendable, Equatable {
     case string(String)
     case number(Double)
     case bool(Bool)

@@ -6,23 +6,63 @@ internal import Logging
 /// Serves one function of the tree from its worker pool: the request's body is collected (up to
 /// the function's `max_body_bytes`, within the server's budget), the event built and sent, and
 /// the worker's reply, or the pool's failure as FastFN's `{"error": ...}`, answered.
-/// Its pool is made on the loop thread (`startPool`) and used there only.
+/// Its pool is made on the loop thread (`startPool`) and used there only; a reload gives it a
+/// new version of its function (`reload`).
 final class WorkerFunctionResponder: HTTPResponder, @unchecked Sendable {
-    let function: FunctionsManifest.Worker
+    private(set) var function: FunctionsManifest.Worker
     /// Nil when the function's language is not installed.
-    private let command: WorkerCommand?
+    private var command: WorkerCommand?
     private var pool: WorkerPool?
-    private let maxBodyBytes: Int
+    private var maxBodyBytes: Int
+    private let logger: Logger
 
     init(function: FunctionsManifest.Worker, command: WorkerCommand?, logger: Logger) {
         self.function = function
         self.command = command
+        self.logger = logger
         maxBodyBytes = function.setting("max_body_bytes", default: 1024 * 1024)
     }
 
     /// On the loop thread, before requests arrive.
-    func startPool(on loop: EventLoop, logger: Logger) {
+    func startPool(on loop: EventLoop) {
         guard let command else { return }
+        let pool = Self.makePool(function, command, loop, logger)
+        pool.start()
+        self.pool = pool
+    }
+
+    /// A new version of the function (its file, folder or settings changed), on the loop
+    /// thread: a worker of the new version is started first, and only once it has loaded the
+    /// function does it take over; one that does not load leaves the old version serving.
+    func reload(_ function: FunctionsManifest.Worker, command: WorkerCommand?, on loop: EventLoop) {
+        guard let command else {
+            (self.function, self.command) = (function, nil)
+            pool?.retire()
+            pool = nil
+            return
+        }
+        let candidate = Self.makePool(function, command, loop, logger)
+        candidate.start { [self, logger] failure in
+            if failure != nil {
+                // The pool has logged why.
+                logger.error("[\(function.name)] the new version does not load; the previous one keeps serving")
+                candidate.retire()
+                return
+            }
+            let previous = pool
+            (self.function, self.command, pool) = (function, command, candidate)
+            maxBodyBytes = function.setting("max_body_bytes", default: 1024 * 1024)
+            previous?.retire()
+        }
+    }
+
+    /// On the loop thread: the function is gone from the tree.
+    func retire() {
+        pool?.retire()
+        pool = nil
+    }
+
+    private static func makePool(_ function: FunctionsManifest.Worker, _ command: WorkerCommand, _ loop: EventLoop, _ logger: Logger) -> WorkerPool {
         let settings = WorkerPoolSettings(
             maxWorkers: function.poolSetting("max_workers", default: 20),
             maxConcurrency: function.setting("max_concurrency", default: 20),
@@ -32,9 +72,7 @@ final class WorkerFunctionResponder: HTTPResponder, @unchecked Sendable {
             idleSeconds: UInt64(function.poolSetting("idle_ttl_seconds", default: 300)),
             overflowStatus: function.poolSetting("overflow_status", default: 429),
             timeoutMilliseconds: UInt64(function.setting("timeout_ms", default: 2_500)))
-        let pool = WorkerPool(loop: loop, name: function.name, command: command, settings: settings, logger: logger)
-        pool.start()
-        self.pool = pool
+        return WorkerPool(loop: loop, name: function.name, command: command, settings: settings, logger: logger)
     }
 
     var streamsRequestBodies: Bool { true }

@@ -48,14 +48,26 @@ public actor WorkerPool {
 
     // MARK: the loop thread's entry points
 
-    /// Starts `min_warm` workers and the idle sweep. On the loop thread.
-    public nonisolated func start() {
+    /// Starts `min_warm` workers and the idle sweep. On the loop thread. `firstLoad`: a worker
+    /// is started at once (even with no `min_warm`), and this is told whether it loaded its
+    /// function (nil) or why not.
+    public nonisolated func start(firstLoad: (@Sendable (String?) -> Void)? = nil) {
         assumeIsolated { pool in
             let sweep = LoopTimer(loop: pool.loop)
             sweep.start(after: 1_000, repeat: 1_000) { [weak pool] in pool?.assumeIsolated { $0.retireIdle() } }
             pool.sweep = sweep
+            pool.firstLoad = firstLoad
+            if firstLoad != nil && !pool.startWorker() { pool.reportFirstLoad(pool.failure?.message ?? "cannot start a worker") }
             pool.keepWarm()
         }
+    }
+
+    private var firstLoad: (@Sendable (String?) -> Void)?
+
+    private func reportFirstLoad(_ failure: String?) {
+        let report = firstLoad
+        firstLoad = nil
+        report?(failure)
     }
 
     /// Sends `event` (the JSON of FastFN's event) to a worker; `completion` runs once, on the
@@ -175,13 +187,16 @@ public actor WorkerPool {
         switch event {
         case .loaded(nil):
             failure = nil
+            reportFirstLoad(nil)
             pump()
         case .loaded(let message?):
             failed(message)
+            reportFirstLoad(message)
         case .freed:
             pump()
         case .exited:
             workers.removeAll { $0 === worker }
+            if firstLoad != nil { reportFirstLoad("its worker exited before it loaded the function") }
             guard !stopped else { return }
             if failure == nil || loop.now - failure!.at >= Self.failureBackoffMilliseconds {
                 keepWarm()

@@ -152,6 +152,27 @@ public final class PlanResponder: HTTPResponder {
         }
     }
 
+    /// Compiles the app's routes with an executor pool the caller owns and shares (a functions
+    /// tree keeps one pool across reloads).
+    public static func make(
+        asgi: ASGIResponder, sharing pool: PythonExecutorPool, logger: Logger,
+        workers: ([PlannedRoute]) throws -> [String: any HTTPResponder]
+    ) throws -> PlanResponder {
+        let application = asgi.application
+        let compiled = try Python.withGIL { gil in
+            Result { () throws(PythonError) in try PlannedRoute.compile(application, gil) }
+        }.get()
+        return PlanResponder(
+            asgi: asgi, compiled: compiled, pool: pool, ownsPool: false, logger: logger, workers: try workers(compiled.routes))
+    }
+
+    /// A responder replaced by another (a reload) lets its loop hooks go; its workers and pool
+    /// are its successor's. On the loop thread.
+    public func retire() {
+        handOff.close()
+        asgi.serverDidStop()
+    }
+
     public func serverDidStop() {
         for worker in workers.values { worker.serverDidStop() }
         handOff.close()

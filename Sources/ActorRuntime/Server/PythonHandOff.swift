@@ -29,7 +29,8 @@ final class PythonHandOff: @unchecked Sendable {
 
     private func installHook(_ loop: EventLoop) {
         if hook == nil {
-            hook = LoopPrepareHook(loop: loop) { [unowned self] in flush() }
+            // Weak: a responder replaced by a reload may go while its hook is still installed.
+            hook = LoopPrepareHook(loop: loop) { [weak self] in self?.flush() }
         }
     }
 

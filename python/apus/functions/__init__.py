@@ -7,6 +7,6 @@ runtime serves a tree the way it serves any app: Python functions as native plan
 handlers through ``event.FunctionPlan``, typed handlers as real FastAPI routes), functions in
 other languages through the runtime's worker pools, and ``/openapi.json`` and ``/docs`` listing
 them all."""
-from .app import FunctionsApp, build_app, load
+from .app import FunctionsApp, build_app, load, reload
 
-__all__ = ["FunctionsApp", "build_app", "load"]
+__all__ = ["FunctionsApp", "build_app", "load", "reload"]

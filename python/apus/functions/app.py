@@ -5,9 +5,12 @@ where no function does: 409 for a conflict, 405 with ``Allow`` for a method no f
 Routes carry what the plan compiler needs: ``apus_function`` (a Python event handler's plan) or
 ``apus_worker`` (the key of a function in another language, served by the runtime's worker
 pools). Typed Python handlers are plain FastAPI routes."""
+import importlib
 import json
 import logging
+import os
 import re
+import sys
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
@@ -87,7 +90,23 @@ def load(directory, previous=None, app=None):
     ``FunctionsApp`` of the same tree): a Python function that no longer loads keeps its
     previous version. ``app``: an app of the user's to add the functions to, after its own
     routes (which win)."""
+    # No .pyc files in the user's tree (and none to go stale under a reload: a cached helper
+    # module edited within the same second, at the same size, would pass the cache's check).
+    sys.dont_write_bytecode = True
     return build_app(discover(directory), previous, app)
+
+
+def reload(directory, previous):
+    """Loads the tree again after a change: every module from inside it (functions and their
+    helpers) is imported afresh; a Python function that no longer loads keeps its previous
+    version."""
+    root = os.path.abspath(directory) + os.sep
+    for name, module in list(sys.modules.items()):
+        file = getattr(module, "__file__", None)
+        if file and os.path.abspath(file).startswith(root):
+            del sys.modules[name]
+    importlib.invalidate_caches()
+    return load(directory, previous)
 
 
 def build_app(found, previous=None, app=None):

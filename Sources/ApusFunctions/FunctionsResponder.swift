@@ -1,0 +1,26 @@
+public import ApusHTTP
+public import ActorRuntime
+
+/// The responder a server keeps for a functions tree while the tree's version under it changes
+/// (a reload swaps `current` on the loop thread, between requests).
+public final class FunctionsResponder: HTTPResponder, @unchecked Sendable {
+    /// Read and replaced on the loop thread only (set once before the server starts).
+    var current: PlanResponder
+    /// Runs once the server has stopped, after the current version's pools were retired.
+    var onStop: (() -> Void)?
+
+    init(_ current: PlanResponder) {
+        self.current = current
+    }
+
+    public var streamsRequestBodies: Bool { true }
+
+    public func respond(to request: HTTPRequest, via slot: ResponseSlot) {
+        current.respond(to: request, via: slot)
+    }
+
+    public func serverDidStop() {
+        current.serverDidStop()
+        onStop?()
+    }
+}
