@@ -21,23 +21,24 @@ enum FunctionsServing {
         }
     }
 
-    private static func options(_ directory: String, _ threads: Int) -> FunctionsHost.Options {
+    private static func options(_ directory: String, _ threads: Int, development: Bool = false) -> FunctionsHost.Options {
         guard let package = PythonPackage.directory() else {
             Console.error("error: cannot find the apus Python package; set APUS_PYTHONPATH")
             Console.terminate(1)
         }
         return FunctionsHost.Options(
-            directory: SystemFiles.absolutePath(directory), runtimes: package + "/apus/functions/runtimes", threads: threads)
+            directory: SystemFiles.absolutePath(directory), runtimes: package + "/apus/functions/runtimes", threads: threads,
+            development: development)
     }
 
-    static func load(directory: String, threads: Int, logger: Logger) -> Loaded {
+    static func load(directory: String, threads: Int, development: Bool, logger: Logger) -> Loaded {
         PythonHost.startInterpreter(appDirectory: SystemFiles.absolutePath(directory), logger: logger)
         guard let asyncio = AsyncioThread() else {
             Console.error("error: cannot start the asyncio thread (a tasks or memory limit?)")
             Console.terminate(1)
         }
         do {
-            let host = try FunctionsHost(options: options(directory, threads), asyncio: asyncio, logger: logger)
+            let host = try FunctionsHost(options: options(directory, threads, development: development), asyncio: asyncio, logger: logger)
             return Loaded(functions: host, application: host.application, asyncio: asyncio)
         } catch {
             Console.error("error: cannot serve the functions in \(directory): \(error)")

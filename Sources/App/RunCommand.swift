@@ -137,7 +137,7 @@ struct RunCommand: AsyncParsableCommand {
         var routes: [(methods: [String]?, path: String)] = []
         var functionsHost: FunctionsHost?
         if let target, servesFunctions {
-            let host = FunctionsServing.load(directory: target, threads: threads, logger: logger)
+            let host = FunctionsServing.load(directory: target, threads: threads, development: hotReload, logger: logger)
             functionsHost = host.functions
             application = (host.application, host.asyncio)
             responder = host.functions.responder

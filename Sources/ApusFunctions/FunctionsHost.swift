@@ -20,11 +20,14 @@ public final class FunctionsHost: @unchecked Sendable {
         public var runtimes: String
         /// Threads for Python `def` functions.
         public var threads: Int
+        /// A build error is answered with the compiler's output (`apus dev`).
+        public var development: Bool
 
-        public init(directory: String, runtimes: String, threads: Int) {
+        public init(directory: String, runtimes: String, threads: Int, development: Bool = false) {
             self.directory = directory
             self.runtimes = runtimes
             self.threads = threads
+            self.development = development
         }
     }
 
@@ -97,15 +100,19 @@ public final class FunctionsHost: @unchecked Sendable {
         var workers: [String: WorkerFunctionResponder] = [:]
         for function in manifest.workers {
             workers[function.key] = existing[function.key]
-                ?? WorkerFunctionResponder(function: function, command: command(for: function, options), logger: logger)
+                ?? WorkerFunctionResponder(
+                    function: function, command: command(for: function, options), showsBuildOutput: options.development, logger: logger)
         }
         let asgi = ASGIResponder(application: application, asyncio: asyncio, logger: logger)
         let plans = try PlanResponder.make(asgi: asgi, sharing: executors, logger: logger) { _ in workers }
         return Version(tree: tree, manifest: manifest, plans: plans, application: application, workers: workers)
     }
 
-    private static func command(for function: FunctionsManifest.Worker, _ options: Options) -> WorkerCommand? {
-        WorkerRuntime.find(function.runtime, runtimes: options.runtimes)?.command(for: function, environment: ProcessEnvironment.entries)
+    private static func command(for function: FunctionsManifest.Worker, _ options: Options) -> Result<WorkerCommand, CompiledFunction.Failure> {
+        guard let runtime = WorkerRuntime.find(function.runtime, runtimes: options.runtimes) else {
+            return .failure(.init(message: "\(function.runtime) functions are not supported", details: ""))
+        }
+        return runtime.command(for: function, environment: ProcessEnvironment.entries)
     }
 
     private static func missingLanguages(_ manifest: FunctionsManifest, _ options: Options) -> [String] {

@@ -1,7 +1,4 @@
 internal import ApusLoop
-#if canImport(Glibc)
-internal import Glibc
-#endif
 
 /// Watches every folder of a functions tree (libuv fs events; inotify is not recursive, so each
 /// folder has its own watch) and reports the folders where something changed, gathered over a
@@ -67,17 +64,8 @@ final class TreeWatcher {
         var found = [root]
         var index = 0
         while index < found.count {
-            let folder = found[index]
+            found += FolderWatcher.subfolders(of: found[index]) { !$0.hasPrefix(".") && !skippedFolders.contains($0) }
             index += 1
-            guard let directory = opendir(folder) else { continue }
-            defer { closedir(directory) }
-            while let entry = readdir(directory) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-                guard !name.hasPrefix("."), !skippedFolders.contains(name) else { continue }
-                let path = folder + "/" + name
-                var status = stat()
-                if stat(path, &status) == 0 && status.st_mode & S_IFMT == S_IFDIR { found.append(path) }
-            }
         }
         return found
     }

@@ -10,22 +10,30 @@ internal import Logging
 /// new version of its function (`reload`).
 final class WorkerFunctionResponder: HTTPResponder, @unchecked Sendable {
     private(set) var function: FunctionsManifest.Worker
-    /// Nil when the function's language is not installed.
-    private var command: WorkerCommand?
+    /// How to start its workers, or why it cannot run (its language is not installed, its
+    /// build failed).
+    private var command: Result<WorkerCommand, CompiledFunction.Failure>
     private var pool: WorkerPool?
     private var maxBodyBytes: Int
     private let logger: Logger
+    /// Build errors are answered with the compiler's output (`apus dev`).
+    private let showsBuildOutput: Bool
 
-    init(function: FunctionsManifest.Worker, command: WorkerCommand?, logger: Logger) {
+    init(function: FunctionsManifest.Worker, command: Result<WorkerCommand, CompiledFunction.Failure>, showsBuildOutput: Bool,
+         logger: Logger) {
         self.function = function
         self.command = command
+        self.showsBuildOutput = showsBuildOutput
         self.logger = logger
         maxBodyBytes = function.setting("max_body_bytes", default: 1024 * 1024)
+        if case .failure(let failure) = command, !failure.details.isEmpty {
+            logger.error("[\(function.name)] \(failure.message):\n\(failure.details)")
+        }
     }
 
     /// On the loop thread, before requests arrive.
     func startPool(on loop: EventLoop) {
-        guard let command else { return }
+        guard case .success(let command) = command else { return }
         let pool = Self.makePool(function, command, loop, logger)
         pool.start()
         self.pool = pool
@@ -34,11 +42,13 @@ final class WorkerFunctionResponder: HTTPResponder, @unchecked Sendable {
     /// A new version of the function (its file, folder or settings changed), on the loop
     /// thread: a worker of the new version is started first, and only once it has loaded the
     /// function does it take over; one that does not load leaves the old version serving.
-    func reload(_ function: FunctionsManifest.Worker, command: WorkerCommand?, on loop: EventLoop) {
-        guard let command else {
-            (self.function, self.command) = (function, nil)
-            pool?.retire()
-            pool = nil
+    func reload(_ function: FunctionsManifest.Worker, command next: Result<WorkerCommand, CompiledFunction.Failure>, on loop: EventLoop) {
+        guard case .success(let command) = next else {
+            // A failed build keeps the previous version, as a syntax error does.
+            if case .failure(let failure) = next, pool != nil {
+                return logger.error("[\(function.name)] \(failure.message); the previous version keeps serving:\n\(failure.details)")
+            }
+            (self.function, self.command) = (function, next)
             return
         }
         let candidate = Self.makePool(function, command, loop, logger)
@@ -50,7 +60,7 @@ final class WorkerFunctionResponder: HTTPResponder, @unchecked Sendable {
                 return
             }
             let previous = pool
-            (self.function, self.command, pool) = (function, command, candidate)
+            (self.function, self.command, pool) = (function, next, candidate)
             maxBodyBytes = function.setting("max_body_bytes", default: 1024 * 1024)
             previous?.retire()
         }
@@ -99,7 +109,14 @@ final class WorkerFunctionResponder: HTTPResponder, @unchecked Sendable {
 
     private func invoke(_ request: HTTPRequest, _ slot: ResponseSlot) {
         guard request.body.count <= maxBodyBytes else { return slot.complete(Self.error(413, "payload too large")) }
-        guard let pool else { return slot.complete(Self.error(503, "runtime unavailable: \(function.runtime) is not installed")) }
+        guard let pool else {
+            if case .failure(let failure) = command {
+                let buildFailed = !failure.details.isEmpty
+                let message = buildFailed && showsBuildOutput ? "\(failure.message):\n\(failure.details)" : failure.message
+                return slot.complete(Self.error(buildFailed ? 500 : 503, message))
+            }
+            return slot.complete(Self.error(503, "runtime unavailable"))
+        }
         let event = FunctionEvent(request: request, function: function).json()
         pool.invoke(event) { outcome in
             switch outcome {

@@ -10,29 +10,40 @@ struct WorkerRuntime {
     let language: String
     /// The toolchain's executable, or nil if it is not installed.
     let executable: String?
-    private let wrapper: String?
     /// Requests one worker handles at once: Node runs handlers concurrently on its event loop,
     /// the others take one at a time (the pool starts more workers instead).
     let concurrency: Int
+    private let runtimes: String
 
+    /// The language's toolchain, or nil for a language functions cannot be written in.
     static func find(_ language: String, runtimes: String) -> WorkerRuntime? {
-        switch language {
-        case "node":
-            return WorkerRuntime(language: language, executable: onPath("node"), wrapper: runtimes + "/node_worker.js", concurrency: 16)
-        case "php":
-            return WorkerRuntime(language: language, executable: onPath("php"), wrapper: runtimes + "/php_worker.php", concurrency: 1)
-        default:
-            return nil
-        }
+        let toolchain: [String: (executable: String, concurrency: Int)] = ["node": ("node", 16), "php": ("php", 1), "go": ("go", 1)]
+        guard let (name, concurrency) = toolchain[language] else { return nil }
+        return WorkerRuntime(language: language, executable: onPath(name), concurrency: concurrency, runtimes: runtimes)
     }
 
-    /// The command that starts a worker for `function`.
-    func command(for function: FunctionsManifest.Worker, environment: [String]) -> WorkerCommand? {
-        guard let executable, let wrapper else { return nil }
-        return WorkerCommand(
-            executable: executable, arguments: [wrapper, function.file, function.handler], directory: function.folder,
+    /// The command that starts a worker for `function` (a Go function is built first, once),
+    /// or why it cannot run.
+    func command(for function: FunctionsManifest.Worker, environment: [String]) -> Result<WorkerCommand, CompiledFunction.Failure> {
+        guard let executable else {
+            return .failure(.init(message: "runtime unavailable: \(language) is not installed", details: ""))
+        }
+        let (program, arguments): (String, [String])
+        switch language {
+        case "go":
+            switch CompiledFunction.goBinary(for: function, go: executable, runtimes: runtimes) {
+            case .success(let binary): (program, arguments) = (binary, [])
+            case .failure(let failure): return .failure(failure)
+            }
+        case "node":
+            (program, arguments) = (executable, [runtimes + "/node_worker.js", function.file, function.handler])
+        default:
+            (program, arguments) = (executable, [runtimes + "/php_worker.php", function.file, function.handler])
+        }
+        return .success(WorkerCommand(
+            executable: program, arguments: arguments, directory: function.folder,
             environment: environment + function.env.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" },
-            concurrency: min(concurrency, function.setting("max_concurrency", default: 20)))
+            concurrency: min(concurrency, function.setting("max_concurrency", default: 20))))
     }
 
     /// The first `name` on `PATH` that is an executable file.

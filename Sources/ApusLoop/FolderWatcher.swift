@@ -39,4 +39,19 @@ public final class FolderWatcher {
             handle.deallocate()
         }
     }
+
+    /// The folders directly inside `path` whose names `keep` accepts.
+    public static func subfolders(of path: String, keeping keep: (String) -> Bool) -> [String] {
+        guard let directory = opendir(path) else { return [] }
+        defer { closedir(directory) }
+        var found: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            guard name != ".", name != "..", keep(name) else { continue }
+            let child = path + "/" + name
+            var status = stat()
+            if stat(child, &status) == 0 && status.st_mode & S_IFMT == S_IFDIR { found.append(child) }
+        }
+        return found
+    }
 }

@@ -9,7 +9,7 @@ import pytest
 
 from functions_support import REPO, call, call_json, serve, write_tree
 
-LANGUAGES = {"python": "", "node": "/node-examples", "php": "/php-examples"}
+LANGUAGES = {"python": "", "node": "/node-examples", "php": "/php-examples", "go": "/go-examples"}
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +44,7 @@ def test_a_json_body_comes_back(server, language):
 def test_catch_alls(server):
     assert call_json(server, "/blog/2026/12/hello") == (200, {"slug": "2026/12/hello", "runtime": "python"})
     assert call_json(server, "/node-examples/files/a/b.txt") == (200, {"path": "a/b.txt", "runtime": "node"})
+    assert call_json(server, "/go-examples/files/a/b.txt") == (200, {"path": "a/b.txt", "runtime": "go"})
     status, headers, body = call(server, "/php-examples/files/x/y")
     assert (status, body) == (200, b"path x/y from php")  # printed, not returned
 
@@ -74,15 +75,22 @@ exports.handler = (event) => ({ event });
 EVENT_PHP = """<?php
 function handler(array $event): array { return ['event' => $event]; }
 """
+EVENT_GO = """package main
+
+func handler(event map[string]interface{}) interface{} {
+	return map[string]interface{}{"event": event}
+}
+"""
 
 
 def test_every_language_gets_the_same_event(tmp_path):
-    write_tree(tmp_path, {"py/[id].py": EVENT_PY, "js/[id].js": EVENT_JS, "phpfn/[id].php": EVENT_PHP,
-                          "py/fn.env.json": '{"K": "v"}', "js/fn.env.json": '{"K": "v"}', "phpfn/fn.env.json": '{"K": "v"}'})
+    write_tree(tmp_path, {"py/[id].py": EVENT_PY, "js/[id].js": EVENT_JS, "phpfn/[id].php": EVENT_PHP, "gofn/[id].go": EVENT_GO,
+                          "py/fn.env.json": '{"K": "v"}', "js/fn.env.json": '{"K": "v"}', "phpfn/fn.env.json": '{"K": "v"}',
+                          "gofn/fn.env.json": '{"K": "v"}'})
     server = serve(tmp_path)
     try:
         events = {}
-        for language, path in (("python", "/py/7"), ("node", "/js/7"), ("php", "/phpfn/7")):
+        for language, path in (("python", "/py/7"), ("node", "/js/7"), ("php", "/phpfn/7"), ("go", "/gofn/7")):
             status, body = call_json(server, path + "?a=1&a=2&flag&b=%20x+y", body="hello body",
                                      headers={"Cookie": "sid=s1", "User-Agent": "tester", "X-Two": "1"})
             assert status == 200, body
@@ -102,5 +110,6 @@ def test_every_language_gets_the_same_event(tmp_path):
         assert events["python"]["client"] == {"ip": "127.0.0.1", "ua": "tester"}
         assert events["node"] == events["python"]
         assert events["php"] == events["python"]
+        assert events["go"] == events["python"]
     finally:
         server.stop()

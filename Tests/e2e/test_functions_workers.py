@@ -152,3 +152,37 @@ def test_errors_of_handlers(tmp_path):
         assert "ValueError: python broke" in log
     finally:
         server.stop()
+
+
+GO_BROKEN = """package main
+
+func handler(event map[string]interface{}) interface{} {
+	return undefinedThing
+}
+"""
+
+
+@pytest.mark.parametrize("development", [False, True])
+def test_a_go_build_error_names_the_file_and_line(tmp_path, development):
+    write_tree(tmp_path, {"broken.go": GO_BROKEN, "fine.py": "def handler(event):\n    return 'fine'\n"})
+    server = serve(tmp_path, *(["--hot-reload"] if development else []))
+    try:
+        status, body = call_json(server, "/broken")
+        assert status == 500 and body["error"].startswith("the Go build failed")
+        where = f"{tmp_path}/broken.go:4:9: undefined: undefinedThing"
+        assert (where in body["error"]) == development  # the compiler's output, in dev mode only
+        assert where in "\n".join(server.lines)
+        assert call(server, "/fine")[2] == b"fine"
+    finally:
+        server.stop()
+
+
+def test_a_language_that_is_not_installed_is_503_and_the_rest_serve(tmp_path):
+    write_tree(tmp_path, {"js.js": "exports.handler = () => 1;\n", "py.py": "def handler(event):\n    return 'py'\n"})
+    server = serve(tmp_path, env={"PATH": str(tmp_path)})  # no node on this PATH
+    try:
+        assert call_json(server, "/js") == (503, {"error": "runtime unavailable: node is not installed"})
+        assert call(server, "/py")[2] == b"py"
+        assert "warning: node is not installed: its functions answer 503" in "\n".join(server.lines)
+    finally:
+        server.stop()
