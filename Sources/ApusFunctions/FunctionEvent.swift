@@ -6,10 +6,11 @@ internal import Glibc
 
 /// The event a worker's handler gets, built from the request on the loop thread: the same
 /// fields, with the same values, as `apus.functions.event.make_event` builds for a Python
-/// function (see there for each one).
-struct FunctionEvent: Encodable {
+/// function (see there for each one). Written as JSON by hand: the parts that are the same for
+/// every request of a function (`context`, `env`) are encoded once (`FunctionEvent.Constant`).
+struct FunctionEvent {
     /// A value that may repeat: a query parameter or a header.
-    enum Repeatable: Encodable {
+    enum Repeatable {
         case one(String)
         case flag
         case many([String])
@@ -22,42 +23,36 @@ struct FunctionEvent: Encodable {
             }
         }
 
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.singleValueContainer()
+        func write(to json: inout JSONWriter) {
             switch self {
-            case .one(let value): try container.encode(value)
-            case .flag: try container.encode(true)
-            case .many(let values): try container.encode(values)
+            case .one(let value): json.string(value)
+            case .flag: json.raw("true")
+            case .many(let values): json.array(values) { json, value in json.string(value) }
             }
         }
     }
 
-    struct Session: Encodable {
+    struct Session {
         let id: String?
         let raw: String
         let cookies: [String: String]
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(id, forKey: .id)
-            try container.encode(raw, forKey: .raw)
-            try container.encode(cookies, forKey: .cookies)
-        }
-
-        enum CodingKeys: String, CodingKey { case id, raw, cookies }
     }
 
-    struct Client: Encodable {
-        let ip: String
-        let ua: String?
+    /// A function's fields of every event, encoded once.
+    struct Constant: Sendable {
+        /// `context` without its braces and without `request_id`.
+        let contextFields: [UInt8]
+        let env: [UInt8]
 
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(ip, forKey: .ip)
-            try container.encode(ua, forKey: .ua)
+        init(_ function: FunctionsManifest.Worker) {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            var context = function.context
+            context["request_id"] = nil
+            let encoded = (try? Array(encoder.encode(context))) ?? Array("{}".utf8)
+            contextFields = Array(encoded.dropFirst().dropLast())
+            env = (try? Array(encoder.encode(function.env))) ?? Array("{}".utf8)
         }
-
-        enum CodingKeys: String, CodingKey { case ip, ua }
     }
 
     let id: String
@@ -71,37 +66,43 @@ struct FunctionEvent: Encodable {
     let body: String?
     let isBase64: Bool
     let session: Session?
-    let client: Client
-    let context: [String: JSONValue]
-    let env: [String: String]
+    let clientIP: String
+    let userAgent: String?
 
-    enum CodingKeys: String, CodingKey {
-        case id, ts, method, path, query, params, headers, body, session, client, context, env
-        case rawPath = "raw_path", pathParams = "path_params", isBase64 = "is_base64"
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(ts, forKey: .ts)
-        try container.encode(method, forKey: .method)
-        try container.encode(path, forKey: .path)
-        try container.encode(rawPath, forKey: .rawPath)
-        try container.encode(query, forKey: .query)
-        try container.encode(params, forKey: .params)
-        try container.encode(params, forKey: .pathParams)
-        try container.encode(headers, forKey: .headers)
-        try container.encode(body, forKey: .body)
-        if isBase64 { try container.encode(true, forKey: .isBase64) }
-        try container.encode(session, forKey: .session)
-        try container.encode(client, forKey: .client)
-        try container.encode(context, forKey: .context)
-        try container.encode(env, forKey: .env)
+    func json(_ constant: Constant) -> [UInt8] {
+        var json = JSONWriter(capacity: 512 + constant.contextFields.count + constant.env.count)
+        json.raw("{\"id\":"); json.string(id)
+        json.raw(",\"ts\":"); json.raw(String(ts))
+        json.raw(",\"method\":"); json.string(method)
+        json.raw(",\"path\":"); json.string(path)
+        json.raw(",\"raw_path\":"); json.string(rawPath)
+        json.raw(",\"query\":"); json.object(query) { json, value in value.write(to: &json) }
+        json.raw(",\"params\":"); json.object(params) { json, value in json.string(value) }
+        json.raw(",\"path_params\":"); json.object(params) { json, value in json.string(value) }
+        json.raw(",\"headers\":"); json.object(headers) { json, value in value.write(to: &json) }
+        json.raw(",\"body\":"); json.optionalString(body)
+        if isBase64 { json.raw(",\"is_base64\":true") }
+        json.raw(",\"session\":")
+        if let session {
+            json.raw("{\"id\":"); json.optionalString(session.id)
+            json.raw(",\"raw\":"); json.string(session.raw)
+            json.raw(",\"cookies\":"); json.object(session.cookies) { json, value in json.string(value) }
+            json.raw("}")
+        } else {
+            json.raw("null")
+        }
+        json.raw(",\"client\":{\"ip\":"); json.string(clientIP)
+        json.raw(",\"ua\":"); json.optionalString(userAgent)
+        json.raw("},\"context\":{\"request_id\":"); json.string(id)
+        if !constant.contextFields.isEmpty { json.raw(","); json.bytes(constant.contextFields) }
+        json.raw("},\"env\":"); json.bytes(constant.env)
+        json.raw("}")
+        return json.output
     }
 }
 
 extension FunctionEvent {
-    init(request: HTTPRequest, function: FunctionsManifest.Worker) {
+    init(request: HTTPRequest) {
         let now = Self.epochMilliseconds()
         id = "req-\(now)-\(getpid())-\(String(Int.random(in: 0...999_999)).leftPadded(to: 6))"
         ts = now
@@ -127,12 +128,8 @@ extension FunctionEvent {
             isBase64 = true
         }
         session = Self.session(headers["cookie"])
-        let ip = request.client.lastIndex(of: ":").map { String(request.client[..<$0]) } ?? request.client
-        if case .one(let agent)? = headers["user-agent"] { client = Client(ip: ip, ua: agent) } else { client = Client(ip: ip, ua: nil) }
-        var context = function.context
-        context["request_id"] = .string(id)
-        self.context = context
-        env = function.env
+        clientIP = request.client.lastIndex(of: ":").map { String(request.client[..<$0]) } ?? request.client
+        if case .one(let agent)? = headers["user-agent"] { userAgent = agent } else { userAgent = nil }
     }
 
     /// `a=1&a=2&flag` as `{"a": ["1", "2"], "flag": true}`, `+` and `%xx` decoded.
@@ -185,11 +182,6 @@ extension FunctionEvent {
         return now.tv_sec * 1_000 + now.tv_nsec / 1_000_000
     }
 
-    func json() -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        return (try? Array(encoder.encode(self))) ?? Array("{}".utf8)
-    }
 }
 
 private extension String {

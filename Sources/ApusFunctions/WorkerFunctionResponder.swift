@@ -15,6 +15,7 @@ final class WorkerFunctionResponder: HTTPResponder, @unchecked Sendable {
     private var command: Result<WorkerCommand, CompiledFunction.Failure>
     private var pool: WorkerPool?
     private var maxBodyBytes: Int
+    private var constant: FunctionEvent.Constant
     private let logger: Logger
     /// Build errors are answered with the compiler's output (`apus dev`).
     private let showsBuildOutput: Bool
@@ -26,6 +27,7 @@ final class WorkerFunctionResponder: HTTPResponder, @unchecked Sendable {
         self.showsBuildOutput = showsBuildOutput
         self.logger = logger
         maxBodyBytes = function.setting("max_body_bytes", default: 1024 * 1024)
+        constant = FunctionEvent.Constant(function)
         if case .failure(let failure) = command, !failure.details.isEmpty {
             logger.error("[\(function.name)] \(failure.message):\n\(failure.details)")
         }
@@ -62,6 +64,7 @@ final class WorkerFunctionResponder: HTTPResponder, @unchecked Sendable {
             let previous = pool
             (self.function, self.command, pool) = (function, next, candidate)
             maxBodyBytes = function.setting("max_body_bytes", default: 1024 * 1024)
+            constant = FunctionEvent.Constant(function)
             previous?.retire()
         }
     }
@@ -117,7 +120,7 @@ final class WorkerFunctionResponder: HTTPResponder, @unchecked Sendable {
             }
             return slot.complete(Self.error(503, "runtime unavailable"))
         }
-        let event = FunctionEvent(request: request, function: function).json()
+        let event = FunctionEvent(request: request).json(constant)
         pool.invoke(event) { outcome in
             switch outcome {
             case .reply(let reply):

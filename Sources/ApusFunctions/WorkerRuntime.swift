@@ -10,14 +10,14 @@ struct WorkerRuntime {
     let language: String
     /// The toolchain's executable, or nil if it is not installed.
     let executable: String?
-    /// Requests one worker handles at once: Node runs handlers concurrently on its event loop,
-    /// the others take one at a time (the pool starts more workers instead).
+    /// Requests one worker handles at once: Node runs handlers concurrently on its event loop
+    /// and Go on goroutines; PHP takes one at a time (the pool starts more workers instead).
     let concurrency: Int
     private let runtimes: String
 
     /// The language's toolchain, or nil for a language functions cannot be written in.
     static func find(_ language: String, runtimes: String) -> WorkerRuntime? {
-        let toolchain: [String: (executable: String, concurrency: Int)] = ["node": ("node", 16), "php": ("php", 1), "go": ("go", 1)]
+        let toolchain: [String: (executable: String, concurrency: Int)] = ["node": ("node", 64), "php": ("php", 1), "go": ("go", 64)]
         guard let (name, concurrency) = toolchain[language] else { return nil }
         return WorkerRuntime(language: language, executable: onPath(name), concurrency: concurrency, runtimes: runtimes)
     }

@@ -20,7 +20,9 @@ final class WorkerProcess: @unchecked Sendable {
 
     private struct InFlight {
         let completion: (WorkerOutcome) -> Void
-        let timer: LoopTimer
+        /// Loop milliseconds by which it must be answered.
+        let deadline: UInt64
+        let timeout: UInt64
     }
 
     /// Runs the exit callback a spawned child reports, once its worker exists.
@@ -46,6 +48,11 @@ final class WorkerProcess: @unchecked Sendable {
     private var frames = FrameDecoder()
     private var inFlight: [Int: InFlight] = [:]
     private var nextID = 1
+    /// Looks for requests past their deadline while any is in flight (one timer per worker
+    /// rather than one per request).
+    private let deadlines: LoopTimer
+    /// How often `deadlines` looks: a timeout fires at most this late.
+    private static let deadlineCheckMilliseconds: UInt64 = 20
     /// What the requests it still has get once it was killed (nil: it was not).
     private var killOutcome: WorkerOutcome?
 
@@ -55,6 +62,8 @@ final class WorkerProcess: @unchecked Sendable {
         self.logger = logger
         self.onEvent = onEvent
         idleSince = loop.now
+        let deadlines = LoopTimer(loop: loop)
+        self.deadlines = deadlines
         let stdin = PipeStream(loop: loop), stdout = PipeStream(loop: loop), stderr = PipeStream(loop: loop)
         requests = PipeStream(loop: loop)
         let replies = PipeStream(loop: loop)
@@ -69,6 +78,7 @@ final class WorkerProcess: @unchecked Sendable {
             pid = child.pid
         } catch {
             [stdin, stdout, stderr, requests, replies].forEach { $0.close() }
+            deadlines.close()
             throw error
         }
         stdin.close()  // the worker reads end-of-file on its stdin
@@ -89,11 +99,12 @@ final class WorkerProcess: @unchecked Sendable {
     func send(event: [UInt8], timeoutMilliseconds: UInt64, completion: @escaping (WorkerOutcome) -> Void) {
         let id = nextID
         nextID += 1
-        let timer = LoopTimer(loop: loop)
-        timer.start(after: timeoutMilliseconds) { [weak self] in
-            self?.kill(.failed(status: 504, error: "runtime timeout"), because: "no reply within \(timeoutMilliseconds) ms", request: id)
+        if inFlight.isEmpty {
+            deadlines.start(after: Self.deadlineCheckMilliseconds, repeat: Self.deadlineCheckMilliseconds) { [weak self] in
+                self?.checkDeadlines()
+            }
         }
-        inFlight[id] = InFlight(completion: completion, timer: timer)
+        inFlight[id] = InFlight(completion: completion, deadline: loop.now + timeoutMilliseconds, timeout: timeoutMilliseconds)
         var payload = Array("{\"id\":\(id),\"event\":".utf8)
         payload.append(contentsOf: event)
         payload.append(UInt8(ascii: "}"))
@@ -102,10 +113,18 @@ final class WorkerProcess: @unchecked Sendable {
         }
     }
 
+    private func checkDeadlines() {
+        let now = loop.now
+        guard let (id, late) = inFlight.first(where: { $0.value.deadline <= now }) else { return }
+        kill(.failed(status: 504, error: "runtime timeout"), because: "no reply within \(late.timeout) ms", request: id)
+    }
+
     private func finish(_ id: Int, _ outcome: WorkerOutcome) {
         guard let request = inFlight.removeValue(forKey: id) else { return }
-        request.timer.close()
-        if inFlight.isEmpty { idleSince = loop.now }
+        if inFlight.isEmpty {
+            deadlines.stop()
+            idleSince = loop.now
+        }
         request.completion(outcome)
     }
 
@@ -158,6 +177,7 @@ final class WorkerProcess: @unchecked Sendable {
         }
         let outcome = killOutcome ?? .failed(status: 502, error: "worker process exited")
         for id in inFlight.keys.sorted() { finish(id, outcome) }
+        deadlines.close()
         requests.close()
         onEvent(.exited)
     }

@@ -19,6 +19,9 @@ from .. import _asyncio_host
 from . import event as events
 
 
+_JSON_RAW_HEADERS = [(b"content-type", b"application/json")]
+
+
 class LoadError(Exception):
     """A function file that cannot be loaded (a syntax error, a missing handler)."""
 
@@ -96,6 +99,8 @@ class FunctionPlan:
                                  dict(params or {}), client, self.function)
 
     def _message(self, status, headers, body):
+        if headers is events._JSON_HEADERS:
+            return ("body", status, _JSON_RAW_HEADERS, body, False, None)
         return ("body", status, [(n.encode("latin-1"), v.encode("latin-1")) for n, v in headers], body, False, None)
 
     def _failed(self, native, error):

@@ -1,7 +1,8 @@
 // A Go worker of the Apus functions server, built with one function's file into one binary:
 // it answers request frames (4-byte big-endian length + JSON) from descriptor 3 with reply
-// frames on descriptor 4, one at a time. stdout and stderr are the function's own, logged by
-// the server. The function is `func handler(event map[string]interface{}) interface{}`.
+// frames on descriptor 4, each request on a goroutine of its own (several in flight at once).
+// stdout and stderr are the function's own, logged by the server. The function is
+// `func handler(event map[string]interface{}) interface{}`.
 package main
 
 import (
@@ -11,13 +12,17 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
 var envelopeKeys = []string{"status", "statusCode", "headers", "body", "is_base64", "isBase64Encoded", "body_base64"}
+
+var writing sync.Mutex
 
 func send(out *bufio.Writer, message map[string]interface{}) {
 	payload, err := json.Marshal(message)
@@ -26,6 +31,8 @@ func send(out *bufio.Writer, message map[string]interface{}) {
 	}
 	var header [4]byte
 	binary.BigEndian.PutUint32(header[:], uint32(len(payload)))
+	writing.Lock()
+	defer writing.Unlock()
 	out.Write(header[:])
 	out.Write(payload)
 	out.Flush()
@@ -151,9 +158,19 @@ func answer(id interface{}, event map[string]interface{}) (reply map[string]inte
 	return normalized
 }
 
+func connection(descriptor uintptr, name string) io.ReadWriter {
+	file := os.NewFile(descriptor, name)
+	if conn, err := net.FileConn(file); err == nil {
+		return conn
+	}
+	return file
+}
+
 func main() {
-	requests := bufio.NewReader(os.NewFile(3, "requests"))
-	replies := bufio.NewWriter(os.NewFile(4, "replies"))
+	// The descriptors are socket pairs: as net.Conns they wait in Go's poller, not in a
+	// blocked thread.
+	requests := bufio.NewReader(connection(3, "requests"))
+	replies := bufio.NewWriter(connection(4, "replies"))
 	send(replies, map[string]interface{}{"ready": true})
 	for {
 		var header [4]byte
@@ -168,11 +185,10 @@ func main() {
 			ID    interface{}            `json:"id"`
 			Event map[string]interface{} `json:"event"`
 		}
-		decoder := json.NewDecoder(strings.NewReader(string(frame)))
-		if err := decoder.Decode(&request); err != nil {
+		if err := json.Unmarshal(frame, &request); err != nil {
 			send(replies, map[string]interface{}{"id": nil, "error": "an unreadable request: " + err.Error()})
 			continue
 		}
-		send(replies, answer(request.ID, request.Event))
+		go func() { send(replies, answer(request.ID, request.Event)) }()
 	}
 }

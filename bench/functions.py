@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+"""Functions benchmark: each language's `hello` function served by Apus against the same
+handler served without Apus, in one run, interleaved.
+
+- a Python function (event style) against a FastAPI app route answering the same, both on Apus;
+- a Node function against the same handler behind a bare `node:http` server;
+- a PHP function against the same handler behind `php -S`;
+- a Go function against the same handler behind `net/http`.
+
+Each server runs on CPU 0, wrk on CPU 1: requests/s at 64 connections, and the p50 latency at
+one connection. The round-trip overhead of a worker function is its p50 at concurrency 1 minus
+the bare server's (both include the client's own HTTP round trip).
+
+  bench/functions.py --apus .build/release/apus [--rounds 3] [--duration 5]
+"""
+import argparse
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SCRATCH = os.path.join(ROOT, ".build", "bench", "functions")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from http_core import free_port, to_ms  # noqa: E402
+
+HANDLERS = {
+    "tree/hello.py": "def handler(event):\n    return {\"hello\": \"world\"}\n",
+    "tree/js/hello.js": "exports.handler = () => ({ hello: 'world' });\n",
+    "tree/phpfn/hello.php": "<?php\nfunction handler($event) { return ['hello' => 'world']; }\n",
+    # One Node and one Go worker (as one node:http and one net/http process), with room for
+    # wrk's 64 connections; PHP workers take one request at a time, so two (the two cores).
+    "tree/js/fn.config.json": '{"max_concurrency": 64, "worker_pool": {"max_workers": 1, "min_warm": 1}}',
+    "tree/phpfn/fn.config.json": '{"max_concurrency": 64, "worker_pool": {"max_workers": 2, "min_warm": 2, "max_queue": 64}}',
+    "tree/gofn/fn.config.json": '{"max_concurrency": 64, "worker_pool": {"max_workers": 1, "min_warm": 1}}',
+    "tree/gofn/hello.go": ('package main\n\nfunc handler(event map[string]interface{}) interface{} {\n'
+                           '\treturn map[string]interface{}{"hello": "world"}\n}\n'),
+    "app/bench_functions_app.py": ("from fastapi import FastAPI\n\napp = FastAPI()\n\n\n@app.get(\"/hello\")\n"
+                                   "def hello():\n    return {\"hello\": \"world\"}\n"),
+    "bare/node_server.js": (
+        "const http = require('http');\nconst { handler } = require(process.argv[2]);\n"
+        "http.createServer(async (req, res) => {\n  const body = JSON.stringify(await handler({}));\n"
+        "  res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });\n"
+        "  res.end(body);\n}).listen(Number(process.argv[3]), '127.0.0.1');\n"),
+    "bare/php_router.php": ("<?php\nrequire getenv('HANDLER');\nheader('content-type: application/json');\n"
+                            "echo json_encode(handler([]));\n"),
+    "bare/go/main.go": ('package main\n\nimport (\n\t"encoding/json"\n\t"net/http"\n\t"os"\n)\n\n'
+                        'func main() {\n\thttp.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {\n'
+                        '\t\tbody, _ := json.Marshal(handler(map[string]interface{}{}))\n'
+                        '\t\tw.Header().Set("content-type", "application/json")\n\t\tw.Write(body)\n\t})\n'
+                        '\thttp.ListenAndServe("127.0.0.1:"+os.Args[1], nil)\n}\n'),
+}
+
+
+def write_files():
+    shutil.rmtree(SCRATCH, ignore_errors=True)
+    for relative, text in HANDLERS.items():
+        path = os.path.join(SCRATCH, relative)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as file:
+            file.write(text)
+    shutil.copy(os.path.join(SCRATCH, "tree/gofn/hello.go"), os.path.join(SCRATCH, "bare/go/handler.go"))
+    subprocess.run(["go", "build", "-o", "server", "main.go", "handler.go"], cwd=os.path.join(SCRATCH, "bare/go"), check=True)
+
+
+def wait_ready(port, path, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+                s.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+                if s.recv(1024).startswith(b"HTTP/1.1 200"):
+                    return
+        except OSError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"server on port {port} did not answer {path}")
+
+
+def wrk(port, path, duration, connections):
+    out = subprocess.run(
+        ["taskset", "-c", "1", "wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency",
+         f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True).stdout
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if errors:
+        raise RuntimeError(f"{errors.group(1)} non-2xx responses:\n{out}")
+    rps = float(re.search(r"Requests/sec:\s*([\d.]+)", out).group(1))
+    p50 = to_ms(re.search(r"^\s*50%\s+(\S+)", out, re.M).group(1))
+    return rps, p50
+
+
+def servers(apus):
+    tree, app = os.path.join(SCRATCH, "tree"), os.path.join(SCRATCH, "app")
+    quiet = ["--no-access-log", "--log-level", "warning"]
+    env = {**os.environ, "VIRTUAL_ENV": os.path.join(ROOT, ".venv")}
+    return {
+        "apus python function": ([apus, "run", tree, "--port", "{port}", *quiet], "/hello", env),
+        "apus app route": ([apus, "run", "bench_functions_app:app", "--app-dir", app, "--port", "{port}", *quiet], "/hello", env),
+        "apus node function": ([apus, "run", tree, "--port", "{port}", *quiet], "/js/hello", env),
+        "node:http": (["node", os.path.join(SCRATCH, "bare/node_server.js"), os.path.join(SCRATCH, "tree/js/hello.js"),
+                       "{port}"], "/", None),
+        "apus php function": ([apus, "run", tree, "--port", "{port}", *quiet], "/phpfn/hello", env),
+        "php -S": (["php", "-S", "127.0.0.1:{port}", os.path.join(SCRATCH, "bare/php_router.php")], "/",
+                   {**os.environ, "HANDLER": os.path.join(SCRATCH, "tree/phpfn/hello.php")}),
+        "apus go function": ([apus, "run", tree, "--port", "{port}", *quiet], "/gofn/hello", env),
+        "go net/http": ([os.path.join(SCRATCH, "bare/go/server"), "{port}"], "/", None),
+    }
+
+
+def measure(command, path, env, duration, warmup):
+    port = free_port()
+    argv = [part.replace("{port}", str(port)) for part in command]
+    proc = subprocess.Popen(["taskset", "-c", "0", *argv], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    try:
+        wait_ready(port, path)
+        wrk(port, path, warmup, 64)
+        rps, _ = wrk(port, path, duration, 64)
+        _, p50 = wrk(port, path, max(2, duration // 2), 1)
+        return rps, p50
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--apus", default=os.path.join(ROOT, ".build", "release", "apus"))
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--duration", type=int, default=5)
+    parser.add_argument("--warmup", type=int, default=1)
+    args = parser.parse_args()
+    write_files()
+    table = servers(os.path.abspath(args.apus))
+    results = {name: [] for name in table}
+    for round_ in range(args.rounds):
+        order = list(table) if round_ % 2 == 0 else list(reversed(table))
+        for name in order:
+            rps, p50 = measure(*table[name], args.duration, args.warmup)
+            results[name].append((rps, p50))
+            print(f"round {round_ + 1}  {name:22s} {rps:>10,.0f} req/s   p50 at c=1 {p50 * 1000:7.1f} us", flush=True)
+    medians = {name: (statistics.median(r for r, _ in runs), statistics.median(p for _, p in runs))
+               for name, runs in results.items()}
+    print("\nGET hello, wrk -t1 -c64 (p50 at -c1), server on CPU 0, client on CPU 1 (median of rounds)")
+    for name, (rps, p50) in medians.items():
+        print(f"  {name:22s} {rps:>10,.0f} req/s   p50 {p50 * 1000:7.1f} us")
+    print()
+    for ours, theirs in (("apus python function", "apus app route"), ("apus node function", "node:http"),
+                         ("apus php function", "php -S"), ("apus go function", "go net/http")):
+        (a, a50), (b, b50) = medians[ours], medians[theirs]
+        print(f"  {ours} / {theirs}: requests/s {a / b:.2f}x, p50 overhead at c=1 {(a50 - b50) * 1000:+.0f} us")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
