@@ -9,7 +9,7 @@ struct ApusCommand: AsyncParsableCommand {
         commandName: "apus",
         abstract: "A Swift runtime for Python web apps and polyglot functions.",
         version: version,
-        subcommands: [RunCommand.self, DevCommand.self, RoutesCommand.self, ParseCommand.self]
+        subcommands: [RunCommand.self, DevCommand.self, InitCommand.self, RoutesCommand.self, ParseCommand.self]
     )
 
     /// Usage errors exit 2 with a one-line message (as uvicorn and most Unix tools do);

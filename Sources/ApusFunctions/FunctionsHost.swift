@@ -70,6 +70,7 @@ public final class FunctionsHost: @unchecked Sendable {
         application = version.application
         responder = FunctionsResponder(version.plans)
         report = Self.report(version.manifest, missing: Self.missingLanguages(version.manifest, options))
+        responder.health = { [unowned self] in health() }
         responder.onStop = { [executors, self] in
             watcher?.close()
             watcher = nil
@@ -125,6 +126,46 @@ public final class FunctionsHost: @unchecked Sendable {
             + manifest.conflicts.map { "conflict (answered 409): \($0)" }
             + manifest.errors.map { "error: \($0)" }
             + manifest.warnings.map { "warning: \($0)" }
+    }
+
+    // MARK: health
+
+    /// `/_apus/health`: the functions by language, and each worker function's pool (workers,
+    /// ready ones, requests in flight and queued, the last failure). On the loop thread.
+    private func health() -> String {
+        var json = JSONWriter(capacity: 1024)
+        json.raw("{\"status\":\"ok\",\"functions\":")
+        var counts: [String: Int] = [:]
+        for route in version.manifest.routes {
+            let runtime = route.split(separator: " ").dropFirst(2).first.map(String.init) ?? "?"
+            counts[runtime, default: 0] += 1
+        }
+        json.object(counts) { json, count in json.raw(String(count)) }
+        json.raw(",\"runtimes\":")
+        let languages = Set(version.workers.values.map(\.function.runtime))
+        let byLanguage = Dictionary(uniqueKeysWithValues: languages.map { language in
+            (language, version.workers.values.filter { $0.function.runtime == language }.sorted { $0.function.key < $1.function.key })
+        })
+        json.object(byLanguage) { json, workers in
+            json.raw("{\"installed\":")
+            json.raw(WorkerRuntime.find(workers[0].function.runtime, runtimes: options.runtimes)?.executable == nil ? "false" : "true")
+            json.raw(",\"functions\":")
+            json.object(Dictionary(uniqueKeysWithValues: workers.map { ($0.function.key, $0) })) { json, worker in
+                guard let status = worker.poolStatus else {
+                    json.raw("{\"unavailable\":"); json.optionalString(worker.unavailable ?? "not started"); json.raw("}")
+                    return
+                }
+                json.raw("{\"workers\":\(status.workers),\"ready\":\(status.ready),\"in_flight\":\(status.inFlight),")
+                json.raw("\"queued\":\(status.queued),\"last_failure\":")
+                json.optionalString(status.lastFailure)
+                json.raw("}")
+            }
+            json.raw("}")
+        }
+        json.raw(",\"conflicts\":\(version.manifest.conflicts.count),\"errors\":")
+        json.array(version.manifest.errors) { json, error in json.string(error) }
+        json.raw("}")
+        return String(decoding: json.output, as: UTF8.self)
     }
 
     // MARK: reloading (on the loop thread, but for the Python part)

@@ -69,6 +69,15 @@ final class WorkerFunctionResponder: HTTPResponder, @unchecked Sendable {
         }
     }
 
+    /// Its pool's state for `/_apus/health` (nil: it has no pool), on the loop thread.
+    var poolStatus: WorkerPoolStatus? { pool?.status }
+
+    /// Why it cannot run, if it cannot.
+    var unavailable: String? {
+        if case .failure(let failure) = command { return failure.message }
+        return nil
+    }
+
     /// On the loop thread: the function is gone from the tree.
     func retire() {
         pool?.retire()

@@ -113,3 +113,21 @@ def test_every_language_gets_the_same_event(tmp_path):
         assert events["go"] == events["python"]
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize("language", ["python", "node", "php", "go"])
+def test_apus_init_creates_a_working_function(tmp_path, language):
+    import subprocess
+    from conftest import APUS_BIN
+    made = subprocess.run([APUS_BIN, "init", "greet", "--lang", language, "--dir", str(tmp_path / "fns")],
+                          capture_output=True, text=True)
+    assert made.returncode == 0, made.stderr
+    assert "GET /greet" in made.stdout
+    again = subprocess.run([APUS_BIN, "init", "greet", "--lang", language, "--dir", str(tmp_path / "fns")],
+                           capture_output=True, text=True)
+    assert again.returncode == 1 and "already exists" in again.stderr
+    server = serve(tmp_path / "fns")
+    try:
+        assert call_json(server, "/greet?name=you") == (200, {"hello": "you"})
+    finally:
+        server.stop()

@@ -186,3 +186,15 @@ def test_a_language_that_is_not_installed_is_503_and_the_rest_serve(tmp_path):
         assert "warning: node is not installed: its functions answer 503" in "\n".join(server.lines)
     finally:
         server.stop()
+
+
+def test_health_lists_each_runtime_and_pool(server):
+    call_json(server, "/ok")
+    status, health = call_json(server, "/_apus/health")
+    assert status == 200 and health["status"] == "ok"
+    assert health["functions"]["node"] >= 5 and health["functions"]["php"] == 1
+    node = health["runtimes"]["node"]
+    assert node["installed"] is True
+    assert node["functions"]["ok.js"]["ready"] >= 1 and node["functions"]["ok.js"]["in_flight"] == 0
+    assert health["runtimes"]["php"]["functions"]["warm/ready.php"]["ready"] == 2  # min_warm
+    assert health["conflicts"] == 1
