@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
+from . import dependencies
 from . import event as events
 from .config import ConfigError
 from .discovery import discover, sort_key
@@ -120,8 +121,9 @@ def build_app(found, previous=None, app=None):
         built_in = []
         app.openapi_schema = None  # listed again, with the functions
     errors = []
+    dependencies.install(found.specs, errors.append)
     workers = {}
-    rows = []  # (sort key, order, add-route thunk)
+    rows = []  # (spec, add-route thunk)
     kept = previous.loaded if previous is not None else {}
     loaded = {}
     for spec in found.specs:
