@@ -10,13 +10,13 @@ struct InitCommand: ParsableCommand {
     )
 
     enum Language: String, ExpressibleByArgument, CaseIterable {
-        case python, node, php, go
+        case python, node, php, go, rust
     }
 
     @Argument(help: "The function's name (its folder and route).")
     var name: String
 
-    @Option(help: "Its language: python, node, php or go.")
+    @Option(help: "Its language: python, node, php, go or rust.")
     var lang: Language = .python
 
     @Option(help: "The functions directory.")
@@ -82,6 +82,16 @@ struct InitCommand: ParsableCommand {
             \t\tname = "world"
             \t}
             \treturn map[string]interface{}{"hello": name}
+            }
+
+            """)
+        case .rust:
+            ("handler.rs", """
+            use serde_json::{json, Value};
+
+            pub fn handler(event: Value) -> Value {
+                let name = event["query"]["name"].as_str().unwrap_or("world");
+                json!({"hello": name})
             }
 
             """)

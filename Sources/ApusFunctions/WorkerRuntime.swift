@@ -11,13 +11,13 @@ struct WorkerRuntime {
     /// The toolchain's executable, or nil if it is not installed.
     let executable: String?
     /// Requests one worker handles at once: Node runs handlers concurrently on its event loop
-    /// and Go on goroutines; PHP takes one at a time (the pool starts more workers instead).
+    /// and Go on goroutines; PHP and Rust take one at a time (the pool starts more workers).
     let concurrency: Int
     private let runtimes: String
 
     /// The language's toolchain, or nil for a language functions cannot be written in.
     static func find(_ language: String, runtimes: String) -> WorkerRuntime? {
-        let toolchain: [String: (executable: String, concurrency: Int)] = ["node": ("node", 64), "php": ("php", 1), "go": ("go", 64)]
+        let toolchain: [String: (executable: String, concurrency: Int)] = ["node": ("node", 64), "php": ("php", 1), "go": ("go", 64), "rust": ("rustc", 1)]
         guard let (name, concurrency) = toolchain[language] else { return nil }
         return WorkerRuntime(language: language, executable: onPath(name), concurrency: concurrency, runtimes: runtimes)
     }
@@ -30,8 +30,8 @@ struct WorkerRuntime {
         }
         let (program, arguments): (String, [String])
         switch language {
-        case "go":
-            switch CompiledFunction.goBinary(for: function, go: executable, runtimes: runtimes) {
+        case "go", "rust":
+            switch CompiledFunction.binary(for: function, compiler: executable, runtimes: runtimes) {
             case .success(let binary): (program, arguments) = (binary, [])
             case .failure(let failure): return .failure(failure)
             }

@@ -9,7 +9,7 @@ import pytest
 
 from functions_support import REPO, call, call_json, serve, write_tree
 
-LANGUAGES = {"python": "", "node": "/node-examples", "php": "/php-examples", "go": "/go-examples"}
+LANGUAGES = {"python": "", "node": "/node-examples", "php": "/php-examples", "go": "/go-examples", "rust": "/rust-examples"}
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +45,7 @@ def test_catch_alls(server):
     assert call_json(server, "/blog/2026/12/hello") == (200, {"slug": "2026/12/hello", "runtime": "python"})
     assert call_json(server, "/node-examples/files/a/b.txt") == (200, {"path": "a/b.txt", "runtime": "node"})
     assert call_json(server, "/go-examples/files/a/b.txt") == (200, {"path": "a/b.txt", "runtime": "go"})
+    assert call_json(server, "/rust-examples/files/a/b.txt") == (200, {"path": "a/b.txt", "runtime": "rust"})
     status, headers, body = call(server, "/php-examples/files/x/y")
     assert (status, body) == (200, b"path x/y from php")  # printed, not returned
 
@@ -75,6 +76,12 @@ exports.handler = (event) => ({ event });
 EVENT_PHP = """<?php
 function handler(array $event): array { return ['event' => $event]; }
 """
+EVENT_RUST = """use serde_json::{json, Value};
+
+pub fn handler(event: Value) -> Value {
+    json!({"event": event})
+}
+"""
 EVENT_GO = """package main
 
 func handler(event map[string]interface{}) interface{} {
@@ -84,13 +91,13 @@ func handler(event map[string]interface{}) interface{} {
 
 
 def test_every_language_gets_the_same_event(tmp_path):
-    write_tree(tmp_path, {"py/[id].py": EVENT_PY, "js/[id].js": EVENT_JS, "phpfn/[id].php": EVENT_PHP, "gofn/[id].go": EVENT_GO,
+    write_tree(tmp_path, {"py/[id].py": EVENT_PY, "js/[id].js": EVENT_JS, "phpfn/[id].php": EVENT_PHP, "gofn/[id].go": EVENT_GO, "rs/[id].rs": EVENT_RUST,
                           "py/fn.env.json": '{"K": "v"}', "js/fn.env.json": '{"K": "v"}', "phpfn/fn.env.json": '{"K": "v"}',
-                          "gofn/fn.env.json": '{"K": "v"}'})
+                          "gofn/fn.env.json": '{"K": "v"}', "rs/fn.env.json": '{"K": "v"}'})
     server = serve(tmp_path)
     try:
         events = {}
-        for language, path in (("python", "/py/7"), ("node", "/js/7"), ("php", "/phpfn/7"), ("go", "/gofn/7")):
+        for language, path in (("python", "/py/7"), ("node", "/js/7"), ("php", "/phpfn/7"), ("go", "/gofn/7"), ("rust", "/rs/7")):
             status, body = call_json(server, path + "?a=1&a=2&flag&b=%20x+y", body="hello body",
                                      headers={"Cookie": "sid=s1", "User-Agent": "tester", "X-Two": "1"})
             assert status == 200, body
@@ -111,11 +118,12 @@ def test_every_language_gets_the_same_event(tmp_path):
         assert events["node"] == events["python"]
         assert events["php"] == events["python"]
         assert events["go"] == events["python"]
+        assert events["rust"] == events["python"]
     finally:
         server.stop()
 
 
-@pytest.mark.parametrize("language", ["python", "node", "php", "go"])
+@pytest.mark.parametrize("language", ["python", "node", "php", "go", "rust"])
 def test_apus_init_creates_a_working_function(tmp_path, language):
     import subprocess
     from conftest import APUS_BIN

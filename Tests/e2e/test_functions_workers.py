@@ -89,9 +89,7 @@ def test_garbage_on_the_protocol_pipe_gets_502_and_a_new_worker(server):
 def test_what_a_handler_prints_is_logged_not_sent(server):
     status, _, body = call(server, "/noisy")
     assert (status, body) == (200, b"quiet")
-    time.sleep(0.2)
-    log = "\n".join(server.lines)
-    assert "[noisy.js] noise on stdout: {not a frame}" in log and "[noisy.js] and on stderr" in log
+    assert logged(server, "[noisy.js] noise on stdout: {not a frame}") and logged(server, "[noisy.js] and on stderr")
 
 
 def test_one_name_in_two_languages_is_a_conflict(server):
@@ -125,6 +123,17 @@ def test_min_warm_workers_start_before_any_request(server):
     assert len(workers) == 2
 
 
+def logged(server, text, within=2.0):
+    """Whether `text` shows in the server's log within `within` seconds (the log arrives
+    through a pipe, a moment after the response)."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if text in "\n".join(server.lines):
+            return True
+        time.sleep(0.02)
+    return False
+
+
 def _is_worker(cmdline, name):
     try:
         return name in open(cmdline, "rb").read().decode(errors="replace")
@@ -135,7 +144,7 @@ def _is_worker(cmdline, name):
 def test_a_function_that_does_not_load_gets_503_with_why(server):
     status, body = call_json(server, "/broken")
     assert status == 503 and body["error"].startswith("function unavailable: ")
-    assert "SyntaxError" in "\n".join(server.lines)
+    assert logged(server, "SyntaxError")
 
 
 def test_errors_of_handlers(tmp_path):
@@ -147,9 +156,7 @@ def test_errors_of_handlers(tmp_path):
         assert call_json(server, "/py") == (500, {"error": "python broke"})
         status, body = call_json(server, "/phpfn/x")
         assert status == 500 and "php broke" in body["error"]
-        time.sleep(0.2)
-        log = "\n".join(server.lines)
-        assert "ValueError: python broke" in log
+        assert logged(server, "ValueError: python broke")
     finally:
         server.stop()
 
@@ -162,17 +169,38 @@ func handler(event map[string]interface{}) interface{} {
 """
 
 
+BROKEN = {
+    "go": ("broken.go", GO_BROKEN, "Go", "broken.go:4:9: undefined: undefinedThing"),
+    "rust": ("broken.rs", "use serde_json::Value;\n\npub fn handler(event: Value) -> Value {\n    undefined_thing\n}\n",
+             "Rust", "broken.rs:4:5"),
+}
+
+
 @pytest.mark.parametrize("development", [False, True])
-def test_a_go_build_error_names_the_file_and_line(tmp_path, development):
-    write_tree(tmp_path, {"broken.go": GO_BROKEN, "fine.py": "def handler(event):\n    return 'fine'\n"})
+@pytest.mark.parametrize("language", BROKEN)
+def test_a_build_error_names_the_file_and_line(tmp_path, language, development):
+    file, source, name, where = BROKEN[language]
+    write_tree(tmp_path, {file: source, "fine.py": "def handler(event):\n    return 'fine'\n"})
     server = serve(tmp_path, *(["--hot-reload"] if development else []))
     try:
         status, body = call_json(server, "/broken")
-        assert status == 500 and body["error"].startswith("the Go build failed")
-        where = f"{tmp_path}/broken.go:4:9: undefined: undefinedThing"
+        assert status == 500 and body["error"].startswith(f"the {name} build failed")
+        where = f"{tmp_path}/{where}"
         assert (where in body["error"]) == development  # the compiler's output, in dev mode only
-        assert where in "\n".join(server.lines)
+        assert logged(server, where)
         assert call(server, "/fine")[2] == b"fine"
+    finally:
+        server.stop()
+
+
+def test_a_rust_panic_is_a_500_and_the_worker_serves_on(tmp_path):
+    write_tree(tmp_path, {"p.rs": (
+        "use serde_json::{json, Value};\n\npub fn handler(event: Value) -> Value {\n"
+        "    if event[\"query\"][\"boom\"].is_string() { panic!(\"boom\"); }\n    json!({\"ok\": true})\n}\n")})
+    server = serve(tmp_path)
+    try:
+        assert call_json(server, "/p?boom=1") == (500, {"error": "rust handler panicked: boom"})
+        assert call_json(server, "/p") == (200, {"ok": True})
     finally:
         server.stop()
 
