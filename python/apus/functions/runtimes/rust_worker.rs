@@ -8,7 +8,7 @@ mod function;
 use serde_json::{Map, Value};
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Write};
-use std::os::fd::FromRawFd;
+use std::os::unix::io::FromRawFd;
 
 const ENVELOPE: [&str; 7] = ["status", "statusCode", "headers", "body", "is_base64", "isBase64Encoded", "body_base64"];
 
