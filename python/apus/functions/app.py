@@ -20,6 +20,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from . import dependencies
 from . import event as events
+from .assets import Assets
 from .config import ConfigError
 from .discovery import discover, sort_key
 from .python_function import EventCall, FunctionPlan, LoadError, find_handler, is_event_handler, load_module
@@ -143,13 +144,22 @@ def build_app(found, previous=None, app=None):
         else:
             workers.setdefault(function.relative_file, function)
             rows.append((spec, _worker_route(spec, function)))
+    assets = None
+    if found.root_config is not None and found.root_config.assets is not None:
+        assets = Assets(found.root, found.root_config.assets)
+    if assets is not None and not assets.worker_first:
+        assets.add_routes(app)  # static-first: a file beats a function at its path
     for spec, add in rows:
         add(app)
+    if assets is not None and assets.worker_first:
+        assets.add_routes(app)
     app.router.routes.extend(built_in)
     for conflict in found.conflicts:
         _add(app, conflict.path, conflict.methods, _answer(409, "ambiguous function"),
              name=f"conflict {conflict.path}", include_in_schema=False)
     _add_method_not_allowed(app, found)
+    if assets is not None:
+        assets.add_fallback(app)
     _add_home(app, found)
     routes = [f"{','.join(spec.methods)} {spec.path} {spec.runtime} {spec.relative_file}" for spec in found.specs]
     return FunctionsApp(found.root, app, routes, list(workers.values()), found.conflicts, errors, found.warnings, loaded)

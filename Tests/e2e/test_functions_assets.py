@@ -1,0 +1,48 @@
+"""The root fn.config.json's assets block: static files served with the functions, static-first
+or worker-first, with the single-page-application fallback for navigation requests."""
+import pytest
+
+from functions_support import call, call_json, serve, write_tree
+
+FILES = {
+    "public/index.html": "<html>home</html>",
+    "public/app.js": "console.log('app')",
+    "public/docs/index.html": "<html>docs</html>",
+    "hello.py": "def handler(event):\n    return 'function'\n",
+    # A function at a file's path: /app.js
+    "mapped/fn.routes.json": '{"routes": {"GET /app.js": "app.py"}}',
+    "mapped/app.py": "def handler(event):\n    return 'the function'\n",
+}
+
+
+def tree(tmp_path, run_worker_first, handling="404"):
+    files = dict(FILES)
+    files["fn.config.json"] = ('{"assets": {"directory": "public", "not_found_handling": "%s", "run_worker_first": %s}}'
+                               % (handling, "true" if run_worker_first else "false"))
+    return write_tree(tmp_path, files)
+
+
+@pytest.mark.parametrize("worker_first", [False, True])
+def test_files_are_served_static_first_or_worker_first(tmp_path, worker_first):
+    server = serve(tree(tmp_path, worker_first))
+    try:
+        status, headers, body = call(server, "/")
+        assert (status, body) == (200, b"<html>home</html>") and headers["content-type"].startswith("text/html")
+        assert call(server, "/docs")[2] == b"<html>docs</html>"
+        assert call(server, "/hello")[2] == b"function"
+        assert call(server, "/app.js")[2] == (b"the function" if worker_first else b"console.log('app')")
+        assert call_json(server, "/missing.js") == (404, {"error": "not found"})
+        assert call_json(server, "/public/app.js") == (404, {"error": "not found"})  # the folder is not a route
+    finally:
+        server.stop()
+
+
+def test_a_single_page_app_gets_its_index_for_navigation_only(tmp_path):
+    server = serve(tree(tmp_path, False, "single-page-application"))
+    try:
+        assert call(server, "/some/client/route", headers={"Accept": "text/html"})[2] == b"<html>home</html>"
+        assert call_json(server, "/missing.js", headers={"Accept": "text/html"}) == (404, {"error": "not found"})
+        assert call_json(server, "/api/x", headers={"Accept": "application/json"}) == (404, {"error": "not found"})
+        assert call(server, "/hello")[2] == b"function"
+    finally:
+        server.stop()

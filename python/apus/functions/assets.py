@@ -1,0 +1,85 @@
+"""The root ``fn.config.json``'s ``assets`` block: a folder of static files served with the
+functions, as FastFN serves it.
+
+``{"assets": {"directory": "public", "not_found_handling": "404" | "single-page-application",
+"run_worker_first": false}}``
+
+- static-first (``run_worker_first`` false, the default): a file beats a function at its path;
+- worker-first: functions first, files after;
+- ``/`` and a folder's URL serve its ``index.html``; only GET and HEAD;
+- single-page-application: a navigation request (an extensionless GET that accepts HTML) that
+  nothing else answers gets the root ``index.html``; ``/missing.js`` stays 404.
+
+Each file is a route of its own (the tree is discovered again on a reload), so asset requests
+are planned like any other route."""
+import os
+
+from fastapi.routing import APIRoute
+from starlette.responses import FileResponse, JSONResponse
+
+from .config import ConfigError
+
+MODES = {"404": False, "single-page-application": True, "spa": True}
+
+
+class Assets:
+    def __init__(self, root, raw):
+        if not isinstance(raw, dict):
+            raise ConfigError("fn.config.json: assets must be an object")
+        directory = str(raw.get("directory", ""))
+        folder = os.path.abspath(os.path.join(root, directory))
+        if not directory or not folder.startswith(root + os.sep) or not os.path.isdir(folder):
+            raise ConfigError(f"fn.config.json: assets.directory {directory!r} is not a folder of the tree")
+        handling = str(raw.get("not_found_handling", "404"))
+        if handling not in MODES:
+            raise ConfigError('fn.config.json: assets.not_found_handling must be "404" or "single-page-application"')
+        self.folder = folder
+        self.single_page = MODES[handling]
+        self.worker_first = bool(raw.get("run_worker_first", False))
+
+    def files(self):
+        """(URL path, file) for every file; a folder's index.html also at the folder's URL."""
+        found = []
+        for folder, folders, names in os.walk(self.folder):
+            folders[:] = sorted(name for name in folders if not name.startswith("."))
+            for name in sorted(names):
+                if name.startswith("."):
+                    continue
+                file = os.path.join(folder, name)
+                url = "/" + os.path.relpath(file, self.folder).replace(os.sep, "/")
+                found.append((url, file))
+                if name == "index.html":
+                    found.append((url[: -len("index.html")].rstrip("/") or "/", file))
+        return found
+
+    def add_routes(self, app):
+        for url, file in self.files():
+            app.router.routes.append(APIRoute(url, _file_endpoint(file), methods=["GET", "HEAD"],
+                                              include_in_schema=False, name=f"asset {url}"))
+
+    def add_fallback(self, app):
+        index = os.path.join(self.folder, "index.html")
+        if not self.single_page or not os.path.isfile(index):
+            return
+        app.router.routes.append(APIRoute("/{path:path}", _single_page_endpoint(index), methods=["GET", "HEAD"],
+                                          include_in_schema=False, name="single-page fallback"))
+
+
+def _file_endpoint(file):
+    def endpoint():
+        return FileResponse(file)
+    return endpoint
+
+
+def _single_page_endpoint(index):
+    from starlette.requests import Request
+
+    def endpoint(request: Request):
+        last = request.url.path.rsplit("/", 1)[-1]
+        accept = request.headers.get("accept", "")
+        navigation = (request.headers.get("sec-fetch-mode") == "navigate" or "text/html" in accept or "*/*" in accept
+                      or not accept)
+        if "." in last or not navigation:
+            return JSONResponse({"error": "not found"}, status_code=404)
+        return FileResponse(index)
+    return endpoint
