@@ -84,7 +84,7 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "ActorRuntimeTests",
-        dependencies: ["ActorRuntime", "ApusHTTP", "ApusLoop", "ApusMiddleware", "CPython"],
+        dependencies: ["ActorRuntime", "ApusHTTP", "ApusLoop", "ApusMiddleware", "ApusWorkers", "CPython"],
         cSettings: sameCFeatures,
         swiftSettings: swiftSettings,
         linkerSettings: [.linkedLibrary("python3.11")]

@@ -104,7 +104,7 @@ struct FunctionEvent {
 extension FunctionEvent {
     init(request: HTTPRequest) {
         let now = Self.epochMilliseconds()
-        id = "req-\(now)-\(getpid())-\(String(Int.random(in: 0...999_999)).leftPadded(to: 6))"
+        id = "req-\(now)-\(Self.processID)-\(String(Int.random(in: 0...999_999)).leftPadded(to: 6))"
         ts = now
         method = request.method
         path = request.path
@@ -131,6 +131,8 @@ extension FunctionEvent {
         clientIP = request.client.lastIndex(of: ":").map { String(request.client[..<$0]) } ?? request.client
         if case .one(let agent)? = headers["user-agent"] { userAgent = agent } else { userAgent = nil }
     }
+
+    private static let processID = getpid()
 
     /// `a=1&a=2&flag` as `{"a": ["1", "2"], "flag": true}`, `+` and `%xx` decoded.
     static func queryValues(_ query: String) -> [String: Repeatable] {

@@ -4,12 +4,13 @@ public enum Frame {
     /// The largest frame either side accepts (a response body of a function is at most this).
     public static let maxBytes = 64 * 1024 * 1024
 
-    /// `payload` behind its length.
-    public static func encode(_ payload: [UInt8]) -> [UInt8] {
-        let count = UInt32(payload.count)
+    /// The payload made of `parts`, behind its length, in one buffer.
+    public static func encode(_ parts: [UInt8]...) -> [UInt8] {
+        let total = parts.reduce(0) { $0 + $1.count }
+        let count = UInt32(total)
         var frame: [UInt8] = [UInt8(count >> 24), UInt8(count >> 16 & 0xFF), UInt8(count >> 8 & 0xFF), UInt8(count & 0xFF)]
-        frame.reserveCapacity(4 + payload.count)
-        frame.append(contentsOf: payload)
+        frame.reserveCapacity(4 + total)
+        for part in parts { frame.append(contentsOf: part) }
         return frame
     }
 }

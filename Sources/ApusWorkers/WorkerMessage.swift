@@ -2,56 +2,45 @@ internal import FoundationEssentials
 
 /// What a worker sends: once, after loading its function, whether it is ready; then one reply
 /// per request, with the request's id. The language wrappers turn whatever a handler returns
-/// into this shape, so the server reads one format for every language.
-struct WorkerMessage: Decodable {
+/// into this shape, so the server reads one format for every language:
+/// `{"id", "status", "headers": {name: value or [values]}, "body", "is_base64"}`, or
+/// `{"id", "error"}` for a handler that failed.
+struct WorkerMessage {
     /// Set on the first message only.
     var ready: Bool?
     var id: Int?
     var status: Int?
-    var headers: [String: HeaderValue]?
+    var headers: [(name: String, value: String)] = []
     var body: String?
     /// `body` is base64 (binary content).
-    var isBase64: Bool?
+    var isBase64 = false
     /// The handler failed: its error and stack, for the log; the client gets a 500.
     var error: String?
 
-    enum CodingKeys: String, CodingKey {
-        case ready, id, status, headers, body, error
-        case isBase64 = "is_base64"
-    }
-
-    /// A header's value: a string, or several (`set-cookie`), or a number.
-    enum HeaderValue: Decodable {
-        case one(String)
-        case many([String])
-
-        init(from decoder: any Decoder) throws {
-            let container = try decoder.singleValueContainer()
-            if let text = try? container.decode(String.self) {
-                self = .one(text)
-            } else if let list = try? container.decode([String].self) {
-                self = .many(list)
-            } else if let number = try? container.decode(Double.self) {
-                self = .one(number == number.rounded() && abs(number) < 1e15 ? String(Int(number)) : String(number))
-            } else {
-                self = .one(String(try container.decode(Bool.self)))
-            }
-        }
-
-        var values: [String] {
-            switch self {
-            case .one(let value): [value]
-            case .many(let values): values
-            }
-        }
-    }
-
     static func decode(_ payload: [UInt8]) throws(FrameError) -> WorkerMessage {
-        do {
-            return try JSONDecoder().decode(WorkerMessage.self, from: Data(payload))
-        } catch {
-            throw FrameError(description: "a frame that is not a worker message (\(error))")
+        guard case .object(let fields) = try JSON.parse(payload) else { throw FrameError(description: "a frame that is not an object") }
+        var message = WorkerMessage()
+        if case .bool(let ready)? = fields["ready"] { message.ready = ready }
+        if case .number(let id)? = fields["id"] { message.id = Int(exactly: id) }
+        if case .number(let status)? = fields["status"] ?? fields["statusCode"] {
+            guard let status = Int(exactly: status) else { throw FrameError(description: "status \(status)") }
+            message.status = status
         }
+        if case .string(let body)? = fields["body"] { message.body = body }
+        if case .bool(true)? = fields["is_base64"] { message.isBase64 = true }
+        if case .string(let error)? = fields["error"] { message.error = error }
+        if case .object(let headers)? = fields["headers"] {
+            for (name, value) in headers.sorted(by: { $0.key < $1.key }) {
+                switch value {
+                case .string(let text): message.headers.append((name, text))
+                case .array(let values): for case .string(let text) in values { message.headers.append((name, text)) }
+                case .number(let number): message.headers.append((name, number == number.rounded() && abs(number) < 1e15 ? String(Int(number)) : String(number)))
+                case .bool(let flag): message.headers.append((name, String(flag)))
+                case .null, .object: break
+                }
+            }
+        }
+        return message
     }
 }
 
@@ -74,7 +63,7 @@ public enum WorkerOutcome: Sendable {
 }
 
 extension WorkerMessage {
-    /// The reply this message carries (a handler error is a 500 with no details for the client).
+    /// The reply this message carries (a handler error is a 500 with its first line).
     func reply() throws(FrameError) -> WorkerOutcome {
         if let error {
             return .failed(status: 500, error: String(error.split(separator: "\n", maxSplits: 1).first ?? "handler failed"))
@@ -83,14 +72,13 @@ extension WorkerMessage {
         guard (100...999).contains(status) else { throw FrameError(description: "status \(status)") }
         var bytes: [UInt8] = []
         if let body {
-            if isBase64 == true {
+            if isBase64 {
                 guard let decoded = Data(base64Encoded: body) else { throw FrameError(description: "a body that is not base64") }
                 bytes = Array(decoded)
             } else {
                 bytes = Array(body.utf8)
             }
         }
-        let pairs = (headers ?? [:]).sorted { $0.key < $1.key }.flatMap { name, value in value.values.map { (name: name, value: $0) } }
-        return .reply(WorkerReply(status: status, headers: pairs, body: bytes))
+        return .reply(WorkerReply(status: status, headers: headers, body: bytes))
     }
 }

@@ -139,9 +139,7 @@ public actor WorkerPool {
 
     /// Hands waiting requests to workers with room, and starts workers for the rest.
     private func pump() {
-        while !waiting.isEmpty, inFlight < settings.maxConcurrency,
-              let worker = workers.filter({ $0.isReady && !$0.isRetiring && $0.inFlightCount < command.concurrency })
-                .min(by: { $0.inFlightCount < $1.inFlightCount }) {
+        while !waiting.isEmpty, inFlight < settings.maxConcurrency, let worker = leastLoadedReady() {
             let request = waiting.removeFirst()
             request.deadline?.close()
             request.deadline = nil
@@ -153,6 +151,15 @@ public actor WorkerPool {
         if waiting.count > room || !starting && room == 0 {
             startWorker()
         }
+    }
+
+    /// The ready worker with the fewest requests, if one has room.
+    private func leastLoadedReady() -> WorkerProcess? {
+        var best: WorkerProcess?
+        for worker in workers where worker.isReady && !worker.isRetiring && worker.inFlightCount < command.concurrency {
+            if best == nil || worker.inFlightCount < best!.inFlightCount { best = worker }
+        }
+        return best
     }
 
     // MARK: workers

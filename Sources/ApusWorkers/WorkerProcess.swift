@@ -105,10 +105,8 @@ final class WorkerProcess: @unchecked Sendable {
             }
         }
         inFlight[id] = InFlight(completion: completion, deadline: loop.now + timeoutMilliseconds, timeout: timeoutMilliseconds)
-        var payload = Array("{\"id\":\(id),\"event\":".utf8)
-        payload.append(contentsOf: event)
-        payload.append(UInt8(ascii: "}"))
-        if !requests.write(Frame.encode(payload)) {
+        let head = Array("{\"id\":\(id),\"event\":".utf8)
+        if !requests.write(Frame.encode(head, event, [UInt8(ascii: "}")])) {
             kill(.failed(status: 502, error: "runtime unavailable"), because: "its request pipe is closed", request: nil)
         }
     }
