@@ -15,6 +15,7 @@ import (
 	"net"
 	"os"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -25,7 +26,7 @@ var envelopeKeys = []string{"status", "statusCode", "headers", "body", "is_base6
 var writing sync.Mutex
 
 func send(out *bufio.Writer, message map[string]interface{}) {
-	payload, err := json.Marshal(message)
+	payload, err := encodeReply(message)
 	if err != nil {
 		payload, _ = json.Marshal(map[string]interface{}{"id": message["id"], "error": "the response is not JSON: " + err.Error()})
 	}
@@ -181,14 +182,262 @@ func main() {
 		if _, err := io.ReadFull(requests, frame); err != nil {
 			return
 		}
-		var request struct {
-			ID    interface{}            `json:"id"`
-			Event map[string]interface{} `json:"event"`
-		}
-		if err := json.Unmarshal(frame, &request); err != nil {
-			send(replies, map[string]interface{}{"id": nil, "error": "an unreadable request: " + err.Error()})
+		parsed, err := decodeJSON(frame)
+		request, isObject := parsed.(map[string]interface{})
+		event, hasEvent := request["event"].(map[string]interface{})
+		if err != nil || !isObject || !hasEvent {
+			send(replies, map[string]interface{}{"id": request["id"], "error": fmt.Sprintf("an unreadable request: %v", err)})
 			continue
 		}
-		go func() { send(replies, answer(request.ID, request.Event)) }()
+		go func() { send(replies, answer(request["id"], event)) }()
 	}
+}
+
+// decodeJSON reads a request frame into the values encoding/json would give (maps, slices,
+// float64, string, bool, nil), in one pass with no reflection: the event is decoded on every
+// request, and encoding/json's generic decoding costs several times more.
+func decodeJSON(data []byte) (interface{}, error) {
+	reader := jsonReader{data: data}
+	value, err := reader.value(0)
+	if err != nil {
+		return nil, err
+	}
+	reader.space()
+	if reader.at != len(data) {
+		return nil, fmt.Errorf("text after the JSON value at byte %d", reader.at)
+	}
+	return value, nil
+}
+
+type jsonReader struct {
+	data []byte
+	at   int
+}
+
+func (r *jsonReader) space() {
+	for r.at < len(r.data) && (r.data[r.at] == ' ' || r.data[r.at] == '\n' || r.data[r.at] == '\r' || r.data[r.at] == '\t') {
+		r.at++
+	}
+}
+
+func (r *jsonReader) fail(what string) error { return fmt.Errorf("%s at byte %d", what, r.at) }
+
+func (r *jsonReader) value(depth int) (interface{}, error) {
+	if depth > 64 {
+		return nil, r.fail("JSON nested too deep")
+	}
+	r.space()
+	if r.at >= len(r.data) {
+		return nil, r.fail("the end of the JSON")
+	}
+	switch r.data[r.at] {
+	case '{':
+		r.at++
+		object := map[string]interface{}{}
+		r.space()
+		if r.at < len(r.data) && r.data[r.at] == '}' {
+			r.at++
+			return object, nil
+		}
+		for {
+			r.space()
+			key, err := r.str()
+			if err != nil {
+				return nil, err
+			}
+			r.space()
+			if r.at >= len(r.data) || r.data[r.at] != ':' {
+				return nil, r.fail("no ':'")
+			}
+			r.at++
+			item, err := r.value(depth + 1)
+			if err != nil {
+				return nil, err
+			}
+			object[key] = item
+			r.space()
+			if r.at >= len(r.data) {
+				return nil, r.fail("an unterminated object")
+			}
+			if r.data[r.at] == '}' {
+				r.at++
+				return object, nil
+			}
+			if r.data[r.at] != ',' {
+				return nil, r.fail("no ',' or '}'")
+			}
+			r.at++
+		}
+	case '[':
+		r.at++
+		array := []interface{}{}
+		r.space()
+		if r.at < len(r.data) && r.data[r.at] == ']' {
+			r.at++
+			return array, nil
+		}
+		for {
+			item, err := r.value(depth + 1)
+			if err != nil {
+				return nil, err
+			}
+			array = append(array, item)
+			r.space()
+			if r.at >= len(r.data) {
+				return nil, r.fail("an unterminated array")
+			}
+			if r.data[r.at] == ']' {
+				r.at++
+				return array, nil
+			}
+			if r.data[r.at] != ',' {
+				return nil, r.fail("no ',' or ']'")
+			}
+			r.at++
+		}
+	case '"':
+		return r.str()
+	case 't':
+		return true, r.word("true")
+	case 'f':
+		return false, r.word("false")
+	case 'n':
+		return nil, r.word("null")
+	}
+	start := r.at
+	for r.at < len(r.data) && strings.IndexByte("+-0123456789.eE", r.data[r.at]) >= 0 {
+		r.at++
+	}
+	number, err := strconv.ParseFloat(string(r.data[start:r.at]), 64)
+	if err != nil || r.at == start {
+		return nil, r.fail("not a JSON value")
+	}
+	return number, nil
+}
+
+func (r *jsonReader) word(text string) error {
+	if !strings.HasPrefix(string(r.data[r.at:min(len(r.data), r.at+len(text))]), text) {
+		return r.fail("not a JSON value")
+	}
+	r.at += len(text)
+	return nil
+}
+
+func min(a, b int) int {
+	if a < b {
+		return a
+	}
+	return b
+}
+
+func (r *jsonReader) str() (string, error) {
+	if r.at >= len(r.data) || r.data[r.at] != '"' {
+		return "", r.fail("no string")
+	}
+	r.at++
+	start := r.at
+	for r.at < len(r.data) && r.data[r.at] != '"' && r.data[r.at] != '\\' {
+		r.at++
+	}
+	if r.at < len(r.data) && r.data[r.at] == '"' {
+		r.at++
+		return string(r.data[start : r.at-1]), nil
+	}
+	// Escapes: let the standard library decode this one string.
+	r.at = start - 1
+	end := start
+	for end < len(r.data) {
+		if r.data[end] == '\\' {
+			end += 2
+			continue
+		}
+		if r.data[end] == '"' {
+			break
+		}
+		end++
+	}
+	if end >= len(r.data) {
+		return "", r.fail("an unterminated string")
+	}
+	var text string
+	if err := json.Unmarshal(r.data[r.at:end+1], &text); err != nil {
+		return "", r.fail("a bad string")
+	}
+	r.at = end + 1
+	return text, nil
+}
+
+// encodeReply writes the reply's known shape (id, status, headers, body, is_base64, error)
+// without reflection; anything else goes through encoding/json.
+func encodeReply(message map[string]interface{}) ([]byte, error) {
+	out := make([]byte, 0, 256)
+	out = append(out, '{')
+	first := true
+	for key, value := range message {
+		if !first {
+			out = append(out, ',')
+		}
+		first = false
+		out = appendString(out, key)
+		out = append(out, ':')
+		switch typed := value.(type) {
+		case string:
+			out = appendString(out, typed)
+		case map[string]interface{}:
+			out = append(out, '{')
+			inner := true
+			for name, item := range typed {
+				if !inner {
+					out = append(out, ',')
+				}
+				inner = false
+				out = appendString(out, name)
+				out = append(out, ':')
+				if text, ok := item.(string); ok {
+					out = appendString(out, text)
+				} else if encoded, err := json.Marshal(item); err == nil {
+					out = append(out, encoded...)
+				} else {
+					return nil, err
+				}
+			}
+			out = append(out, '}')
+		default:
+			encoded, err := json.Marshal(typed)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, encoded...)
+		}
+	}
+	return append(out, '}'), nil
+}
+
+func appendString(out []byte, text string) []byte {
+	const hex = "0123456789abcdef"
+	start := len(out)
+	out = append(out, '"')
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		switch {
+		case c == '"' || c == '\\':
+			out = append(out, '\\', c)
+		case c == '\n':
+			out = append(out, '\\', 'n')
+		case c == '\r':
+			out = append(out, '\\', 'r')
+		case c == '\t':
+			out = append(out, '\\', 't')
+		case c < 0x20:
+			out = append(out, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
+		default:
+			out = append(out, c)
+		}
+	}
+	if !utf8.ValidString(text) {
+		// JSON is UTF-8: let the standard library replace what is not.
+		encoded, _ := json.Marshal(text)
+		return append(out[:start], encoded...)
+	}
+	return append(out, '"')
 }
