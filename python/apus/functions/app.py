@@ -124,32 +124,34 @@ def build_app(found, previous=None, app=None):
     errors = []
     dependencies.install(found.specs, errors.append)
     workers = {}
-    rows = []  # (spec, add-route thunk)
+    adders = []  # one per route, in precedence order: each adds its routes to the app
     kept = previous.loaded if previous is not None else {}
-    loaded = {}
+    loaded, failed = {}, {}
     for spec in found.specs:
         function = Function(spec)
-        if spec.runtime == "python":
+        if spec.runtime != "python":
+            workers.setdefault(function.relative_file, function)
+            adders.append(_worker_route(spec, function))
+            continue
+        if spec.file not in loaded and spec.file not in failed:  # a file may have two routes
             try:
-                module = load_module(spec)
-                handler = find_handler(module, spec)
+                loaded[spec.file] = find_handler(load_module(spec), spec)
             except LoadError as error:
                 errors.append(str(error))
-                if spec.file not in kept:
-                    rows.append((spec, _failing_route(spec, f"cannot load: {error}")))
-                    continue
-                handler = kept[spec.file]
-            loaded[spec.file] = handler
-            rows.append((spec, _python_route(spec, function, handler)))
+                if spec.file in kept:
+                    loaded[spec.file] = kept[spec.file]
+                else:
+                    failed[spec.file] = f"cannot load: {error}"
+        if spec.file in failed:
+            adders.append(_failing_route(spec, failed[spec.file]))
         else:
-            workers.setdefault(function.relative_file, function)
-            rows.append((spec, _worker_route(spec, function)))
+            adders.append(_python_route(spec, function, loaded[spec.file]))
     assets = None
     if found.root_config is not None and found.root_config.assets is not None:
         assets = Assets(found.root, found.root_config.assets)
     if assets is not None and not assets.worker_first:
         assets.add_routes(app)  # static-first: a file beats a function at its path
-    for spec, add in rows:
+    for add in adders:
         add(app)
     if assets is not None and assets.worker_first:
         assets.add_routes(app)
