@@ -16,7 +16,7 @@ APUS_BIN = os.environ.get("APUS_BIN") or os.path.join(
 class ApusServer:
     """One `apus run` process; its output is collected so tests can inspect the log."""
 
-    def __init__(self, *args, env=None):
+    def __init__(self, *args, env=None, ready_timeout=15):
         self.args = [APUS_BIN, "run", *args]
         self.lines = []
         self.port = None
@@ -35,7 +35,7 @@ class ApusServer:
 
         self.reader = threading.Thread(target=pump, daemon=True)
         self.reader.start()
-        if not ready.wait(15) or self.port is None:
+        if not ready.wait(ready_timeout) or self.port is None:
             self.stop()
             raise RuntimeError("apus did not start:\n" + "\n".join(self.lines))
 

@@ -21,9 +21,10 @@ def write_tree(root, files):
 
 
 def serve(directory, *args, env=None):
-    """Serves a tree with the project's venv (a tree in a temporary folder has none above it)."""
+    """Serves a tree with the project's venv (a tree in a temporary folder has none above it).
+    Its Go and Rust functions are built before it listens: the first time, that takes a while."""
     environment = {**os.environ, "VIRTUAL_ENV": os.path.join(REPO, ".venv"), **(env or {})}
-    return ApusServer(str(directory), "--port", "0", *args, env=environment)
+    return ApusServer(str(directory), "--port", "0", *args, env=environment, ready_timeout=120)
 
 
 def call(server, path, method="GET", body=None, headers=None, timeout=10):
