@@ -113,7 +113,7 @@ public final class FunctionsHost: @unchecked Sendable {
         guard let runtime = WorkerRuntime.find(function.runtime, runtimes: options.runtimes) else {
             return .failure(.init(message: "\(function.runtime) functions are not supported", details: ""))
         }
-        return runtime.command(for: function, environment: ProcessEnvironment.entries)
+        return runtime.command(for: function, environment: ProcessControl.environment)
     }
 
     private static func missingLanguages(_ manifest: FunctionsManifest, _ options: Options) -> [String] {

@@ -1,7 +1,5 @@
+internal import ApusLoop
 internal import ApusWorkers
-#if canImport(Glibc)
-internal import Glibc
-#endif
 
 /// How each language's functions are run: its toolchain (looked up on `PATH` once), the
 /// wrapper that speaks the worker protocol (`apus/functions/runtimes/`), and how many requests
@@ -19,11 +17,11 @@ struct WorkerRuntime {
     static func find(_ language: String, runtimes: String) -> WorkerRuntime? {
         let toolchain: [String: (executable: String, concurrency: Int)] = ["node": ("node", 64), "php": ("php", 1), "go": ("go", 64), "rust": ("rustc", 1)]
         guard let (name, concurrency) = toolchain[language] else { return nil }
-        return WorkerRuntime(language: language, executable: onPath(name), concurrency: concurrency, runtimes: runtimes)
+        return WorkerRuntime(language: language, executable: ProcessControl.executable(named: name), concurrency: concurrency, runtimes: runtimes)
     }
 
-    /// The command that starts a worker for `function` (a Go function is built first, once),
-    /// or why it cannot run.
+    /// The command that starts a worker for `function` (a Go or Rust function is built first,
+    /// once), or why it cannot run.
     func command(for function: FunctionsManifest.Worker, environment: [String]) -> Result<WorkerCommand, CompiledFunction.Failure> {
         guard let executable else {
             return .failure(.init(message: "runtime unavailable: \(language) is not installed", details: ""))
@@ -44,29 +42,5 @@ struct WorkerRuntime {
             executable: program, arguments: arguments, directory: function.folder,
             environment: environment + function.env.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" },
             concurrency: min(concurrency, function.setting("max_concurrency", default: 20))))
-    }
-
-    /// The first `name` on `PATH` that is an executable file.
-    static func onPath(_ name: String) -> String? {
-        let path = getenv("PATH").map { String(cString: $0) } ?? "/usr/local/bin:/usr/bin:/bin"
-        for folder in path.split(separator: ":") {
-            let candidate = "\(folder)/\(name)"
-            if access(candidate, X_OK) == 0 { return candidate }
-        }
-        return nil
-    }
-}
-
-/// The server's own environment ("KEY=value"), which workers inherit so that a function can
-/// call back into the server.
-enum ProcessEnvironment {
-    static var entries: [String] {
-        var entries: [String] = []
-        var entry = environ
-        while let pointer = entry.pointee {
-            entries.append(String(cString: pointer))
-            entry += 1
-        }
-        return entries
     }
 }

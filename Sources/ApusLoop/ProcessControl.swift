@@ -26,4 +26,25 @@ public enum ProcessControl {
         _ = write(descriptor, &byte, 1)
         close(descriptor)
     }
+
+    /// The process's environment, as "KEY=value" entries (what a child inherits).
+    public static var environment: [String] {
+        var entries: [String] = []
+        var entry = Glibc.environ
+        while let pointer = entry.pointee {
+            entries.append(String(cString: pointer))
+            entry += 1
+        }
+        return entries
+    }
+
+    /// The first executable file called `name` in a folder of `PATH`, or nil.
+    public static func executable(named name: String) -> String? {
+        let path = getenv("PATH").map { String(cString: $0) } ?? "/usr/local/bin:/usr/bin:/bin"
+        for folder in path.split(separator: ":") {
+            let candidate = "\(folder)/\(name)"
+            if access(candidate, X_OK) == 0 { return candidate }
+        }
+        return nil
+    }
 }
