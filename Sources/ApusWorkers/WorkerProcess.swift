@@ -53,6 +53,10 @@ final class WorkerProcess: @unchecked Sendable {
     private let deadlines: LoopTimer
     /// How often `deadlines` looks: a timeout fires at most this late.
     private static let deadlineCheckMilliseconds: UInt64 = 20
+    /// Request frames of this loop iteration, written together when it ends (one write, and
+    /// one wake-up of the worker, per batch instead of per request).
+    private var outgoing: [UInt8] = []
+    private var flushHook: LoopPrepareHook?
     /// What the requests it still has get once it was killed (nil: it was not).
     private var killOutcome: WorkerOutcome?
 
@@ -106,7 +110,17 @@ final class WorkerProcess: @unchecked Sendable {
         }
         inFlight[id] = InFlight(completion: completion, deadline: loop.now + timeoutMilliseconds, timeout: timeoutMilliseconds)
         let head = Array("{\"id\":\(id),\"event\":".utf8)
-        if !requests.write(Frame.encode(head, event, [UInt8(ascii: "}")])) {
+        outgoing += Frame.encode(head, event, [UInt8(ascii: "}")])
+        if flushHook == nil {
+            flushHook = LoopPrepareHook(loop: loop) { [weak self] in self?.flush() }
+        }
+    }
+
+    private func flush() {
+        guard !outgoing.isEmpty else { return }
+        let written = requests.write(outgoing)
+        outgoing.removeAll(keepingCapacity: outgoing.capacity <= 1 << 20)
+        if !written {
             kill(.failed(status: 502, error: "runtime unavailable"), because: "its request pipe is closed", request: nil)
         }
     }
@@ -176,6 +190,8 @@ final class WorkerProcess: @unchecked Sendable {
         let outcome = killOutcome ?? .failed(status: 502, error: "worker process exited")
         for id in inFlight.keys.sorted() { finish(id, outcome) }
         deadlines.close()
+        flushHook?.close()
+        flushHook = nil
         requests.close()
         onEvent(.exited)
     }
@@ -203,6 +219,7 @@ final class WorkerProcess: @unchecked Sendable {
 
     private func terminate() {
         guard !isExited else { return }
+        flush()
         requests.close()  // end-of-file on its request pipe: the wrappers exit on it
         // A worker that ignores end-of-file goes anyway.
         let grace = LoopTimer(loop: loop)

@@ -17,26 +17,34 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
-	"sync"
 	"unicode/utf8"
 )
 
 var envelopeKeys = []string{"status", "statusCode", "headers", "body", "is_base64", "isBase64Encoded", "body_base64"}
 
-var writing sync.Mutex
+// Replies go to one writer goroutine, which flushes when no other reply is waiting: the
+// replies of a burst leave in one write (one wake-up of the server), and a slow handler never
+// holds back the others.
+var outgoing = make(chan []byte, 256)
 
-func send(out *bufio.Writer, message map[string]interface{}) {
+func send(message map[string]interface{}) {
 	payload, err := encodeReply(message)
 	if err != nil {
 		payload, _ = json.Marshal(map[string]interface{}{"id": message["id"], "error": "the response is not JSON: " + err.Error()})
 	}
-	var header [4]byte
-	binary.BigEndian.PutUint32(header[:], uint32(len(payload)))
-	writing.Lock()
-	defer writing.Unlock()
-	out.Write(header[:])
-	out.Write(payload)
-	out.Flush()
+	frame := make([]byte, 4+len(payload))
+	binary.BigEndian.PutUint32(frame[:4], uint32(len(payload)))
+	copy(frame[4:], payload)
+	outgoing <- frame
+}
+
+func writeReplies(out *bufio.Writer) {
+	for frame := range outgoing {
+		out.Write(frame)
+		if len(outgoing) == 0 {
+			out.Flush()
+		}
+	}
 }
 
 func looksLikeHTML(text string) bool {
@@ -172,7 +180,8 @@ func main() {
 	// blocked thread.
 	requests := bufio.NewReader(connection(3, "requests"))
 	replies := bufio.NewWriter(connection(4, "replies"))
-	send(replies, map[string]interface{}{"ready": true})
+	go writeReplies(replies)
+	send(map[string]interface{}{"ready": true})
 	for {
 		var header [4]byte
 		if _, err := io.ReadFull(requests, header[:]); err != nil {
@@ -186,10 +195,10 @@ func main() {
 		request, isObject := parsed.(map[string]interface{})
 		event, hasEvent := request["event"].(map[string]interface{})
 		if err != nil || !isObject || !hasEvent {
-			send(replies, map[string]interface{}{"id": request["id"], "error": fmt.Sprintf("an unreadable request: %v", err)})
+			send(map[string]interface{}{"id": request["id"], "error": fmt.Sprintf("an unreadable request: %v", err)})
 			continue
 		}
-		go func() { send(replies, answer(request["id"], event)) }()
+		go func() { send(answer(request["id"], event)) }()
 	}
 }
 

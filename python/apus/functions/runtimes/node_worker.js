@@ -8,11 +8,23 @@ const path = require('path');
 const [file, handlerName] = process.argv.slice(2);
 const replies = new net.Socket({ fd: 4, readable: false, writable: true });
 
+// Replies of one turn of the event loop go out in one write (one wake-up of the server).
+let corked = false;
+
 function send(message) {
   const payload = Buffer.from(JSON.stringify(message), 'utf8');
   const header = Buffer.alloc(4);
   header.writeUInt32BE(payload.length, 0);
-  replies.write(Buffer.concat([header, payload]));
+  if (!corked) {
+    corked = true;
+    replies.cork();
+    process.nextTick(() => {
+      corked = false;
+      replies.uncork();
+    });
+  }
+  replies.write(header);
+  replies.write(payload);
 }
 
 function load() {
