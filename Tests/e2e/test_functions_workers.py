@@ -4,6 +4,7 @@ requests are unaffected, and the pool recovers; what a handler prints is logged,
 body over max_body_bytes is 413; a full pool answers its overflow status; min_warm workers
 start before any request."""
 import glob
+import os
 import threading
 import time
 
@@ -226,3 +227,38 @@ def test_health_lists_each_runtime_and_pool(server):
     assert node["functions"]["ok.js"]["ready"] >= 1 and node["functions"]["ok.js"]["in_flight"] == 0
     assert health["runtimes"]["php"]["functions"]["warm/ready.php"]["ready"] == 2  # min_warm
     assert health["conflicts"] == 1
+
+
+def test_a_python_function_past_its_timeout_is_504(tmp_path):
+    write_tree(tmp_path, {
+        "slow/sync.py": "import time\n\ndef handler(event):\n    time.sleep(float(event['query'].get('s', '0')))\n    return 'done'\n",
+        "slow/async.py": ("import asyncio\n\nasync def handler(event):\n"
+                          "    await asyncio.sleep(float(event['query'].get('s', '0')))\n    return 'done'\n"),
+        "slow/fn.config.json": '{"timeout_ms": 300}',
+    })
+    server = serve(tmp_path)
+    try:
+        for kind in ("sync", "async"):
+            started = time.monotonic()
+            assert call_json(server, f"/slow/{kind}?s=2") == (504, {"error": "runtime timeout"})
+            assert time.monotonic() - started < 1.5
+            assert call(server, f"/slow/{kind}")[2] == b"done"
+    finally:
+        server.stop()
+
+
+def test_idle_workers_beyond_min_warm_are_retired(tmp_path):
+    write_tree(tmp_path, {"idle.js": "exports.handler = () => ({ pid: process.pid });\n",
+                          "fn.config.json": '{"worker_pool": {"idle_ttl_seconds": 1}}'})
+    server = serve(tmp_path)
+    try:
+        pid = call_json(server, "/idle")[1]["pid"]
+        assert os.path.exists(f"/proc/{pid}")
+        deadline = time.monotonic() + 5
+        while os.path.exists(f"/proc/{pid}") and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not os.path.exists(f"/proc/{pid}")  # retired after a second without work
+        assert call_json(server, "/_apus/health")[1]["runtimes"]["node"]["functions"]["idle.js"]["workers"] == 0
+        assert call_json(server, "/idle")[0] == 200  # and started again when needed
+    finally:
+        server.stop()

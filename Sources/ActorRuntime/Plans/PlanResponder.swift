@@ -94,6 +94,9 @@ public final class PlanResponder: HTTPResponder {
         case .matched(let index, let parameters) where index >= 0 && routes[index].entry != nil:
             let route = routes[index]
             stats?.record("native \(request.method) \(route.path)")
+            if let timeout = route.timeoutMilliseconds {
+                slot.deadline(after: timeout) { .json(#"{"error":"runtime timeout"}"#, status: 504) }
+            }
             guard let stream = request.bodyStream else {
                 return run(route.entry!, async: route.runsAsync, request, parameters, slot)
             }

@@ -33,6 +33,8 @@ public struct PlannedRoute: Sendable {
     let runsAsync: Bool
     /// For `.worker`: the function's key, which names its pool.
     public let worker: String?
+    /// For `.function`: past this, the request is answered 504 (the function's `timeout_ms`).
+    let timeoutMilliseconds: UInt64?
 
     public var isNative: Bool { entry != nil || worker != nil }
 }
@@ -98,6 +100,8 @@ extension PlannedRoute {
         let plan = try gil.attribute(entry, "plan")
         let runsAsync = gil.isTrue(try gil.attribute(entry, "runs_async"))
         let worker = try text("worker")
+        let timeout = try gil.attribute(entry, "timeout_ms")
+        let timeoutMilliseconds = gil.isNone(timeout) ? nil : gil.swiftInt(timeout).map { UInt64(max(1, $0)) }
         guard (kind == .worker) == (worker != nil) else {
             throw .runtime("plan entry for \(path): only a worker row names a worker")
         }
@@ -110,6 +114,7 @@ extension PlannedRoute {
         }
         return PlannedRoute(
             methods: methods, path: path, kind: kind, reason: try text("reason"),
-            location: try text("where") ?? "", entry: callable, runsAsync: runsAsync, worker: worker)
+            location: try text("where") ?? "", entry: callable, runsAsync: runsAsync, worker: worker,
+            timeoutMilliseconds: timeoutMilliseconds)
     }
 }

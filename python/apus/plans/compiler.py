@@ -42,9 +42,9 @@ class RouteEntry:
     """One row of the runtime's route table. ``methods`` None: any method. ``worker``: the key
     of a function the runtime's worker pools serve (kind ``worker``, no plan)."""
 
-    __slots__ = ("methods", "path", "kind", "plan", "reason", "where", "runs_async", "name", "worker")
+    __slots__ = ("methods", "path", "kind", "plan", "reason", "where", "runs_async", "name", "worker", "timeout_ms")
 
-    def __init__(self, methods, path, kind, plan=None, reason=None, where="", name="", worker=None):
+    def __init__(self, methods, path, kind, plan=None, reason=None, where="", name="", worker=None, timeout_ms=None):
         self.methods = sorted(methods) if methods is not None else None
         self.path = path
         self.kind = kind
@@ -53,6 +53,8 @@ class RouteEntry:
         self.where = where
         self.name = name
         self.worker = worker
+        # A functions tree's Python function: the runtime answers 504 past this.
+        self.timeout_ms = timeout_ms
         self.runs_async = bool(plan is not None and plan.runs_async)
 
     @property
@@ -139,7 +141,7 @@ def _route_entries(runner, route):
         function = getattr(route, "apus_function", None)
         if function is not None:  # a functions tree's Python event handler
             return [RouteEntry(route.methods, route.path, function.kind, plan=function, where=function.function.file,
-                               name=route.name)]
+                               name=route.name, timeout_ms=function.function.config.timeout_ms)]
         worker = getattr(route, "apus_worker", None)
         if worker is not None:  # a functions tree's function in another language
             return [RouteEntry(route.methods, route.path, "worker", where=worker, name=route.name, worker=worker)]
