@@ -36,6 +36,7 @@ def most_threads_while(server, path, callers=6):
 
 def test_computing_handlers_do_not_grow_the_pool(start_app):
     server = start_app("blocking:app")
+    # One thread computes at a time (without the check, 6 requests started 30).
     assert most_threads_while(server, "/compute?seconds=0.3") <= 2
 
 

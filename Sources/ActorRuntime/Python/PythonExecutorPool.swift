@@ -10,27 +10,29 @@ internal import Glibc
 /// one hot thread with no GIL hand-offs. A handler that blocks (`time.sleep`, a database call)
 /// leaves the queue without progress; a watchdog then wakes another thread, up to `maxThreads`
 /// (FastAPI's thread pool has 40), so blocking handlers never stall the rest. A handler that
-/// computes leaves the queue without progress too, but its thread is on a CPU (holding the
-/// GIL, as Python code does): the watchdog tells the two apart by the running threads' CPU
-/// time and adds no thread that would only take turns with it for the GIL.
+/// computes leaves the queue without progress too, but its thread is runnable (holding the
+/// GIL, as Python code does): the watchdog tells the two apart by the running threads'
+/// scheduler state and adds no thread that would only take turns with it for the GIL.
 public final class PythonExecutorPool: @unchecked Sendable {
     public typealias Job = @Sendable (borrowing GIL) -> Void
 
     private final class Worker {
         let wake = Semaphore()
-        /// This thread's CPU-time clock, read by the watchdog.
-        let cpuClock: clockid_t
+        /// This thread's id, for its scheduler state in `/proc`.
+        let threadID = gettid()
 
-        init() {
-            var clock = clockid_t()
-            cpuClock = pthread_getcpuclockid(pthread_self(), &clock) == 0 ? clock : CLOCK_THREAD_CPUTIME_ID
-        }
-
-        /// CPU time this thread has used, in nanoseconds (0 once it has ended).
-        var cpuNanoseconds: UInt64 {
-            var used = timespec()
-            guard clock_gettime(cpuClock, &used) == 0 else { return 0 }
-            return UInt64(used.tv_sec) * 1_000_000_000 + UInt64(used.tv_nsec)
+        /// Whether the kernel has this thread running or ready to run (state R), rather than
+        /// asleep in a system call, a lock or the GIL's wait. Python code runs holding the
+        /// GIL, so a computing handler's thread is R even when another process has its core.
+        var isRunnable: Bool {
+            guard let file = fopen("/proc/self/task/\(threadID)/stat", "r") else { return false }
+            defer { fclose(file) }
+            var line = [CChar](repeating: 0, count: 512)
+            guard fgets(&line, Int32(line.count), file) != nil else { return false }
+            let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            // "tid (comm) S ...": the state follows the last ')' (a name may hold one).
+            guard let close = text.lastIndex(of: ")") else { return false }
+            return text[text.index(after: close)...].drop { $0 == " " }.first == "R"
         }
     }
 
@@ -207,21 +209,14 @@ public final class PythonExecutorPool: @unchecked Sendable {
         }
     }
 
-    /// Whether the running threads were on a CPU for at least half of one stall interval,
-    /// measured now. Python code runs holding the GIL, so a thread that computes keeps it; a
-    /// thread blocked in `sleep`, a socket or a lock uses no CPU and has let the GIL go.
+    /// Whether a running thread is computing (runnable, by the kernel's account) rather than
+    /// blocked: a thread blocked in `sleep`, a socket or a lock has let the GIL go, one that
+    /// computes keeps it, and another thread would only take turns with it.
     private func runningThreadsCompute() -> Bool {
         let running = state.withLock { s in
             s.workers.filter { worker in !s.idle.contains { $0 === worker } }
         }
-        guard !running.isEmpty else { return false }
-        func cpuTime() -> UInt64 { running.reduce(0) { $0 + $1.cpuNanoseconds } }
-        let (wallBefore, cpuBefore) = (monotonicNanoseconds(), cpuTime())
-        var interval = timespec(tv_sec: 0, tv_nsec: Int(stallNanoseconds))
-        nanosleep(&interval, nil)
-        let (wall, cpuAfter) = (monotonicNanoseconds() - wallBefore, cpuTime())
-        // A thread that ended meanwhile reads 0: count no time for the interval then.
-        return cpuAfter > cpuBefore && (cpuAfter - cpuBefore) * 2 >= wall
+        return running.contains { $0.isRunnable }
     }
 }
 
