@@ -21,6 +21,8 @@ final class HTTPConnection: ByteStreamDelegate {
     var machine: Machine
     /// The body of the request with the responder, while some of it has not been read.
     var bodyStream: RequestBodyStream?
+    /// The timer of `ResponseSlot.deadline`, made on first use (see `armResponseDeadline`).
+    private var responseDeadline: LoopTimer?
     /// The request with the responder counts against the concurrency limit.
     private var holdsAdmission = false
     var output: [UInt8] = []
@@ -181,6 +183,7 @@ final class HTTPConnection: ByteStreamDelegate {
 
     /// After the last byte of a response is queued: next request, or close.
     func responseFinished(head: HTTPRequestHead, status: Int, keepAlive: Bool) {
+        responseDeadline?.stop()
         releaseAdmission()
         core.logAccess(client: client, head: head, status: status)
         // The idle timer starts once the client has taken the response (see flush).
@@ -289,6 +292,8 @@ final class HTTPConnection: ByteStreamDelegate {
 
     func close() {
         guard let previous = machine.close() else { return }
+        responseDeadline?.close()
+        responseDeadline = nil
         switch previous {
         case .responding(let pending):
             pending.slot.connectionClosed()
@@ -305,6 +310,18 @@ final class HTTPConnection: ByteStreamDelegate {
     }
 
     var isClosed: Bool { machine.isClosed }
+
+    /// A responder's deadline for the response in progress (`ResponseSlot.deadline`): made once
+    /// per connection, restarted per request, stopped when the response is done.
+    func armResponseDeadline(after milliseconds: UInt64, for slot: ResponseSlot, _ response: @escaping () -> HTTPResponse) {
+        guard case .responding(let pending) = machine.state, pending.slot === slot else { return }
+        let timer = responseDeadline ?? LoopTimer(loop: core.loop)
+        responseDeadline = timer
+        timer.start(after: milliseconds) { [weak self, weak slot] in
+            guard let self, let slot, case .responding(let pending) = machine.state, pending.slot === slot else { return }
+            slot.complete(response())
+        }
+    }
 
     /// Called by the server's sweep timer.
     func checkDeadline() {

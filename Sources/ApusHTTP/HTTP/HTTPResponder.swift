@@ -32,8 +32,6 @@ public final class ResponseSlot: @unchecked Sendable {
     /// The whole request body's hold on the server's budget, for a responder that takes whole
     /// bodies: kept until the response ends. Touched only on the loop thread.
     var heldBody: BodyReservation?
-    /// The timer of `deadline`, closed once the response is done. Loop thread only.
-    private var deadlineTimer: LoopTimer?
 
     init(loop: EventLoop, connection: HTTPConnection) {
         self.loop = loop
@@ -69,7 +67,6 @@ public final class ResponseSlot: @unchecked Sendable {
     func responseCompleted() {
         disconnectHandler = nil
         heldBody = nil
-        endDeadline()
     }
 
     /// The connection closed with this slot's response outstanding; on the loop thread.
@@ -77,26 +74,16 @@ public final class ResponseSlot: @unchecked Sendable {
         let handler = disconnectHandler
         disconnectHandler = nil
         heldBody = nil
-        endDeadline()
         handler?()
     }
 
     /// Answers `response()` if no response has started within `milliseconds` (a handler that
     /// cannot be stopped, such as Python code on a thread: its late answer is dropped, as any
-    /// second answer is). On the loop thread, from `respond`.
+    /// second answer is). On the loop thread, from `respond`. The connection's one deadline
+    /// timer is restarted for it, rather than a timer made per request.
     public func deadline(after milliseconds: UInt64, _ response: @escaping () -> HTTPResponse) {
         loop.preconditionInLoop()
-        let timer = LoopTimer(loop: loop)
-        deadlineTimer = timer
-        timer.start(after: milliseconds) { [weak self] in
-            self?.endDeadline()
-            self?.complete(response())
-        }
-    }
-
-    private func endDeadline() {
-        deadlineTimer?.close()
-        deadlineTimer = nil
+        connection?.armResponseDeadline(after: milliseconds, for: self, response)
     }
 
     /// Ends the response in progress by closing the connection (a response that cannot be
