@@ -262,3 +262,22 @@ def test_idle_workers_beyond_min_warm_are_retired(tmp_path):
         assert call_json(server, "/idle")[0] == 200  # and started again when needed
     finally:
         server.stop()
+
+
+def test_a_python_function_past_max_concurrency_gets_the_overflow_status(tmp_path):
+    write_tree(tmp_path, {
+        "gated/slow.py": "import time\n\ndef handler(event):\n    time.sleep(0.4)\n    return 'done'\n",
+        "gated/fn.config.json": '{"max_concurrency": 1, "worker_pool": {"max_queue": 1, "overflow_status": 503}}',
+    })
+    server = serve(tmp_path)
+    try:
+        results = []
+        threads = [threading.Thread(target=lambda: results.append(call(server, "/gated/slow")[0])) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+            time.sleep(0.05)
+        for thread in threads:
+            thread.join(10)
+        assert sorted(results) == [200, 200, 503]  # one runs, one waits its turn, one overflows
+    finally:
+        server.stop()

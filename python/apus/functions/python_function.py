@@ -13,6 +13,7 @@ import importlib.util
 import inspect
 import os
 import sys
+import threading
 import traceback
 
 from .. import _asyncio_host
@@ -80,11 +81,50 @@ class EventCall:
         return {name: value for name, value in params.items() if name in self.names}
 
 
+class ConcurrencyGate:
+    """A function's ``max_concurrency``, as FastFN gates it: past it, a request waits in a queue
+    of ``worker_pool.max_queue`` places for up to ``queue_timeout_ms`` (0: the function's
+    ``timeout_ms``), else it gets the overflow status. ``async def`` handlers do not wait (the
+    asyncio loop must not block): past the limit they get the overflow status at once."""
+
+    def __init__(self, config):
+        pool = config.worker_pool
+        self.limit = config.max_concurrency
+        self.queue = pool["max_queue"]
+        self.wait_seconds = (pool["queue_timeout_ms"] or config.timeout_ms) / 1000
+        self.overflow_status = pool["overflow_status"]
+        self.active = 0
+        self.waiting = 0
+        self.condition = threading.Condition()
+
+    def enter(self, may_wait):
+        """True once the request may run; False: answer the overflow status."""
+        with self.condition:
+            if self.active < self.limit:
+                self.active += 1
+                return True
+            if not may_wait or self.waiting >= self.queue:
+                return False
+            self.waiting += 1
+            try:
+                if not self.condition.wait_for(lambda: self.active < self.limit, self.wait_seconds):
+                    return False
+                self.active += 1
+                return True
+            finally:
+                self.waiting -= 1
+
+    def leave(self):
+        with self.condition:
+            self.active -= 1
+            self.condition.notify()
+
+
 class FunctionPlan:
     """An event handler's plan: the event is built from the request's parts, the handler
     called (``def`` on an executor thread, ``async def`` on the asyncio thread), and its result
     answered as FastFN answers it. A handler that raises gets a 500 ``{"error": ...}`` and its
-    traceback in the log."""
+    traceback in the log; past ``max_concurrency``, the gate answers (``ConcurrencyGate``)."""
 
     kind = "function"
 
@@ -92,6 +132,7 @@ class FunctionPlan:
         self.function = function
         self.call = call
         self.runs_async = call.is_async
+        self.gate = ConcurrencyGate(function.config)
 
     def _event(self, request_parts, body):
         method, _, path, raw_path, query, headers, client, _, params = request_parts[:9]
@@ -107,22 +148,34 @@ class FunctionPlan:
         native(("error", error, f"in function {self.function.name}:\n" + "".join(traceback.format_exception(error)), True))
         return self._message(*events.error_parts(500, str(error) or type(error).__name__))
 
-    def run(self, request_parts, body, native):
+    def _refused(self, body):
+        """The answer before the handler runs (too large a body, no room), or None."""
         if len(body) > self.function.max_body_bytes:
             return self._message(*events.error_parts(413, "payload too large"))
+        if not self.gate.enter(may_wait=not self.runs_async):
+            return self._message(*events.error_parts(self.gate.overflow_status, "worker pool overflow"))
+        return None
+
+    def run(self, request_parts, body, native):
+        refused = self._refused(body)
+        if refused is not None:
+            return refused
         try:
             event = self._event(request_parts, body)
             result = self.call.handler(event, **self.call.arguments(event["params"]))
             return self._message(*events.response_parts(result))
         except BaseException as error:  # noqa: BLE001 - any failure is this request's 500
             return self._failed(native, error)
+        finally:
+            self.gate.leave()
 
     def start(self, request_parts, body, native):
         _asyncio_host.start(self._run_async(request_parts, body, native))
 
     async def _run_async(self, request_parts, body, native):
-        if len(body) > self.function.max_body_bytes:
-            native(self._message(*events.error_parts(413, "payload too large")))
+        refused = self._refused(body)
+        if refused is not None:
+            native(refused)
             return
         try:
             event = self._event(request_parts, body)
@@ -130,4 +183,6 @@ class FunctionPlan:
             message = self._message(*events.response_parts(result))
         except BaseException as error:  # noqa: BLE001
             message = self._failed(native, error)
+        finally:
+            self.gate.leave()
         native(message)
