@@ -75,10 +75,14 @@ class EventCall:
         self.names = frozenset(p.name for p in parameters if p.kind is not inspect.Parameter.VAR_KEYWORD)
         self.is_async = inspect.iscoroutinefunction(handler)
 
-    def arguments(self, params):
+    def __call__(self, event):
+        """The handler's result for ``event``."""
         if self.takes_all:
-            return dict(params)
-        return {name: value for name, value in params.items() if name in self.names}
+            return self.handler(event, **event["params"])
+        if self.names:
+            params = event["params"]
+            return self.handler(event, **{name: value for name, value in params.items() if name in self.names})
+        return self.handler(event)
 
 
 class ConcurrencyGate:
@@ -95,7 +99,7 @@ class ConcurrencyGate:
         self.overflow_status = pool["overflow_status"]
         self.active = 0
         self.waiting = 0
-        self.condition = threading.Condition()
+        self.condition = threading.Condition(threading.Lock())
 
     def enter(self, may_wait):
         """True once the request may run; False: answer the overflow status."""
@@ -137,7 +141,7 @@ class FunctionPlan:
     def _event(self, request_parts, body):
         method, _, path, raw_path, query, headers, client, _, params = request_parts[:9]
         return events.make_event(method, path, raw_path.decode("latin-1"), query.decode("latin-1"), headers, body,
-                                 dict(params or {}), client, self.function)
+                                 params if params is not None else {}, client, self.function)
 
     def _message(self, status, headers, body):
         if headers is events._JSON_HEADERS:
@@ -162,8 +166,7 @@ class FunctionPlan:
             return refused
         try:
             event = self._event(request_parts, body)
-            result = self.call.handler(event, **self.call.arguments(event["params"]))
-            return self._message(*events.response_parts(result))
+            return self._message(*events.response_parts(self.call(event)))
         except BaseException as error:  # noqa: BLE001 - any failure is this request's 500
             return self._failed(native, error)
         finally:
@@ -179,8 +182,7 @@ class FunctionPlan:
             return
         try:
             event = self._event(request_parts, body)
-            result = await self.call.handler(event, **self.call.arguments(event["params"]))
-            message = self._message(*events.response_parts(result))
+            message = self._message(*events.response_parts(await self.call(event)))
         except BaseException as error:  # noqa: BLE001
             message = self._failed(native, error)
         finally:
