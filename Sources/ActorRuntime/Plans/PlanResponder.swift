@@ -95,7 +95,7 @@ public final class PlanResponder: HTTPResponder {
             let route = routes[index]
             stats?.record("native \(request.method) \(route.path)")
             if let timeout = route.timeoutMilliseconds {
-                slot.deadline(after: timeout) { .json(#"{"error":"runtime timeout"}"#, status: 504) }
+                slot.deadline(after: timeout, answer: Self.timedOut)
             }
             guard let stream = request.bodyStream else {
                 return run(route.entry!, async: route.runsAsync, request, parameters, slot)
@@ -168,6 +168,9 @@ public final class PlanResponder: HTTPResponder {
         return PlanResponder(
             asgi: asgi, compiled: compiled, pool: pool, ownsPool: false, logger: logger, workers: try workers(compiled.routes))
     }
+
+    /// A functions tree's answer to a Python function past its `timeout_ms`.
+    private static let timedOut = HTTPResponse.json(#"{"error":"runtime timeout"}"#, status: 504)
 
     /// A responder replaced by another (a reload) lets its loop hooks go; its workers and pool
     /// are its successor's. On the loop thread.

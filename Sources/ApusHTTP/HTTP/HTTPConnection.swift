@@ -21,8 +21,6 @@ final class HTTPConnection: ByteStreamDelegate {
     var machine: Machine
     /// The body of the request with the responder, while some of it has not been read.
     var bodyStream: RequestBodyStream?
-    /// The timer of `ResponseSlot.deadline`, made on first use (see `armResponseDeadline`).
-    private var responseDeadline: LoopTimer?
     /// The request with the responder counts against the concurrency limit.
     private var holdsAdmission = false
     var output: [UInt8] = []
@@ -183,7 +181,6 @@ final class HTTPConnection: ByteStreamDelegate {
 
     /// After the last byte of a response is queued: next request, or close.
     func responseFinished(head: HTTPRequestHead, status: Int, keepAlive: Bool) {
-        responseDeadline?.stop()
         releaseAdmission()
         core.logAccess(client: client, head: head, status: status)
         // The idle timer starts once the client has taken the response (see flush).
@@ -292,8 +289,6 @@ final class HTTPConnection: ByteStreamDelegate {
 
     func close() {
         guard let previous = machine.close() else { return }
-        responseDeadline?.close()
-        responseDeadline = nil
         switch previous {
         case .responding(let pending):
             pending.slot.connectionClosed()
@@ -311,20 +306,15 @@ final class HTTPConnection: ByteStreamDelegate {
 
     var isClosed: Bool { machine.isClosed }
 
-    /// A responder's deadline for the response in progress (`ResponseSlot.deadline`): made once
-    /// per connection, restarted per request, stopped when the response is done.
-    func armResponseDeadline(after milliseconds: UInt64, for slot: ResponseSlot, _ response: @escaping () -> HTTPResponse) {
-        guard case .responding(let pending) = machine.state, pending.slot === slot else { return }
-        let timer = responseDeadline ?? LoopTimer(loop: core.loop)
-        responseDeadline = timer
-        timer.start(after: milliseconds) { [weak self, weak slot] in
-            guard let self, let slot, case .responding(let pending) = machine.state, pending.slot === slot else { return }
-            slot.complete(response())
-        }
-    }
-
     /// Called by the server's sweep timer.
     func checkDeadline() {
+        // A responder's deadline for its response (`ResponseSlot.deadline`).
+        if case .responding(let pending) = machine.state, let deadline = pending.slot.responseDeadline,
+           core.loop.now >= deadline.at {
+            pending.slot.responseDeadline = nil
+            pending.slot.complete(deadline.response)
+            return
+        }
         let action = machine.deadline(
             queued: output.count + stream.unwrittenBytes, betweenRequests: decoder.isBetweenRequests,
             streamingBody: bodyStream != nil)

@@ -77,14 +77,18 @@ public final class ResponseSlot: @unchecked Sendable {
         handler?()
     }
 
-    /// Answers `response()` if no response has started within `milliseconds` (a handler that
+    /// Answers `response` if no response has started within `milliseconds` (a handler that
     /// cannot be stopped, such as Python code on a thread: its late answer is dropped, as any
-    /// second answer is). On the loop thread, from `respond`. The connection's one deadline
-    /// timer is restarted for it, rather than a timer made per request.
-    public func deadline(after milliseconds: UInt64, _ response: @escaping () -> HTTPResponse) {
+    /// second answer is). On the loop thread, from `respond`. No timer is made: the server's
+    /// sweep, which already checks every connection's deadlines, answers it, at most one sweep
+    /// interval (a quarter second at most) late.
+    public func deadline(after milliseconds: UInt64, answer response: HTTPResponse) {
         loop.preconditionInLoop()
-        connection?.armResponseDeadline(after: milliseconds, for: self, response)
+        responseDeadline = (loop.now + milliseconds, response)
     }
+
+    /// Set by `deadline`; read by the connection's sweep. Loop thread only.
+    var responseDeadline: (at: UInt64, response: HTTPResponse)?
 
     /// Ends the response in progress by closing the connection (a response that cannot be
     /// completed: the app failed after its head was sent). Any thread.

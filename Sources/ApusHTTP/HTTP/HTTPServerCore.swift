@@ -81,10 +81,11 @@ final class HTTPServerCore {
     }
 
     /// Deadlines are checked by one timer rather than one per connection; its period is a
-    /// quarter of the shortest timeout, so a timeout fires at most 25% late.
+    /// quarter of the shortest timeout, so a timeout fires at most 25% late, and at most a
+    /// quarter second (a responder's own deadline, `ResponseSlot.deadline`, is no longer late).
     private func sweepInterval() -> UInt64 {
         let shortest = min(limits.headTimeoutMilliseconds, limits.keepAliveTimeoutMilliseconds)
-        return max(10, min(1_000, shortest / 4))
+        return max(10, min(250, shortest / 4))
     }
 
     private func accept(_ stream: TCPStream) {
