@@ -15,18 +15,15 @@ the bare server's (both include the client's own HTTP round trip).
 """
 import argparse
 import os
-import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
-import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCRATCH = os.path.join(ROOT, ".build", "bench", "functions")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from http_core import free_port, to_ms  # noqa: E402
+from http_core import serving, wait_ready, wrk  # noqa: E402
 
 HANDLERS = {
     "tree/hello.py": "def handler(event):\n    return {\"hello\": \"world\"}\n",
@@ -67,32 +64,6 @@ def write_files():
     subprocess.run(["go", "build", "-o", "server", "main.go", "handler.go"], cwd=os.path.join(SCRATCH, "bare/go"), check=True)
 
 
-def wait_ready(port, path, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
-                s.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
-                if s.recv(1024).startswith(b"HTTP/1.1 200"):
-                    return
-        except OSError:
-            pass
-        time.sleep(0.05)
-    raise RuntimeError(f"server on port {port} did not answer {path}")
-
-
-def wrk(port, path, duration, connections):
-    out = subprocess.run(
-        ["taskset", "-c", "1", "wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency",
-         f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True).stdout
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    if errors:
-        raise RuntimeError(f"{errors.group(1)} non-2xx responses:\n{out}")
-    rps = float(re.search(r"Requests/sec:\s*([\d.]+)", out).group(1))
-    p50 = to_ms(re.search(r"^\s*50%\s+(\S+)", out, re.M).group(1))
-    return rps, p50
-
-
 def servers(apus):
     tree, app = os.path.join(SCRATCH, "tree"), os.path.join(SCRATCH, "app")
     quiet = ["--no-access-log", "--log-level", "warning"]
@@ -112,21 +83,12 @@ def servers(apus):
 
 
 def measure(command, path, env, duration, warmup):
-    port = free_port()
-    argv = [part.replace("{port}", str(port)) for part in command]
-    proc = subprocess.Popen(["taskset", "-c", "0", *argv], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    try:
+    """Requests/s at 64 connections and the p50 at one."""
+    with serving(command, env) as port:
         wait_ready(port, path)
-        wrk(port, path, warmup, 64)
-        rps, _ = wrk(port, path, duration, 64)
-        _, p50 = wrk(port, path, max(2, duration // 2), 1)
-        return rps, p50
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        wrk(port, path, warmup)
+        rps = wrk(port, path, duration).rps
+        return rps, wrk(port, path, max(2, duration // 2), connections=1).p50
 
 
 def main():

@@ -7,6 +7,8 @@ Server pinned to CPU 0, wrk (-t1 -c64) pinned to CPU 1, as in the peer matrix of
   bench/http_core.py --apus .build/release/apus [--rounds 3] [--duration 10]
 """
 import argparse
+import collections
+import contextlib
 import os
 import re
 import socket
@@ -35,17 +37,18 @@ def build_cserver():
     return binary
 
 
-def wait_ready(port, timeout=15):
+def wait_ready(port, path="/plaintext", timeout=30):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
-                s.sendall(b"GET /plaintext HTTP/1.1\r\nHost: x\r\n\r\n")
+                s.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
                 if s.recv(1024).startswith(b"HTTP/1.1 200"):
                     return
         except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"server on port {port} did not answer")
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"server on port {port} did not answer {path}")
 
 
 def to_ms(text):
@@ -53,32 +56,44 @@ def to_ms(text):
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def wrk(port, path, duration):
+Load = collections.namedtuple("Load", "rps p50 p99")
+
+
+def wrk(port, path, duration, connections=64):
+    """wrk -t1 on CPU 1: requests/s and the p50 and p99 latencies (ms); any non-2xx fails."""
     out = subprocess.run(
-        ["taskset", "-c", "1", "wrk", "-t1", "-c64", f"-d{duration}s", "--latency",
+        ["taskset", "-c", "1", "wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency",
          f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True).stdout
-    rps = float(re.search(r"Requests/sec:\s*([\d.]+)", out).group(1))
-    p99 = to_ms(re.search(r"^\s*99%\s+(\S+)", out, re.M).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if errors:
         raise RuntimeError(f"{errors.group(1)} non-2xx responses:\n{out}")
-    return rps, p99
+    rps = float(re.search(r"Requests/sec:\s*([\d.]+)", out).group(1))
+    percentile = lambda p: to_ms(re.search(rf"^\s*{p}%\s+(\S+)", out, re.M).group(1))  # noqa: E731
+    return Load(rps, percentile(50), percentile(99))
 
 
-def measure(name, command, duration, warmup):
+@contextlib.contextmanager
+def serving(command, env=None):
+    """The server of `command` (its "{port}" filled in) running on CPU 0; yields its port."""
     port = free_port()
     argv = [part.replace("{port}", str(port)) for part in command]
-    proc = subprocess.Popen(["taskset", "-c", "0", *argv], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(["taskset", "-c", "0", *argv], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     try:
-        wait_ready(port)
-        wrk(port, "/plaintext", warmup)
-        return wrk(port, "/plaintext", duration)
+        yield port
     finally:
         proc.terminate()
         try:
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def measure(name, command, duration, warmup):
+    with serving(command) as port:
+        wait_ready(port)
+        wrk(port, "/plaintext", warmup)
+        load = wrk(port, "/plaintext", duration)
+        return load.rps, load.p99
 
 
 def main():

@@ -116,9 +116,8 @@ extension FunctionEvent {
         query = Self.queryValues(request.query)
         params = request.pathParameters
         var headers: [String: Repeatable] = [:]
-        for field in request.headers {
-            let name = field.name.lowercased()
-            if headers[name] != nil { headers[name]!.add(field.value) } else { headers[name] = .one(field.value) }
+        for field in request.headers where headers[field.name]?.add(field.value) == nil {  // names come lower-cased
+            headers[field.name] = .one(field.value)
         }
         self.headers = headers
         if request.body.isEmpty {

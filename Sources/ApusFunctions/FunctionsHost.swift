@@ -105,7 +105,7 @@ public final class FunctionsHost: @unchecked Sendable {
                     function: function, command: command(for: function, options), showsBuildOutput: options.development, logger: logger)
         }
         let asgi = ASGIResponder(application: application, asyncio: asyncio, logger: logger)
-        let plans = try PlanResponder.make(asgi: asgi, sharing: executors, logger: logger) { _ in workers }
+        let plans = try PlanResponder.make(asgi: asgi, sharing: executors, logger: logger, workers: workers)
         return Version(tree: tree, manifest: manifest, plans: plans, application: application, workers: workers)
     }
 

@@ -107,6 +107,10 @@ public actor WorkerPool {
         if let failure, loop.now - failure.at < Self.failureBackoffMilliseconds, !workers.contains(where: \.isReady) {
             return completion(.failed(status: 503, error: "function unavailable: \(failure.message)"))
         }
+        // A worker with room and nobody ahead: straight to it.
+        if waiting.isEmpty, inFlight < settings.maxConcurrency, let worker = leastLoadedReady() {
+            return worker.send(event: event, timeoutMilliseconds: settings.timeoutMilliseconds, completion: completion)
+        }
         let request = Waiting(event: event, completion: completion)
         let beyond = inFlight + waiting.count - settings.maxConcurrency
         if beyond >= 0 {

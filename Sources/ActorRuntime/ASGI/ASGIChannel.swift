@@ -95,16 +95,11 @@ final class ASGIChannel: @unchecked Sendable {
             let bodyObject = try gil.tupleItem(message, 3)
             let more = gil.isTrue(try gil.tupleItem(message, 4))
             if kind == "outer-body" { rewriter = nil }
+            let waiter = more ? try gil.tupleItem(message, 5).share() : nil
             if let inPlace = inPlaceBody(bodyObject, gil), more || headers.holdsLength(inPlace.bytes.count) {
                 let writer = slot.startStream(status: status, headers: headers)
-                if more {
-                    self.writer = writer
-                    write(.inPlace(inPlace), writer, waiter: try gil.tupleItem(message, 5).share())
-                } else {
-                    writer.write(inPlace: inPlace) { _ in }
-                    writer.finish()
-                }
-                return
+                if more { self.writer = writer }
+                return stream(.inPlace(inPlace), writer, waiter: waiter)
             }
             var body = try gil.bufferBytes(bodyObject)
             if let current = rewriter {
@@ -118,7 +113,7 @@ final class ASGIChannel: @unchecked Sendable {
             if more {
                 let writer = slot.startStream(status: status, headers: headers)
                 self.writer = writer
-                write(.copied(body), writer, waiter: try gil.tupleItem(message, 5).share())
+                stream(.copied(body), writer, waiter: waiter)
             } else {
                 slot.complete(HTTPResponse(status: status, headers: headers, body: body))
             }
@@ -126,14 +121,9 @@ final class ASGIChannel: @unchecked Sendable {
             guard let writer else { throw .runtime("body piece before the response started") }
             let bodyObject = try gil.tupleItem(message, 1)
             let more = gil.isTrue(try gil.tupleItem(message, 2))
+            let waiter = more ? try gil.tupleItem(message, 3).share() : nil
             if let inPlace = inPlaceBody(bodyObject, gil) {
-                if more {
-                    write(.inPlace(inPlace), writer, waiter: try gil.tupleItem(message, 3).share())
-                } else {
-                    writer.write(inPlace: inPlace) { _ in }
-                    writer.finish()
-                }
-                return
+                return stream(.inPlace(inPlace), writer, waiter: waiter)
             }
             var body = try gil.bufferBytes(bodyObject)
             if let current = rewriter {
@@ -144,12 +134,7 @@ final class ASGIChannel: @unchecked Sendable {
                 }
                 (rewriter, body) = rewritten
             }
-            if more {
-                write(.copied(body), writer, waiter: try gil.tupleItem(message, 3).share())
-            } else {
-                if !body.isEmpty { writer.write(body) { _ in } }
-                writer.finish()
-            }
+            stream(.copied(body), writer, waiter: waiter)
         case "error":
             let exception = try gil.tupleItem(message, 1).share()
             let traceback = gil.swiftString(try gil.tupleItem(message, 2)) ?? ""
@@ -198,16 +183,25 @@ final class ASGIChannel: @unchecked Sendable {
     }
 
     /// Queues a piece; the app's `send` resumes once the client has taken it.
-    private func write(_ piece: OutgoingPiece, _ writer: ResponseBodyWriter, waiter: PyObjectRef) {
-        let resume: @Sendable (Bool) -> Void = { [self] ok in
-            asyncio.submit { [self] gil in
-                _ = try? gil.call(application.resume, [waiter, gil.bool(ok).share()])
+    /// Writes a piece of a streamed body. With more to come (`waiter`), the app's `send` waits
+    /// on `waiter` until the client has room; the last piece ends the stream.
+    private func stream(_ piece: OutgoingPiece, _ writer: ResponseBodyWriter, waiter: PyObjectRef?) {
+        let then: @Sendable (Bool) -> Void
+        if let waiter {
+            then = { [self] ok in
+                asyncio.submit { [self] gil in
+                    _ = try? gil.call(application.resume, [waiter, gil.bool(ok).share()])
+                }
             }
+        } else {
+            then = { _ in }
         }
         switch piece {
-        case .copied(let bytes): writer.write(bytes, then: resume)
-        case .inPlace(let buffer): writer.write(inPlace: buffer, then: resume)
+        case .copied(let bytes) where !bytes.isEmpty || waiter != nil: writer.write(bytes, then: then)
+        case .copied: break
+        case .inPlace(let buffer): writer.write(inPlace: buffer, then: then)
         }
+        if waiter == nil { writer.finish() }
     }
 
     /// Bodies from this size on are written from the Python object itself: copying them would

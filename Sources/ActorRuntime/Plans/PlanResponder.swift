@@ -59,19 +59,26 @@ public final class PlanResponder: HTTPResponder {
 
     /// Compiles the app's routes (after lifespan startup) and builds the responder, with an
     /// executor pool of its own.
-    /// `workers`: for a functions tree, what serves each `.worker` row (made from the compiled
-    /// routes, given their keys); a row without one answers 503.
+    public static func make(asgi: ASGIResponder, threads: Int, logger: Logger) throws -> PlanResponder {
+        let compiled = try compile(asgi.application)
+        return PlanResponder(
+            asgi: asgi, compiled: compiled, pool: PythonExecutorPool(maxThreads: threads), ownsPool: true, logger: logger)
+    }
+
+    /// Compiles the app's routes with an executor pool the caller owns and shares (a functions
+    /// tree keeps one pool across reloads). `workers` serve the `.worker` rows, by key; a row
+    /// without one answers 503.
     public static func make(
-        asgi: ASGIResponder, threads: Int, logger: Logger,
-        workers: ([PlannedRoute]) throws -> [String: any HTTPResponder] = { _ in [:] }
+        asgi: ASGIResponder, sharing pool: PythonExecutorPool, logger: Logger, workers: [String: any HTTPResponder]
     ) throws -> PlanResponder {
-        let application = asgi.application
-        let compiled = try Python.withGIL { gil in
+        PlanResponder(
+            asgi: asgi, compiled: try compile(asgi.application), pool: pool, ownsPool: false, logger: logger, workers: workers)
+    }
+
+    private static func compile(_ application: ASGIApplication) throws(PythonError) -> CompiledRoutes {
+        try Python.withGIL { gil in
             Result { () throws(PythonError) in try PlannedRoute.compile(application, gil) }
         }.get()
-        return PlanResponder(
-            asgi: asgi, compiled: compiled, pool: PythonExecutorPool(maxThreads: threads), ownsPool: true, logger: logger,
-            workers: try workers(compiled.routes))
     }
 
     /// Requests the app serves as ASGI get their bodies as they arrive; a plan gets the whole
@@ -155,20 +162,6 @@ public final class PlanResponder: HTTPResponder {
         }
     }
 
-    /// Compiles the app's routes with an executor pool the caller owns and shares (a functions
-    /// tree keeps one pool across reloads).
-    public static func make(
-        asgi: ASGIResponder, sharing pool: PythonExecutorPool, logger: Logger,
-        workers: ([PlannedRoute]) throws -> [String: any HTTPResponder]
-    ) throws -> PlanResponder {
-        let application = asgi.application
-        let compiled = try Python.withGIL { gil in
-            Result { () throws(PythonError) in try PlannedRoute.compile(application, gil) }
-        }.get()
-        return PlanResponder(
-            asgi: asgi, compiled: compiled, pool: pool, ownsPool: false, logger: logger, workers: try workers(compiled.routes))
-    }
-
     /// A functions tree's answer to a Python function past its `timeout_ms`.
     private static let timedOut = HTTPResponse.json(#"{"error":"runtime timeout"}"#, status: 504)
 
@@ -197,9 +190,6 @@ public final class PlanResponder: HTTPResponder {
 extension PlanResponder {
     /// An app's routes as the plan compiler sees them, for listings (`apus routes`).
     public static func compileRoutes(_ application: ASGIApplication) throws(PythonError) -> [PlannedRoute] {
-        let compiled = Python.withGIL { gil in
-            Result { () throws(PythonError) in try PlannedRoute.compile(application, gil) }
-        }
-        return try compiled.get().routes
+        try compile(application).routes
     }
 }

@@ -23,6 +23,7 @@
 
 Precedence for a request: static beats ``[param]`` beats catch-all; ``sort_key`` orders the
 routes so that the first match is the most specific one."""
+import copy
 import os
 import re
 
@@ -348,10 +349,9 @@ def _resolve(found):
 
 
 def _with_methods(spec, methods):
-    copy = FunctionSpec.__new__(FunctionSpec)
-    copy.__dict__.update(spec.__dict__)
-    copy.methods = methods
-    return copy
+    narrowed = copy.copy(spec)
+    narrowed.methods = methods
+    return narrowed
 
 
 def sort_key(path):
