@@ -198,7 +198,34 @@ func main() {
 			send(map[string]interface{}{"id": request["id"], "error": fmt.Sprintf("an unreadable request: %v", err)})
 			continue
 		}
-		go func() { send(answer(request["id"], event)) }()
+		dispatch(job{id: request["id"], event: event})
+	}
+}
+
+type job struct {
+	id    interface{}
+	event map[string]interface{}
+}
+
+// Idle runners wait here for their next request. A runner lives on after its request: a new
+// goroutine per request would grow its small stack again, by copying, on every call.
+var jobs = make(chan job)
+
+// dispatch hands a request to an idle runner, or starts one when all are busy: a slow
+// handler never holds back the others, and there are never more runners than requests the
+// server had in flight at once.
+func dispatch(next job) {
+	select {
+	case jobs <- next:
+	default:
+		go run(next)
+	}
+}
+
+func run(next job) {
+	for {
+		send(answer(next.id, next.event))
+		next = <-jobs
 	}
 }
 
@@ -242,7 +269,12 @@ func (r *jsonReader) value(depth int) (interface{}, error) {
 	switch r.data[r.at] {
 	case '{':
 		r.at++
-		object := map[string]interface{}{}
+		// The event (depth 1) has a dozen keys and more: made big enough at once, not grown.
+		capacity := 0
+		if depth == 1 {
+			capacity = 24
+		}
+		object := make(map[string]interface{}, capacity)
 		r.space()
 		if r.at < len(r.data) && r.data[r.at] == '}' {
 			r.at++
