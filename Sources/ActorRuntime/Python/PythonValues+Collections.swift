@@ -17,12 +17,11 @@ extension GIL {
     /// `bytes` of a string whose characters are all below U+0100, one byte each (header text
     /// read as Latin-1 becomes the bytes that were received).
     func latin1Bytes(_ text: String) throws(PythonError) -> PyOwned {
-        if text.utf8.allSatisfy({ $0 < 0x80 }) {
-            var text = text
-            let object = text.withUTF8 { PyBytes_FromStringAndSize(UnsafeRawPointer($0.baseAddress)?.assumingMemoryBound(to: CChar.self), $0.count) }
-            return try PyOwned(object, self)
+        guard text.isASCII else { return try bytes(text.unicodeScalars.map { UInt8(truncatingIfNeeded: $0.value) }) }
+        let object = text.withUTF8Bytes {
+            PyBytes_FromStringAndSize(UnsafeRawPointer($0.baseAddress)?.assumingMemoryBound(to: CChar.self), $0.count)
         }
-        return try bytes(text.unicodeScalars.map { UInt8(truncatingIfNeeded: $0.value) })
+        return try PyOwned(object, self)
     }
 
     /// ASGI headers: a list of `(name, value)` tuples of bytes, in order.

@@ -63,23 +63,35 @@ extension Substring {
 }
 
 extension String {
-    /// Header names and tokens are ASCII; compares without allocating lower-cased copies.
+    /// Header names and tokens are ASCII; compares the two texts' UTF-8 storage in place,
+    /// without lower-cased copies.
     func equalsIgnoringASCIICase(_ other: String) -> Bool {
-        let mine = utf8
-        let theirs = other.utf8
-        guard mine.count == theirs.count else { return false }
-        var i = mine.startIndex
-        var j = theirs.startIndex
-        while i != mine.endIndex {
-            let a = mine[i]
-            let b = theirs[j]
-            if a != b {
-                let folded = a | 0x20
-                guard folded == b | 0x20, folded >= UInt8(ascii: "a"), folded <= UInt8(ascii: "z") else { return false }
+        guard utf8.count == other.utf8.count else { return false }
+        return withUTF8Bytes { mine in
+            other.withUTF8Bytes { theirs in
+                for index in 0..<mine.count where mine[index] != theirs[index] {
+                    let folded = mine[index] | 0x20
+                    guard folded == theirs[index] | 0x20, folded >= UInt8(ascii: "a"), folded <= UInt8(ascii: "z") else {
+                        return false
+                    }
+                }
+                return true
             }
-            mine.formIndex(after: &i)
-            theirs.formIndex(after: &j)
         }
-        return true
+    }
+
+    /// Whether every character is ASCII (one byte each).
+    @inlinable
+    package var isASCII: Bool {
+        withUTF8Bytes { bytes in bytes.reduce(0, |) < 0x80 }
+    }
+
+    /// Calls `body` with the text's UTF-8 bytes, read where they are stored (a small string is
+    /// spilled to the stack): far cheaper, byte by byte, than stepping `utf8`'s indices.
+    /// Inlinable, so that each caller gets it specialized (no generic metadata per call).
+    @inlinable
+    package func withUTF8Bytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
+        if let result = try utf8.withContiguousStorageIfAvailable(body) { return result }
+        return try ContiguousArray(utf8).withUnsafeBufferPointer(body)
     }
 }

@@ -50,11 +50,11 @@ extension HTTPResponse {
     var problem: String? {
         guard (100...999).contains(status) else { return "status \(status) is not a valid HTTP status" }
         for field in headers {
-            guard !field.name.isEmpty, field.name.utf8.allSatisfy(HTTPBytes.isTokenChar) else {
+            guard !field.name.isEmpty, field.name.withUTF8Bytes({ $0.allSatisfy(HTTPBytes.isTokenChar) }) else {
                 return "header name \(JSONText.quoted(field.name)) is not a token"
             }
             // In UTF-8, characters past U+00FF start with a byte of 0xC4 or more.
-            guard field.value.utf8.allSatisfy({ $0 != 13 && $0 != 10 && $0 != 0 && $0 < 0xC4 }) else {
+            guard field.value.withUTF8Bytes({ $0.allSatisfy { $0 != 13 && $0 != 10 && $0 != 0 && $0 < 0xC4 } }) else {
                 return "header \(field.name) has CR, LF, NUL or non-Latin-1 characters in its value"
             }
         }
