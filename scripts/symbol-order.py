@@ -9,7 +9,7 @@ Packed together, it takes a fraction of those pages (RSS), and fewer page faults
 How: the release binary serves a small FastAPI app under valgrind's callgrind, answers a mix
 of requests, and the functions of the executable it ran are listed by instructions spent.
 Functions the linker cannot move (the static Swift runtime's code that is not compiled one
-function per section) are left out: naming them would pull whole blocks of code forward.
+function per section, the static interpreter) are left out: naming them would pull whole blocks of code forward.
 A stale list costs only layout, never correctness; regenerate it after large changes:
 
   scripts/symbol-order.py [--apus .build/release/apus]   (needs valgrind and curl)
@@ -139,13 +139,20 @@ def executed_functions(profile_path, binary):
 
 
 def unmovable_functions():
-    """Functions of the static Swift runtime that sit in a shared `.text` section."""
+    """Functions that do not have a section of their own (`.text.<name>`): much of the static
+    Swift runtime, and the static interpreter (see scripts/setup.sh)."""
+    inputs = [os.path.join(STATIC_RUNTIME, name) for name in sorted(os.listdir(STATIC_RUNTIME)) if name.endswith(".a")]
+    inputs.append(os.path.join(ROOT, ".build", "static-python", "libpython3.11.o"))
     names = set()
-    for archive in sorted(os.listdir(STATIC_RUNTIME)):
-        if archive.endswith(".a"):
-            table = subprocess.run(["objdump", "-t", os.path.join(STATIC_RUNTIME, archive)],
-                                   capture_output=True, text=True).stdout
-            names.update(line.split()[-1] for line in table.splitlines() if "\t" in line and " .text\t" in line)
+    for path in filter(os.path.exists, inputs):
+        table = subprocess.run(["objdump", "-t", path], capture_output=True, text=True).stdout
+        for line in table.splitlines():
+            left, tab, right = line.partition("\t")
+            if not tab or " F " not in left:
+                continue
+            section, name = left.split()[-1], right.split()[-1]
+            if section.startswith(".text") and section != f".text.{name}":
+                names.add(name)
     return names
 
 
