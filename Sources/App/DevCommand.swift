@@ -16,7 +16,7 @@ struct DevCommand: AsyncParsableCommand {
         var rest = arguments
         if rest.contains("--help") || rest.contains("-h") { throw CleanExit.helpRequest(self) }
         let directory = rest.first.map { !$0.hasPrefix("-") } == true ? rest.removeFirst() : "functions"
-        var command = try RunCommand.parse([directory, "--hot-reload"] + rest)
+        let command = try RunCommand.parse([directory, "--hot-reload"] + rest)
         try await command.run()
     }
 }

@@ -1,5 +1,5 @@
 public import ApusHTTP
-public import ActorRuntime
+internal import ActorRuntime
 
 /// The responder a server keeps for a functions tree while the tree's version under it changes
 /// (a reload swaps `current` on the loop thread, between requests).

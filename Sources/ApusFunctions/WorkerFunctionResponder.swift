@@ -1,4 +1,4 @@
-public import ApusHTTP
+internal import ApusHTTP
 internal import ApusLoop
 internal import ApusWorkers
 internal import Logging

@@ -29,8 +29,12 @@ _SEQUENCE = itertools.count()
 _JSON_HEADERS = [("content-type", "application/json")]
 
 
+_PID_PART = f"-{_PID}-"
+
+
 def request_id(now_ms):
-    return f"req-{now_ms}-{_PID}-{next(_SEQUENCE) % 1000000:06d}"
+    # str(1000000 + n)[1:] is n in six digits, without a format specification to parse.
+    return "req-" + str(now_ms) + _PID_PART + str(1000000 + next(_SEQUENCE) % 1000000)[1:]
 
 
 def query_values(query_string):
@@ -124,10 +128,10 @@ def response_parts(result):
     if isinstance(result, tuple) and 1 <= len(result) <= 3:
         body, status, headers = (list(result) + [200, {}])[:3]
         return _envelope({"body": body, "status": status, "headers": headers or {}})
-    if isinstance(result, dict) and result.keys() & ENVELOPE_KEYS:
+    if isinstance(result, dict):
+        if ENVELOPE_KEYS.isdisjoint(result):
+            return 200, _JSON_HEADERS, _json(result)
         return _envelope(result)
-    if type(result) is dict and not result.keys() & ENVELOPE_KEYS:
-        return 200, _JSON_HEADERS, _json(result)
     if result is None:
         return 200, [], b""
     if isinstance(result, str):

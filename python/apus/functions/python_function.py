@@ -99,11 +99,14 @@ class ConcurrencyGate:
         self.overflow_status = pool["overflow_status"]
         self.active = 0
         self.waiting = 0
-        self.condition = threading.Condition(threading.Lock())
+        # Taken directly on every request (a C-level context manager); the condition, on the
+        # same lock, only when a request has to wait.
+        self.lock = threading.Lock()
+        self.condition = threading.Condition(self.lock)
 
     def enter(self, may_wait):
         """True once the request may run; False: answer the overflow status."""
-        with self.condition:
+        with self.lock:
             if self.active < self.limit:
                 self.active += 1
                 return True
@@ -119,9 +122,10 @@ class ConcurrencyGate:
                 self.waiting -= 1
 
     def leave(self):
-        with self.condition:
+        with self.lock:
             self.active -= 1
-            self.condition.notify()
+            if self.waiting:
+                self.condition.notify()
 
 
 class FunctionPlan:
