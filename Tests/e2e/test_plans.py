@@ -174,3 +174,36 @@ def test_plans_run_inside_the_apps_middleware(tmp_path):
         assert any("/hello" in line and "stacked" in line for line in server.lines)
     finally:
         server.stop()
+
+
+def test_a_routes_plan_is_built_on_its_first_request(tmp_path):
+    # Plan construction is counted in the app itself; one route's plan cannot be built.
+    (tmp_path / "counted.py").write_text(
+        "from fastapi import FastAPI\nfrom apus.plans import direct_plan\n\nbuilt = []\n"
+        "original = direct_plan.DirectPlan.__init__\n\n\n"
+        "def counting(self, runner, route):\n"
+        "    if route.path == '/broken':\n        raise RuntimeError('no plan for you')\n"
+        "    built.append(route.path)\n    original(self, runner, route)\n\n\n"
+        "direct_plan.DirectPlan.__init__ = counting\napp = FastAPI()\n\n\n"
+        "@app.get('/built')\ndef show():\n    return built\n\n\n"
+        "@app.get('/items/{item_id}')\ndef item(item_id: int):\n    return {'item_id': item_id}\n\n\n"
+        "@app.get('/never')\ndef never():\n    return 'never'\n\n\n"
+        "@app.get('/broken')\ndef broken():\n    return 'broken'\n")
+    server = ApusServer("counted:app", "--app-dir", str(tmp_path), "--port", "0", "--no-access-log",
+                        env=dict(os.environ, VIRTUAL_ENV=os.path.join(ROOT, ".venv")))
+    try:
+        assert any("routes: 8 native, 0 asgi" in line for line in server.lines)  # FastAPI's 4 docs routes too
+        assert exchange(server, get("/built"))[2] == b'["/built"]'
+        for _ in range(2):
+            assert exchange(server, get("/items/3"))[2] == b'{"item_id":3}'
+        assert " 422 " in exchange(server, get("/items/x"))[0]
+        assert exchange(server, get("/built"))[2] == b'["/built","/items/{item_id}"]'  # once each, /never not yet
+        for _ in range(2):  # a plan that cannot be built fails its request, and is tried again
+            assert exchange(server, get("/broken"))[0].endswith("500 Internal Server Error")
+        assert exchange(server, get("/items/4"))[2] == b'{"item_id":4}'
+        deadline = time.monotonic() + 5
+        while sum("no plan for you" in line for line in server.lines) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert sum("RuntimeError: no plan for you" in line for line in server.lines) == 2
+    finally:
+        server.stop()

@@ -8,7 +8,7 @@ internal import Logging
 final class ASGIChannel: @unchecked Sendable {
     private let slot: ResponseSlot
     private let application: ASGIApplication
-    private let entry: PyObjectRef
+    private let entry: PlanEntry
     private let asyncio: AsyncioThread
     private let logger: Logger
     private let exceptionSink: PyObjectRef?
@@ -26,7 +26,7 @@ final class ASGIChannel: @unchecked Sendable {
     private let head: HTTPRequestHead
     private var description: String { "\(head.method) \(head.target)" }
 
-    init(slot: ResponseSlot, application: ASGIApplication, entry: PyObjectRef, asyncio: AsyncioThread,
+    init(slot: ResponseSlot, application: ASGIApplication, entry: PlanEntry, asyncio: AsyncioThread,
          logger: Logger, exceptionSink: PyObjectRef?, head: HTTPRequestHead, rewriter: ResponseRewriter? = nil) {
         self.slot = slot
         self.application = application
@@ -63,7 +63,7 @@ final class ASGIChannel: @unchecked Sendable {
                 try receive(message, gil)
                 return gil.none()
             })
-            let cycle = try gil.call(entry, positional: arguments)
+            let cycle = try gil.call(try entry.resolve(gil), positional: arguments)
             // A plan run on an executor thread is over when it returns: it may return its
             // whole response as a message (the fast path), and there is no cycle to keep.
             if gil.isTuple(cycle) { return try receive(cycle, gil) }
@@ -72,7 +72,7 @@ final class ASGIChannel: @unchecked Sendable {
             self.cycle = kept
             if leftEarly { _ = try? gil.call(application.disconnected, [kept]) }
         } catch {
-            logger.error("cannot start the ASGI app for \(description):\n\(error.formattedTraceback(gil))")
+            logger.error("cannot start \(description) in Python (the app, or the route's plan):\n\(error.formattedTraceback(gil))")
             slot.abort()
         }
     }

@@ -10,6 +10,8 @@ public final class ASGIResponder: HTTPResponder {
     let exceptionSink: PyObjectRef?
     let stats: RouteStats?
     private let handOff: PythonHandOff
+    /// The app's `handle`, where every request enters.
+    private let appEntry: PlanEntry
 
     /// `exceptionSink`, if given, is called with each exception the app raises (the TestClient
     /// raises them again in the test).
@@ -21,6 +23,7 @@ public final class ASGIResponder: HTTPResponder {
         self.exceptionSink = exceptionSink
         self.stats = stats
         handOff = PythonHandOff(pool: nil, asyncio: asyncio)
+        appEntry = PlanEntry(ready: application.handle)
     }
 
     /// Apps read bodies as they arrive (`receive()` with `more_body`).
@@ -29,7 +32,7 @@ public final class ASGIResponder: HTTPResponder {
     public func respond(to request: HTTPRequest, via slot: ResponseSlot) {
         stats?.record("asgi \(request.method) \(request.path)")
         let channel = ASGIChannel(
-            slot: slot, application: application, entry: application.handle, asyncio: asyncio, logger: logger,
+            slot: slot, application: application, entry: appEntry, asyncio: asyncio, logger: logger,
             exceptionSink: exceptionSink, head: request.head)
         slot.onDisconnect { channel.clientDisconnected() }
         handOff.submitAsync(on: slot.loop) { gil in channel.start(request, gil) }

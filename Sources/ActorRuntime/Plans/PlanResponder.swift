@@ -8,7 +8,7 @@ public import Logging
 /// without a plan) goes to the app as ASGI, which answers exactly as it would under any server.
 public final class PlanResponder: HTTPResponder {
     public let routes: [PlannedRoute]
-    private let redirectSlash: PyObjectRef?
+    private let redirectSlash: PlanEntry?
     /// The app's middleware that the runtime runs around plans (empty: none, or the app has
     /// none); a request it would answer itself goes to the app.
     private let middleware: MiddlewareChain
@@ -143,7 +143,7 @@ public final class PlanResponder: HTTPResponder {
     /// `reservation`: the body's hold on the server's budget, given back once the body is in
     /// Python's hands.
     private func run(
-        _ entry: PyObjectRef, async runsAsync: Bool, _ request: HTTPRequest, _ parameters: [String: String]?,
+        _ entry: PlanEntry, async runsAsync: Bool, _ request: HTTPRequest, _ parameters: [String: String]?,
         _ slot: ResponseSlot, holding reservation: BodyReservation? = nil
     ) {
         let channel = ASGIChannel(

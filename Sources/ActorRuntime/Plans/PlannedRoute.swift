@@ -27,8 +27,9 @@ public struct PlannedRoute: Sendable {
     public let reason: String?
     /// The endpoint's `file:line`.
     public let location: String
-    /// `plan.run` (executor thread) or `plan.start` (asyncio thread); nil for ASGI.
-    let entry: PyObjectRef?
+    /// `plan.run` (executor thread) or `plan.start` (asyncio thread), maybe built on first use;
+    /// nil for ASGI.
+    let entry: PlanEntry?
     /// Whether `entry` runs on the asyncio thread.
     let runsAsync: Bool
     /// For `.worker`: the function's key, which names its pool.
@@ -43,14 +44,14 @@ public struct PlannedRoute: Sendable {
 /// and the middleware the runtime runs around its plans.
 struct CompiledRoutes: Sendable {
     let routes: [PlannedRoute]
-    let redirectSlash: PyObjectRef?
+    let redirectSlash: PlanEntry?
     let middleware: MiddlewareChain
 }
 
 extension PlannedRoute {
     /// The version of the compiler's output this runtime reads (`PLAN_FORMAT` in
     /// `apus/plans/compiler.py`).
-    static let planFormat = 3
+    static let planFormat = 4
 
     /// Compiles `application`'s routes (`apus.plans.compile_app`) and reads them.
     static func compile(_ application: ASGIApplication, _ gil: borrowing GIL) throws(PythonError) -> CompiledRoutes {
@@ -73,7 +74,7 @@ extension PlannedRoute {
             layers.append(try MiddlewareSpecReader(spec: spec).read(gil))
         }
         return CompiledRoutes(
-            routes: routes, redirectSlash: gil.isNone(redirect) ? nil : redirect.share(), middleware: MiddlewareChain(layers))
+            routes: routes, redirectSlash: gil.isNone(redirect) ? nil : PlanEntry(ready: redirect.share()), middleware: MiddlewareChain(layers))
     }
 
     private static func read(_ entry: PyObjectRef, _ gil: borrowing GIL) throws(PythonError) -> PlannedRoute {
@@ -105,16 +106,21 @@ extension PlannedRoute {
         guard (kind == .worker) == (worker != nil) else {
             throw .runtime("plan entry for \(path): only a worker row names a worker")
         }
-        var callable: PyObjectRef?
-        if !gil.isNone(plan) {
+        let factory = try gil.attribute(entry, "factory")
+        let method = runsAsync ? "start" : "run"
+        var planEntry: PlanEntry?
+        if !gil.isNone(plan) || !gil.isNone(factory) {
             guard kind != .asgi, kind != .worker else { throw .runtime("plan entry for \(path) is \(kindName) but has a plan") }
-            callable = try gil.attribute(plan, runsAsync ? "start" : "run").share()
+            guard gil.isNone(plan) || gil.isNone(factory) else { throw .runtime("plan entry for \(path) has a plan and a factory") }
+            planEntry = gil.isNone(plan)
+                ? PlanEntry(deferred: factory.share(), method: method)
+                : PlanEntry(ready: try gil.attribute(plan, method).share())
         } else if kind != .asgi && kind != .worker {
             throw .runtime("plan entry for \(path) of kind \(kindName) has no plan")
         }
         return PlannedRoute(
             methods: methods, path: path, kind: kind, reason: try text("reason"),
-            location: try text("where") ?? "", entry: callable, runsAsync: runsAsync, worker: worker,
+            location: try text("where") ?? "", entry: planEntry, runsAsync: runsAsync, worker: worker,
             timeoutMilliseconds: timeoutMilliseconds)
     }
 }

@@ -16,6 +16,7 @@ table, so the first matching route still wins:
 An app's middleware is run by the runtime when it is Starlette's CORS, GZip, TrustedHost or
 HTTPS-redirect (see ``native_middleware``); any other keeps the app's stack: its plans become
 ``StackedPlan``s, served by the route inside the app's middleware stack (see ``stacked``)."""
+import functools
 import inspect
 import re
 
@@ -32,7 +33,7 @@ from .stacked import StackedPlan, build_stack
 ANY_PATH = "/{path:path}"
 # The shape of what the runtime reads (CompiledApp, RouteEntry, the plans' entry points); the
 # runtime refuses any other.
-PLAN_FORMAT = 3
+PLAN_FORMAT = 4
 _SEGMENT_PARAMETER = re.compile(r"^\{([A-Za-z_][A-Za-z0-9_]*)(?::(str|int|float|uuid|path))?\}$")
 _SPECIAL_PARAMETERS = ("request_param_name", "websocket_param_name", "http_connection_param_name",
                        "response_param_name", "background_tasks_param_name", "security_scopes_param_name")
@@ -40,26 +41,38 @@ _SPECIAL_PARAMETERS = ("request_param_name", "websocket_param_name", "http_conne
 
 class RouteEntry:
     """One row of the runtime's route table. ``methods`` None: any method. ``worker``: the key
-    of a function the runtime's worker pools serve (kind ``worker``, no plan)."""
+    of a function the runtime's worker pools serve (kind ``worker``, no plan). ``factory``:
+    instead of ``plan``, what builds it; the runtime calls it on the route's first request, so
+    an app of many routes pays at start-up and in memory only for the routes it serves
+    (``runs_async`` is then given)."""
 
-    __slots__ = ("methods", "path", "kind", "plan", "reason", "where", "runs_async", "name", "worker", "timeout_ms")
+    __slots__ = ("methods", "path", "kind", "plan", "factory", "reason", "where", "runs_async", "name", "worker",
+                 "timeout_ms")
 
-    def __init__(self, methods, path, kind, plan=None, reason=None, where="", name="", worker=None, timeout_ms=None):
+    def __init__(self, methods, path, kind, plan=None, reason=None, where="", name="", worker=None, timeout_ms=None,
+                 factory=None, runs_async=False):
         self.methods = sorted(methods) if methods is not None else None
         self.path = path
         self.kind = kind
         self.plan = plan
+        self.factory = factory
         self.reason = reason
         self.where = where
         self.name = name
         self.worker = worker
         # A functions tree's Python function: the runtime answers 504 past this.
         self.timeout_ms = timeout_ms
-        self.runs_async = bool(plan is not None and plan.runs_async)
+        self.runs_async = bool(plan.runs_async) if plan is not None else bool(factory is not None and runs_async)
 
     @property
     def native(self):
-        return self.plan is not None or self.worker is not None
+        return self.plan is not None or self.factory is not None or self.worker is not None
+
+    def built_plan(self):
+        """The plan, built now if it was left to the runtime."""
+        if self.plan is None and self.factory is not None:
+            self.plan, self.factory = self.factory(), None
+        return self.plan
 
     def __repr__(self):
         how = self.kind if self.native else f"asgi: {self.reason}"
@@ -101,8 +114,8 @@ def compile_app(app, server):
     # Every plan runs inside the app's middleware (see stacked); the app's router answers the rest.
     stack = build_stack(app)
     for entry in entries:
-        if entry.plan is not None and hasattr(entry.plan, "top_route"):
-            plan = entry.plan
+        plan = entry.built_plan()
+        if plan is not None and hasattr(plan, "top_route"):
             entry.plan = StackedPlan(runner, stack, plan.top_route, getattr(plan, "context", None),
                                      kind=f"{plan.kind}, inside {middleware}")
             entry.kind = "stacked"
@@ -170,9 +183,10 @@ def _api_route_entry(runner, route):
             return RouteEntry(route.methods, path, "asgi", reason=f"{type(route).__name__} overrides {method}",
                               where=where, name=route.name)
     if direct_reason(route) is None:
-        plan = DirectPlan(runner, route)
-    else:
-        plan = HandlerPlan(runner, route)
+        # The costly plan (its parameters and serialization, compiled): built on first use.
+        return RouteEntry(route.methods, path, DirectPlan.kind, factory=functools.partial(DirectPlan, runner, route),
+                          runs_async=support.is_async_callable(route.dependant.call), where=where, name=route.name)
+    plan = HandlerPlan(runner, route)
     return RouteEntry(route.methods, path, plan.kind, plan=plan, where=where, name=route.name)
 
 

@@ -1,0 +1,38 @@
+/// Where a request enters Python: a plan's `run` (executor thread) or `start` (asyncio thread),
+/// or the ASGI app's `handle`. A route's plan may be deferred: the compiler leaves a factory,
+/// called on the route's first request, so that an app of many routes pays at start-up and in
+/// memory only for the plans of the routes it serves.
+///
+/// Every read and write happens with the GIL held (the entry is only ever called from Python's
+/// threads), and the GIL orders them: that is the whole of this class's synchronization.
+final class PlanEntry: @unchecked Sendable {
+    private var callable: PyObjectRef?
+    private let factory: PyObjectRef?
+    /// The plan's method: `run` or `start`.
+    private let method: String
+
+    /// An entry point that exists already.
+    init(ready callable: PyObjectRef) {
+        self.callable = callable
+        factory = nil
+        method = ""
+    }
+
+    /// A plan that `factory()` builds when it is first needed.
+    init(deferred factory: PyObjectRef, method: String) {
+        callable = nil
+        self.factory = factory
+        self.method = method
+    }
+
+    /// The entry point, building the plan on the first call. A factory that fails fails this
+    /// request (a 500 with the traceback) and is tried again on the next.
+    func resolve(_ gil: borrowing GIL) throws(PythonError) -> PyObjectRef {
+        if let callable { return callable }
+        guard let factory else { throw .runtime("a plan entry with neither a plan nor a factory") }
+        let plan = try gil.call(factory, positional: CallArguments(capacity: 0))
+        let built = try gil.attribute(plan, method).share()
+        callable = built
+        return built
+    }
+}
