@@ -57,9 +57,10 @@ def query_values(query_string):
 
 
 def header_values(headers):
+    """``headers``: ASGI's (bytes, bytes) pairs, names already lower-case."""
     values = {}
     for raw_name, raw_value in headers:
-        name = raw_name.decode("latin-1").lower()
+        name = raw_name.decode("latin-1")
         value = raw_value.decode("latin-1")
         if name in values:
             current = values[name]
@@ -103,7 +104,7 @@ def make_event(method, path, raw_path, query_string, headers, body, params, clie
         "session": session_of(header_map["cookie"]) if "cookie" in header_map else None,
         "client": {"ip": client.rpartition(":")[0] if ":" in client else client, "ua": header_map.get("user-agent")},
         "context": {"request_id": rid, **function.context},
-        "env": dict(function.env),
+        "env": {**function.env},
     }
     if body:
         try:

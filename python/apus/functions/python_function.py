@@ -143,7 +143,7 @@ class FunctionPlan:
         self.gate = ConcurrencyGate(function.config)
 
     def _event(self, request_parts, body):
-        method, _, path, raw_path, query, headers, client, _, params = request_parts[:9]
+        method, _, path, raw_path, query, headers, client, _, params, _ = request_parts
         return events.make_event(method, path, raw_path.decode("latin-1"), query.decode("latin-1"), headers, body,
                                  params if params is not None else {}, client, self.function)
 
