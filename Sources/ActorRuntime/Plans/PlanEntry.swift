@@ -4,7 +4,9 @@
 /// memory only for the plans of the routes it serves.
 ///
 /// Every read and write happens with the GIL held (the entry is only ever called from Python's
-/// threads), and the GIL orders them: that is the whole of this class's synchronization.
+/// threads), and the GIL orders them: that is the whole of this class's synchronization. The
+/// factory's Python may let the GIL go, so two first requests on two threads may both build the
+/// plan; the last one built is kept, the other dropped (plans hold no state of their own).
 final class PlanEntry: @unchecked Sendable {
     private var callable: PyObjectRef?
     private let factory: PyObjectRef?
