@@ -6,10 +6,11 @@ Why: the kernel maps a file's pages 64 KiB at a time around each page a process 
 code that runs, scattered among code that never does, makes most of the executable resident.
 Packed together, it takes a fraction of those pages (RSS), and fewer page faults at start.
 
-How: the release binary serves a small FastAPI app under valgrind's callgrind, answers a mix
-of requests, and the functions of the executable it ran are listed by instructions spent.
-Functions the linker cannot move (the static Swift runtime's code that is not compiled one
-function per section, the static interpreter) are left out: naming them would pull whole blocks of code forward.
+How: the release binary serves the example app (`examples/app.py`) under valgrind's callgrind
+and answers a mix of requests; the functions of the executable it ran are listed by instructions
+spent. Functions the linker cannot move (the static Swift runtime's code that is not compiled
+one function per section, the static interpreter) are left out: naming them would pull whole
+blocks of code forward.
 A stale list costs only layout, never correctness; regenerate it after large changes:
 
   scripts/symbol-order.py [--apus .build/release/apus]   (needs valgrind and curl)
@@ -28,49 +29,13 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUTPUT = os.path.join(ROOT, "scripts", "symbol-order.txt")
 STATIC_RUNTIME = "/opt/swift/usr/lib/swift_static/linux"
 
-APP = '''from fastapi import Depends, FastAPI, Header, HTTPException
-from fastapi.responses import PlainTextResponse
-from pydantic import BaseModel
-
-app = FastAPI()
-
-
-class Item(BaseModel):
-    name: str
-    price: float
-    tags: list[str] = []
-
-
-def token(x_token: str | None = Header(default=None)):
-    return x_token
-
-
-@app.get("/plaintext", response_class=PlainTextResponse)
-def plaintext():
-    return "Hello, World!"
-
-
-@app.get("/json")
-def json_():
-    return {"message": "Hello, World!"}
-
-
-@app.get("/items/{item_id}")
-async def read_item(item_id: int, q: str | None = None, user=Depends(token)):
-    if item_id == 0:
-        raise HTTPException(404, "no such item")
-    return {"item_id": item_id, "q": q, "user": user}
-
-
-@app.post("/items")
-def create_item(item: Item) -> Item:
-    return item
-'''
-
+# The example app of `make run` (a router with a dependency, a model, `def` and `async def`
+# routes), asked for what a FastAPI app is asked for: answers, errors, the docs.
 REQUESTS = [
-    ["/json"], ["/plaintext"], ["/items/3?q=x", "-H", "x-token: t"], ["/items/0"], ["/items/x"],
+    ["/json"], ["/plaintext"], ["/items/1?q=x"], ["/items/9"], ["/items/x"], ["/async"], ["/todos/"],
     ["/items", "-X", "POST", "-H", "content-type: application/json", "-d", '{"name": "a", "price": 1}'],
     ["/items", "-X", "POST", "-H", "content-type: application/json", "-d", '{"name": "a"}'],
+    ["/todos/", "-X", "POST", "-H", "content-type: application/json", "-d", '{"title": "t"}'],
     ["/nowhere"], ["/openapi.json"], ["/json", "-X", "DELETE"],
 ]
 
@@ -82,14 +47,13 @@ def free_port():
 
 
 def profile(apus, folder):
-    """Runs the app under callgrind; returns the path of its profile."""
-    with open(os.path.join(folder, "order_app.py"), "w") as source:
-        source.write(APP)
+    """Runs the example app under callgrind; returns the path of its profile."""
     port, out = free_port(), os.path.join(folder, "callgrind.out")
     env = dict(os.environ, VIRTUAL_ENV=os.path.join(ROOT, ".venv"))
     server = subprocess.Popen(["valgrind", "--tool=callgrind", "--demangle=no", f"--callgrind-out-file={out}",
-                               apus, "run", "order_app:app", "--port", str(port), "--no-access-log"],
-                              cwd=folder, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               apus, "run", "app:app", "--app-dir", os.path.join(ROOT, "examples"),
+                               "--port", str(port), "--no-access-log"],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 300
     while subprocess.run(["curl", "-sf", "-m", "2", url + "/json"], capture_output=True).returncode != 0:

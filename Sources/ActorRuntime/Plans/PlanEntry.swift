@@ -8,33 +8,35 @@
 /// factory's Python may let the GIL go, so two first requests on two threads may both build the
 /// plan; the last one built is kept, the other dropped (plans hold no state of their own).
 final class PlanEntry: @unchecked Sendable {
-    private var callable: PyObjectRef?
-    private let factory: PyObjectRef?
-    /// The plan's method: `run` or `start`.
-    private let method: String
+    private enum State {
+        case ready(PyObjectRef)
+        /// `factory()` builds the plan; `method` (`run` or `start`) is its entry point.
+        case deferred(factory: PyObjectRef, method: String)
+    }
+
+    private var state: State
 
     /// An entry point that exists already.
     init(ready callable: PyObjectRef) {
-        self.callable = callable
-        factory = nil
-        method = ""
+        state = .ready(callable)
     }
 
     /// A plan that `factory()` builds when it is first needed.
     init(deferred factory: PyObjectRef, method: String) {
-        callable = nil
-        self.factory = factory
-        self.method = method
+        state = .deferred(factory: factory, method: method)
     }
 
     /// The entry point, building the plan on the first call. A factory that fails fails this
     /// request (a 500 with the traceback) and is tried again on the next.
     func resolve(_ gil: borrowing GIL) throws(PythonError) -> PyObjectRef {
-        if let callable { return callable }
-        guard let factory else { throw .runtime("a plan entry with neither a plan nor a factory") }
-        let plan = try gil.call(factory, positional: CallArguments(capacity: 0))
-        let built = try gil.attribute(plan, method).share()
-        callable = built
-        return built
+        switch state {
+        case .ready(let callable):
+            return callable
+        case .deferred(let factory, let method):
+            let plan = try gil.call(factory, positional: CallArguments(capacity: 0))
+            let built = try gil.attribute(plan, method).share()
+            state = .ready(built)
+            return built
+        }
     }
 }

@@ -17,9 +17,9 @@ extension GIL {
     /// `bytes` of a string whose characters are all below U+0100, one byte each (header text
     /// read as Latin-1 becomes the bytes that were received).
     func latin1Bytes(_ text: String) throws(PythonError) -> PyOwned {
-        guard text.isASCII else { return try bytes(text.unicodeScalars.map { UInt8(truncatingIfNeeded: $0.value) }) }
-        let object = text.withUTF8Bytes {
-            PyBytes_FromStringAndSize(UnsafeRawPointer($0.baseAddress)?.assumingMemoryBound(to: CChar.self), $0.count)
+        var object: UnsafeMutablePointer<PyObject>?
+        Latin1.withBytes(of: text) {
+            object = PyBytes_FromStringAndSize(UnsafeRawPointer($0.baseAddress)?.assumingMemoryBound(to: CChar.self), $0.count)
         }
         return try PyOwned(object, self)
     }

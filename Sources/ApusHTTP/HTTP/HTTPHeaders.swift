@@ -79,19 +79,4 @@ extension String {
             }
         }
     }
-
-    /// Whether every character is ASCII (one byte each).
-    @inlinable
-    package var isASCII: Bool {
-        withUTF8Bytes { bytes in bytes.reduce(0, |) < 0x80 }
-    }
-
-    /// Calls `body` with the text's UTF-8 bytes, read where they are stored (a small string is
-    /// spilled to the stack): far cheaper, byte by byte, than stepping `utf8`'s indices.
-    /// Inlinable, so that each caller gets it specialized (no generic metadata per call).
-    @inlinable
-    package func withUTF8Bytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
-        if let result = try utf8.withContiguousStorageIfAvailable(body) { return result }
-        return try ContiguousArray(utf8).withUnsafeBufferPointer(body)
-    }
 }

@@ -57,11 +57,7 @@ final class ResponseEncoder {
 
     /// Header text is Latin-1 (see `Latin1`): each character below U+0100 is one byte.
     private func appendLatin1(_ text: String, to out: inout [UInt8]) {
-        if text.isASCII {
-            text.withUTF8Bytes { out.append(contentsOf: $0) }
-        } else {
-            for scalar in text.unicodeScalars { out.append(UInt8(truncatingIfNeeded: scalar.value)) }
-        }
+        Latin1.withBytes(of: text) { out.append(contentsOf: $0) }
     }
 
     private func statusLine(_ status: Int) -> [UInt8] {
