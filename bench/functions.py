@@ -97,9 +97,16 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--duration", type=int, default=5)
     parser.add_argument("--warmup", type=int, default=1)
+    parser.add_argument("--only", help="the servers to measure, by name, comma-separated (default: all)")
     args = parser.parse_args()
     write_files()
     table = servers(os.path.abspath(args.apus))
+    if args.only:
+        names = [name.strip() for name in args.only.split(",")]
+        unknown = [name for name in names if name not in table]
+        if unknown:
+            parser.error(f"unknown servers {unknown}; known: {', '.join(table)}")
+        table = {name: table[name] for name in names}
     results = {name: [] for name in table}
     for round_ in range(args.rounds):
         order = list(table) if round_ % 2 == 0 else list(reversed(table))
@@ -115,6 +122,8 @@ def main():
     print()
     for ours, theirs in (("apus python function", "apus app route"), ("apus node function", "node:http"),
                          ("apus php function", "php -S"), ("apus go function", "go net/http")):
+        if ours not in medians or theirs not in medians:
+            continue
         (a, a50), (b, b50) = medians[ours], medians[theirs]
         print(f"  {ours} / {theirs}: requests/s {a / b:.2f}x, p50 overhead at c=1 {(a50 - b50) * 1000:+.0f} us")
     return 0

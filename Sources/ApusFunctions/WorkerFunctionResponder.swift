@@ -1,3 +1,4 @@
+internal import ActorRuntime
 internal import ApusHTTP
 internal import ApusLoop
 internal import ApusWorkers

@@ -3,8 +3,9 @@ internal import ApusMiddleware
 internal import Logging
 
 /// One request handed to Python: the ASGI app (`Server.handle`) or a route's plan (`run` or
-/// `start`), called as `entry(request_parts, body, native)`. It turns what Python sends through
-/// `native` (see `apus._asgi_host`) into the response on the request's slot.
+/// `start`), called as `entry(request_parts, body, native)`, or `entry(event, body, native)` for
+/// a Python function's plan. It turns what Python sends through `native` (see
+/// `apus._asgi_host`) into the response on the request's slot.
 final class ASGIChannel: @unchecked Sendable {
     private let slot: ResponseSlot
     private let application: ASGIApplication
@@ -56,25 +57,43 @@ final class ASGIChannel: @unchecked Sendable {
             parts.append(try gil.str(request.server))
             if let pathParameters { parts.append(try gil.stringDict(pathParameters)) } else { parts.append(gil.none()) }
             parts.append(gil.bool(request.bodyStream != nil))
-            var arguments = CallArguments(capacity: 3)
-            arguments.append(try gil.tuple(parts))
-            arguments.append(try gil.bytes(request.body))
-            arguments.append(try gil.makeFunction { [self] gil, message throws(PythonError) in
-                try receive(message, gil)
-                return gil.none()
-            })
-            let cycle = try gil.call(try entry.resolve(gil), positional: arguments)
-            // A plan run on an executor thread is over when it returns: it may return its
-            // whole response as a message (the fast path), and there is no cycle to keep.
-            if gil.isTuple(cycle) { return try receive(cycle, gil) }
-            guard !gil.isNone(cycle) else { return }
-            let kept = cycle.share()
-            self.cycle = kept
-            if leftEarly { _ = try? gil.call(application.disconnected, [kept]) }
+            try call(with: try gil.tuple(parts), body: request.body, gil)
         } catch {
-            logger.error("cannot start \(description) in Python (the app, or the route's plan):\n\(error.formattedTraceback(gil))")
-            slot.abort()
+            failedToStart(error, gil)
         }
+    }
+
+    /// With the GIL: calls a Python function's plan with its event (`entry(event, body,
+    /// native)`), the request's body whole.
+    func start(_ event: FunctionEvent, _ source: FunctionEventSource, body: [UInt8], _ gil: borrowing GIL) {
+        do throws(PythonError) {
+            try call(with: try gil.eventDict(event, source), body: body, gil)
+        } catch {
+            failedToStart(error, gil)
+        }
+    }
+
+    private func call(with first: consuming PyOwned, body: [UInt8], _ gil: borrowing GIL) throws(PythonError) {
+        var arguments = CallArguments(capacity: 3)
+        arguments.append(first)
+        arguments.append(try gil.bytes(body))
+        arguments.append(try gil.makeFunction { [self] gil, message throws(PythonError) in
+            try receive(message, gil)
+            return gil.none()
+        })
+        let cycle = try gil.call(try entry.resolve(gil), positional: arguments)
+        // A plan run on an executor thread is over when it returns: it may return its
+        // whole response as a message (the fast path), and there is no cycle to keep.
+        if gil.isTuple(cycle) { return try receive(cycle, gil) }
+        guard !gil.isNone(cycle) else { return }
+        let kept = cycle.share()
+        self.cycle = kept
+        if leftEarly { _ = try? gil.call(application.disconnected, [kept]) }
+    }
+
+    private func failedToStart(_ error: PythonError, _ gil: borrowing GIL) {
+        logger.error("cannot start \(description) in Python (the app, or the route's plan):\n\(error.formattedTraceback(gil))")
+        slot.abort()
     }
 
     /// On the loop thread: the connection closed before the response was complete.

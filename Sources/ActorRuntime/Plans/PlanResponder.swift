@@ -105,7 +105,7 @@ public final class PlanResponder: HTTPResponder {
                 slot.deadline(after: timeout, answer: Self.timedOut)
             }
             guard let stream = request.bodyStream else {
-                return run(route.entry!, async: route.runsAsync, request, parameters, slot)
+                return run(route.entry!, async: route.runsAsync, request, parameters, slot, event: route.eventSource)
             }
             stream.collect(request.body) { [self] collected in
                 switch collected {
@@ -118,7 +118,8 @@ public final class PlanResponder: HTTPResponder {
                     var whole = request
                     whole.body = body
                     whole.bodyStream = nil
-                    run(route.entry!, async: route.runsAsync, whole, parameters, slot, holding: reservation)
+                    run(route.entry!, async: route.runsAsync, whole, parameters, slot, event: route.eventSource,
+                        holding: reservation)
                 }
             }
         case .notFound where redirectSlash != nil && request.path != "/":
@@ -140,30 +141,39 @@ public final class PlanResponder: HTTPResponder {
         }
     }
 
-    /// `reservation`: the body's hold on the server's budget, given back once the body is in
-    /// Python's hands.
+    /// `event`: the route is a Python function's, whose plan is called with its event, built
+    /// here on the loop thread. `reservation`: the body's hold on the server's budget, given
+    /// back once the body is in Python's hands.
     private func run(
         _ entry: PlanEntry, async runsAsync: Bool, _ request: HTTPRequest, _ parameters: [String: String]?,
-        _ slot: ResponseSlot, holding reservation: BodyReservation? = nil
+        _ slot: ResponseSlot, event source: FunctionEventSource? = nil, holding reservation: BodyReservation? = nil
     ) {
         let channel = ASGIChannel(
             slot: slot, application: application, entry: entry, asyncio: asyncio, logger: logger,
             exceptionSink: exceptionSink, head: request.head,
             rewriter: middleware.layers.isEmpty ? nil : middleware.rewriter(for: request.head))
+        let start: @Sendable (borrowing GIL) -> Void
+        if let source {
+            guard request.body.count <= source.maxBodyBytes else { return slot.complete(Self.payloadTooLarge) }
+            var routed = request
+            routed.pathParameters = parameters ?? [:]
+            let event = FunctionEvent(request: routed)
+            start = { gil in channel.start(event, source, body: request.body, gil) }
+        } else {
+            start = { gil in channel.start(request, pathParameters: parameters, gil) }
+        }
         if runsAsync {
             slot.onDisconnect { channel.clientDisconnected() }
-            handOff.submitAsync(on: slot.loop) { gil in
-                withExtendedLifetime(reservation) { channel.start(request, pathParameters: parameters, gil) }
-            }
+            handOff.submitAsync(on: slot.loop) { gil in withExtendedLifetime(reservation) { start(gil) } }
         } else {
-            handOff.submitBlocking(on: slot.loop) { gil in
-                withExtendedLifetime(reservation) { channel.start(request, pathParameters: parameters, gil) }
-            }
+            handOff.submitBlocking(on: slot.loop) { gil in withExtendedLifetime(reservation) { start(gil) } }
         }
     }
 
     /// A functions tree's answer to a Python function past its `timeout_ms`.
     private static let timedOut = HTTPResponse.json(#"{"error":"runtime timeout"}"#, status: 504)
+    /// A functions tree's answer to a body over a Python function's `max_body_bytes`.
+    private static let payloadTooLarge = HTTPResponse.json(#"{"error":"payload too large"}"#, status: 413)
 
     /// A responder replaced by another (a reload) lets its loop hooks go; its workers and pool
     /// are its successor's. On the loop thread.

@@ -36,6 +36,9 @@ public struct PlannedRoute: Sendable {
     public let worker: String?
     /// For `.function`: past this, the request is answered 504 (the function's `timeout_ms`).
     let timeoutMilliseconds: UInt64?
+    /// For `.function`: what its events share; the runtime builds each event, and the plan is
+    /// called with it instead of the request's parts.
+    let eventSource: FunctionEventSource?
 
     public var isNative: Bool { entry != nil || worker != nil }
 }
@@ -51,7 +54,7 @@ struct CompiledRoutes: Sendable {
 extension PlannedRoute {
     /// The version of the compiler's output this runtime reads (`PLAN_FORMAT` in
     /// `apus/plans/compiler.py`).
-    static let planFormat = 4
+    static let planFormat = 5
 
     /// Compiles `application`'s routes (`apus.plans.compile_app`) and reads them.
     static func compile(_ application: ASGIApplication, _ gil: borrowing GIL) throws(PythonError) -> CompiledRoutes {
@@ -65,8 +68,9 @@ extension PlannedRoute {
             throw .runtime("the plan compiler wrote plan format \(format.map(String.init) ?? "?"), this runtime reads \(Self.planFormat)")
         }
         var routes: [PlannedRoute] = []
+        var eventShape: FunctionEventShape?
         for entry in try gil.items(try gil.attribute(compiled, "entries")) {
-            routes.append(try read(entry, gil))
+            routes.append(try read(entry, eventShape: &eventShape, gil))
         }
         let redirect = try gil.attribute(compiled, "redirect")
         var layers: [NativeMiddleware] = []
@@ -77,7 +81,10 @@ extension PlannedRoute {
             routes: routes, redirectSlash: gil.isNone(redirect) ? nil : PlanEntry(ready: redirect.share()), middleware: MiddlewareChain(layers))
     }
 
-    private static func read(_ entry: PyObjectRef, _ gil: borrowing GIL) throws(PythonError) -> PlannedRoute {
+    /// `eventShape`: made for the first function row, shared by the others.
+    private static func read(
+        _ entry: PyObjectRef, eventShape: inout FunctionEventShape?, _ gil: borrowing GIL
+    ) throws(PythonError) -> PlannedRoute {
         func text(_ name: String) throws(PythonError) -> String? {
             let value = try gil.attribute(entry, name)
             if gil.isNone(value) { return nil }
@@ -118,9 +125,21 @@ extension PlannedRoute {
         } else if kind != .asgi && kind != .worker {
             throw .runtime("plan entry for \(path) of kind \(kindName) has no plan")
         }
+        var eventSource: FunctionEventSource?
+        if kind == .function {
+            guard !gil.isNone(plan) else { throw .runtime("plan entry for \(path): a function's plan is built at start") }
+            let context = try gil.attribute(plan, "event_context")
+            let env = try gil.attribute(plan, "event_env")
+            guard gil.isDict(context), gil.isDict(env), let maxBodyBytes = gil.swiftInt(try gil.attribute(plan, "max_body_bytes"))
+            else {
+                throw .runtime("plan entry for \(path): a function's event_context and event_env must be dicts, max_body_bytes an int")
+            }
+            if eventShape == nil { eventShape = try FunctionEventShape(gil) }
+            eventSource = FunctionEventSource(context: context.share(), env: env.share(), shape: eventShape!, maxBodyBytes: maxBodyBytes)
+        }
         return PlannedRoute(
             methods: methods, path: path, kind: kind, reason: try text("reason"),
             location: try text("where") ?? "", entry: planEntry, runsAsync: runsAsync, worker: worker,
-            timeoutMilliseconds: timeoutMilliseconds)
+            timeoutMilliseconds: timeoutMilliseconds, eventSource: eventSource)
     }
 }

@@ -56,6 +56,7 @@ extension GIL {
 
 extension GIL {
     func isTuple(_ object: borrowing PyOwned) -> Bool { apus_is_tuple(object.pointer) != 0 }
+    func isDict(_ object: borrowing PyOwned) -> Bool { apus_is_dict(object.pointer) != 0 }
 
     func hasAttribute(_ object: PyObjectRef, _ name: String) -> Bool {
         PyObject_HasAttrString(object.pointer, name) == 1

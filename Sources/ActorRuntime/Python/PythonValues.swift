@@ -206,12 +206,56 @@ extension GIL {
         let k = try str(key)
         guard PyDict_SetItem(dict.pointer, k.pointer, value.pointer) == 0 else { throw PythonError.fetch(self) }
     }
+
+    /// `dict[key] = value`, with a key made once (`internedStr`).
+    func setItem(_ dict: borrowing PyOwned, _ key: PyObjectRef, _ value: borrowing PyOwned) throws(PythonError) {
+        guard PyDict_SetItem(dict.pointer, key.pointer, value.pointer) == 0 else { throw PythonError.fetch(self) }
+    }
+
+    func dict() throws(PythonError) -> PyOwned {
+        try PyOwned(PyDict_New(), self)
+    }
+
+    /// A shallow copy of a dict (`{**d}`).
+    func dictCopy(_ dict: PyObjectRef) throws(PythonError) -> PyOwned {
+        try PyOwned(PyDict_Copy(dict.pointer), self)
+    }
+
+    /// `dict.update(other)`.
+    func update(_ dict: borrowing PyOwned, with other: PyObjectRef) throws(PythonError) {
+        guard PyDict_Update(dict.pointer, other.pointer) == 0 else { throw PythonError.fetch(self) }
+    }
+
+    /// A `list[str]`.
+    func stringList(_ strings: [String]) throws(PythonError) -> PyOwned {
+        let list = try PyOwned(PyList_New(strings.count), self)
+        for (index, string) in strings.enumerated() {
+            // PyList_SetItem steals the new reference.
+            guard PyList_SetItem(list.pointer, index, try str(string).take()) == 0 else { throw PythonError.fetch(self) }
+        }
+        return list
+    }
+
+    /// An interned `str`, for a dict key used on every request: made once, hashed once.
+    func internedStr(_ text: String) throws(PythonError) -> PyObjectRef {
+        try PyOwned(PyUnicode_InternFromString(text), self).share()
+    }
 }
 
 extension GIL {
     /// `mapping[key]`, or nil when the key is absent.
     func item(_ mapping: borrowing PyOwned, _ key: String) -> PyOwned? {
         guard let value = PyDict_GetItemString(mapping.pointer, key) else { return nil }
+        apus_incref(value)
+        return PyOwned(owned: value)
+    }
+
+    /// `dict[key]` for a key made once (`internedStr`), or nil when the key is absent.
+    func item(_ dict: borrowing PyOwned, _ key: PyObjectRef) -> PyOwned? {
+        guard let value = PyDict_GetItemWithError(dict.pointer, key.pointer) else {
+            PyErr_Clear()  // a str key's hash and comparison cannot fail
+            return nil
+        }
         apus_incref(value)
         return PyOwned(owned: value)
     }

@@ -23,7 +23,7 @@ from . import event as events
 from .assets import Assets
 from .config import ConfigError
 from .discovery import discover, sort_key
-from .python_function import EventCall, FunctionPlan, LoadError, find_handler, is_event_handler, load_module
+from .python_function import EventCall, FunctionPlan, LoadError, event_of, find_handler, is_event_handler, load_module
 
 ALL_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 logger = logging.getLogger("apus.functions")
@@ -281,6 +281,7 @@ def _asgi_endpoint(plan):
         parts = (request.method, scope.get("http_version", "1.1"), scope["path"], scope.get("raw_path") or b"",
                  scope.get("query_string", b""), scope["headers"], f"{client[0]}:{client[1]}", "",
                  request.path_params, False)
+        event = event_of(parts, body, plan.function)
         failures = []
 
         def native(message):
@@ -290,10 +291,10 @@ def _asgi_endpoint(plan):
                 failures.append(None)
                 native.message = message
         if plan.runs_async:
-            await plan._run_async(parts, body, native)
+            await plan._run_async(event, body, native)
             message = native.message
         else:
-            message = await run_in_threadpool(plan.run, parts, body, native)
+            message = await run_in_threadpool(plan.run, event, body, native)
         for failure in failures:
             if failure:
                 logger.error(failure)

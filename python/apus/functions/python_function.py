@@ -66,7 +66,9 @@ def is_event_handler(handler):
 
 
 class EventCall:
-    """Calls an event handler with the event and the route parameters it names."""
+    """Calls an event handler with the event and the route parameters it names. ``function``
+    takes the event: the handler itself when it names no parameter (one Python call less per
+    request), else a method that adds them."""
 
     def __init__(self, handler):
         self.handler = handler
@@ -74,6 +76,7 @@ class EventCall:
         self.takes_all = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
         self.names = frozenset(p.name for p in parameters if p.kind is not inspect.Parameter.VAR_KEYWORD)
         self.is_async = inspect.iscoroutinefunction(handler)
+        self.function = self if self.takes_all or self.names else handler
 
     def __call__(self, event):
         """The handler's result for ``event``."""
@@ -97,55 +100,73 @@ class ConcurrencyGate:
         self.queue = pool["max_queue"]
         self.wait_seconds = (pool["queue_timeout_ms"] or config.timeout_ms) / 1000
         self.overflow_status = pool["overflow_status"]
-        self.active = 0
+        # A token per request that may run. list.pop and list.append are each atomic under the
+        # GIL and cost a fraction of a lock taken on every request; the lock and its condition
+        # serve only requests that wait (``waiting`` changes only under the lock).
+        self.tokens = [None] * self.limit
         self.waiting = 0
-        # Taken directly on every request (a C-level context manager); the condition, on the
-        # same lock, only when a request has to wait.
         self.lock = threading.Lock()
         self.condition = threading.Condition(self.lock)
 
     def enter(self, may_wait):
         """True once the request may run; False: answer the overflow status."""
+        if self._take():
+            return True
+        if not may_wait:
+            return False
         with self.lock:
-            if self.active < self.limit:
-                self.active += 1
-                return True
-            if not may_wait or self.waiting >= self.queue:
+            if self.waiting >= self.queue:
                 return False
             self.waiting += 1
             try:
-                if not self.condition.wait_for(lambda: self.active < self.limit, self.wait_seconds):
-                    return False
-                self.active += 1
-                return True
+                # A token given back after the failed take above: either the predicate's first
+                # check sees it, or its giver saw ``waiting`` and notifies under the lock.
+                return self.condition.wait_for(self._take, self.wait_seconds)
             finally:
                 self.waiting -= 1
 
+    def _take(self):
+        try:
+            self.tokens.pop()
+            return True
+        except IndexError:
+            return False
+
     def leave(self):
-        with self.lock:
-            self.active -= 1
-            if self.waiting:
+        self.tokens.append(None)
+        if self.waiting:
+            with self.lock:
                 self.condition.notify()
 
 
+def event_of(request_parts, body, function):
+    """The event of a request given as the runtime's request parts (``apus._asgi_host``); the
+    runtime builds the same event itself for the requests it serves (``FunctionEvent``)."""
+    method, _, path, raw_path, query, headers, client, _, params, _ = request_parts
+    return events.make_event(method, path, raw_path.decode("latin-1"), query.decode("latin-1"), headers, body,
+                             params if params is not None else {}, client, function)
+
+
 class FunctionPlan:
-    """An event handler's plan: the event is built from the request's parts, the handler
-    called (``def`` on an executor thread, ``async def`` on the asyncio thread), and its result
-    answered as FastFN answers it. A handler that raises gets a 500 ``{"error": ...}`` and its
-    traceback in the log; past ``max_concurrency``, the gate answers (``ConcurrencyGate``)."""
+    """An event handler's plan, called with the request's event: the handler is called (``def``
+    on an executor thread, ``async def`` on the asyncio thread), and its result answered as
+    FastFN answers it. A handler that raises gets a 500 ``{"error": ...}`` and its traceback in
+    the log; past ``max_concurrency``, the gate answers (``ConcurrencyGate``).
+
+    The runtime builds each event (``make_event``'s, field for field) from ``event_context``
+    (its ``request_id`` filled per event) and ``event_env``, which every event of the function
+    shares; it answers a body over ``max_body_bytes`` itself, without building the event."""
 
     kind = "function"
 
     def __init__(self, function, call):
         self.function = function
-        self.call = call
+        self.call = call.function
         self.runs_async = call.is_async
         self.gate = ConcurrencyGate(function.config)
-
-    def _event(self, request_parts, body):
-        method, _, path, raw_path, query, headers, client, _, params, _ = request_parts
-        return events.make_event(method, path, raw_path.decode("latin-1"), query.decode("latin-1"), headers, body,
-                                 params if params is not None else {}, client, self.function)
+        self.event_context = {"request_id": None, **function.context}
+        self.event_env = function.env
+        self.max_body_bytes = function.max_body_bytes
 
     def _message(self, status, headers, body):
         if headers is events._JSON_HEADERS:
@@ -158,34 +179,35 @@ class FunctionPlan:
 
     def _refused(self, body):
         """The answer before the handler runs (too large a body, no room), or None."""
-        if len(body) > self.function.max_body_bytes:
+        if len(body) > self.max_body_bytes:
             return self._message(*events.error_parts(413, "payload too large"))
         if not self.gate.enter(may_wait=not self.runs_async):
             return self._message(*events.error_parts(self.gate.overflow_status, "worker pool overflow"))
         return None
 
-    def run(self, request_parts, body, native):
+    def run(self, event, body, native):
         refused = self._refused(body)
         if refused is not None:
             return refused
         try:
-            event = self._event(request_parts, body)
-            return self._message(*events.response_parts(self.call(event)))
+            result = self.call(event)
+            if type(result) is dict and events.ENVELOPE_KEYS.isdisjoint(result):  # the usual answer, first
+                return ("body", 200, _JSON_RAW_HEADERS, events._json(result), False, None)
+            return self._message(*events.response_parts(result))
         except BaseException as error:  # noqa: BLE001 - any failure is this request's 500
             return self._failed(native, error)
         finally:
             self.gate.leave()
 
-    def start(self, request_parts, body, native):
-        _asyncio_host.start(self._run_async(request_parts, body, native))
+    def start(self, event, body, native):
+        _asyncio_host.start(self._run_async(event, body, native))
 
-    async def _run_async(self, request_parts, body, native):
+    async def _run_async(self, event, body, native):
         refused = self._refused(body)
         if refused is not None:
             native(refused)
             return
         try:
-            event = self._event(request_parts, body)
             message = self._message(*events.response_parts(await self.call(event)))
         except BaseException as error:  # noqa: BLE001
             message = self._failed(native, error)

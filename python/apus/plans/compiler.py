@@ -33,7 +33,7 @@ from .stacked import StackedPlan, build_stack
 ANY_PATH = "/{path:path}"
 # The shape of what the runtime reads (CompiledApp, RouteEntry, the plans' entry points); the
 # runtime refuses any other.
-PLAN_FORMAT = 4
+PLAN_FORMAT = 5
 _SEGMENT_PARAMETER = re.compile(r"^\{([A-Za-z_][A-Za-z0-9_]*)(?::(str|int|float|uuid|path))?\}$")
 _SPECIAL_PARAMETERS = ("request_param_name", "websocket_param_name", "http_connection_param_name",
                        "response_param_name", "background_tasks_param_name", "security_scopes_param_name")
