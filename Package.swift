@@ -25,11 +25,22 @@ let compactExecutable = [
 
 // The interpreter the CLI embeds: Debian's static libpython (the code /usr/bin/python3.11 runs,
 // not position-independent, so the executable is not either) when scripts/setup.sh has made it
-// into one object; the shared library otherwise, whose Python runs ~12% slower.
+// into one object; the shared library otherwise, whose Python runs ~12% slower. The executable
+// exports the C API that extension modules link against, and nothing else (the static Swift
+// runtime's flags would export every symbol).
 let staticPython = "\(Context.packageDirectory)/.build/static-python/libpython3.11.o"
 let embeddedPython: [LinkerSetting] = FileManager.default.fileExists(atPath: staticPython)
-    ? [.unsafeFlags(["-Xclang-linker", "-no-pie", "-Xlinker", staticPython, "-lexpat", "-lz", "-lm", "-ldl"])]
+    ? [.unsafeFlags(["-Xclang-linker", "-no-pie", "-Xlinker", staticPython, "-lexpat", "-lz", "-lm", "-ldl",
+                     "-Xlinker", "--no-export-dynamic", "-Xlinker", "--export-dynamic-symbol=Py*",
+                     "-Xlinker", "--export-dynamic-symbol=_Py*"])]
     : [.linkedLibrary("python3.11")]
+
+// The C++ runtime, static when scripts/setup.sh has put its archive where -lstdc++ finds it
+// first (the shared one made ~1 MB resident at start).
+let staticCXX = "\(Context.packageDirectory)/.build/static-cxx"
+let embeddedCXX: [LinkerSetting] = FileManager.default.fileExists(atPath: staticCXX + "/libstdc++.a")
+    ? [.unsafeFlags(["-L", staticCXX])]
+    : []
 
 var targets: [Target] = [
     .systemLibrary(name: "CLibUV", pkgConfig: "libuv", providers: [.apt(["libuv1-dev"])]),
@@ -91,7 +102,7 @@ var targets: [Target] = [
         // libraries at start (3.5 MB less RSS, a faster cold start).
         // (FoundationEssentials, which the argument parser uses, needs its two support
         // libraries named when linked statically.)
-        linkerSettings: embeddedPython + [
+        linkerSettings: embeddedPython + embeddedCXX + [
             .unsafeFlags(compactExecutable),
             .unsafeFlags(["-static-stdlib", "-Xlinker", "-l_FoundationCollections", "-Xlinker", "-l_FoundationCShims", "-Xlinker", "-lswiftSynchronization"]),
         ]

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(libuv1-dev python3-dev python3-venv pkg-config zlib1g-dev nodejs php-cli golang-go)
+PACKAGES=(libuv1-dev python3-dev python3-venv pkg-config zlib1g-dev libstdc++-12-dev nodejs php-cli golang-go)
 # Rust functions need rustc on PATH (no crates); Debian's, unless one is there already (rustup).
 command -v rustc >/dev/null || PACKAGES+=(rustc)
 [[ "${APUS_SETUP_EXTRA:-}" ]] && PACKAGES+=(${APUS_SETUP_EXTRA})
@@ -56,4 +56,14 @@ static_python=.build/static-python/libpython3.11.o
 if [[ -f $libpl/libpython3.11.a ]] && [[ ! -f $static_python || $libpl/libpython3.11.a -nt $static_python ]]; then
   mkdir -p "$(dirname "$static_python")"
   ld -r --whole-archive "$libpl/libpython3.11.a" -o "$static_python.tmp" && mv "$static_python.tmp" "$static_python"
+fi
+
+# The C++ runtime the static Swift runtime needs, linked statically too (Package.swift), so that
+# the executable carries only the parts it uses: the shared libstdc++ made ~1 MB resident at
+# start (its locale and stream set-up). A folder of its own, searched before the system's, in
+# which -lstdc++ finds only the archive.
+static_cxx=$(clang -print-file-name=libstdc++.a 2>/dev/null || true)
+if [[ $static_cxx == /* && -f $static_cxx ]]; then
+  mkdir -p .build/static-cxx
+  ln -sfn "$static_cxx" .build/static-cxx/libstdc++.a
 fi
