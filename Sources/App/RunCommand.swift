@@ -167,14 +167,17 @@ struct RunCommand: AsyncParsableCommand {
             } else if plans {
                 let planned = try PythonHost.planResponder(asgi: asgiResponder, threads: threads, logger: logger)
                 if !worker { logger.info("\(planned.summary)") }
-                for route in planned.routes {
-                    let line = ["\((route.methods ?? ["*"]).joined(separator: ","))", route.path, route.location]
+                // Built only for the lines logged (an app may have thousands of routes).
+                func line(_ route: PlannedRoute) -> String {
+                    ["\((route.methods ?? ["*"]).joined(separator: ","))", route.path, route.location]
                         .filter { !$0.isEmpty }.joined(separator: " ")
+                }
+                for route in planned.routes {
                     if route.isNative {
-                        logger.debug("\(line) \(route.kind.rawValue)")
+                        logger.debug("\(line(route)) \(route.kind.rawValue)")
                     } else if !worker {
                         // What runs through the app instead of a plan is said once, with why.
-                        logger.info("\(line) asgi: \(route.reason ?? "")")
+                        logger.info("\(line(route)) asgi: \(route.reason ?? "")")
                     }
                 }
                 responder = planned
@@ -198,6 +201,7 @@ struct RunCommand: AsyncParsableCommand {
             Console.terminate(1)
         }
         functionsHost?.attach(to: server.loop, hotReload: hotReload)
+        ProcessControl.releaseFreedMemory()
         let boundPort: Int
         do {
             // A worker leaves SIGHUP to its supervisor (a rolling restart), and ignores the one a

@@ -11,6 +11,13 @@ public enum ProcessControl {
         if getppid() == 1 { exit(0) }  // the parent died before the request took effect
     }
 
+    /// Gives the pages of freed heap memory back to the system. Start-up (the app's import, its
+    /// plans, the route table's builder) leaves megabytes of it between the objects that stay,
+    /// where the allocator would keep them resident for good: 7 MB for an app of 20,000 routes.
+    public static func releaseFreedMemory() {
+        apus_release_freed_memory()
+    }
+
     /// SIGHUP does nothing to this process (a worker: its supervisor handles SIGHUP).
     public static func ignoreHangups() {
         signal(SIGHUP, SIG_IGN)

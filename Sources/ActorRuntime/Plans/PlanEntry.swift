@@ -10,8 +10,8 @@
 final class PlanEntry: @unchecked Sendable {
     private enum State {
         case ready(PyObjectRef)
-        /// `factory()` builds the plan; `method` (`run` or `start`) is its entry point.
-        case deferred(factory: PyObjectRef, method: String)
+        /// `factory(argument)` builds the plan; `method` (`run` or `start`) is its entry point.
+        case deferred(factory: PyObjectRef, argument: PyObjectRef, method: String)
     }
 
     private var state: State
@@ -21,9 +21,10 @@ final class PlanEntry: @unchecked Sendable {
         state = .ready(callable)
     }
 
-    /// A plan that `factory()` builds when it is first needed.
-    init(deferred factory: PyObjectRef, method: String) {
-        state = .deferred(factory: factory, method: method)
+    /// A plan that `factory(argument)` builds when it is first needed (one factory serves many
+    /// routes: the argument is the route).
+    init(deferred factory: PyObjectRef, argument: PyObjectRef, method: String) {
+        state = .deferred(factory: factory, argument: argument, method: method)
     }
 
     /// The entry point, building the plan on the first call. A factory that fails fails this
@@ -32,8 +33,10 @@ final class PlanEntry: @unchecked Sendable {
         switch state {
         case .ready(let callable):
             return callable
-        case .deferred(let factory, let method):
-            let plan = try gil.call(factory, positional: CallArguments(capacity: 0))
+        case .deferred(let factory, let argument, let method):
+            var arguments = CallArguments(capacity: 1)
+            arguments.append(argument)
+            let plan = try gil.call(factory, positional: arguments)
             let built = try gil.attribute(plan, method).share()
             state = .ready(built)
             return built

@@ -40,6 +40,7 @@ public final class PlanResponder: HTTPResponder {
         stats = asgi.stats
         self.logger = logger
         var builder = RouteTableBuilder<Int>()
+        builder.reserveCapacity(routes.count)
         for (index, route) in routes.enumerated() {
             do {
                 try builder.add(methods: route.methods, path: route.path, value: index)

@@ -20,27 +20,78 @@ public struct PlannedRoute: Sendable {
         case asgi
     }
 
+    /// What only some rows have, kept apart so that the rows of an app of many routes stay small.
+    final class Details: Sendable {
+        /// Why the route runs as ASGI.
+        let reason: String?
+        /// For `.worker`: the function's key, which names its pool.
+        let worker: String?
+        /// For `.function`: past this, the request is answered 504 (the function's `timeout_ms`).
+        let timeoutMilliseconds: UInt64?
+        /// For `.function`: what its events share; the runtime builds each event, and the plan
+        /// is called with it instead of the request's parts.
+        let eventSource: FunctionEventSource?
+
+        init(reason: String?, worker: String?, timeoutMilliseconds: UInt64?, eventSource: FunctionEventSource?) {
+            self.reason = reason
+            self.worker = worker
+            self.timeoutMilliseconds = timeoutMilliseconds
+            self.eventSource = eventSource
+        }
+    }
+
+    /// Shared by the rows of the same methods.
     public let methods: [String]?
     public let path: String
     public let kind: Kind
-    /// Why the route runs as ASGI (nil for a plan).
-    public let reason: String?
-    /// The endpoint's `file:line`.
-    public let location: String
     /// `plan.run` (executor thread) or `plan.start` (asyncio thread), maybe built on first use;
     /// nil for ASGI.
     let entry: PlanEntry?
     /// Whether `entry` runs on the asyncio thread.
     let runsAsync: Bool
-    /// For `.worker`: the function's key, which names its pool.
-    public let worker: String?
-    /// For `.function`: past this, the request is answered 504 (the function's `timeout_ms`).
-    let timeoutMilliseconds: UInt64?
-    /// For `.function`: what its events share; the runtime builds each event, and the plan is
-    /// called with it instead of the request's parts.
-    let eventSource: FunctionEventSource?
+    /// The endpoint's file (shared by the rows of the same file) and line.
+    private let file: String
+    private let line: Int?
+    private let details: Details?
+
+    /// The endpoint's `file:line`.
+    public var location: String { line.map { "\(file):\($0)" } ?? file }
+    /// Why the route runs as ASGI (nil for a plan).
+    public var reason: String? { details?.reason }
+    public var worker: String? { details?.worker }
+    var timeoutMilliseconds: UInt64? { details?.timeoutMilliseconds }
+    var eventSource: FunctionEventSource? { details?.eventSource }
 
     public var isNative: Bool { entry != nil || worker != nil }
+}
+
+/// What the rows of one app share, made once while they are read: their method lists, their
+/// files, the function events' shape, a factory.
+private struct SharedParts {
+    var methods: [String: [String]] = [:]
+    var files: [String: String] = [:]
+    var eventShape: FunctionEventShape?
+    var factory: PyObjectRef?
+
+    mutating func methods(_ names: [String]) -> [String] {
+        let key = names.joined(separator: ",")
+        if let known = methods[key] { return known }
+        methods[key] = names
+        return names
+    }
+
+    /// `where` as (file, line): "app.py:12" is ("app.py", 12); anything else is all file.
+    mutating func location(_ text: String) -> (file: String, line: Int?) {
+        var file = text
+        var line: Int?
+        if let colon = text.utf8.lastIndex(of: UInt8(ascii: ":")), let number = Int(text[text.index(after: colon)...]) {
+            file = String(text[..<colon])
+            line = number
+        }
+        if let known = files[file] { return (known, line) }
+        files[file] = file
+        return (file, line)
+    }
 }
 
 /// An app's compiled routes, its `redirect_slashes` answer (`plan.run`-shaped) if it has one,
@@ -54,7 +105,7 @@ struct CompiledRoutes: Sendable {
 extension PlannedRoute {
     /// The version of the compiler's output this runtime reads (`PLAN_FORMAT` in
     /// `apus/plans/compiler.py`).
-    static let planFormat = 5
+    static let planFormat = 6
 
     /// Compiles `application`'s routes (`apus.plans.compile_app`) and reads them.
     static func compile(_ application: ASGIApplication, _ gil: borrowing GIL) throws(PythonError) -> CompiledRoutes {
@@ -67,10 +118,12 @@ extension PlannedRoute {
         guard format == Self.planFormat else {
             throw .runtime("the plan compiler wrote plan format \(format.map(String.init) ?? "?"), this runtime reads \(Self.planFormat)")
         }
+        let entries = try gil.items(try gil.attribute(compiled, "entries"))
         var routes: [PlannedRoute] = []
-        var eventShape: FunctionEventShape?
-        for entry in try gil.items(try gil.attribute(compiled, "entries")) {
-            routes.append(try read(entry, eventShape: &eventShape, gil))
+        routes.reserveCapacity(entries.count)
+        var shared = SharedParts()
+        for entry in entries {
+            routes.append(try read(entry, &shared, gil))
         }
         let redirect = try gil.attribute(compiled, "redirect")
         var layers: [NativeMiddleware] = []
@@ -81,10 +134,7 @@ extension PlannedRoute {
             routes: routes, redirectSlash: gil.isNone(redirect) ? nil : PlanEntry(ready: redirect.share()), middleware: MiddlewareChain(layers))
     }
 
-    /// `eventShape`: made for the first function row, shared by the others.
-    private static func read(
-        _ entry: PyObjectRef, eventShape: inout FunctionEventShape?, _ gil: borrowing GIL
-    ) throws(PythonError) -> PlannedRoute {
+    private static func read(_ entry: PyObjectRef, _ shared: inout SharedParts, _ gil: borrowing GIL) throws(PythonError) -> PlannedRoute {
         func text(_ name: String) throws(PythonError) -> String? {
             let value = try gil.attribute(entry, name)
             if gil.isNone(value) { return nil }
@@ -103,7 +153,7 @@ extension PlannedRoute {
                 guard let method = gil.swiftString(item) else { throw .runtime("plan entry for \(path) has a non-str method") }
                 names.append(method)
             }
-            methods = names
+            methods = shared.methods(names)
         }
         let plan = try gil.attribute(entry, "plan")
         let runsAsync = gil.isTrue(try gil.attribute(entry, "runs_async"))
@@ -119,9 +169,19 @@ extension PlannedRoute {
         if !gil.isNone(plan) || !gil.isNone(factory) {
             guard kind != .asgi, kind != .worker else { throw .runtime("plan entry for \(path) is \(kindName) but has a plan") }
             guard gil.isNone(plan) || gil.isNone(factory) else { throw .runtime("plan entry for \(path) has a plan and a factory") }
-            planEntry = gil.isNone(plan)
-                ? PlanEntry(deferred: factory.share(), method: method)
-                : PlanEntry(ready: try gil.attribute(plan, method).share())
+            if gil.isNone(plan) {
+                // The rows of one app share a factory: one reference to it, not one per row.
+                let sharedFactory: PyObjectRef
+                if let known = shared.factory, gil.isSame(known, factory) {
+                    sharedFactory = known
+                } else {
+                    sharedFactory = factory.share()
+                    shared.factory = sharedFactory
+                }
+                planEntry = PlanEntry(deferred: sharedFactory, argument: try gil.attribute(entry, "argument").share(), method: method)
+            } else {
+                planEntry = PlanEntry(ready: try gil.attribute(plan, method).share())
+            }
         } else if kind != .asgi && kind != .worker {
             throw .runtime("plan entry for \(path) of kind \(kindName) has no plan")
         }
@@ -134,12 +194,15 @@ extension PlannedRoute {
             else {
                 throw .runtime("plan entry for \(path): a function's event_context and event_env must be dicts, max_body_bytes an int")
             }
-            if eventShape == nil { eventShape = try FunctionEventShape(gil) }
-            eventSource = FunctionEventSource(context: context.share(), env: env.share(), shape: eventShape!, maxBodyBytes: maxBodyBytes)
+            if shared.eventShape == nil { shared.eventShape = try FunctionEventShape(gil) }
+            eventSource = FunctionEventSource(context: context.share(), env: env.share(), shape: shared.eventShape!, maxBodyBytes: maxBodyBytes)
         }
+        let reason = try text("reason")
+        let details = reason == nil && worker == nil && timeoutMilliseconds == nil && eventSource == nil ? nil
+            : Details(reason: reason, worker: worker, timeoutMilliseconds: timeoutMilliseconds, eventSource: eventSource)
+        let (file, line) = shared.location(try text("where") ?? "")
         return PlannedRoute(
-            methods: methods, path: path, kind: kind, reason: try text("reason"),
-            location: try text("where") ?? "", entry: planEntry, runsAsync: runsAsync, worker: worker,
-            timeoutMilliseconds: timeoutMilliseconds, eventSource: eventSource)
+            methods: methods, path: path, kind: kind, entry: planEntry, runsAsync: runsAsync, file: file, line: line,
+            details: details)
     }
 }

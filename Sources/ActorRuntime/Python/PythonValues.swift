@@ -127,6 +127,9 @@ extension GIL {
         try PyOwned(PyObject_CallOneArg(callable.pointer, arg.pointer), self)
     }
 
+    /// Whether both are the same object (Python's `is`).
+    func isSame(_ stored: PyObjectRef, _ object: borrowing PyOwned) -> Bool { stored.pointer == object.pointer }
+
     func isInstance(_ object: borrowing PyOwned, _ type: PyObjectRef) -> Bool {
         PyObject_IsInstance(object.pointer, type.pointer) == 1
     }

@@ -16,7 +16,9 @@ public final class RouteTable<Value: Sendable>: Sendable {
     struct Route: Sendable {
         let order: Int
         let methods: [String]?  // nil: any method
-        let pattern: RoutePattern
+        let path: String
+        /// In path order; none for a static route.
+        let parameterNames: [String]
         let value: Value
 
         func allows(_ method: String) -> Bool { methods?.contains(method) ?? true }
@@ -31,20 +33,21 @@ public final class RouteTable<Value: Sendable>: Sendable {
     private let staticCandidates: [String: [Candidate]]
     private let tree: SegmentTree
 
-    init(routes: [Route]) {
+    /// `patterns[i]` is `routes[i]`'s path, compiled.
+    init(routes: [Route], patterns: [RoutePattern]) {
         self.routes = routes
-        var tree = SegmentTree()
-        for route in routes where !route.pattern.isStatic {
-            tree.insert(route.pattern.segments, route: route.order)
+        let tree = SegmentTreeBuilder()
+        for (route, pattern) in zip(routes, patterns) where !pattern.isStatic {
+            tree.insert(pattern.segments, route: route.order)
         }
-        self.tree = tree
+        self.tree = tree.frozen()
         var staticRoutes: [String: [Int]] = [:]
-        for route in routes where route.pattern.isStatic {
-            staticRoutes[route.pattern.path, default: []].append(route.order)
+        for route in routes where route.parameterNames.isEmpty {
+            staticRoutes[route.path, default: []].append(route.order)
         }
         var candidates: [String: [Candidate]] = [:]
         for (path, own) in staticRoutes {
-            candidates[path] = Self.collect(path: path, staticRoutes: own, routes: routes, tree: tree)
+            candidates[path] = Self.collect(path: path, staticRoutes: own, routes: routes, tree: self.tree)
         }
         staticCandidates = candidates
     }
@@ -53,7 +56,7 @@ public final class RouteTable<Value: Sendable>: Sendable {
 
     /// Declared routes as (methods, path), in order; for listings such as `apus routes`.
     public var listing: [(methods: [String]?, path: String)] {
-        routes.map { ($0.methods, $0.pattern.path) }
+        routes.map { ($0.methods, $0.path) }
     }
 
     public func lookup(method: String, path: String) -> RouteLookup<Value> {
@@ -81,7 +84,7 @@ public final class RouteTable<Value: Sendable>: Sendable {
                 .map { Substring($0) }
             var captured: [Substring] = []
             tree.match(segments[...], captured: &captured) { order, values in
-                let names = routes[order].pattern.parameterNames
+                let names = routes[order].parameterNames
                 var parameters: [String: String] = [:]
                 for (name, value) in zip(names, values) { parameters[name] = String(value) }
                 found.append(Candidate(route: order, parameters: parameters))
@@ -94,16 +97,24 @@ public final class RouteTable<Value: Sendable>: Sendable {
 /// Builds a `RouteTable`; `freeze()` makes the immutable table (swapped atomically on reload).
 public struct RouteTableBuilder<Value: Sendable> {
     private var routes: [RouteTable<Value>.Route] = []
+    private var patterns: [RoutePattern] = []
 
     public init() {}
 
     /// `methods` nil means any method.
     public mutating func add(methods: [String]?, path: String, value: Value) throws(RouteError) {
         let pattern = try RoutePattern(path)
-        routes.append(.init(order: routes.count, methods: methods, pattern: pattern, value: value))
+        routes.append(.init(order: routes.count, methods: methods, path: path, parameterNames: pattern.parameterNames, value: value))
+        patterns.append(pattern)
+    }
+
+    /// Room for `count` routes in all (a table built from a known list of routes).
+    public mutating func reserveCapacity(_ count: Int) {
+        routes.reserveCapacity(count)
+        patterns.reserveCapacity(count)
     }
 
     public func freeze() -> RouteTable<Value> {
-        RouteTable(routes: routes)
+        RouteTable(routes: routes, patterns: patterns)
     }
 }

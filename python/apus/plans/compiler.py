@@ -33,7 +33,7 @@ from .stacked import StackedPlan, build_stack
 ANY_PATH = "/{path:path}"
 # The shape of what the runtime reads (CompiledApp, RouteEntry, the plans' entry points); the
 # runtime refuses any other.
-PLAN_FORMAT = 5
+PLAN_FORMAT = 6
 _SEGMENT_PARAMETER = re.compile(r"^\{([A-Za-z_][A-Za-z0-9_]*)(?::(str|int|float|uuid|path))?\}$")
 _SPECIAL_PARAMETERS = ("request_param_name", "websocket_param_name", "http_connection_param_name",
                        "response_param_name", "background_tasks_param_name", "security_scopes_param_name")
@@ -42,20 +42,22 @@ _SPECIAL_PARAMETERS = ("request_param_name", "websocket_param_name", "http_conne
 class RouteEntry:
     """One row of the runtime's route table. ``methods`` None: any method. ``worker``: the key
     of a function the runtime's worker pools serve (kind ``worker``, no plan). ``factory``:
-    instead of ``plan``, what builds it; the runtime calls it on the route's first request, so
-    an app of many routes pays at start-up and in memory only for the routes it serves
-    (``runs_async`` is then given)."""
+    instead of ``plan``, what builds it, called with ``argument`` (the route) on the route's
+    first request, so that an app of many routes pays at start-up and in memory only for the
+    routes it serves (``runs_async`` is then given). One factory serves all the routes of an
+    app: a row leaves nothing of its own behind once the runtime has read it."""
 
-    __slots__ = ("methods", "path", "kind", "plan", "factory", "reason", "where", "runs_async", "name", "worker",
-                 "timeout_ms")
+    __slots__ = ("methods", "path", "kind", "plan", "factory", "argument", "reason", "where", "runs_async", "name",
+                 "worker", "timeout_ms")
 
     def __init__(self, methods, path, kind, plan=None, reason=None, where="", name="", worker=None, timeout_ms=None,
-                 factory=None, runs_async=False):
+                 factory=None, argument=None, runs_async=False):
         self.methods = sorted(methods) if methods is not None else None
         self.path = path
         self.kind = kind
         self.plan = plan
         self.factory = factory
+        self.argument = argument
         self.reason = reason
         self.where = where
         self.name = name
@@ -71,7 +73,7 @@ class RouteEntry:
     def built_plan(self):
         """The plan, built now if it was left to the runtime."""
         if self.plan is None and self.factory is not None:
-            self.plan, self.factory = self.factory(), None
+            self.plan, self.factory, self.argument = self.factory(self.argument), None, None
         return self.plan
 
     def __repr__(self):
@@ -101,13 +103,14 @@ def compile_app(app, server):
     if reason is not None:
         return CompiledApp([RouteEntry(None, ANY_PATH, "asgi", reason=reason)], None)
     runner = Runner(app, server)
+    direct = functools.partial(DirectPlan, runner)
     entries = []
     for route in app.router.routes:
         if support.IncludedRouter is not None and isinstance(route, support.IncludedRouter):
             for context in route.effective_route_contexts():
                 entries.append(_context_entry(runner, route, context))
         else:
-            entries.extend(_route_entries(runner, route))
+            entries.extend(_route_entries(runner, direct, route))
     layers, middleware = native_middleware.describe(app)
     if middleware is None:
         return CompiledApp(entries, runner.redirect_slash if app.router.redirect_slashes else None, layers)
@@ -140,7 +143,8 @@ def app_reason(app):
     return None
 
 
-def _route_entries(runner, route):
+def _route_entries(runner, direct, route):
+    """``direct``: builds a route's direct plan, given the route."""
     if isinstance(route, WebSocketRoute) or type(route).__name__ == "APIWebSocketRoute":
         return []  # never matches an HTTP request
     if isinstance(route, Mount):
@@ -158,7 +162,7 @@ def _route_entries(runner, route):
         worker = getattr(route, "apus_worker", None)
         if worker is not None:  # a functions tree's function in another language
             return [RouteEntry(route.methods, route.path, "worker", where=worker, name=route.name, worker=worker)]
-        return [_api_route_entry(runner, route)]
+        return [_api_route_entry(runner, direct, route)]
     if isinstance(route, Route):
         path = table_path(route.path)
         where = _where(route.endpoint)
@@ -173,7 +177,7 @@ def _route_entries(runner, route):
     return [RouteEntry(None, ANY_PATH, "asgi", reason=reason)]
 
 
-def _api_route_entry(runner, route):
+def _api_route_entry(runner, direct, route):
     where = _where(route.endpoint)
     path = table_path(route.path)
     if path is None:
@@ -184,7 +188,7 @@ def _api_route_entry(runner, route):
                               where=where, name=route.name)
     if direct_reason(route) is None:
         # The costly plan (its parameters and serialization, compiled): built on first use.
-        return RouteEntry(route.methods, path, DirectPlan.kind, factory=functools.partial(DirectPlan, runner, route),
+        return RouteEntry(route.methods, path, DirectPlan.kind, factory=direct, argument=route,
                           runs_async=support.is_async_callable(route.dependant.call), where=where, name=route.name)
     plan = HandlerPlan(runner, route)
     return RouteEntry(route.methods, path, plan.kind, plan=plan, where=where, name=route.name)
