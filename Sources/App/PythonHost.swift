@@ -41,6 +41,7 @@ enum PythonHost {
             Console.error("error: \(error)")
             Console.terminate(1)
         }
+        PythonStartUp.begin()
         return environment
     }
 

@@ -201,6 +201,7 @@ struct RunCommand: AsyncParsableCommand {
             Console.terminate(1)
         }
         functionsHost?.attach(to: server.loop, hotReload: hotReload)
+        if application != nil { PythonStartUp.end() }
         ProcessControl.releaseFreedMemory()
         let boundPort: Int
         do {

@@ -249,3 +249,40 @@ def test_startup_mistakes_are_one_clear_line(args, expected, code):
     result = subprocess.run([APUS_BIN, "run", *args], capture_output=True, text=True, timeout=30)
     assert result.returncode == code
     assert expected in result.stderr.splitlines()[0]
+
+
+GC_APP = """
+import gc
+from fastapi import FastAPI
+
+IMPORTED_WITH_COLLECTOR = gc.isenabled()
+app = FastAPI()
+
+
+@app.get("/gc")
+def collector():
+    class Cycle:
+        pass
+    cycle = Cycle()
+    cycle.me = cycle  # garbage only the collector can free
+    del cycle
+    return {"during_import": IMPORTED_WITH_COLLECTOR, "enabled": gc.isenabled(), "frozen": gc.get_freeze_count(),
+            "collected": gc.collect()}
+"""
+
+
+def test_start_up_runs_without_the_collector_and_freezes_what_it_made(tmp_path):
+    from conftest import ApusServer
+    (tmp_path / "gc_app.py").write_text(GC_APP)
+    import os
+    env = {**os.environ, "VIRTUAL_ENV": os.path.join(os.path.dirname(APPS), "..", "..", ".venv")}
+    server = ApusServer("gc_app:app", "--app-dir", str(tmp_path), "--port", "0", "--no-access-log", env=env)
+    try:
+        status, _, body = call(server, "/gc")
+        answer = json.loads(body)
+        assert status == 200
+        assert answer["during_import"] is False  # the import ran without the collector
+        assert answer["enabled"] is True and answer["frozen"] > 10_000  # the app's objects, frozen
+        assert answer["collected"] >= 1  # what requests make is collected as usual
+    finally:
+        server.stop()
