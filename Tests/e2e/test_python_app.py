@@ -286,3 +286,30 @@ def test_start_up_runs_without_the_collector_and_freezes_what_it_made(tmp_path):
         assert answer["collected"] >= 1  # what requests make is collected as usual
     finally:
         server.stop()
+
+
+PLAIN_ASGI_APP = """
+import sys
+
+
+async def app(scope, receive, send):
+    if scope["type"] != "http":
+        return
+    body = b"fastapi imported" if "fastapi" in sys.modules else b"no fastapi"
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+    await send({"type": "http.response.body", "body": body})
+"""
+
+
+def test_a_plain_asgi_app_runs_without_fastapi_being_imported_for_it(tmp_path):
+    import os
+    from conftest import ApusServer
+    (tmp_path / "plain_asgi.py").write_text(PLAIN_ASGI_APP)
+    env = {**os.environ, "VIRTUAL_ENV": os.path.join(os.path.dirname(APPS), "..", "..", ".venv")}
+    server = ApusServer("plain_asgi:app", "--app-dir", str(tmp_path), "--port", "0", env=env)
+    try:
+        status, headers, body = call(server, "/anything")
+        assert (status, body) == (200, b"no fastapi")
+        assert any("not a FastAPI app" in line for line in server.lines)
+    finally:
+        server.stop()

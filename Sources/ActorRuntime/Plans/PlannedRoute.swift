@@ -104,7 +104,7 @@ struct CompiledRoutes: Sendable {
 
 extension PlannedRoute {
     /// The version of the compiler's output this runtime reads (`PLAN_FORMAT` in
-    /// `apus/plans/compiler.py`).
+    /// `apus/plans/rows.py`).
     static let planFormat = 6
 
     /// Compiles `application`'s routes (`apus.plans.compile_app`) and reads them.

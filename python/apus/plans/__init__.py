@@ -5,6 +5,20 @@ executes per request without the app's middleware stack and router.
 path template the runtime's route table matches, and either a plan or the reason the route runs
 through the app as ASGI. See ``compiler`` for the kinds of plans and ``executor`` for how they
 run."""
-from .compiler import CompiledApp, RouteEntry, compile_app
+import sys
+
+from .rows import ANY_PATH, CompiledApp, RouteEntry
 
 __all__ = ["CompiledApp", "RouteEntry", "compile_app"]
+
+
+def compile_app(app, server):
+    """The app's routes, compiled. An app made without importing FastAPI cannot be a FastAPI
+    app: it runs as ASGI, and FastAPI is not imported for it (a quarter of a second, and some
+    20 MB, that a plain ASGI app would pay for nothing)."""
+    fastapi = sys.modules.get("fastapi")
+    if fastapi is None or not isinstance(app, fastapi.FastAPI):
+        reason = f"not a FastAPI app ({type(app).__module__}.{type(app).__qualname__})"
+        return CompiledApp([RouteEntry(None, ANY_PATH, "asgi", reason=reason)], None)
+    from .compiler import compile_app as compile_fastapi_app
+    return compile_fastapi_app(app, server)
