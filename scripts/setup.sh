@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(libuv1-dev python3-dev python3-venv pkg-config zlib1g-dev libstdc++-12-dev nodejs php-cli golang-go)
+PACKAGES=(libuv1-dev python3-dev python3-venv pkg-config zlib1g-dev nodejs php-cli golang-go)
 # Rust functions need rustc on PATH (no crates); Debian's, unless one is there already (rustup).
 command -v rustc >/dev/null || PACKAGES+=(rustc)
 [[ "${APUS_SETUP_EXTRA:-}" ]] && PACKAGES+=(${APUS_SETUP_EXTRA})
@@ -61,7 +61,8 @@ fi
 # The C++ runtime the static Swift runtime needs, linked statically too (Package.swift), so that
 # the executable carries only the parts it uses: the shared libstdc++ made ~1 MB resident at
 # start (its locale and stream set-up). A folder of its own, searched before the system's, in
-# which -lstdc++ finds only the archive.
+# which -lstdc++ finds only the archive (the libstdc++-dev the Swift toolchain depends on has
+# it; without it, the shared library is linked).
 static_cxx=$(clang -print-file-name=libstdc++.a 2>/dev/null || true)
 if [[ $static_cxx == /* && -f $static_cxx ]]; then
   mkdir -p .build/static-cxx

@@ -41,7 +41,7 @@ enum PythonHost {
             Console.error("error: \(error)")
             Console.terminate(1)
         }
-        PythonStartUp.begin()
+        PythonStartUp.begin(logger: logger)
         return environment
     }
 

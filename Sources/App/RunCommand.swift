@@ -201,7 +201,7 @@ struct RunCommand: AsyncParsableCommand {
             Console.terminate(1)
         }
         functionsHost?.attach(to: server.loop, hotReload: hotReload)
-        if application != nil { PythonStartUp.end() }
+        if application != nil { PythonStartUp.end(logger: logger) }
         ProcessControl.releaseFreedMemory()
         let boundPort: Int
         do {

@@ -3,6 +3,7 @@
 from the same request bytes: the same keys, values and order."""
 import json
 import os
+import re
 import sys
 import types
 
@@ -91,6 +92,7 @@ def test_a_python_functions_event_is_make_events(server, method, raw_path, query
     path = unquote(raw_path)
     params = {"id": path.rsplit("/", 1)[1]}
     expected = reference(served, method, path, raw_path, query, headers, body, params)
+    assert re.fullmatch(r"req-\d{13}-\d+-\d{6}", served["id"]), served["id"]  # FastFN's shape
     assert served["client"]["ip"] == "127.0.0.1"
     served["client"]["ip"] = expected["client"]["ip"]
     assert served == expected
@@ -100,3 +102,22 @@ def test_a_python_functions_event_is_make_events(server, method, raw_path, query
 def test_a_body_over_a_python_functions_max_body_bytes_is_413(server):
     assert call_json(server, "/small/upload", method="POST", body="x" * 16) == (200, {"got": 16})
     assert call_json(server, "/small/upload", method="POST", body="x" * 17) == (413, {"error": "payload too large"})
+
+
+def test_the_apps_own_asgi_path_gives_the_same_event(tmp_path):
+    """The functions app served by another ASGI server (here Starlette's in-memory TestClient)
+    runs a Python function through its endpoint, whose event ``make_event`` builds."""
+    from starlette.testclient import TestClient
+    from apus.functions import load
+
+    root = write_tree(tmp_path, {"ev/[id].py": HANDLER, "ev/fn.env.json": json.dumps(ENV), "ev/fn.config.json": METHODS,
+                                 "small/post.upload.py": UPLOAD, "small/fn.config.json": '{"max_body_bytes": 16}'})
+    client = TestClient(load(str(root)).app)
+    answer = client.post("/ev/7?a=1&a=2&flag", content=b"hi", headers={"Cookie": "sid=s1"}).json()
+    event = answer["event"]
+    assert answer["same_params"] is True and event["params"] == {"id": "7"}
+    assert event["query"] == {"a": ["1", "2"], "flag": True} and event["body"] == "hi"
+    assert event["session"]["id"] == "s1" and event["env"] == {"K": "v", "PLAIN": "p"}
+    assert event["context"]["request_id"] == event["id"]
+    refused = client.post("/small/upload", content=b"x" * 17)
+    assert (refused.status_code, refused.json()) == (413, {"error": "payload too large"})

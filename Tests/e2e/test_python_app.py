@@ -253,9 +253,12 @@ def test_startup_mistakes_are_one_clear_line(args, expected, code):
 
 GC_APP = """
 import gc
+import os
 from fastapi import FastAPI
 
-IMPORTED_WITH_COLLECTOR = gc.isenabled()
+THRESHOLD_AT_IMPORT = gc.get_threshold()[0]
+if os.environ.get("GC_APP_DISABLES"):
+    gc.disable()
 app = FastAPI()
 
 
@@ -266,24 +269,28 @@ def collector():
     cycle = Cycle()
     cycle.me = cycle  # garbage only the collector can free
     del cycle
-    return {"during_import": IMPORTED_WITH_COLLECTOR, "enabled": gc.isenabled(), "frozen": gc.get_freeze_count(),
-            "collected": gc.collect()}
+    return {"threshold_at_import": THRESHOLD_AT_IMPORT, "threshold": gc.get_threshold()[0], "enabled": gc.isenabled(),
+            "frozen": gc.get_freeze_count(), "collected": gc.collect()}
 """
 
 
-def test_start_up_runs_without_the_collector_and_freezes_what_it_made(tmp_path):
+@pytest.mark.parametrize("app_disables", [False, True])
+def test_start_up_runs_without_automatic_collections_and_freezes_what_it_made(tmp_path, app_disables):
+    import os
     from conftest import ApusServer
     (tmp_path / "gc_app.py").write_text(GC_APP)
-    import os
     env = {**os.environ, "VIRTUAL_ENV": os.path.join(os.path.dirname(APPS), "..", "..", ".venv")}
+    if app_disables:
+        env["GC_APP_DISABLES"] = "1"
     server = ApusServer("gc_app:app", "--app-dir", str(tmp_path), "--port", "0", "--no-access-log", env=env)
     try:
         status, _, body = call(server, "/gc")
         answer = json.loads(body)
         assert status == 200
-        assert answer["during_import"] is False  # the import ran without the collector
-        assert answer["enabled"] is True and answer["frozen"] > 10_000  # the app's objects, frozen
-        assert answer["collected"] >= 1  # what requests make is collected as usual
+        assert answer["threshold_at_import"] == 0  # no automatic collection during the import
+        assert answer["threshold"] == 700 and answer["frozen"] > 10_000  # thresholds back; the app's objects frozen
+        assert answer["enabled"] is not app_disables  # an app's own gc.disable() stands
+        assert answer["collected"] >= 1  # an explicit collection still frees what requests make
     finally:
         server.stop()
 

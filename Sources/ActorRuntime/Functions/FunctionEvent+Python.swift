@@ -1,6 +1,6 @@
 /// What every event of one Python function shares: its `context` (with `request_id` first, to
 /// be filled) and `env` dicts, read from its plan, the event's shape, and the largest body the
-/// function takes.
+/// function takes (a larger one is left out of the event: the plan refuses it).
 struct FunctionEventSource: Sendable {
     let context: PyObjectRef
     let env: PyObjectRef
@@ -14,7 +14,9 @@ struct FunctionEventSource: Sendable {
 /// per compiled app, shared by its functions.
 final class FunctionEventShape: Sendable {
     let id, ts, method, path, rawPath, query, params, pathParams, headers, body, isBase64: PyObjectRef
-    let session, raw, cookies, client, ip, ua, context, requestID, env, userAgent: PyObjectRef
+    let session, raw, cookies, client, ip, ua, context, requestID, env: PyObjectRef
+    /// The `user-agent` header's key in the event's headers.
+    let userAgentHeader: PyObjectRef
     let event, sessionTemplate, clientTemplate: PyObjectRef
 
     init(_ gil: borrowing GIL) throws(PythonError) {
@@ -38,7 +40,7 @@ final class FunctionEventShape: Sendable {
         context = try gil.internedStr("context")
         requestID = try gil.internedStr("request_id")
         env = try gil.internedStr("env")
-        userAgent = try gil.internedStr("user-agent")
+        userAgentHeader = try gil.internedStr("user-agent")
         // make_event's order.
         event = try gil.template([id, ts, method, path, rawPath, query, params, pathParams, headers, body, session, client,
                                   context, env])
@@ -76,7 +78,7 @@ extension GIL {
         }
         let client = try dictCopy(shape.clientTemplate)
         try setItem(client, shape.ip, try str(event.clientIP))
-        if let agent = item(headers, shape.userAgent) { try setItem(client, shape.ua, agent) }
+        if let agent = item(headers, shape.userAgentHeader) { try setItem(client, shape.ua, agent) }
         try setItem(dict, shape.client, client)
         let context = try dictCopy(source.context)
         try setItem(context, shape.requestID, id)

@@ -155,9 +155,11 @@ public final class PlanResponder: HTTPResponder {
             rewriter: middleware.layers.isEmpty ? nil : middleware.rewriter(for: request.head))
         let start: @Sendable (borrowing GIL) -> Void
         if let source {
-            guard request.body.count <= source.maxBodyBytes else { return slot.complete(Self.payloadTooLarge) }
             var routed = request
             routed.pathParameters = parameters ?? [:]
+            // A body over the function's limit is refused by its plan (413, through the app's
+            // middleware like any answer) before the handler runs: the event leaves it out.
+            if request.body.count > source.maxBodyBytes { routed.body = [] }
             let event = FunctionEvent(request: routed)
             start = { gil in channel.start(event, source, body: request.body, gil) }
         } else {
@@ -173,8 +175,6 @@ public final class PlanResponder: HTTPResponder {
 
     /// A functions tree's answer to a Python function past its `timeout_ms`.
     private static let timedOut = HTTPResponse.json(#"{"error":"runtime timeout"}"#, status: 504)
-    /// A functions tree's answer to a body over a Python function's `max_body_bytes`.
-    private static let payloadTooLarge = HTTPResponse.json(#"{"error":"payload too large"}"#, status: 413)
 
     /// A responder replaced by another (a reload) lets its loop hooks go; its workers and pool
     /// are its successor's. On the loop thread.

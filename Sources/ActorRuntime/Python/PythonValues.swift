@@ -224,11 +224,6 @@ extension GIL {
         try PyOwned(PyDict_Copy(dict.pointer), self)
     }
 
-    /// `dict.update(other)`.
-    func update(_ dict: borrowing PyOwned, with other: PyObjectRef) throws(PythonError) {
-        guard PyDict_Update(dict.pointer, other.pointer) == 0 else { throw PythonError.fetch(self) }
-    }
-
     /// A `list[str]`.
     func stringList(_ strings: [String]) throws(PythonError) -> PyOwned {
         let list = try PyOwned(PyList_New(strings.count), self)

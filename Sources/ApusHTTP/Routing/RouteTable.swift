@@ -37,7 +37,7 @@ public final class RouteTable<Value: Sendable>: Sendable {
     init(routes: [Route], patterns: [RoutePattern]) {
         self.routes = routes
         let tree = SegmentTreeBuilder()
-        for (route, pattern) in zip(routes, patterns) where !pattern.isStatic {
+        for (route, pattern) in zip(routes, patterns) where !route.parameterNames.isEmpty {
             tree.insert(pattern.segments, route: route.order)
         }
         self.tree = tree.frozen()

@@ -70,6 +70,26 @@ private func matched(_ lookup: RouteLookup<Int>) -> (Int, [String: String])? {
         #expect(matched(t.lookup(method: "GET", path: "//")) == nil)
     }
 
+    /// A node finds a literal edge by scanning below eight of them and by hashing from eight
+    /// (the frozen tree): both find every edge, and a parameter edge beside them still answers
+    /// in declaration order.
+    @Test(arguments: [7, 8, 9])
+    func literalEdgesScannedOrHashed(count: Int) throws {
+        var routes: [([String]?, String)] = (0..<count).map { (["GET"], "/v\($0)/{id:int}") }
+        routes.append((["GET"], "/{name}/{id:int}"))
+        let t = try table(routes)
+        for index in 0..<count {
+            let hit = matched(t.lookup(method: "GET", path: "/v\(index)/5"))
+            #expect(hit?.0 == index && hit?.1 == ["id": "5"])
+        }
+        let other = matched(t.lookup(method: "GET", path: "/other/5"))
+        #expect(other?.0 == count && other?.1 == ["name": "other", "id": "5"])
+        guard case .notFound = t.lookup(method: "GET", path: "/v0/x/y") else {
+            Issue.record("expected 404")
+            return
+        }
+    }
+
     @Test func invalidPatterns() {
         #expect(throws: RouteError.self) { try RoutePattern("no-slash") }
         #expect(throws: RouteError.self) { try RoutePattern("/a/{x}/{x}") }

@@ -4,7 +4,7 @@
 catch-alls, method prefixes, ``fn.routes.json``, ``fn.config.json``, ``fn.env.json``);
 ``app.build_app`` turns the routes into a FastAPI app, in FastFN's precedence order, so that the
 runtime serves a tree the way it serves any app: Python functions as native plans (``event``
-handlers through ``event.FunctionPlan``, typed handlers as real FastAPI routes), functions in
+handlers through ``python_function.FunctionPlan``, typed handlers as real FastAPI routes), functions in
 other languages through the runtime's worker pools, and ``/openapi.json`` and ``/docs`` listing
 them all."""
 from .app import FunctionsApp, build_app, load, reload

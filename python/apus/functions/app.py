@@ -23,7 +23,7 @@ from . import event as events
 from .assets import Assets
 from .config import ConfigError
 from .discovery import discover, sort_key
-from .python_function import EventCall, FunctionPlan, LoadError, event_of, find_handler, is_event_handler, load_module
+from .python_function import EventCall, FunctionPlan, LoadError, find_handler, is_event_handler, load_module
 
 ALL_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 logger = logging.getLogger("apus.functions")
@@ -278,10 +278,10 @@ def _asgi_endpoint(plan):
         body = await request.body()
         scope = request.scope
         client = scope.get("client") or ("", 0)
-        parts = (request.method, scope.get("http_version", "1.1"), scope["path"], scope.get("raw_path") or b"",
-                 scope.get("query_string", b""), scope["headers"], f"{client[0]}:{client[1]}", "",
-                 request.path_params, False)
-        event = event_of(parts, body, plan.function)
+        # The runtime builds the same event itself for the requests it serves (FunctionEvent).
+        event = events.make_event(request.method, scope["path"], (scope.get("raw_path") or b"").decode("latin-1"),
+                                  scope.get("query_string", b"").decode("latin-1"), scope["headers"], body,
+                                  request.path_params, f"{client[0]}:{client[1]}", plan.function)
         failures = []
 
         def native(message):

@@ -6,6 +6,7 @@ import os
 DEFAULT_TIMEOUT_MS = 2500
 DEFAULT_MAX_CONCURRENCY = 20
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+MAX_CONCURRENCY = 100_000
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
@@ -56,6 +57,9 @@ class FunctionConfig:
         self.raw = raw
         self.timeout_ms = _positive(raw, "timeout_ms", DEFAULT_TIMEOUT_MS, where)
         self.max_concurrency = _positive(raw, "max_concurrency", DEFAULT_MAX_CONCURRENCY, where)
+        if self.max_concurrency > MAX_CONCURRENCY:
+            # A Python function's gate holds a token per request that may run.
+            raise ConfigError(f"{where}: max_concurrency must be at most {MAX_CONCURRENCY}")
         self.max_body_bytes = _positive(raw, "max_body_bytes", DEFAULT_MAX_BODY_BYTES, where)
         invoke = raw.get("invoke") or {}
         if not isinstance(invoke, dict):

@@ -66,9 +66,9 @@ def is_event_handler(handler):
 
 
 class EventCall:
-    """Calls an event handler with the event and the route parameters it names. ``function``
+    """Calls an event handler with the event and the route parameters it names. ``target``
     takes the event: the handler itself when it names no parameter (one Python call less per
-    request), else a method that adds them."""
+    request), else ``with_params``, which adds them."""
 
     def __init__(self, handler):
         self.handler = handler
@@ -76,10 +76,10 @@ class EventCall:
         self.takes_all = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
         self.names = frozenset(p.name for p in parameters if p.kind is not inspect.Parameter.VAR_KEYWORD)
         self.is_async = inspect.iscoroutinefunction(handler)
-        self.function = self if self.takes_all or self.names else handler
+        self.target = self.with_params if self.takes_all or self.names else handler
 
-    def __call__(self, event):
-        """The handler's result for ``event``."""
+    def with_params(self, event):
+        """The handler's result for ``event``, its route parameters as keyword arguments."""
         if self.takes_all:
             return self.handler(event, **event["params"])
         if self.names:
@@ -139,14 +139,6 @@ class ConcurrencyGate:
                 self.condition.notify()
 
 
-def event_of(request_parts, body, function):
-    """The event of a request given as the runtime's request parts (``apus._asgi_host``); the
-    runtime builds the same event itself for the requests it serves (``FunctionEvent``)."""
-    method, _, path, raw_path, query, headers, client, _, params, _ = request_parts
-    return events.make_event(method, path, raw_path.decode("latin-1"), query.decode("latin-1"), headers, body,
-                             params if params is not None else {}, client, function)
-
-
 class FunctionPlan:
     """An event handler's plan, called with the request's event: the handler is called (``def``
     on an executor thread, ``async def`` on the asyncio thread), and its result answered as
@@ -155,13 +147,13 @@ class FunctionPlan:
 
     The runtime builds each event (``make_event``'s, field for field) from ``event_context``
     (its ``request_id`` filled per event) and ``event_env``, which every event of the function
-    shares; it answers a body over ``max_body_bytes`` itself, without building the event."""
+    shares; it leaves a body over ``max_body_bytes`` out of the event, which ``run`` refuses."""
 
     kind = "function"
 
     def __init__(self, function, call):
         self.function = function
-        self.call = call.function
+        self.call = call.target
         self.runs_async = call.is_async
         self.gate = ConcurrencyGate(function.config)
         self.event_context = {"request_id": None, **function.context}
@@ -172,6 +164,11 @@ class FunctionPlan:
         if headers is events._JSON_HEADERS:
             return ("body", status, _JSON_RAW_HEADERS, body, False, None)
         return ("body", status, [(n.encode("latin-1"), v.encode("latin-1")) for n, v in headers], body, False, None)
+
+    def _answer(self, result):
+        if type(result) is dict and events.ENVELOPE_KEYS.isdisjoint(result):  # the usual answer, first
+            return ("body", 200, _JSON_RAW_HEADERS, events._json(result), False, None)
+        return self._message(*events.response_parts(result))
 
     def _failed(self, native, error):
         native(("error", error, f"in function {self.function.name}:\n" + "".join(traceback.format_exception(error)), True))
@@ -190,10 +187,7 @@ class FunctionPlan:
         if refused is not None:
             return refused
         try:
-            result = self.call(event)
-            if type(result) is dict and events.ENVELOPE_KEYS.isdisjoint(result):  # the usual answer, first
-                return ("body", 200, _JSON_RAW_HEADERS, events._json(result), False, None)
-            return self._message(*events.response_parts(result))
+            return self._answer(self.call(event))
         except BaseException as error:  # noqa: BLE001 - any failure is this request's 500
             return self._failed(native, error)
         finally:
@@ -208,7 +202,7 @@ class FunctionPlan:
             native(refused)
             return
         try:
-            message = self._message(*events.response_parts(await self.call(event)))
+            message = self._answer(await self.call(event))
         except BaseException as error:  # noqa: BLE001
             message = self._failed(native, error)
         finally:
