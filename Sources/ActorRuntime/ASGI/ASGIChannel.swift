@@ -3,8 +3,8 @@ internal import ApusMiddleware
 internal import Logging
 
 /// One request handed to Python: the ASGI app (`Server.handle`) or a route's plan (`run` or
-/// `start`), called as `entry(request_parts, body, native)`, or `entry(event, body, native)` for
-/// a Python function's plan. It turns what Python sends through `native` (see
+/// `start`), called as `entry(request_parts, body, native)`, or `entry(event, body_size,
+/// native)` for a Python function's plan (its event holds the body). It turns what Python sends through `native` (see
 /// `apus._asgi_host`) into the response on the request's slot.
 final class ASGIChannel: @unchecked Sendable {
     private let slot: ResponseSlot
@@ -57,26 +57,26 @@ final class ASGIChannel: @unchecked Sendable {
             parts.append(try gil.str(request.server))
             if let pathParameters { parts.append(try gil.stringDict(pathParameters)) } else { parts.append(gil.none()) }
             parts.append(gil.bool(request.bodyStream != nil))
-            try call(with: try gil.tuple(parts), body: request.body, gil)
+            try call(with: try gil.tuple(parts), try gil.bytes(request.body), gil)
         } catch {
             failedToStart(error, gil)
         }
     }
 
-    /// With the GIL: calls a Python function's plan with its event (`entry(event, body,
-    /// native)`), the request's body whole.
-    func start(_ event: FunctionEvent, _ source: FunctionEventSource, body: [UInt8], _ gil: borrowing GIL) {
+    /// With the GIL: calls a Python function's plan with its event and the body's size
+    /// (`entry(event, body_size, native)`).
+    func start(_ event: FunctionEvent, _ source: FunctionEventSource, bodySize: Int, _ gil: borrowing GIL) {
         do throws(PythonError) {
-            try call(with: try gil.eventDict(event, source), body: body, gil)
+            try call(with: try gil.eventDict(event, source), try gil.int(bodySize), gil)
         } catch {
             failedToStart(error, gil)
         }
     }
 
-    private func call(with first: consuming PyOwned, body: [UInt8], _ gil: borrowing GIL) throws(PythonError) {
+    private func call(with first: consuming PyOwned, _ second: consuming PyOwned, _ gil: borrowing GIL) throws(PythonError) {
         var arguments = CallArguments(capacity: 3)
         arguments.append(first)
-        arguments.append(try gil.bytes(body))
+        arguments.append(second)
         arguments.append(try gil.makeFunction { [self] gil, message throws(PythonError) in
             try receive(message, gil)
             return gil.none()

@@ -161,7 +161,8 @@ public final class PlanResponder: HTTPResponder {
             // middleware like any answer) before the handler runs: the event leaves it out.
             if request.body.count > source.maxBodyBytes { routed.body = [] }
             let event = FunctionEvent(request: routed)
-            start = { gil in channel.start(event, source, body: request.body, gil) }
+            let size = request.body.count
+            start = { gil in channel.start(event, source, bodySize: size, gil) }
         } else {
             start = { gil in channel.start(request, pathParameters: parameters, gil) }
         }

@@ -226,12 +226,9 @@ extension GIL {
 
     /// A `list[str]`.
     func stringList(_ strings: [String]) throws(PythonError) -> PyOwned {
-        let list = try PyOwned(PyList_New(strings.count), self)
-        for (index, string) in strings.enumerated() {
-            // PyList_SetItem steals the new reference.
-            guard PyList_SetItem(list.pointer, index, try str(string).take()) == 0 else { throw PythonError.fetch(self) }
-        }
-        return list
+        var items = CallArguments(capacity: strings.count)
+        for string in strings { items.append(try str(string)) }
+        return try list(items)
     }
 
     /// An interned `str`, for a dict key used on every request: made once, hashed once.

@@ -291,10 +291,10 @@ def _asgi_endpoint(plan):
                 failures.append(None)
                 native.message = message
         if plan.runs_async:
-            await plan._run_async(event, body, native)
+            await plan._run_async(event, len(body), native)
             message = native.message
         else:
-            message = await run_in_threadpool(plan.run, event, body, native)
+            message = await run_in_threadpool(plan.run, event, len(body), native)
         for failure in failures:
             if failure:
                 logger.error(failure)

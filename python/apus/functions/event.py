@@ -126,13 +126,13 @@ def _text_type(text):
 
 def response_parts(result):
     """(status, [(name, value)], body bytes) for what a handler returned."""
-    if isinstance(result, tuple) and 1 <= len(result) <= 3:
-        body, status, headers = (list(result) + [200, {}])[:3]
-        return _envelope({"body": body, "status": status, "headers": headers or {}})
-    if isinstance(result, dict):
+    if isinstance(result, dict):  # the usual answer, first
         if ENVELOPE_KEYS.isdisjoint(result):
             return 200, _JSON_HEADERS, _json(result)
         return _envelope(result)
+    if isinstance(result, tuple) and 1 <= len(result) <= 3:
+        body, status, headers = (list(result) + [200, {}])[:3]
+        return _envelope({"body": body, "status": status, "headers": headers or {}})
     if result is None:
         return 200, [], b""
     if isinstance(result, str):

@@ -147,7 +147,8 @@ class FunctionPlan:
 
     The runtime builds each event (``make_event``'s, field for field) from ``event_context``
     (its ``request_id`` filled per event) and ``event_env``, which every event of the function
-    shares; it leaves a body over ``max_body_bytes`` out of the event, which ``run`` refuses."""
+    shares, and calls ``run(event, body_size, native)``: the body is in the event already, and
+    one over ``max_body_bytes``, which ``run`` refuses, is left out of it."""
 
     kind = "function"
 
@@ -165,44 +166,39 @@ class FunctionPlan:
             return ("body", status, _JSON_RAW_HEADERS, body, False, None)
         return ("body", status, [(n.encode("latin-1"), v.encode("latin-1")) for n, v in headers], body, False, None)
 
-    def _answer(self, result):
-        if type(result) is dict and events.ENVELOPE_KEYS.isdisjoint(result):  # the usual answer, first
-            return ("body", 200, _JSON_RAW_HEADERS, events._json(result), False, None)
-        return self._message(*events.response_parts(result))
-
     def _failed(self, native, error):
         native(("error", error, f"in function {self.function.name}:\n" + "".join(traceback.format_exception(error)), True))
         return self._message(*events.error_parts(500, str(error) or type(error).__name__))
 
-    def _refused(self, body):
+    def _refused(self, body_size):
         """The answer before the handler runs (too large a body, no room), or None."""
-        if len(body) > self.max_body_bytes:
+        if body_size > self.max_body_bytes:
             return self._message(*events.error_parts(413, "payload too large"))
         if not self.gate.enter(may_wait=not self.runs_async):
             return self._message(*events.error_parts(self.gate.overflow_status, "worker pool overflow"))
         return None
 
-    def run(self, event, body, native):
-        refused = self._refused(body)
+    def run(self, event, body_size, native):
+        refused = self._refused(body_size)
         if refused is not None:
             return refused
         try:
-            return self._answer(self.call(event))
+            return self._message(*events.response_parts(self.call(event)))
         except BaseException as error:  # noqa: BLE001 - any failure is this request's 500
             return self._failed(native, error)
         finally:
             self.gate.leave()
 
-    def start(self, event, body, native):
-        _asyncio_host.start(self._run_async(event, body, native))
+    def start(self, event, body_size, native):
+        _asyncio_host.start(self._run_async(event, body_size, native))
 
-    async def _run_async(self, event, body, native):
-        refused = self._refused(body)
+    async def _run_async(self, event, body_size, native):
+        refused = self._refused(body_size)
         if refused is not None:
             native(refused)
             return
         try:
-            message = self._answer(await self.call(event))
+            message = self._message(*events.response_parts(await self.call(event)))
         except BaseException as error:  # noqa: BLE001
             message = self._failed(native, error)
         finally:

@@ -7,7 +7,7 @@ through the app as ASGI. See ``compiler`` for the kinds of plans and ``executor`
 run."""
 import sys
 
-from .rows import ANY_PATH, CompiledApp, RouteEntry
+from .rows import ANY_PATH, CompiledApp, RouteEntry, not_a_fastapi_app
 
 __all__ = ["CompiledApp", "RouteEntry", "compile_app"]
 
@@ -16,9 +16,7 @@ def compile_app(app, server):
     """The app's routes, compiled. An app made without importing FastAPI cannot be a FastAPI
     app: it runs as ASGI, and FastAPI is not imported for it (a quarter of a second, and some
     20 MB, that a plain ASGI app would pay for nothing)."""
-    fastapi = sys.modules.get("fastapi")
-    if fastapi is None or not isinstance(app, fastapi.FastAPI):
-        reason = f"not a FastAPI app ({type(app).__module__}.{type(app).__qualname__})"
-        return CompiledApp([RouteEntry(None, ANY_PATH, "asgi", reason=reason)], None)
+    if "fastapi" not in sys.modules:
+        return CompiledApp([RouteEntry(None, ANY_PATH, "asgi", reason=not_a_fastapi_app(app))], None)
     from .compiler import compile_app as compile_fastapi_app
     return compile_fastapi_app(app, server)

@@ -28,7 +28,7 @@ from . import native_middleware, support
 from .direct_plan import DirectPlan
 from .executor import Runner
 from .handler_plan import EndpointPlan, HandlerPlan
-from .rows import ANY_PATH, CompiledApp, RouteEntry
+from .rows import ANY_PATH, CompiledApp, RouteEntry, not_a_fastapi_app
 from .stacked import StackedPlan, build_stack
 
 _SEGMENT_PARAMETER = re.compile(r"^\{([A-Za-z_][A-Za-z0-9_]*)(?::(str|int|float|uuid|path))?\}$")
@@ -37,7 +37,8 @@ _SPECIAL_PARAMETERS = ("request_param_name", "websocket_param_name", "http_conne
 
 
 def compile_app(app, server):
-    """The app's routes, compiled (``apus.plans.compile_app`` calls this for a FastAPI app)."""
+    """The app's routes, compiled (``apus.plans.compile_app`` calls this once FastAPI is
+    imported)."""
     reason = app_reason(app)
     if reason is not None:
         return CompiledApp([RouteEntry(None, ANY_PATH, "asgi", reason=reason)], None)
@@ -68,7 +69,7 @@ def compile_app(app, server):
 def app_reason(app):
     """Why no route of ``app`` can have a plan, or None."""
     if not isinstance(app, FastAPI):
-        return f"not a FastAPI app ({type(app).__module__}.{type(app).__qualname__})"
+        return not_a_fastapi_app(app)
     if not support.SUPPORTED:
         return f"FastAPI {'.'.join(map(str, support.FASTAPI_VERSION))} is outside the supported range 0.115-0.165"
     for method in ("__call__", "build_middleware_stack"):

@@ -49,6 +49,11 @@ class RouteEntry:
         return f"RouteEntry({self.methods}, {self.path!r}, {how})"
 
 
+def not_a_fastapi_app(app):
+    """The reason every request of an app that is not a FastAPI app goes through it."""
+    return f"not a FastAPI app ({type(app).__module__}.{type(app).__qualname__})"
+
+
 class CompiledApp:
     """``entries``: the route table's rows, in declaration order. ``redirect``: the router's
     ``redirect_slashes`` answer, for a path no route matches whose other spelling (with or
