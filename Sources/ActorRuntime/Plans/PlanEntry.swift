@@ -10,8 +10,8 @@
 final class PlanEntry: @unchecked Sendable {
     private enum State {
         case ready(PyObjectRef)
-        /// `factory(argument)` builds the plan; `method` (`run` or `start`) is its entry point.
-        case deferred(factory: PyObjectRef, argument: PyObjectRef, method: String)
+        /// `maker.factory(index)` builds the plan.
+        case deferred(PlanMaker, index: Int32)
     }
 
     private var state: State
@@ -21,10 +21,11 @@ final class PlanEntry: @unchecked Sendable {
         state = .ready(callable)
     }
 
-    /// A plan that `factory(argument)` builds when it is first needed (one factory serves many
-    /// routes: the argument is the route).
-    init(deferred factory: PyObjectRef, argument: PyObjectRef, method: String) {
-        state = .deferred(factory: factory, argument: argument, method: method)
+    /// A plan that `maker.factory(index)` builds when it is first needed. One maker serves all
+    /// the routes of an app, and an index is not an object: an entry of an app of many routes
+    /// stays small (the Python side holds the routes, by index).
+    init(deferred maker: PlanMaker, index: Int32) {
+        state = .deferred(maker, index: index)
     }
 
     /// The entry point, building the plan on the first call. A factory that fails fails this
@@ -33,13 +34,25 @@ final class PlanEntry: @unchecked Sendable {
         switch state {
         case .ready(let callable):
             return callable
-        case .deferred(let factory, let argument, let method):
+        case .deferred(let maker, let index):
             var arguments = CallArguments(capacity: 1)
-            arguments.append(argument)
-            let plan = try gil.call(factory, positional: arguments)
-            let built = try gil.attribute(plan, method).share()
+            arguments.append(try gil.int(Int(index)))
+            let plan = try gil.call(maker.factory, positional: arguments)
+            let built = try gil.attribute(plan, maker.method).share()
             state = .ready(built)
             return built
         }
+    }
+}
+
+/// What builds the deferred plans of an app's routes: `factory(index)`, and the built plan's
+/// entry point, `method` (`run` on an executor thread, `start` on the asyncio thread).
+final class PlanMaker: Sendable {
+    let factory: PyObjectRef
+    let method: String
+
+    init(factory: PyObjectRef, method: String) {
+        self.factory = factory
+        self.method = method
     }
 }

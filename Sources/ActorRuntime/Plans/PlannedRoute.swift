@@ -43,19 +43,19 @@ public struct PlannedRoute: Sendable {
     /// Shared by the rows of the same methods.
     public let methods: [String]?
     public let path: String
-    public let kind: Kind
     /// `plan.run` (executor thread) or `plan.start` (asyncio thread), maybe built on first use;
     /// nil for ASGI.
     let entry: PlanEntry?
+    private let details: Details?
+    /// The endpoint's file (shared by the rows of the same file) and line (0: none).
+    private let file: String
+    private let line: Int32
+    public let kind: Kind
     /// Whether `entry` runs on the asyncio thread.
     let runsAsync: Bool
-    /// The endpoint's file (shared by the rows of the same file) and line.
-    private let file: String
-    private let line: Int?
-    private let details: Details?
 
     /// The endpoint's `file:line`.
-    public var location: String { line.map { "\(file):\($0)" } ?? file }
+    public var location: String { line > 0 ? "\(file):\(line)" : file }
     /// Why the route runs as ASGI (nil for a plan).
     public var reason: String? { details?.reason }
     public var worker: String? { details?.worker }
@@ -66,12 +66,20 @@ public struct PlannedRoute: Sendable {
 }
 
 /// What the rows of one app share, made once while they are read: their method lists, their
-/// files, the function events' shape, a factory.
+/// files, the function events' shape, the makers of deferred plans.
 private struct SharedParts {
     var methods: [String: [String]] = [:]
     var files: [String: String] = [:]
     var eventShape: FunctionEventShape?
-    var factory: PyObjectRef?
+    var makers: [PlanMaker] = []
+
+    /// The maker of `factory`'s plans with entry point `method` (an app has one factory).
+    mutating func maker(_ factory: consuming PyOwned, _ method: String, _ gil: borrowing GIL) -> PlanMaker {
+        for maker in makers where maker.method == method && gil.isSame(maker.factory, factory) { return maker }
+        let maker = PlanMaker(factory: factory.share(), method: method)
+        makers.append(maker)
+        return maker
+    }
 
     mutating func methods(_ names: [String]) -> [String] {
         let key = names.joined(separator: ",")
@@ -81,10 +89,11 @@ private struct SharedParts {
     }
 
     /// `where` as (file, line): "app.py:12" is ("app.py", 12); anything else is all file.
-    mutating func location(_ text: String) -> (file: String, line: Int?) {
+    mutating func location(_ text: String) -> (file: String, line: Int32) {
         var file = text
-        var line: Int?
-        if let colon = text.utf8.lastIndex(of: UInt8(ascii: ":")), let number = Int(text[text.index(after: colon)...]) {
+        var line: Int32 = 0
+        if let colon = text.utf8.lastIndex(of: UInt8(ascii: ":")), let number = Int32(text[text.index(after: colon)...]),
+           number > 0 {
             file = String(text[..<colon])
             line = number
         }
@@ -105,7 +114,7 @@ struct CompiledRoutes: Sendable {
 extension PlannedRoute {
     /// The version of the compiler's output this runtime reads (`PLAN_FORMAT` in
     /// `apus/plans/rows.py`).
-    static let planFormat = 6
+    static let planFormat = 7
 
     /// Compiles `application`'s routes (`apus.plans.compile_app`) and reads them.
     static func compile(_ application: ASGIApplication, _ gil: borrowing GIL) throws(PythonError) -> CompiledRoutes {
@@ -170,15 +179,10 @@ extension PlannedRoute {
             guard kind != .asgi, kind != .worker else { throw .runtime("plan entry for \(path) is \(kindName) but has a plan") }
             guard gil.isNone(plan) || gil.isNone(factory) else { throw .runtime("plan entry for \(path) has a plan and a factory") }
             if gil.isNone(plan) {
-                // The rows of one app share a factory: one reference to it, not one per row.
-                let sharedFactory: PyObjectRef
-                if let known = shared.factory, gil.isSame(known, factory) {
-                    sharedFactory = known
-                } else {
-                    sharedFactory = factory.share()
-                    shared.factory = sharedFactory
+                guard let index = gil.swiftInt(try gil.attribute(entry, "argument")), let index = Int32(exactly: index) else {
+                    throw .runtime("plan entry for \(path): a deferred plan's argument must be an int index")
                 }
-                planEntry = PlanEntry(deferred: sharedFactory, argument: try gil.attribute(entry, "argument").share(), method: method)
+                planEntry = PlanEntry(deferred: shared.maker(factory, method, gil), index: index)
             } else {
                 planEntry = PlanEntry(ready: try gil.attribute(plan, method).share())
             }
@@ -202,7 +206,7 @@ extension PlannedRoute {
             : Details(reason: reason, worker: worker, timeoutMilliseconds: timeoutMilliseconds, eventSource: eventSource)
         let (file, line) = shared.location(try text("where") ?? "")
         return PlannedRoute(
-            methods: methods, path: path, kind: kind, entry: planEntry, runsAsync: runsAsync, file: file, line: line,
-            details: details)
+            methods: methods, path: path, entry: planEntry, details: details, file: file, line: line, kind: kind,
+            runsAsync: runsAsync)
     }
 }

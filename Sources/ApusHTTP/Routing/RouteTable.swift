@@ -12,9 +12,12 @@ public enum RouteLookup<Value> {
 /// match the path but none the method, that is a 405. Static paths are answered from one
 /// dictionary probe: at freeze time each static path already lists every route that matches it
 /// (its own and any parameter route), in declaration order. Other paths walk a segment tree.
+///
+/// An app may have tens of thousands of routes, so a route is a few words: its method list and
+/// parameter names are shared with every route that has the same ones, and the static paths'
+/// candidates lie in one flat array.
 public final class RouteTable<Value: Sendable>: Sendable {
     struct Route: Sendable {
-        let order: Int
         let methods: [String]?  // nil: any method
         let path: String
         /// In path order; none for a static route.
@@ -25,31 +28,39 @@ public final class RouteTable<Value: Sendable>: Sendable {
     }
 
     struct Candidate: Sendable {
-        let route: Int
+        let route: Int32
         let parameters: [String: String]
     }
 
+    /// In declaration order: a route's index is its order.
     private let routes: [Route]
-    private let staticCandidates: [String: [Candidate]]
+    /// A static path's run of `staticCandidateList`.
+    private let staticCandidates: [String: Range<Int32>]
+    private let staticCandidateList: [Candidate]
     private let tree: SegmentTree
 
     /// `patterns[i]` is `routes[i]`'s path, compiled.
     init(routes: [Route], patterns: [RoutePattern]) {
         self.routes = routes
         let tree = SegmentTreeBuilder()
-        for (route, pattern) in zip(routes, patterns) where !route.parameterNames.isEmpty {
-            tree.insert(pattern.segments, route: route.order)
+        for (order, (route, pattern)) in zip(routes, patterns).enumerated() where !route.parameterNames.isEmpty {
+            tree.insert(pattern.segments, route: order)
         }
         self.tree = tree.frozen()
         var staticRoutes: [String: [Int]] = [:]
-        for route in routes where route.parameterNames.isEmpty {
-            staticRoutes[route.path, default: []].append(route.order)
+        for (order, route) in routes.enumerated() where route.parameterNames.isEmpty {
+            staticRoutes[route.path, default: []].append(order)
         }
-        var candidates: [String: [Candidate]] = [:]
+        var runs: [String: Range<Int32>] = [:]
+        runs.reserveCapacity(staticRoutes.count)
+        var list: [Candidate] = []
         for (path, own) in staticRoutes {
-            candidates[path] = Self.collect(path: path, staticRoutes: own, routes: routes, tree: self.tree)
+            let start = Int32(list.count)
+            list.append(contentsOf: Self.collect(path: path, staticRoutes: own, routes: routes, tree: self.tree))
+            runs[path] = start..<Int32(list.count)
         }
-        staticCandidates = candidates
+        staticCandidates = runs
+        staticCandidateList = list.exactCopy()
     }
 
     public var count: Int { routes.count }
@@ -60,15 +71,22 @@ public final class RouteTable<Value: Sendable>: Sendable {
     }
 
     public func lookup(method: String, path: String) -> RouteLookup<Value> {
+        if let run = staticCandidates[path] {
+            return choose(method, staticCandidateList[Int(run.lowerBound)..<Int(run.upperBound)])
+        }
         // A path that is no static route's path can only match parameter routes.
-        let candidates = staticCandidates[path] ?? Self.collect(path: path, staticRoutes: [], routes: routes, tree: tree)
+        return choose(method, Self.collect(path: path, staticRoutes: [], routes: routes, tree: tree))
+    }
+
+    /// The first of `candidates` (in declaration order) that allows `method`, or the 405.
+    private func choose<Candidates: Collection<Candidate>>(_ method: String, _ candidates: Candidates) -> RouteLookup<Value> {
         guard !candidates.isEmpty else { return .notFound }
-        for candidate in candidates where routes[candidate.route].allows(method) {
-            return .matched(routes[candidate.route].value, parameters: candidate.parameters)
+        for candidate in candidates where routes[Int(candidate.route)].allows(method) {
+            return .matched(routes[Int(candidate.route)].value, parameters: candidate.parameters)
         }
         var allowed: [String] = []
         for candidate in candidates {
-            for method in routes[candidate.route].methods ?? [] where !allowed.contains(method) {
+            for method in routes[Int(candidate.route)].methods ?? [] where !allowed.contains(method) {
                 allowed.append(method)
             }
         }
@@ -78,7 +96,7 @@ public final class RouteTable<Value: Sendable>: Sendable {
     /// Every route matching `path`, in declaration order, with its parameter values:
     /// `staticRoutes` (the static routes whose path it is) and the tree's parameter routes.
     private static func collect(path: String, staticRoutes: [Int], routes: [Route], tree: SegmentTree) -> [Candidate] {
-        var found = staticRoutes.map { Candidate(route: $0, parameters: [:]) }
+        var found = staticRoutes.map { Candidate(route: Int32($0), parameters: [:]) }
         if path.hasPrefix("/") {
             let segments = path.utf8.dropFirst().split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
                 .map { Substring($0) }
@@ -87,7 +105,7 @@ public final class RouteTable<Value: Sendable>: Sendable {
                 let names = routes[order].parameterNames
                 var parameters: [String: String] = [:]
                 for (name, value) in zip(names, values) { parameters[name] = String(value) }
-                found.append(Candidate(route: order, parameters: parameters))
+                found.append(Candidate(route: Int32(order), parameters: parameters))
             }
         }
         return found.sorted { $0.route < $1.route }
@@ -98,14 +116,24 @@ public final class RouteTable<Value: Sendable>: Sendable {
 public struct RouteTableBuilder<Value: Sendable> {
     private var routes: [RouteTable<Value>.Route] = []
     private var patterns: [RoutePattern] = []
+    /// One stored copy of each method list and of each list of parameter names.
+    private var sharedLists: [[String]: [String]] = [:]
 
     public init() {}
 
     /// `methods` nil means any method.
     public mutating func add(methods: [String]?, path: String, value: Value) throws(RouteError) {
         let pattern = try RoutePattern(path)
-        routes.append(.init(order: routes.count, methods: methods, path: path, parameterNames: pattern.parameterNames, value: value))
+        routes.append(.init(
+            methods: methods.map { shared($0) }, path: path, parameterNames: shared(pattern.parameterNames), value: value))
         patterns.append(pattern)
+    }
+
+    private mutating func shared(_ list: [String]) -> [String] {
+        if list.isEmpty { return [] }
+        if let known = sharedLists[list] { return known }
+        sharedLists[list] = list
+        return list
     }
 
     /// Room for `count` routes in all (a table built from a known list of routes).

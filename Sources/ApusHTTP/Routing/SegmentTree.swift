@@ -3,18 +3,21 @@
 /// which route wins; the table sorts what this reports.
 ///
 /// Built with a node object per segment (`SegmentTreeBuilder`), then frozen into flat arrays:
-/// an app of 10,000 parameter routes has some 30,000 nodes, and a node here is a few integers
-/// rather than an object with collections of its own (about a third of the memory).
+/// an app of 10,000 parameter routes has some 30,000 nodes, and a node here is four integers
+/// rather than an object with collections of its own.
 struct SegmentTree: Sendable {
-    /// A node's edges are the ranges `literals`, `parameters`, `rest` and `terminal` of the
-    /// tree's shared arrays.
+    /// Where a node's edges start in the tree's shared arrays. Nodes are laid out breadth
+    /// first and their edges appended in the same order, so a node's edges end where the next
+    /// node's start (the last node is a sentinel that only marks the ends): `literals` and
+    /// `parameters` index their arrays, `rest` and `terminal` are consecutive runs of
+    /// `routeOrders`.
     private struct Node: Sendable {
-        var literals: Range<Int32>
-        var parameters: Range<Int32>
+        var literals: Int32
+        var parameters: Int32
         /// Routes whose last segment is `{name:path}`: they take the rest of the path.
-        var rest: Range<Int32>
+        var rest: Int32
         /// Routes that end exactly here.
-        var terminal: Range<Int32>
+        var terminal: Int32
     }
 
     /// A node with this many literal edges or more finds one by hashing, not by scanning.
@@ -23,8 +26,10 @@ struct SegmentTree: Sendable {
     private let nodes: [Node]
     private let literalKeys: [String]
     private let literalTargets: [Int32]
-    /// Per node with many literal edges: key → target node.
-    private let hashedLiterals: [Int32: [Substring: Int32]]
+    /// Per node with many literal edges: its run of `literalBuckets`, an open-addressing table
+    /// (a power of two, at most half full) of literal edges (0 is empty, else the edge + 1).
+    private let hashedNodes: [Int32: Range<Int32>]
+    private let literalBuckets: [Int32]
     private let parameterConverters: [RoutePattern.Converter]
     private let parameterTargets: [Int32]
     private let routeOrders: [Int32]
@@ -33,7 +38,8 @@ struct SegmentTree: Sendable {
         var nodes: [Node] = []
         var literalKeys: [String] = []
         var literalTargets: [Int32] = []
-        var hashedLiterals: [Int32: [Substring: Int32]] = [:]
+        var hashedNodes: [Int32: Range<Int32>] = [:]
+        var literalBuckets: [Int32] = []
         var parameterConverters: [RoutePattern.Converter] = []
         var parameterTargets: [Int32] = []
         var routeOrders: [Int32] = []
@@ -43,38 +49,40 @@ struct SegmentTree: Sendable {
         while next < queue.count {
             let node = queue[next]
             next += 1
-            let literalStart = Int32(literalKeys.count)
+            nodes.append(Node(
+                literals: Int32(literalKeys.count), parameters: Int32(parameterConverters.count),
+                rest: Int32(routeOrders.count), terminal: Int32(routeOrders.count + node.rest.count)))
+            let firstLiteral = literalKeys.count
             for (key, child) in node.literals {
                 literalKeys.append(key)
                 literalTargets.append(Int32(queue.count))
                 queue.append(child)
             }
-            let literals = literalStart..<Int32(literalKeys.count)
-            if literals.count >= Self.hashedFanOut {
-                hashedLiterals[Int32(nodes.count)] = Dictionary(
-                    uniqueKeysWithValues: literals.map { (Substring(literalKeys[Int($0)]), literalTargets[Int($0)]) })
+            if node.literals.count >= Self.hashedFanOut {
+                let start = Int32(literalBuckets.count)
+                Self.appendBuckets(for: literalKeys[firstLiteral...], firstEdge: firstLiteral, to: &literalBuckets)
+                hashedNodes[Int32(nodes.count - 1)] = start..<Int32(literalBuckets.count)
             }
-            let parameterStart = Int32(parameterConverters.count)
             for (converter, child) in node.parameters {
                 parameterConverters.append(converter)
                 parameterTargets.append(Int32(queue.count))
                 queue.append(child)
             }
-            let restStart = Int32(routeOrders.count)
             routeOrders.append(contentsOf: node.rest.map(Int32.init))
-            let terminalStart = Int32(routeOrders.count)
             routeOrders.append(contentsOf: node.terminal.map(Int32.init))
-            nodes.append(Node(
-                literals: literals, parameters: parameterStart..<Int32(parameterConverters.count),
-                rest: restStart..<terminalStart, terminal: terminalStart..<Int32(routeOrders.count)))
         }
-        self.nodes = nodes
-        self.literalKeys = literalKeys
-        self.literalTargets = literalTargets
-        self.hashedLiterals = hashedLiterals
-        self.parameterConverters = parameterConverters
-        self.parameterTargets = parameterTargets
-        self.routeOrders = routeOrders
+        nodes.append(Node(
+            literals: Int32(literalKeys.count), parameters: Int32(parameterConverters.count),
+            rest: Int32(routeOrders.count), terminal: Int32(routeOrders.count)))
+        // Exact copies: arrays grown by appending keep up to twice the room they need.
+        self.nodes = nodes.exactCopy()
+        self.literalKeys = literalKeys.exactCopy()
+        self.literalTargets = literalTargets.exactCopy()
+        self.hashedNodes = hashedNodes
+        self.literalBuckets = literalBuckets.exactCopy()
+        self.parameterConverters = parameterConverters.exactCopy()
+        self.parameterTargets = parameterTargets.exactCopy()
+        self.routeOrders = routeOrders.exactCopy()
     }
 
     /// Calls `found(route, capturedValues)` for every route matching `segments`.
@@ -90,33 +98,72 @@ struct SegmentTree: Sendable {
         _ found: (Int, [Substring]) -> Void
     ) {
         let node = nodes[Int(index)]
-        if !node.rest.isEmpty, !segments.isEmpty {
+        let end = nodes[Int(index) + 1]
+        if node.rest < node.terminal, !segments.isEmpty {
             let rest = segments.joined(separator: "/")
-            for route in node.rest { found(Int(routeOrders[Int(route)]), captured + [Substring(rest)]) }
+            for route in node.rest..<node.terminal { found(Int(routeOrders[Int(route)]), captured + [Substring(rest)]) }
         }
         guard let segment = segments.first else {
-            for route in node.terminal { found(Int(routeOrders[Int(route)]), captured) }
+            for route in node.terminal..<end.rest { found(Int(routeOrders[Int(route)]), captured) }
             return
         }
         let remaining = segments.dropFirst()
-        if let next = literal(segment, of: index, node) {
+        if let next = literal(segment, of: index, edges: node.literals..<end.literals) {
             match(next, remaining, &captured, found)
         }
-        for edge in node.parameters where parameterConverters[Int(edge)].accepts(segment) {
+        for edge in node.parameters..<end.parameters where parameterConverters[Int(edge)].accepts(segment) {
             captured.append(segment)
             match(parameterTargets[Int(edge)], remaining, &captured, found)
             captured.removeLast()
         }
     }
 
-    private func literal(_ segment: Substring, of index: Int32, _ node: Node) -> Int32? {
-        if node.literals.count >= Self.hashedFanOut {
-            return hashedLiterals[index]?[segment]
+    private func literal(_ segment: Substring, of index: Int32, edges: Range<Int32>) -> Int32? {
+        if edges.count >= Self.hashedFanOut, let buckets = hashedNodes[index] {
+            let mask = buckets.count - 1
+            var slot = Self.hash(segment.utf8) & mask
+            while true {
+                let entry = literalBuckets[Int(buckets.lowerBound) + slot]
+                if entry == 0 { return nil }
+                if literalKeys[Int(entry - 1)] == segment { return literalTargets[Int(entry - 1)] }
+                slot = (slot + 1) & mask
+            }
         }
-        for edge in node.literals where literalKeys[Int(edge)] == segment {
+        for edge in edges where literalKeys[Int(edge)] == segment {
             return literalTargets[Int(edge)]
         }
         return nil
+    }
+
+    /// An open-addressing table of `keys` (edges `firstEdge...`), appended to `buckets`.
+    private static func appendBuckets(for keys: ArraySlice<String>, firstEdge: Int, to buckets: inout [Int32]) {
+        var size = 1
+        while size < keys.count * 2 { size <<= 1 }
+        let start = buckets.count
+        buckets.append(contentsOf: repeatElement(0, count: size))
+        for (offset, key) in keys.enumerated() {
+            var slot = hash(key.utf8) & (size - 1)
+            while buckets[start + slot] != 0 { slot = (slot + 1) & (size - 1) }
+            buckets[start + slot] = Int32(firstEdge + offset + 1)
+        }
+    }
+
+    /// FNV-1a: the same for a `String` and a `Substring` of the same bytes, with no setup. It
+    /// needs no seed: the keys are the app's own path segments, fixed at start, so a request
+    /// can at worst walk the longest run of occupied buckets that those keys left.
+    private static func hash<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> Int {
+        var value: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes {
+            value = (value ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+        }
+        return Int(truncatingIfNeeded: value)
+    }
+}
+
+extension Array {
+    /// A copy whose storage holds exactly `count` elements.
+    func exactCopy() -> [Element] {
+        withUnsafeBufferPointer { Array($0) }
     }
 }
 

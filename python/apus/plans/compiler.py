@@ -16,7 +16,6 @@ table, so the first matching route still wins:
 An app's middleware is run by the runtime when it is Starlette's CORS, GZip, TrustedHost or
 HTTPS-redirect (see ``native_middleware``); any other keeps the app's stack: its plans become
 ``StackedPlan``s, served by the route inside the app's middleware stack (see ``stacked``)."""
-import functools
 import inspect
 import re
 
@@ -43,7 +42,7 @@ def compile_app(app, server):
     if reason is not None:
         return CompiledApp([RouteEntry(None, ANY_PATH, "asgi", reason=reason)], None)
     runner = Runner(app, server)
-    direct = functools.partial(DirectPlan, runner)
+    direct = DeferredDirectPlans(runner)
     entries = []
     for route in app.router.routes:
         if support.IncludedRouter is not None and isinstance(route, support.IncludedRouter):
@@ -84,7 +83,7 @@ def app_reason(app):
 
 
 def _route_entries(runner, direct, route):
-    """``direct``: builds a route's direct plan, given the route."""
+    """``direct``: the app's ``DeferredDirectPlans``."""
     if isinstance(route, WebSocketRoute) or type(route).__name__ == "APIWebSocketRoute":
         return []  # never matches an HTTP request
     if isinstance(route, Mount):
@@ -128,10 +127,32 @@ def _api_route_entry(runner, direct, route):
                               where=where, name=route.name)
     if direct_reason(route) is None:
         # The costly plan (its parameters and serialization, compiled): built on first use.
-        return RouteEntry(route.methods, path, DirectPlan.kind, factory=direct, argument=route,
+        return RouteEntry(route.methods, path, DirectPlan.kind, factory=direct.build, argument=direct.add(route),
                           runs_async=support.is_async_callable(route.dependant.call), where=where, name=route.name)
     plan = HandlerPlan(runner, route)
     return RouteEntry(route.methods, path, plan.kind, plan=plan, where=where, name=route.name)
+
+
+class DeferredDirectPlans:
+    """The direct plans of an app's routes, each built on its route's first request: a row
+    names the route by its index here, so that the runtime keeps one reference for the whole
+    app (to ``build``) rather than one per route."""
+
+    __slots__ = ("_runner", "_routes", "build")
+
+    def __init__(self, runner):
+        self._runner = runner
+        self._routes = []
+        # One bound method, so that every row names the same factory.
+        self.build = self._build
+
+    def add(self, route):
+        """The index that ``build`` takes for ``route``."""
+        self._routes.append(route)
+        return len(self._routes) - 1
+
+    def _build(self, index):
+        return DirectPlan(self._runner, self._routes[index])
 
 
 def _context_entry(runner, top_route, context):

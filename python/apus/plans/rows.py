@@ -4,16 +4,17 @@ FastAPI app gets its one row without FastAPI being imported for it."""
 ANY_PATH = "/{path:path}"
 # The shape of what the runtime reads (CompiledApp, RouteEntry, the plans' entry points); the
 # runtime refuses any other.
-PLAN_FORMAT = 6
+PLAN_FORMAT = 7
 
 
 class RouteEntry:
     """One row of the runtime's route table. ``methods`` None: any method. ``worker``: the key
     of a function the runtime's worker pools serve (kind ``worker``, no plan). ``factory``:
-    instead of ``plan``, what builds it, called with ``argument`` (the route) on the route's
-    first request, so that an app of many routes pays at start-up and in memory only for the
-    routes it serves (``runs_async`` is then given). One factory serves all the routes of an
-    app: a row leaves nothing of its own behind once the runtime has read it."""
+    instead of ``plan``, what builds it, called with ``argument`` (an int: the route's index
+    in the factory's own list) on the route's first request, so that an app of many routes
+    pays at start-up and in memory only for the routes it serves (``runs_async`` is then
+    given). One factory serves all the routes of an app: a row leaves nothing of its own
+    behind once the runtime has read it."""
 
     __slots__ = ("methods", "path", "kind", "plan", "factory", "argument", "reason", "where", "runs_async", "name",
                  "worker", "timeout_ms")
