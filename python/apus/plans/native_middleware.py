@@ -9,10 +9,6 @@ instead, so those answers stay Starlette's. The rules were written from, and are
 against, the Starlette versions in ``VERIFIED_STARLETTE``; with any other version, or any other
 middleware, the app's middleware stack runs around the plans (``stacked``)."""
 import starlette
-from starlette.middleware.cors import CORSMiddleware
-from starlette.middleware.gzip import GZipMiddleware
-from starlette.middleware.httpsredirect import HTTPSRedirectMiddleware
-from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 VERIFIED_STARLETTE = ((1, 10),)
 _STARLETTE_VERSION = tuple(int(part) for part in starlette.__version__.split(".")[:2] if part.isdigit())
@@ -64,6 +60,12 @@ def describe(app):
 
 def _layer(middleware):
     """A ``MiddlewareSpec``, or why the middleware cannot be one."""
+    # Imported here, not with this module: an app without middleware does not load them.
+    from starlette.middleware.cors import CORSMiddleware
+    from starlette.middleware.gzip import GZipMiddleware
+    from starlette.middleware.httpsredirect import HTTPSRedirectMiddleware
+    from starlette.middleware.trustedhost import TrustedHostMiddleware
+
     cls = middleware.cls
     name = getattr(cls, "__name__", repr(cls))
     if cls not in (CORSMiddleware, GZipMiddleware, TrustedHostMiddleware, HTTPSRedirectMiddleware):
