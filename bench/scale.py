@@ -5,7 +5,8 @@ memory and cold start. In one run, it reports:
 
 - requests/s of the last-declared param route and static route, at 10,000 routes against 10;
 - Apus's start-up (spawn to first response) against the app's own import time, same interpreter;
-- RSS after serving, and cold start (spawn to first response), Apus against uvicorn.
+- RSS after serving (both servers answer the same requests first), and cold start (spawn to
+  first response), Apus against uvicorn.
 
 Server pinned to CPU 0, wrk (-t1 -c64) to CPU 1, as in the peer matrix.
 
@@ -126,7 +127,8 @@ def main():
         module = write_app(routes)
         last = routes - 1
         paths = {"param": f"/r{last}/items/7?q=x", "static": f"/s{last}"}
-        row = {"import": [], "startup": [], "param": [], "static": [], "rss": [], "uvicorn cold": [], "uvicorn rss": []}
+        row = {"import": [], "startup": [], "param": [], "static": [], "rss": [], "uvicorn cold": [], "uvicorn rss": [],
+               "uvicorn param": [], "uvicorn static": []}
         # The bytecode, written once for every server alike (an environment with
         # PYTHONDONTWRITEBYTECODE would leave it to whichever server writes it first).
         subprocess.run([PYTHON, "-m", "py_compile", os.path.join(SCRATCH, module + ".py")], check=True)
@@ -147,8 +149,10 @@ def main():
             proc, seconds = start(uvicorn_command(module, port), port, paths["static"])
             try:
                 row["uvicorn cold"].append(seconds)
-                wrk(port, paths["static"], 1)
-                wrk(port, paths["param"], 1)
+                # The same requests as Apus served, so that both RSS are taken after the same work.
+                for kind, path in paths.items():
+                    wrk(port, path, 1)
+                    row[f"uvicorn {kind}"].append(wrk(port, path, args.duration))
                 row["uvicorn rss"].append(rss_mb(proc.pid))
             finally:
                 stop(proc)
@@ -156,7 +160,8 @@ def main():
         r = results[routes]
         print(f"{routes:>6} routes: import {r['import']:.2f} s, apus start-up {r['startup']:.2f} s "
               f"(uvicorn {r['uvicorn cold']:.2f} s); last param {r['param']:,.0f} req/s, last static "
-              f"{r['static']:,.0f} req/s; RSS apus {r['rss']:.1f} MB, uvicorn {r['uvicorn rss']:.1f} MB", flush=True)
+              f"{r['static']:,.0f} req/s (uvicorn {r['uvicorn param']:,.0f} and {r['uvicorn static']:,.0f}); "
+              f"RSS apus {r['rss']:.1f} MB, uvicorn {r['uvicorn rss']:.1f} MB", flush=True)
 
     print(f"\nmedians of {args.rounds} rounds; wrk -t1 -c64 {args.duration} s, server on CPU 0, client on CPU 1")
     small, large = min(counts), max(counts)
