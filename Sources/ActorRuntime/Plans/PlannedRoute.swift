@@ -66,19 +66,19 @@ public struct PlannedRoute: Sendable {
 }
 
 /// What the rows of one app share, made once while they are read: their method lists, their
-/// files, the function events' shape, the makers of deferred plans.
+/// files, the function events' shape, their deferred plans.
 private struct SharedParts {
     var methods: [String: [String]] = [:]
     var files: [String: String] = [:]
     var eventShape: FunctionEventShape?
-    var makers: [PlanMaker] = []
+    var deferred: [DeferredPlans] = []
 
-    /// The maker of `factory`'s plans with entry point `method` (an app has one factory).
-    mutating func maker(_ factory: consuming PyOwned, _ method: String, _ gil: borrowing GIL) -> PlanMaker {
-        for maker in makers where maker.method == method && gil.isSame(maker.factory, factory) { return maker }
-        let maker = PlanMaker(factory: factory.share(), method: method)
-        makers.append(maker)
-        return maker
+    /// The plans `factory` builds (an app has one factory).
+    mutating func deferredPlans(_ factory: consuming PyOwned, _ gil: borrowing GIL) -> DeferredPlans {
+        for plans in deferred where plans.isMade(by: factory, gil) { return plans }
+        let plans = DeferredPlans(factory: factory.share())
+        deferred.append(plans)
+        return plans
     }
 
     mutating func methods(_ names: [String]) -> [String] {
@@ -134,6 +134,7 @@ extension PlannedRoute {
         for entry in entries {
             routes.append(try read(entry, &shared, gil))
         }
+        for plans in shared.deferred { plans.compact() }
         let redirect = try gil.attribute(compiled, "redirect")
         var layers: [NativeMiddleware] = []
         for spec in try gil.items(try gil.attribute(compiled, "middleware")) {
@@ -182,7 +183,9 @@ extension PlannedRoute {
                 guard let index = gil.swiftInt(try gil.attribute(entry, "argument")), let index = Int32(exactly: index) else {
                     throw .runtime("plan entry for \(path): a deferred plan's argument must be an int index")
                 }
-                planEntry = PlanEntry(deferred: shared.maker(factory, method, gil), index: index)
+                let plans = shared.deferredPlans(factory, gil)
+                plans.reserve(index)
+                planEntry = PlanEntry(deferred: plans, index: index, async: runsAsync)
             } else {
                 planEntry = PlanEntry(ready: try gil.attribute(plan, method).share())
             }
