@@ -11,6 +11,8 @@ public final class Router {
     public typealias AsyncHandler = @Sendable (HTTPRequest) async throws -> HTTPResponse
 
     private var builder = RouteTableBuilder<RouteHandler>()
+    /// (methods, path) of each route, in order, for listings.
+    private var listing: [(methods: [String]?, path: String)] = []
     private let logger: Logger
 
     public init(logger: Logger = Logger(label: "apus")) {
@@ -18,18 +20,18 @@ public final class Router {
     }
 
     public func route(_ methods: [String], _ path: String, _ handler: @escaping Handler) throws(RouteError) {
-        try builder.add(methods: Self.withHead(methods), path: path, value: .sync(handler))
+        try add(methods, path, .sync(handler))
     }
 
     public func route(_ methods: [String], _ path: String, _ handler: @escaping AsyncHandler) throws(RouteError) {
-        try builder.add(methods: Self.withHead(methods), path: path, value: .async(handler))
+        try add(methods, path, .async(handler))
     }
 
     /// A handler that answers through the slot whenever it likes, from any thread.
     public func route(
         _ methods: [String], _ path: String, deferred handler: @escaping @Sendable (HTTPRequest, ResponseSlot) -> Void
     ) throws(RouteError) {
-        try builder.add(methods: Self.withHead(methods), path: path, value: .deferred(handler))
+        try add(methods, path, .deferred(handler))
     }
 
     public func get(_ path: String, _ handler: @escaping Handler) throws(RouteError) { try route(["GET"], path, handler) }
@@ -42,7 +44,12 @@ public final class Router {
 
     /// Freezes the routes registered so far.
     public func responder() -> RouterResponder {
-        RouterResponder(table: builder.freeze(), logger: logger)
+        RouterResponder(table: builder.freeze(), routes: listing, logger: logger)
+    }
+
+    private func add(_ methods: [String], _ path: String, _ handler: RouteHandler) throws(RouteError) {
+        try builder.add(methods: Self.withHead(methods), path: path, value: handler)
+        listing.append((Self.withHead(methods), path))
     }
 
     private static func withHead(_ methods: [String]) -> [String] {
@@ -59,9 +66,9 @@ enum RouteHandler: Sendable {
 /// Dispatches requests through a frozen route table.
 public struct RouterResponder: HTTPResponder {
     let table: RouteTable<RouteHandler>
+    /// Declared routes as (methods, path), in order; for listings such as `apus routes`.
+    public let routes: [(methods: [String]?, path: String)]
     let logger: Logger
-
-    public var routes: [(methods: [String]?, path: String)] { table.listing }
 
     public func respond(to request: HTTPRequest, via slot: ResponseSlot) {
         switch table.lookup(method: request.method, path: request.path) {

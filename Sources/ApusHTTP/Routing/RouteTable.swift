@@ -13,13 +13,13 @@ public enum RouteLookup<Value> {
 /// dictionary probe: at freeze time each static path already lists every route that matches it
 /// (its own and any parameter route), in declaration order. Other paths walk a segment tree.
 ///
-/// An app may have tens of thousands of routes, so a route is a few words: its method list and
-/// parameter names are shared with every route that has the same ones, and the static paths'
+/// An app may have tens of thousands of routes, so a route is three words: its method list and
+/// parameter names are shared with every route that has the same ones, its path is kept only
+/// where lookups need it (the static paths' index, the tree's literals), and the static paths'
 /// candidates lie in one flat array.
 public final class RouteTable<Value: Sendable>: Sendable {
     struct Route: Sendable {
         let methods: [String]?  // nil: any method
-        let path: String
         /// In path order; none for a static route.
         let parameterNames: [String]
         let value: Value
@@ -48,8 +48,8 @@ public final class RouteTable<Value: Sendable>: Sendable {
         }
         self.tree = tree.frozen()
         var staticRoutes: [String: [Int]] = [:]
-        for (order, route) in routes.enumerated() where route.parameterNames.isEmpty {
-            staticRoutes[route.path, default: []].append(order)
+        for (order, (route, pattern)) in zip(routes, patterns).enumerated() where route.parameterNames.isEmpty {
+            staticRoutes[pattern.path, default: []].append(order)
         }
         var runs: [String: Range<Int32>] = [:]
         runs.reserveCapacity(staticRoutes.count)
@@ -64,11 +64,6 @@ public final class RouteTable<Value: Sendable>: Sendable {
     }
 
     public var count: Int { routes.count }
-
-    /// Declared routes as (methods, path), in order; for listings such as `apus routes`.
-    public var listing: [(methods: [String]?, path: String)] {
-        routes.map { ($0.methods, $0.path) }
-    }
 
     public func lookup(method: String, path: String) -> RouteLookup<Value> {
         if let run = staticCandidates[path] {
@@ -124,8 +119,7 @@ public struct RouteTableBuilder<Value: Sendable> {
     /// `methods` nil means any method.
     public mutating func add(methods: [String]?, path: String, value: Value) throws(RouteError) {
         let pattern = try RoutePattern(path)
-        routes.append(.init(
-            methods: methods.map { shared($0) }, path: path, parameterNames: shared(pattern.parameterNames), value: value))
+        routes.append(.init(methods: methods.map { shared($0) }, parameterNames: shared(pattern.parameterNames), value: value))
         patterns.append(pattern)
     }
 

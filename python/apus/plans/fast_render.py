@@ -35,15 +35,20 @@ def json_message(status, content):
     return bytes_message(status, _encode(content).encode("utf-8"))
 
 
-# The length headers of the bodies most responses have, made once (1,024 of them: 100 KB; 4,096
-# took 400 KB of every server's memory for the rare body between 1 and 4 KB).
-_LENGTHS = [(b"content-length", str(n).encode("latin-1")) for n in range(1024)]
+# The length headers of bodies under 1 KB, each made on its first use and kept: an app's
+# responses have a few lengths, and all 1,024 made at once took 100 KB of every server.
+_LENGTHS = [None] * 1024
 
 
 def bytes_message(status, body):
     """The runtime's message for ``Response(body, media_type="application/json", status_code=status)``."""
     size = len(body)
-    length = _LENGTHS[size] if size < 1024 else (b"content-length", str(size).encode("latin-1"))
+    if size < 1024:
+        length = _LENGTHS[size]
+        if length is None:
+            length = _LENGTHS[size] = (b"content-length", str(size).encode("latin-1"))
+    else:
+        length = (b"content-length", str(size).encode("latin-1"))
     return ("body", status, (length, (b"content-type", b"application/json")), body, False, None)
 
 
