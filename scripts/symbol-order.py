@@ -9,8 +9,9 @@ Packed together, it takes a fraction of those pages (RSS), and fewer page faults
 How: the release binary serves the example app (`examples/app.py`) under valgrind's callgrind
 and answers a mix of requests; the functions of the executable it ran are listed by instructions
 spent. Functions the linker cannot move (the static Swift runtime's code that is not compiled
-one function per section, the static interpreter) are left out: naming them would pull whole
-blocks of code forward.
+one function per section) are left out: naming them would pull whole blocks of code forward.
+The static interpreter's functions are named: their sections are each object's hot, normal
+or unlikely code (scripts/setup.sh), and moving those whose code runs packs them together.
 A stale list costs only layout, never correctness; regenerate it after large changes:
 
   scripts/symbol-order.py [--apus .build/release/apus]   (needs valgrind and curl)
@@ -102,21 +103,37 @@ def executed_functions(profile_path, binary):
     return [name for name, _ in cost.most_common() if os.path.realpath(owner.get(name) or "") == binary]
 
 
+# A section this small moves whole at no cost: the kernel maps 64 KiB around any page of it that
+# runs anyway.
+WHOLE_SECTION_LIMIT = 64 * 1024
+
+
 def unmovable_functions():
-    """Functions that do not have a section of their own (`.text.<name>`): much of the static
-    Swift runtime, and the static interpreter (see scripts/setup.sh)."""
+    """Functions the linker cannot move without pulling a large block of code that does not run:
+    those in a shared code section of over 64 KiB of the static Swift runtime (its standard
+    library is one section of 1.6 MB). A function in a smaller shared section is named, and
+    moves its section. (The static interpreter's sections are each object's hot, normal or
+    unlikely code, kept apart by scripts/setup.sh: they move whole, and most of the code in
+    those that run, runs.)"""
     inputs = [os.path.join(STATIC_RUNTIME, name) for name in sorted(os.listdir(STATIC_RUNTIME)) if name.endswith(".a")]
-    inputs.append(os.path.join(ROOT, ".build", "static-python", "libpython3.11.o"))
     names = set()
     for path in filter(os.path.exists, inputs):
-        table = subprocess.run(["objdump", "-t", path], capture_output=True, text=True).stdout
-        for line in table.splitlines():
-            left, tab, right = line.partition("\t")
-            if not tab or " F " not in left:
+        listing = subprocess.run(["readelf", "-SW", "-sW", path], capture_output=True, text=True, errors="replace").stdout
+        sections = {}
+        for line in listing.splitlines():
+            if line.startswith("File: "):
+                sections = {}  # the next member's
                 continue
-            section, name = left.split()[-1], right.split()[-1]
-            if section.startswith(".text") and section != f".text.{name}":
-                names.add(name)
+            header = re.match(r"\s*\[\s*(\d+)\]\s+(\S+)\s+\S+\s+[0-9a-f]+\s+[0-9a-f]+\s+([0-9a-f]+)", line)
+            if header:
+                sections[header.group(1)] = (header.group(2), int(header.group(3), 16))
+                continue
+            fields = line.split()
+            if len(fields) >= 8 and fields[3] == "FUNC" and fields[6] in sections:
+                section, size = sections[fields[6]]
+                name = fields[7]
+                if section.startswith(".text") and section != f".text.{name}" and size > WHOLE_SECTION_LIMIT:
+                    names.add(name)
     return names
 
 
