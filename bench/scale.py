@@ -3,7 +3,8 @@
 static routes (`/s{i}`), N = 10 and 10,000 (20,000 routes in all), served by Apus; the same app under uvicorn for
 memory and cold start. In one run, it reports:
 
-- requests/s of the last-declared param route and static route, at 10,000 routes against 10;
+- requests/s of the last-declared param route and static route, at 10,000 routes against 10
+  (both apps served at once, measured in alternation);
 - Apus's start-up (spawn to first response) against the app's own import time, same interpreter;
 - RSS after serving (both servers answer the same requests first), and cold start (spawn to
   first response), Apus against uvicorn.
@@ -122,41 +123,56 @@ def main():
     counts = [int(n) for n in args.routes.split(",")]
     os.environ["VIRTUAL_ENV"] = os.path.join(ROOT, ".venv")
 
-    results = {}
+    apps, rows = {}, {}
     for routes in counts:
         module = write_app(routes)
         last = routes - 1
-        paths = {"param": f"/r{last}/items/7?q=x", "static": f"/s{last}"}
-        row = {"import": [], "startup": [], "param": [], "static": [], "rss": [], "uvicorn cold": [], "uvicorn rss": [],
-               "uvicorn param": [], "uvicorn static": []}
+        apps[routes] = (module, {"param": f"/r{last}/items/7?q=x", "static": f"/s{last}"})
+        rows[routes] = {key: [] for key in ("import", "startup", "param", "static", "rss", "uvicorn cold",
+                                            "uvicorn rss", "uvicorn param", "uvicorn static")}
         # The bytecode, written once for every server alike (an environment with
         # PYTHONDONTWRITEBYTECODE would leave it to whichever server writes it first).
         subprocess.run([PYTHON, "-m", "py_compile", os.path.join(SCRATCH, module + ".py")], check=True)
         import_seconds(module)  # warm the file cache
-        for _ in range(args.rounds):
-            row["import"].append(import_seconds(module))
-            port = free_port()
-            proc, seconds = start(apus_command(apus, module, port), port, paths["static"])
-            try:
-                row["startup"].append(seconds)
-                for kind, path in paths.items():
-                    wrk(port, path, 1)
-                    row[kind].append(wrk(port, path, args.duration))
-                row["rss"].append(rss_mb(proc.pid))
-            finally:
+
+    for _ in range(args.rounds):
+        # Apus serves every size at once (each started alone, so that start-ups do not overlap),
+        # and the sizes are measured in alternation, kind by kind: the lookup ratio compares
+        # requests/s taken seconds apart, not minutes, on a machine whose speed drifts.
+        servers = {}
+        try:
+            for routes, (module, paths) in apps.items():
+                rows[routes]["import"].append(import_seconds(module))
+                port = free_port()
+                proc, seconds = start(apus_command(apus, module, port), port, paths["static"])
+                servers[routes] = (proc, port)
+                rows[routes]["startup"].append(seconds)
+            for kind in ("param", "static"):
+                for routes, (proc, port) in servers.items():
+                    wrk(port, apps[routes][1][kind], 1)
+                for routes, (proc, port) in servers.items():
+                    rows[routes][kind].append(wrk(port, apps[routes][1][kind], args.duration))
+            for routes, (proc, port) in servers.items():
+                rows[routes]["rss"].append(rss_mb(proc.pid))
+        finally:
+            for proc, _ in servers.values():
                 stop(proc)
+        for routes, (module, paths) in apps.items():
             port = free_port()
             proc, seconds = start(uvicorn_command(module, port), port, paths["static"])
             try:
-                row["uvicorn cold"].append(seconds)
+                rows[routes]["uvicorn cold"].append(seconds)
                 # The same requests as Apus served, so that both RSS are taken after the same work.
                 for kind, path in paths.items():
                     wrk(port, path, 1)
-                    row[f"uvicorn {kind}"].append(wrk(port, path, args.duration))
-                row["uvicorn rss"].append(rss_mb(proc.pid))
+                    rows[routes][f"uvicorn {kind}"].append(wrk(port, path, args.duration))
+                rows[routes]["uvicorn rss"].append(rss_mb(proc.pid))
             finally:
                 stop(proc)
-        results[routes] = {key: statistics.median(values) for key, values in row.items()}
+
+    results = {}
+    for routes in counts:
+        results[routes] = {key: statistics.median(values) for key, values in rows[routes].items()}
         r = results[routes]
         print(f"{routes:>6} routes: import {r['import']:.2f} s, apus start-up {r['startup']:.2f} s "
               f"(uvicorn {r['uvicorn cold']:.2f} s); last param {r['param']:,.0f} req/s, last static "
