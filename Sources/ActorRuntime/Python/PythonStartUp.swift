@@ -7,8 +7,7 @@ public import Logging
 /// number grows, took 40% of that import (8.1 s, against 4.7 s without any collection). So
 /// start-up (the import, the lifespan, the plans) runs without full collections; the young
 /// ones go on, because the garbage they free right away is memory the import reuses (with no
-/// collection at all until the end, a served app kept 0.3 MB more resident with 20 routes and
-/// 0.3-1.3 MB more with 20,000, which started some 12% faster). Then one collection
+/// collection at all until the end, the same app kept 2 MB more resident). Then one collection
 /// frees what is left (0.8 s there, once), the objects that remain are frozen (`gc.freeze()`:
 /// never scanned again, as pre-fork servers do before forking), and collections resume for
 /// what requests make, which no longer has a whole app to scan. A command that ends after
