@@ -3,15 +3,13 @@ public import Logging
 /// Python's cyclic garbage collector across a server's start-up (`apus._startup`).
 ///
 /// Importing an app makes objects that live as long as the process: an app of 20,000 routes
-/// makes 1.3 million. The collector's full collections, which rescan all of them as their
-/// number grows, took 40% of that import (8.1 s, against 4.7 s without any collection). So
-/// start-up (the import, the lifespan, the plans) runs without full collections; the young
-/// ones go on, because the garbage they free right away is memory the import reuses (with no
-/// collection at all until the end, the same app kept 2 MB more resident). Then one collection
-/// frees what is left (0.8 s there, once), the objects that remain are frozen (`gc.freeze()`:
-/// never scanned again, as pre-fork servers do before forking), and collections resume for
-/// what requests make, which no longer has a whole app to scan. A command that ends after
-/// start-up (`apus routes`) never calls `end`.
+/// makes 1.3 million. The collector, which keeps rescanning the older objects as their number
+/// grows, took 40% of that import (8.1 s, against 4.7 s without it). So start-up (the import,
+/// the lifespan, the plans) runs without automatic collections; then one collection frees its
+/// garbage (0.8 s there, once), the objects that remain are frozen (`gc.freeze()`: never
+/// scanned again, as pre-fork servers do before forking), and collections resume for what
+/// requests make, which no longer has a whole app to scan. A command that ends after start-up
+/// (`apus routes`) never calls `end`.
 public enum PythonStartUp {
     /// Before the app is imported.
     public static func begin(logger: Logger) {
