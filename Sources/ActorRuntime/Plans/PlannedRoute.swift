@@ -42,20 +42,25 @@ public struct PlannedRoute: Sendable {
 
     /// Shared by the rows of the same methods.
     public let methods: [String]?
-    public let path: String
     /// `plan.run` (executor thread) or `plan.start` (asyncio thread), maybe built on first use;
     /// nil for ASGI.
     let entry: PlanEntry?
+    /// The app's paths and files, in one buffer: a row names its path's bytes there and its file
+    /// by index, rather than holding strings (a path over 15 bytes would be an allocation).
+    private let text: RouteText
+    private let pathStart: Int32
+    private let pathCount: Int32
     private let details: Details?
-    /// The endpoint's file (shared by the rows of the same file) and line (0: none).
-    private let file: String
+    /// The endpoint's file (an index into `text`'s files) and line (0: none).
+    private let file: Int32
     private let line: Int32
     public let kind: Kind
     /// Whether `entry` runs on the asyncio thread.
     let runsAsync: Bool
 
+    public var path: String { text.string(pathStart, pathCount) }
     /// The endpoint's `file:line`.
-    public var location: String { line > 0 ? "\(file):\(line)" : file }
+    public var location: String { line > 0 ? "\(text.files[Int(file)]):\(line)" : text.files[Int(file)] }
     /// Why the route runs as ASGI (nil for a plan).
     public var reason: String? { details?.reason }
     public var worker: String? { details?.worker }
@@ -65,11 +70,42 @@ public struct PlannedRoute: Sendable {
     public var isNative: Bool { entry != nil || worker != nil }
 }
 
+/// The paths and files of an app's rows, in one buffer. Filled while the rows are read (on one
+/// thread, before the rows are shared), read-only after.
+final class RouteText: @unchecked Sendable {
+    private var bytes: [UInt8] = []
+    private(set) var files: [String] = []
+    private var fileIndex: [String: Int32] = [:]
+
+    func append(_ string: String) -> (start: Int32, count: Int32) {
+        let start = Int32(bytes.count)
+        bytes.append(contentsOf: string.utf8)
+        return (start, Int32(bytes.count) - start)
+    }
+
+    func file(_ name: String) -> Int32 {
+        if let known = fileIndex[name] { return known }
+        files.append(name)
+        fileIndex[name] = Int32(files.count - 1)
+        return Int32(files.count - 1)
+    }
+
+    /// Done adding: gives back the room growing left, and the index of files.
+    func seal() {
+        bytes = bytes.withUnsafeBufferPointer { Array($0) }
+        fileIndex = [:]
+    }
+
+    func string(_ start: Int32, _ count: Int32) -> String {
+        String(decoding: bytes[Int(start)..<Int(start + count)], as: UTF8.self)
+    }
+}
+
 /// What the rows of one app share, made once while they are read: their method lists, their
-/// files, the function events' shape, their deferred plans.
+/// paths and files, the function events' shape, their deferred plans.
 private struct SharedParts {
     var methods: [String: [String]] = [:]
-    var files: [String: String] = [:]
+    let text = RouteText()
     var eventShape: FunctionEventShape?
     var deferred: [DeferredPlans] = []
 
@@ -89,17 +125,12 @@ private struct SharedParts {
     }
 
     /// `where` as (file, line): "app.py:12" is ("app.py", 12); anything else is all file.
-    mutating func location(_ text: String) -> (file: String, line: Int32) {
-        var file = text
-        var line: Int32 = 0
-        if let colon = text.utf8.lastIndex(of: UInt8(ascii: ":")), let number = Int32(text[text.index(after: colon)...]),
+    func location(_ place: String) -> (file: Int32, line: Int32) {
+        if let colon = place.utf8.lastIndex(of: UInt8(ascii: ":")), let number = Int32(place[place.index(after: colon)...]),
            number > 0 {
-            file = String(text[..<colon])
-            line = number
+            return (text.file(String(place[..<colon])), number)
         }
-        if let known = files[file] { return (known, line) }
-        files[file] = file
-        return (file, line)
+        return (text.file(place), 0)
     }
 }
 
@@ -135,6 +166,7 @@ extension PlannedRoute {
             routes.append(try read(entry, &shared, gil))
         }
         for plans in shared.deferred { plans.compact() }
+        shared.text.seal()
         let redirect = try gil.attribute(compiled, "redirect")
         var layers: [NativeMiddleware] = []
         for spec in try gil.items(try gil.attribute(compiled, "middleware")) {
@@ -208,8 +240,9 @@ extension PlannedRoute {
         let details = reason == nil && worker == nil && timeoutMilliseconds == nil && eventSource == nil ? nil
             : Details(reason: reason, worker: worker, timeoutMilliseconds: timeoutMilliseconds, eventSource: eventSource)
         let (file, line) = shared.location(try text("where") ?? "")
+        let pathText = shared.text.append(path)
         return PlannedRoute(
-            methods: methods, path: path, entry: planEntry, details: details, file: file, line: line, kind: kind,
-            runsAsync: runsAsync)
+            methods: methods, entry: planEntry, text: shared.text, pathStart: pathText.start, pathCount: pathText.count,
+            details: details, file: file, line: line, kind: kind, runsAsync: runsAsync)
     }
 }
