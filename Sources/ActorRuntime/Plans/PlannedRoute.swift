@@ -104,7 +104,7 @@ final class RouteText: @unchecked Sendable {
 /// What the rows of one app share, made once while they are read: their method lists, their
 /// paths and files, the function events' shape, their deferred plans.
 private struct SharedParts {
-    var methods: [String: [String]] = [:]
+    var methods: [[String]: [String]] = [:]
     let text = RouteText()
     var eventShape: FunctionEventShape?
     var deferred: [DeferredPlans] = []
@@ -118,9 +118,8 @@ private struct SharedParts {
     }
 
     mutating func methods(_ names: [String]) -> [String] {
-        let key = names.joined(separator: ",")
-        if let known = methods[key] { return known }
-        methods[key] = names
+        if let known = methods[names] { return known }
+        methods[names] = names
         return names
     }
 

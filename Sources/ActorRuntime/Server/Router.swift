@@ -48,8 +48,9 @@ public final class Router {
     }
 
     private func add(_ methods: [String], _ path: String, _ handler: RouteHandler) throws(RouteError) {
-        try builder.add(methods: Self.withHead(methods), path: path, value: handler)
-        listing.append((Self.withHead(methods), path))
+        let methods = Self.withHead(methods)
+        try builder.add(methods: methods, path: path, value: handler)
+        listing.append((methods, path))
     }
 
     private static func withHead(_ methods: [String]) -> [String] {
