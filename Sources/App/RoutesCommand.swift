@@ -8,7 +8,7 @@ import Logging
 struct RoutesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "routes",
-        abstract: "List an app's routes: method, path, handler file:line, and native or asgi with the reason."
+        abstract: "List an app's routes: method, path, handler file:line, and how each runs (injected, direct, fastapi-handler, asgi, ...) with the reason."
     )
 
     @Argument(help: "The app, as module:attribute (e.g. main:app).")
@@ -34,15 +34,14 @@ struct RoutesCommand: AsyncParsableCommand {
         }
         var lines: [[String]] = []
         for route in routes {
-            let how = route.isNative ? "native (\(route.kind.rawValue))" : "asgi: \(route.reason ?? "")"
+            let how = route.label
             lines.append([(route.methods ?? ["*"]).joined(separator: ","), route.path, route.location, how])
         }
         let widths = (0..<3).map { column in lines.map { $0[column].count }.max() ?? 0 }
         for line in lines {
             print((0..<3).map { line[$0].padding(to: widths[$0]) }.joined(separator: "  ") + "  " + line[3])
         }
-        let native = routes.filter(\.isNative).count
-        print("routes: \(native) native, \(routes.count - native) asgi")
+        print("routes: \(PlanResponder.countsByKind(routes))")
         Console.terminate(0)
     }
 }

@@ -173,11 +173,12 @@ struct RunCommand: AsyncParsableCommand {
                         .filter { !$0.isEmpty }.joined(separator: " ")
                 }
                 for route in planned.routes {
-                    if route.isNative {
-                        logger.debug("\(line(route)) \(route.kind.rawValue)")
+                    if route.kind != .asgi && route.kind != .handler {
+                        logger.debug("\(line(route)) \(route.label)")
                     } else if !worker {
-                        // What runs through the app instead of a plan is said once, with why.
-                        logger.info("\(line(route)) asgi: \(route.reason ?? "")")
+                        // What runs through the app, or through FastAPI's own request handler,
+                        // instead of Apus's plan is said once, with why.
+                        logger.info("\(line(route)) \(route.label)")
                     }
                 }
                 responder = planned

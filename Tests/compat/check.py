@@ -1,8 +1,10 @@
 """Checks a compat run against the floors in floors.json: the tests that pass, the share of the
-run's HTTP requests Apus served with native plans, and the requests that bypassed the server
-through Starlette's in-memory transport (which must stay at the ceiling).
+run's HTTP requests Apus served with its own plans (any kind but ``asgi``), the share whose
+dependencies FastAPI itself still solved (``solve_counter``: one line per top-level call of FastAPI's
+``solve_dependencies``), and the requests that bypassed the server through Starlette's in-memory
+transport (which must stay at the ceiling).
 
-    check.py RESULTS_JSON ROUTE_STATS INMEMORY_COUNT
+    check.py RESULTS_JSON ROUTE_STATS INMEMORY_COUNT FASTAPI_SOLVED
 """
 import collections
 import json
@@ -19,24 +21,30 @@ def count_lines(path):
         return [line.split() for line in f if line.strip()]
 
 
-def main(results_path, stats_path, inmemory_path):
+def main(results_path, stats_path, inmemory_path, solved_path):
     with open(os.path.join(HERE, "floors.json")) as f:
         floors = json.load(f)
     with open(results_path) as f:
         summary = json.load(f)["summary"]
     stats = count_lines(stats_path)
-    paths = collections.Counter(fields[0] for fields in stats)
-    total = sum(paths.values())
-    native = paths.get("native", 0)
+    kinds = collections.Counter(fields[0] for fields in stats)
+    total = sum(kinds.values())
+    native = total - kinds.get("asgi", 0)
     share = native / total if total else 0.0
     inmemory = len(count_lines(inmemory_path))
+    solved = len(count_lines(solved_path))
+    solved_share = solved / total if total else 0.0
+    by_kind = ", ".join(f"{count} {kind}" for kind, count in kinds.most_common())
     print(f"compat: {summary['passed']} passed, {summary['failed']} failed; requests through Apus: {total} "
-          f"({native} native, {paths.get('asgi', 0)} asgi; native share {share:.1%}); in-memory: {inmemory}")
+          f"({by_kind}; planned share {share:.1%}); solved by FastAPI: {solved} ({solved_share:.1%}); "
+          f"in-memory: {inmemory}")
     problems = []
     if summary["passed"] < floors["passed"]:
         problems.append(f"passed {summary['passed']} < floor {floors['passed']}")
     if share + 1e-9 < floors["native_share"]:
         problems.append(f"native share {share:.3f} < floor {floors['native_share']}")
+    if solved_share > floors["fastapi_solved_share"] + 1e-9:
+        problems.append(f"FastAPI solved {solved_share:.3f} of the requests > ceiling {floors['fastapi_solved_share']}")
     if inmemory > floors["inmemory_requests"]:
         problems.append(f"{inmemory} in-memory requests > ceiling {floors['inmemory_requests']}")
     if total == 0:
@@ -47,4 +55,4 @@ def main(results_path, stats_path, inmemory_path):
 
 
 if __name__ == "__main__":
-    sys.exit(main(*sys.argv[1:4]))
+    sys.exit(main(*sys.argv[1:5]))

@@ -12,12 +12,14 @@ fi
 HARNESS="$(cd "$HARNESS" && pwd)"
 OUT="$ROOT/.build/compat"
 mkdir -p "$OUT"
-rm -f "$OUT/route-stats" "$OUT/inmemory"
+rm -f "$OUT/route-stats" "$OUT/inmemory" "$OUT/fastapi-solved"
 selection=(--set public)
 (($#)) && selection=("$@")
-APUS_ROUTE_STATS="$OUT/route-stats" INMEMORY_COUNT="$OUT/inmemory" \
+APUS_ROUTE_STATS="$OUT/route-stats" INMEMORY_COUNT="$OUT/inmemory" SOLVE_COUNT="$OUT/fastapi-solved" \
   python3 "$HARNESS/run_compat.py" --python "$ROOT/.venv/bin/python" --plugin apus.pytest_plugin \
-  --pythonpath "$HARNESS" --pytest-args "-p inmemory_counter" --json "$OUT/results.json" "${selection[@]}" \
+  --pythonpath "$HARNESS" --pytest-args "-p inmemory_counter -p solve_counter" --json "$OUT/results.json" \
+  "${selection[@]}" \
   | tail -n 45
 (($#)) && exit 0  # a partial run has no floors
-"$ROOT/.venv/bin/python" "$ROOT/Tests/compat/check.py" "$OUT/results.json" "$OUT/route-stats" "$OUT/inmemory"
+"$ROOT/.venv/bin/python" "$ROOT/Tests/compat/check.py" "$OUT/results.json" "$OUT/route-stats" "$OUT/inmemory" \
+  "$OUT/fastapi-solved"

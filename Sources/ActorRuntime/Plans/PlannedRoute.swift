@@ -6,8 +6,11 @@ public struct PlannedRoute: Sendable {
     public enum Kind: String, Sendable {
         /// Apus executes every step (parameters, body, endpoint, serialization).
         case direct
-        /// FastAPI's compiled request handler for the route, without middleware and router.
-        case handler
+        /// Apus executes the route's dependency tree, compiled once, and every other step.
+        case injected
+        /// FastAPI's compiled request handler for the route, without middleware and router
+        /// (its dependencies solved by FastAPI per request); the row says why.
+        case handler = "fastapi-handler"
         /// A plain Starlette route's endpoint, called with a Request.
         case endpoint
         /// The route's own ASGI app inside the app's middleware stack, routed by Apus.
@@ -68,6 +71,19 @@ public struct PlannedRoute: Sendable {
     var eventSource: FunctionEventSource? { details?.eventSource }
 
     public var isNative: Bool { entry != nil || worker != nil }
+
+    /// How the route runs, as `apus routes`, the start-up log and `APUS_ROUTE_STATS` name it:
+    /// the kind, with the reason where it is not Apus's own plan (`fastapi-handler: a form
+    /// body`, `stacked: middleware TimingMiddleware`, `asgi: mount /static`).
+    public var label: String {
+        switch kind {
+        case .asgi, .handler, .stacked:
+            guard let reason, !reason.isEmpty else { return kind.rawValue }
+            return "\(kind.rawValue): \(reason)"
+        default:
+            return kind.rawValue
+        }
+    }
 }
 
 /// The paths and files of an app's rows, in one buffer. Filled while the rows are read (on one
@@ -144,7 +160,7 @@ struct CompiledRoutes: Sendable {
 extension PlannedRoute {
     /// The version of the compiler's output this runtime reads (`PLAN_FORMAT` in
     /// `apus/plans/rows.py`).
-    static let planFormat = 7
+    static let planFormat = 8
 
     /// Compiles `application`'s routes (`apus.plans.compile_app`) and reads them.
     static func compile(_ application: ASGIApplication, _ gil: borrowing GIL) throws(PythonError) -> CompiledRoutes {

@@ -4,8 +4,11 @@ Every route of the app, in declaration order, becomes a ``RouteEntry`` for the r
 table, so the first matching route still wins:
 - a FastAPI route with only path/query/header/cookie parameters and a JSON body: a
   ``DirectPlan`` (Apus executes every step);
+- a FastAPI route with dependencies, special parameters (``Request``, ``Response``,
+  ``BackgroundTasks``, ``SecurityScopes``) or in an included router: an ``InjectedPlan`` (Apus
+  executes the route's dependency tree, compiled once; see ``injection``);
 - any other FastAPI route: a ``HandlerPlan`` (FastAPI's compiled request handler for the route,
-  run without the middleware stack and router);
+  run without the middleware stack and router), with the reason it is not injected;
 - a plain Starlette route with a function endpoint (``/openapi.json``, ``/docs``): an
   ``EndpointPlan``;
 - a functions tree's routes (``apus.functions``): a Python event handler's ``FunctionPlan``, or
@@ -27,6 +30,8 @@ from . import native_middleware, support
 from .direct_plan import DirectPlan
 from .executor import Runner
 from .handler_plan import EndpointPlan, HandlerPlan
+from .injected_plan import InjectedPlan
+from .injection import NotInjectable, route_reason
 from .rows import ANY_PATH, CompiledApp, RouteEntry, not_a_fastapi_app
 from .stacked import StackedPlan, build_stack
 
@@ -58,9 +63,9 @@ def compile_app(app, server):
     for entry in entries:
         plan = entry.built_plan()
         if plan is not None and hasattr(plan, "top_route"):
-            entry.plan = StackedPlan(runner, stack, plan.top_route, getattr(plan, "context", None),
-                                     kind=f"{plan.kind}, inside {middleware}")
+            entry.plan = StackedPlan(runner, stack, plan.top_route, getattr(plan, "context", None))
             entry.kind = "stacked"
+            entry.reason = middleware
             entry.runs_async = True
     return CompiledApp(entries, None)
 
@@ -129,8 +134,31 @@ def _api_route_entry(runner, direct, route):
         # The costly plan (its parameters and serialization, compiled): built on first use.
         return RouteEntry(route.methods, path, DirectPlan.kind, factory=direct.build, argument=direct.add(route),
                           runs_async=support.is_async_callable(route.dependant.call), where=where, name=route.name)
-    plan = HandlerPlan(runner, route)
-    return RouteEntry(route.methods, path, plan.kind, plan=plan, where=where, name=route.name)
+    plan, reason = _injected_or_handler(runner, route, None)
+    return RouteEntry(route.methods, path, plan.kind, plan=plan, reason=reason, where=where, name=route.name)
+
+
+def _injected_or_handler(runner, top_route, context):
+    """The route's ``InjectedPlan``, or FastAPI's handler with the reason it cannot be one."""
+    original = context.original_route if context is not None else top_route
+    reason = injection_reason(original, context)
+    if reason is None:
+        try:
+            return InjectedPlan(runner, top_route, context), None
+        except NotInjectable as refusal:
+            reason = str(refusal)
+    return HandlerPlan(runner, top_route, context), reason
+
+
+def injection_reason(route, context=None):
+    """Why a FastAPI route (or an included router's route context) keeps FastAPI's request
+    handler rather than an injected plan, or None."""
+    if type(route).get_route_handler is not APIRoute.get_route_handler:
+        return f"{type(route).__name__} has its own request handler"
+    call = (context or route).dependant.call
+    if not (inspect.isfunction(call) or inspect.ismethod(call)):
+        return "a callable object endpoint"
+    return route_reason(context or route)
 
 
 class DeferredDirectPlans:
@@ -168,8 +196,8 @@ def _context_entry(runner, top_route, context):
         if getattr(type(original), method) is not getattr(APIRoute, method):
             return RouteEntry(context.methods, path, "asgi", reason=f"{type(original).__name__} overrides {method}",
                               where=where)
-    plan = HandlerPlan(runner, top_route, context)
-    return RouteEntry(context.methods, path, plan.kind, plan=plan, where=where, name=context.name)
+    plan, reason = _injected_or_handler(runner, top_route, context)
+    return RouteEntry(context.methods, path, plan.kind, plan=plan, reason=reason, where=where, name=context.name)
 
 
 def direct_reason(route):

@@ -191,7 +191,7 @@ async def run_with_stacks(runner, cycle, request, handle):
                 sent = True
         if not sent:
             # A dependency with `yield` swallowed the endpoint's exception: FastAPI's own error.
-            raise FastAPIError(_RESPONSE_NOT_AWAITED)
+            raise FastAPIError(RESPONSE_NOT_AWAITED)
     except BaseException as exc:  # noqa: BLE001 - every exception is answered or reported
         if cycle.started:
             # Handled or not, nothing more can be sent (Starlette: "Caught handled
@@ -213,7 +213,7 @@ async def run_with_stacks(runner, cycle, request, handle):
     cycle.release()
 
 
-_RESPONSE_NOT_AWAITED = (
+RESPONSE_NOT_AWAITED = (
     "Response not awaited. There's a high chance that the application code is raising an exception and a "
     "dependency with yield has a block with a bare except, or a block with except Exception, and is not raising "
     "the exception again. Read more about it in the docs: "

@@ -23,7 +23,7 @@ from .executor import run_with_stacks
 
 
 class HandlerPlan:
-    kind = "handler"
+    kind = "fastapi-handler"
     runs_async = True
 
     def __init__(self, runner, top_route, context=None):

@@ -4,7 +4,7 @@ FastAPI app gets its one row without FastAPI being imported for it."""
 ANY_PATH = "/{path:path}"
 # The shape of what the runtime reads (CompiledApp, RouteEntry, the plans' entry points); the
 # runtime refuses any other.
-PLAN_FORMAT = 7
+PLAN_FORMAT = 8
 
 
 class RouteEntry:

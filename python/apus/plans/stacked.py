@@ -39,13 +39,13 @@ class StackedPlan:
     """A route served inside the app's middleware stack, on the asyncio thread."""
 
     runs_async = True
+    kind = "stacked"
 
-    def __init__(self, runner, stack, top_route, context=None, kind="handler"):
+    def __init__(self, runner, stack, top_route, context=None):
         self.runner = runner
         self.stack = stack
         self.top_route = top_route
         self.context = context
-        self.kind = kind
 
     def start(self, request_parts, body, native):
         cycle = self.runner.new_cycle(request_parts, body, native, stacked=True)
