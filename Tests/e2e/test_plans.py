@@ -162,7 +162,7 @@ def test_apus_routes_lists_every_route_with_how_it_is_served():
                for line in lines)
     assert any(line.startswith("POST") and  " /items " in line and line.endswith(" direct") for line in lines)
     assert lines[-1].startswith("routes: ") and "asgi" not in lines[-1]
-    assert any(" /form " in line and line.endswith("fastapi-handler: a form body") for line in lines)
+    assert any(" /form " in line and line.endswith(" injected") for line in lines)
 
 
 def test_plans_run_inside_the_apps_middleware(tmp_path):

@@ -28,6 +28,7 @@ import json
 from fastapi.background import BackgroundTasks
 from fastapi.datastructures import DefaultPlaceholder
 from fastapi.dependencies import utils as dependency_utils
+from fastapi import params
 from fastapi.exceptions import FastAPIError, HTTPException, RequestValidationError
 from fastapi.security import SecurityScopes
 from starlette.background import BackgroundTask
@@ -92,6 +93,10 @@ class InjectedPlan:
         self.endpoint = spec.dependant.call
         self.endpoint_is_async = is_coroutine_callable(self.endpoint)
         self.body_field = spec.body_field
+        self.form_body = spec.body_field is not None and isinstance(spec.body_field.field_info, params.Form)
+        if self.form_body:
+            self.form_limits = _form_limits(runner.app, top_route, context)
+            self.runs_async = True  # a form is parsed with awaits
         self.embed_body_fields = getattr(spec, "_embed_body_fields", False)
         strict = getattr(spec, "strict_content_type", None)
         if isinstance(strict, DefaultPlaceholder):
@@ -277,18 +282,23 @@ class InjectedPlan:
             async def handle(request):
                 solving = _Solving(request, tree)
                 response = errors = None
-                async with AsyncExitStack() as stack:
-                    solving.request_stack = solving.function_stack = stack
-                    response, errors = await self._handle_async(solving, tree)
-                if errors:
-                    raise self._validation_error(errors, solving)
+                async with AsyncExitStack() as file_stack:  # a form's files, closed last
+                    request.scope["fastapi_middleware_astack"] = file_stack
+                    async with AsyncExitStack() as stack:
+                        solving.request_stack = solving.function_stack = stack
+                        response, errors = await self._handle_async(solving, tree)
+                    if errors:
+                        raise self._validation_error(errors, solving)
                 if response is None:
                     raise FastAPIError(_NO_RESPONSE)
                 return response
         await run_with_stacks(self.runner, cycle, request, handle)
 
     async def _handle_async(self, solving, tree):
-        self._read_body(solving)
+        if self.form_body:
+            await self._read_form(solving)
+        else:
+            self._read_body(solving)
         values, errors = await self._solve_async(tree.root, solving)
         if errors:
             return None, errors
@@ -360,6 +370,19 @@ class InjectedPlan:
                 "input": {}, "ctx": {"error": error.msg}}], solving, body=error.doc) from error
         except Exception as error:  # noqa: BLE001 - as FastAPI: any other failure is a 400
             raise HTTPException(status_code=400, detail="There was an error parsing the body") from error
+
+    async def _read_form(self, solving):
+        """The form as FastAPI reads it (with the limits the app, its routers and the route set),
+        its files closed after the response."""
+        request = solving.request
+        try:
+            form = await (request.form(**self.form_limits) if self.form_limits else request.form())
+            request.scope["fastapi_middleware_astack"].push_async_callback(form.close)
+        except HTTPException:
+            raise
+        except Exception as error:  # noqa: BLE001 - as FastAPI: any other failure is a 400
+            raise HTTPException(status_code=400, detail="There was an error parsing the body") from error
+        solving.body = form
 
     def _validation_error(self, errors, solving, body=_UNDEFINED):
         if body is _UNDEFINED:
@@ -435,6 +458,23 @@ def _own_parameters(step, solving, values, errors):
         values[step.response_name] = solving.response
     if step.security_scopes_name:
         values[step.security_scopes_name] = SecurityScopes(scopes=list(step.security_scopes))
+
+
+def _form_limits(app, top_route, context):
+    """The keyword arguments of ``request.form()`` for a route: the limits of the app's router,
+    of the included router (FastAPI 0.164+ sets them in the scope while routing, which plans
+    skip), then the route's own, later ones winning."""
+    layers = [getattr(app.router, "form_limits", None)]
+    if context is not None:
+        layers.append(getattr(getattr(top_route, "include_context", None), "form_limits", None))
+        layers.append(getattr(context.original_route, "form_limits", None))
+    else:
+        layers.append(getattr(top_route, "form_limits", None))
+    limits = {}
+    for layer in layers:
+        if layer:
+            limits = {**limits, **layer}
+    return limits
 
 
 async def _enter_generator(step, stack, values, request):

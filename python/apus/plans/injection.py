@@ -19,7 +19,6 @@ What the tree cannot express is refused with the reason (``NotInjectable``), and
 FastAPI's own request handler."""
 import inspect
 
-from fastapi import params
 from fastapi.dependencies import models as dependency_models
 from fastapi.dependencies import utils as dependency_utils
 
@@ -200,8 +199,6 @@ def route_reason(spec):
     request handler, or None."""
     if MISSING_HELPERS is not None:
         return MISSING_HELPERS
-    if spec.body_field is not None and isinstance(spec.body_field.field_info, params.Form):
-        return "a form body"
     if getattr(spec, "is_json_stream", False) or getattr(spec, "is_sse_stream", False):
         return "a streaming endpoint"
     call = spec.dependant.call
