@@ -1,0 +1,145 @@
+"""Injected plans (Apus executing a route's dependency tree itself) answer exactly as FastAPI's own
+request handler: the same requests to one app served with plans and with `--no-plans` (FastAPI
+routing and solving everything) get byte-identical responses and leave the same events, on the
+project's FastAPI and on 0.115; and APUS_ROUTE_STATS proves the plans served them."""
+import json
+import time
+
+import pytest
+
+from conftest import APPS, ApusServer
+from test_plans import exchange, fastapi_environment, get, post
+
+KEY = "X-Key: k\r\n"
+BEARER = "Authorization: Bearer good\r\n"
+
+
+def delete(path):
+    return f"DELETE {path} HTTP/1.1\r\nHost: test\r\n\r\n".encode()
+
+
+def post_empty(path):
+    return post(path, "")
+
+
+REQUESTS = [
+    get("/cache"), get("/cache"),
+    get("/class-dependency?q=x&skip=2"), get("/class-dependency?skip=-1&limit=500"),
+    get("/overridden"),
+    post_empty("/override/replaced"), get("/overridden"),
+    post_empty("/override/async"), get("/overridden"), get("/overridden?q=query"),
+    delete("/override"), get("/overridden"),
+    get("/raises/404"), get("/araises/409"), get("/swallowed"), get("/after-yield"),
+    post("/everything/1?page=2", '{"payload": {"name": "a", "size": 3}, "note": "n"}',
+         headers="X-Count: 4\r\nCookie: session=5\r\n"),
+    post("/everything/x?page=0", '{"payload": {"name": "a", "size": "big"}}',
+         headers="X-Count: many\r\nCookie: session=s\r\n"),
+    post("/everything/1", "{not json", headers="X-Count: 4\r\n"),
+    get("/me", BEARER), get("/me"), get("/me", "Authorization: Bearer bad\r\n"), get("/admin", BEARER),
+    get("/basic", "Authorization: Basic YWxpY2U6c2VjcmV0\r\n"), get("/basic"),
+    get("/sub-response"), get("/returned-response"),
+    get("/routed/thing", "X-Router: r\r\n"), get("/routed/thing?limit=11"),
+    get("/cache", "X-Key: refuse\r\n"),
+]
+
+
+@pytest.fixture(scope="module", params=["project", "fastapi-0.115"])
+def servers(request, tmp_path_factory):
+    environment = fastapi_environment(request.param)
+    stats = tmp_path_factory.mktemp("stats") / "routes"
+    planned = ApusServer("injected:app", "--app-dir", APPS, "--port", "0", "--no-access-log",
+                         env=dict(environment, APUS_ROUTE_STATS=str(stats)))
+    plain = ApusServer("injected:app", "--app-dir", APPS, "--port", "0", "--no-access-log", "--no-plans",
+                       env=environment)
+    yield planned, plain, stats, request.param
+    planned.stop()
+    plain.stop()
+
+
+def events_after(server, raw):
+    """The response to `raw`, then the events it left once its cleanup ran."""
+    exchange(server, delete("/events"))
+    answer = exchange(server, raw)
+    time.sleep(0.1)  # cleanup after the body (FastAPI 0.118+) may follow the response
+    events = json.loads(exchange(server, get("/events"))[2])
+    assert events[-1] == "app dependency"  # the app's dependency, for this read of the events
+    return answer, events[:-1]
+
+
+def test_injected_plans_answer_as_fastapi(servers):
+    planned, plain, stats, _ = servers
+    for raw in REQUESTS:
+        expected, expected_events = events_after(plain, raw)
+        got, got_events = events_after(planned, raw)
+        assert got == expected, raw
+        assert got_events == expected_events, raw
+    served = [line.split()[0] for line in stats.read_text().splitlines()]
+    assert set(served) <= {"injected", "direct"}, served
+    assert served.count("injected") >= len(REQUESTS)
+
+
+def test_yield_cleanup_timing(servers):
+    planned, _, _, version = servers
+    after_send = version == "project"
+    for path in ("/timing/sync", "/timing/async"):
+        _, events = events_after(planned, get(path))
+        expected = ["app dependency", "enter", "endpoint"]
+        expected += ["background", "exit"] if after_send else ["exit", "background"]
+        assert events == expected, path
+    if after_send:  # Depends(scope="function"), FastAPI 0.121+: before the response
+        _, events = events_after(planned, get("/timing/function-scope"))
+        assert events == ["app dependency", "enter", "endpoint", "exit", "background"]
+
+
+def test_an_exception_reaches_the_yield_dependency(servers):
+    planned, _, _, _ = servers
+    answer, events = events_after(planned, get("/raises/404"))
+    assert answer[0].endswith("404 Not Found") and events == ["app dependency", "enter", "saw 404", "exit"]
+    answer, events = events_after(planned, get("/swallowed"))
+    assert answer[0].endswith("500 Internal Server Error") and events == ["app dependency", "swallowed"]
+    assert any("FastAPIError" in line for line in planned.lines)
+
+
+def test_a_raise_after_the_yield_keeps_the_response_and_is_logged(servers):
+    planned, _, _, version = servers
+    answer, events = events_after(planned, get("/after-yield"))
+    if version == "project":  # cleanup after the body: the client keeps its 200
+        assert answer[0].endswith("200 OK") and answer[2] == b'{"value":"value"}'
+        assert any("after the yield" in line or "response already started" in line for line in planned.lines)
+    else:  # cleanup before the response: the HTTPException is the answer
+        assert answer[0].endswith("418 I'm a teapot")
+    assert events == ["app dependency", "raising after yield"]
+
+
+def test_errors_from_every_source_in_one_422(servers):
+    planned, _, _, _ = servers
+    raw = post("/everything/x?page=0", '{"payload": {"name": "a", "size": "big"}}',
+               headers="X-Count: many\r\nCookie: session=s\r\n")
+    status, _, body = exchange(planned, raw)
+    assert " 422 " in status
+    sources = [error["loc"][0] for error in json.loads(body)["detail"]]
+    assert sources == ["header", "path", "query", "cookie", "body"]
+
+
+def test_a_sync_chain_stays_on_one_executor_thread(servers):
+    planned, _, _, _ = servers
+    asyncio_thread = json.loads(exchange(planned, get("/threads/asyncio"))[2])["asyncio"]
+    (status, _, body), events = events_after(planned, get("/threads/sync"))
+    assert status.endswith("200 OK")
+    threads = json.loads(body)
+    assert threads["first"] == threads["second"] == threads["endpoint"] != asyncio_thread
+    assert threads["loop"] is False and threads["endpoint_loop"] is False  # no event loop on that thread
+    assert events == ["app dependency", "first exit on the same thread"]
+
+
+def test_overrides_change_between_requests(servers):
+    planned, _, _, _ = servers
+    assert exchange(planned, get("/overridden"))[2] == b'{"value":"original"}'
+    exchange(planned, post_empty("/override/one"))
+    assert exchange(planned, get("/overridden"))[2] == b'{"value":"one"}'
+    exchange(planned, post_empty("/override/two"))
+    assert exchange(planned, get("/overridden"))[2] == b'{"value":"two"}'
+    exchange(planned, post_empty("/override/async"))
+    assert exchange(planned, get("/overridden?q=x"))[2] == b'{"value":"x"}'
+    exchange(planned, delete("/override"))
+    assert exchange(planned, get("/overridden"))[2] == b'{"value":"original"}'
