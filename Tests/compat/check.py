@@ -2,9 +2,11 @@
 run's HTTP requests Apus served with its own plans (any kind but ``asgi``), the share whose
 dependencies FastAPI itself still solved (``solve_counter``: one line per top-level call of FastAPI's
 ``solve_dependencies``), and the requests that bypassed the server through Starlette's in-memory
-transport (which must stay at the ceiling).
+transport (which must stay at the ceiling), and the differences the differential check found
+between plans and FastAPI's own handler (each printed; the ceiling allows for answers that differ
+by the clock alone, such as a token's expiry time).
 
-    check.py RESULTS_JSON ROUTE_STATS INMEMORY_COUNT FASTAPI_SOLVED
+    check.py RESULTS_JSON ROUTE_STATS INMEMORY_COUNT FASTAPI_SOLVED DIFFERENCES
 """
 import collections
 import json
@@ -21,7 +23,7 @@ def count_lines(path):
         return [line.split() for line in f if line.strip()]
 
 
-def main(results_path, stats_path, inmemory_path, solved_path):
+def main(results_path, stats_path, inmemory_path, solved_path, differences_path):
     with open(os.path.join(HERE, "floors.json")) as f:
         floors = json.load(f)
     with open(results_path) as f:
@@ -38,6 +40,14 @@ def main(results_path, stats_path, inmemory_path, solved_path):
     print(f"compat: {summary['passed']} passed, {summary['failed']} failed; requests through Apus: {total} "
           f"({by_kind}; planned share {share:.1%}); solved by FastAPI: {solved} ({solved_share:.1%}); "
           f"in-memory: {inmemory}")
+    differences = []
+    if os.path.exists(differences_path):
+        with open(differences_path) as f:
+            differences = [json.loads(line) for line in f if line.strip()]
+    print(f"compat: differential check: {len(differences)} answers differed from FastAPI's own handler's")
+    for difference in differences:
+        print(f"compat:   {difference['request']} ({difference['plan']} plan of {difference['route']}): "
+              f"{', '.join(sorted(difference['differences']))} differ")
     problems = []
     if summary["passed"] < floors["passed"]:
         problems.append(f"passed {summary['passed']} < floor {floors['passed']}")
@@ -45,6 +55,8 @@ def main(results_path, stats_path, inmemory_path, solved_path):
         problems.append(f"native share {share:.3f} < floor {floors['native_share']}")
     if solved_share > floors["fastapi_solved_share"] + 1e-9:
         problems.append(f"FastAPI solved {solved_share:.3f} of the requests > ceiling {floors['fastapi_solved_share']}")
+    if len(differences) > floors["differential_differences"]:
+        problems.append(f"{len(differences)} differential differences > ceiling {floors['differential_differences']}")
     if inmemory > floors["inmemory_requests"]:
         problems.append(f"{inmemory} in-memory requests > ceiling {floors['inmemory_requests']}")
     if total == 0:
@@ -55,4 +67,4 @@ def main(results_path, stats_path, inmemory_path, solved_path):
 
 
 if __name__ == "__main__":
-    sys.exit(main(*sys.argv[1:5]))
+    sys.exit(main(*sys.argv[1:6]))

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# FastAPI 0.165's public tutorial tests through Apus (the shared harness's "server mode"), then
-# the floors of floors.json. The harness lives outside the repository; APUS_COMPAT_DIR points at
+# FastAPI 0.165's public tutorial tests through Apus (the shared harness's "server mode"), twice:
+# once as served, counting what served each request, and once with the differential check
+# (APUS_DIFFERENTIAL: every direct and injected plan's answer compared with FastAPI's own
+# handler's); then the floors of floors.json. The harness lives outside the repository; APUS_COMPAT_DIR points at
 # it (default ../shared/compat). Extra arguments go to the harness (e.g. --topics body).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -12,7 +14,7 @@ fi
 HARNESS="$(cd "$HARNESS" && pwd)"
 OUT="$ROOT/.build/compat"
 mkdir -p "$OUT"
-rm -f "$OUT/route-stats" "$OUT/inmemory" "$OUT/fastapi-solved"
+rm -f "$OUT/route-stats" "$OUT/inmemory" "$OUT/fastapi-solved" "$OUT/differences"
 selection=(--set public)
 (($#)) && selection=("$@")
 APUS_ROUTE_STATS="$OUT/route-stats" INMEMORY_COUNT="$OUT/inmemory" SOLVE_COUNT="$OUT/fastapi-solved" \
@@ -20,6 +22,11 @@ APUS_ROUTE_STATS="$OUT/route-stats" INMEMORY_COUNT="$OUT/inmemory" SOLVE_COUNT="
   --pythonpath "$HARNESS" --pytest-args "-p inmemory_counter -p solve_counter" --json "$OUT/results.json" \
   "${selection[@]}" \
   | tail -n 45
+echo "compat: the same tests with the differential check"
+APUS_DIFFERENTIAL="$OUT/differences" \
+  python3 "$HARNESS/run_compat.py" --python "$ROOT/.venv/bin/python" --plugin apus.pytest_plugin \
+  --json "$OUT/results-differential.json" "${selection[@]}" | tail -n 1
+touch "$OUT/differences"
 (($#)) && exit 0  # a partial run has no floors
 "$ROOT/.venv/bin/python" "$ROOT/Tests/compat/check.py" "$OUT/results.json" "$OUT/route-stats" "$OUT/inmemory" \
-  "$OUT/fastapi-solved"
+  "$OUT/fastapi-solved" "$OUT/differences"

@@ -143,3 +143,22 @@ def test_overrides_change_between_requests(servers):
     assert exchange(planned, get("/overridden?q=x"))[2] == b'{"value":"x"}'
     exchange(planned, delete("/override"))
     assert exchange(planned, get("/overridden"))[2] == b'{"value":"original"}'
+
+
+def test_the_differential_check_reports_what_differs(tmp_path):
+    """APUS_DIFFERENTIAL: each planned answer is compared with FastAPI's own handler's; an
+    endpoint whose answer changes on each call (the counter) is reported, a deterministic one
+    is not."""
+    out = tmp_path / "differences"
+    server = ApusServer("injected:app", "--app-dir", APPS, "--port", "0", "--no-access-log",
+                        env=dict(fastapi_environment("project"), APUS_DIFFERENTIAL=str(out)))
+    try:
+        assert exchange(server, get("/class-dependency?q=x"))[0].endswith("200 OK")
+        assert exchange(server, get("/cache"))[0].endswith("200 OK")
+        assert exchange(server, get("/me", BEARER))[0].endswith("200 OK")
+        time.sleep(0.3)
+        lines = [json.loads(line) for line in out.read_text().splitlines()]
+        assert [(line["route"], line["plan"], sorted(line["differences"])) for line in lines] == [
+            ("/cache", "injected", ["body"])]
+    finally:
+        server.stop()

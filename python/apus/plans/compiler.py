@@ -26,7 +26,7 @@ from fastapi import FastAPI, params
 from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 
-from . import native_middleware, support
+from . import differential, native_middleware, support
 from .direct_plan import DirectPlan
 from .executor import Runner
 from .handler_plan import EndpointPlan, HandlerPlan
@@ -57,6 +57,9 @@ def compile_app(app, server):
             entries.extend(_route_entries(runner, direct, route))
     layers, middleware = native_middleware.describe(app)
     if middleware is None:
+        differences = differential.path()
+        if differences is not None:
+            _compare_with_fastapi(entries, runner, differences)
         return CompiledApp(entries, runner.redirect_slash if app.router.redirect_slashes else None, layers)
     # Every plan runs inside the app's middleware (see stacked); the app's router answers the rest.
     stack = build_stack(app)
@@ -68,6 +71,16 @@ def compile_app(app, server):
             entry.reason = middleware
             entry.runs_async = True
     return CompiledApp(entries, None)
+
+
+def _compare_with_fastapi(entries, runner, out):
+    """The differential check: every direct and injected plan, built now, answers alongside
+    FastAPI's own handler (see ``differential``)."""
+    for entry in entries:
+        if entry.kind in (DirectPlan.kind, InjectedPlan.kind):
+            plan = entry.built_plan()
+            entry.plan = differential.DifferentialPlan(plan, runner, plan.top_route, getattr(plan, "context", None),
+                                                       entry.path, out)
 
 
 def app_reason(app):

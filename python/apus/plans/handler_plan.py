@@ -34,10 +34,11 @@ class HandlerPlan:
 
     def start(self, request_parts, body, native):
         cycle = self.runner.new_cycle(request_parts, body, native)
-        _asyncio_host.start(self._run(cycle, body))
+        _asyncio_host.start(self.serve(cycle, body))
         return cycle
 
-    async def _run(self, cycle, body):
+    async def serve(self, cycle, body):
+        """The request, to its end (cleanup and background tasks included)."""
         scope = cycle.scope
         try:
             matched = self._select(scope)
