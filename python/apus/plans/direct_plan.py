@@ -14,16 +14,16 @@ import json
 
 from fastapi.datastructures import DefaultPlaceholder
 from fastapi.exceptions import HTTPException, RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 from starlette.convertors import PathConvertor, StringConvertor
 from starlette.requests import Request
 from starlette.routing import Match
 
 from .. import _asyncio_host
-from . import fast_params, fast_render, support
+from . import fast_params, support
 from .executor import drive, on_loop
-from .plain_json import is_plain_json
+from .route_response import RouteResponse
 
 _UNDEFINED = object()
 _TEXT_CONVERTORS = (StringConvertor, PathConvertor)
@@ -76,25 +76,7 @@ class DirectPlan:
             strict = strict.value
         # FastAPI < 0.132 reads a body without a content type as JSON.
         self.json_without_content_type = strict is None or not strict
-        self.status_code = route.status_code
-        self.response_field = route.response_field
-        response_class = route.response_class
-        self.default_response_class = isinstance(response_class, DefaultPlaceholder)
-        self.response_class = response_class.value if self.default_response_class else response_class
-        self.dump_json = support.SERIALIZE_HAS_DUMP_JSON and self.response_field is not None and self.default_response_class
-        self.serialize_options = dict(
-            field=self.response_field,
-            include=route.response_model_include,
-            exclude=route.response_model_exclude,
-            by_alias=route.response_model_by_alias,
-            exclude_unset=route.response_model_exclude_unset,
-            exclude_defaults=route.response_model_exclude_defaults,
-            exclude_none=route.response_model_exclude_none,
-            is_coroutine=True,  # validate here, on this thread
-        )
-        self._endpoint_context = _UNDEFINED
-        if support.SERIALIZE_HAS_DUMP_JSON:
-            self.serialize_options["dump_json"] = self.dump_json
+        self.response = RouteResponse(route, self.endpoint)
         # Parameter groups converted without pydantic on the happy path (see fast_params).
         convertors = route.param_convertors
         string_path = all(type(convertors[f.alias]) in _TEXT_CONVERTORS for f in self.path_params
@@ -102,28 +84,6 @@ class DirectPlan:
         self.fast_path = fast_params.compile_group(self.path_params) if string_path else None
         self.fast_query = fast_params.compile_group(self.query_params)
         self.fast_headers = fast_params.compile_group(self.header_params, lower_alias=True)
-        self.plain_json = self.default_response_class and self.response_field is None and \
-            self.response_class is JSONResponse
-        # Responses written as the runtime's message directly (see fast_render).
-        self.fast_status = self.status_code or 200
-        self.fast_render = fast_render.AVAILABLE and support.is_body_allowed_for_status_code(self.fast_status) \
-            and (self.plain_json or self.dump_json)
-
-    @property
-    def endpoint_context(self):
-        """FastAPI's context of the endpoint for error messages (its file, line and name),
-        made when first needed, as FastAPI makes it: reading the source costs, per route."""
-        if self._endpoint_context is _UNDEFINED:
-            extract = support.extract_endpoint_context
-            self._endpoint_context = extract(self.endpoint) if extract is not None else None
-        return self._endpoint_context
-
-    def _serialize(self, raw):
-        """FastAPI's ``serialize_response`` for the route's options."""
-        if support.SERIALIZE_HAS_ENDPOINT_CTX:
-            return drive(support.serialize_response(
-                response_content=raw, endpoint_ctx=self.endpoint_context, **self.serialize_options))
-        return drive(support.serialize_response(response_content=raw, **self.serialize_options))
 
     # -- entry points ----------------------------------------------------------------------
 
@@ -139,7 +99,7 @@ class DirectPlan:
                     slow = self._slow(request_parts, body, native)
                     values = self._arguments(slow[1], body)
                 raw = self.endpoint(**values)
-                message = self._fast_message(raw) if slow is None else None
+                message = self.response.fast_message(raw) if slow is None else None
                 if message is not None:
                     return message
                 response = self._response(raw)
@@ -176,7 +136,7 @@ class DirectPlan:
                     slow = self._slow(request_parts, body, native)
                     values = self._arguments(slow[1], body)
                 raw = await self.endpoint(**values)
-                message = self._fast_message(raw) if slow is None else None
+                message = self.response.fast_message(raw) if slow is None else None
                 if message is not None:
                     native(message)
                     return
@@ -338,43 +298,21 @@ class DirectPlan:
             raise HTTPException(status_code=400, detail="There was an error parsing the body") from error
 
     def _validation_error(self, errors, body, request):
-        if support.VALIDATION_ERROR_HAS_ENDPOINT_CTX and self.endpoint_context is not None:
-            context = dict(self.endpoint_context)
+        if support.VALIDATION_ERROR_HAS_ENDPOINT_CTX and self.response.endpoint_context is not None:
+            context = dict(self.response.endpoint_context)
             mount_path = request.scope.get("root_path", "").rstrip("/")
             context["path"] = f"{request.method} {mount_path}{self.route.path}"
             return RequestValidationError(errors, body=body, endpoint_ctx=context)
         return RequestValidationError(errors, body=body)
-
-    def _fast_message(self, raw):
-        """The runtime's message for the return value, when it is one Starlette would write
-        from plain JSON data or FastAPI's JSON bytes; else None."""
-        if not self.fast_render:
-            return None
-        if self.plain_json:
-            return fast_render.json_message(self.fast_status, raw) if is_plain_json(raw) else None
-        if isinstance(raw, Response):
-            return None
-        content = self._serialize(raw)
-        return fast_render.bytes_message(self.fast_status, content)
 
     def _response(self, raw):
         """The response for an endpoint's return value, as FastAPI builds it."""
         if isinstance(raw, Response):
             return raw
         arguments = {"background": None}
-        if self.status_code:
-            arguments["status_code"] = self.status_code
-        if self.plain_json and is_plain_json(raw):
-            content = raw  # what jsonable_encoder returns for plain JSON data
-        else:
-            content = self._serialize(raw)
-        if self.dump_json:
-            response = Response(content=content, media_type="application/json", **arguments)
-        else:
-            response = self.response_class(content, **arguments)
-        if not support.is_body_allowed_for_status_code(response.status_code):
-            response.body = b""
-        return response
+        if self.response.status_code:
+            arguments["status_code"] = self.response.status_code
+        return self.response.build(raw, arguments)
 
     def _send_sync(self, response, cycle, reported):
         if response is None:

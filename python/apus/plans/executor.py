@@ -134,10 +134,13 @@ class Runner:
     # -- responses -------------------------------------------------------------------------
 
     async def send(self, response, cycle):
-        """Sends a response as Starlette's ``Response.__call__`` would, background included."""
+        """Sends a response as Starlette's ``Response.__call__`` would, background included; or
+        a plan's runtime message for a plain body (``route_response.fast_message``)."""
         if response is None:
             raise RuntimeError("the exception handler returned no response")
-        if support.is_plain_response(response):
+        if type(response) is tuple:
+            cycle.respond(response[1], response[2], response[3])
+        elif support.is_plain_response(response):
             cycle.respond(response.status_code, response.raw_headers, response.body)
             if response.background is not None:
                 await response.background()

@@ -93,7 +93,7 @@ class Step:
     """One sub-dependant (or, for the tree's root, the endpoint): what to call, how, with which
     parameters, and its own steps."""
 
-    __slots__ = ("name", "call", "kind", "function_scope", "use_cache", "cache_key", "steps", "path_params",
+    __slots__ = ("index", "name", "call", "kind", "function_scope", "use_cache", "cache_key", "steps", "path_params",
                  "query_params", "header_params", "cookie_params", "body_params", "request_name",
                  "http_connection_name", "response_name", "background_tasks_name", "security_scopes_name",
                  "security_scopes", "dependant")
@@ -103,6 +103,7 @@ class Step:
         sub-dependant FastAPI declared, whose name, cache key, ``use_cache`` and scope stand
         (None for the root)."""
         declared = original if original is not None else dependant
+        self.index = None  # the step's place in its tree, in the order steps finish
         self.dependant = dependant
         self.name = declared.name
         self.call = dependant.call
@@ -128,10 +129,13 @@ class InjectionTree:
     """A route's steps under one set of overrides. ``runs_async``: some step or the endpoint is
     a coroutine or an async generator, so the request runs on the asyncio thread."""
 
-    __slots__ = ("root", "runs_async", "uses_response", "uses_background_tasks", "has_generators")
+    __slots__ = ("root", "steps", "runs_async", "uses_response", "uses_background_tasks", "has_generators")
 
     def __init__(self, root):
         self.root = root
+        # Every step once, in the order they finish (a step's own steps first), numbered.
+        self.steps = []
+        _number(root, self.steps)
         kinds = {CALL_ASYNC if is_coroutine_callable(root.call) else CALL_SYNC}
         specials = set()
         _survey(root, kinds, specials)
@@ -139,6 +143,13 @@ class InjectionTree:
         self.uses_response = "response" in specials
         self.uses_background_tasks = "background" in specials
         self.has_generators = GENERATOR_SYNC in kinds or GENERATOR_ASYNC in kinds
+
+
+def _number(step, steps):
+    for sub in step.steps:
+        _number(sub, steps)
+    step.index = len(steps)
+    steps.append(step)
 
 
 def _survey(step, kinds, specials):
