@@ -196,23 +196,42 @@ async def run_with_stacks(runner, cycle, request, handle):
             # A dependency with `yield` swallowed the endpoint's exception: FastAPI's own error.
             raise FastAPIError(RESPONSE_NOT_AWAITED)
     except BaseException as exc:  # noqa: BLE001 - every exception is answered or reported
-        if cycle.started:
-            # Handled or not, nothing more can be sent (Starlette: "Caught handled
-            # exception, but response already started").
-            runner.report(cycle, exc)
-            return
-        try:
-            response, unhandled = await runner.error_response(request, exc)
-            if unhandled:
-                cycle.answer_outside_middleware()
-            if response is not None:
-                await runner.send(response, cycle)
-        except BaseException as failure:  # noqa: BLE001
-            runner.report(cycle, failure)
-            return
+        await answer_exception(runner, cycle, request, exc)
+        return
+    cycle.release()
+
+
+async def run_without_stacks(runner, cycle, request, handle):
+    """``run_with_stacks`` for a handler that enters nothing on them (no ``yield`` dependency,
+    no form): the same answers, without making three exit stacks per request."""
+    try:
+        await runner.send(await handle(request), cycle)
+    except BaseException as exc:  # noqa: BLE001 - every exception is answered or reported
+        await answer_exception(runner, cycle, request, exc)
+        return
+    cycle.release()
+
+
+async def answer_exception(runner, cycle, request, exc):
+    """An exception answered by the app's handlers, or reported (Starlette's
+    ``wrap_app_handling_exceptions`` and ServerErrorMiddleware)."""
+    if cycle.started:
+        # Handled or not, nothing more can be sent (Starlette: "Caught handled exception, but
+        # response already started").
+        runner.report(cycle, exc)
+        return
+    try:
+        response, unhandled = await runner.error_response(request, exc)
         if unhandled:
-            runner.report(cycle, exc)
-            return
+            cycle.answer_outside_middleware()
+        if response is not None:
+            await runner.send(response, cycle)
+    except BaseException as failure:  # noqa: BLE001
+        runner.report(cycle, failure)
+        return
+    if unhandled:
+        runner.report(cycle, exc)
+        return
     cycle.release()
 
 

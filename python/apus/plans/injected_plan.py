@@ -34,7 +34,7 @@ from .. import _asyncio_host
 from .._asgi_host import run_app
 from . import support
 from .direct_plan import is_json_content_type
-from .executor import RESPONSE_NOT_AWAITED, on_loop, run_with_stacks
+from .executor import RESPONSE_NOT_AWAITED, on_loop, run_with_stacks, run_without_stacks
 from .fast_arguments import FastArguments
 from .handler_plan import select_route
 from .injection import InjectionPlans, is_coroutine_callable
@@ -134,7 +134,12 @@ class InjectedPlan:
         context managers on this thread."""
         try:
             solving = Solving(exchange.request, tree, self.embed_body_fields, fast)
-            if CLEANUP_AFTER_SEND:
+            if not tree.has_generators:  # nothing to exit: no exit stacks to make
+                answer, errors = self._handle_sync(solving, tree, exchange)
+                if errors:
+                    raise self._validation_error(errors, solving)
+                exchange.send(answer)
+            elif CLEANUP_AFTER_SEND:
                 sent = False
                 with ExitStack() as request_stack:
                     solving.request_stack = request_stack
@@ -194,6 +199,15 @@ class InjectedPlan:
     # -- async -----------------------------------------------------------------------------
 
     async def _run_async(self, cycle, request, tree, fast):
+        if not (tree.has_generators or self.form_body):
+            async def handle(request):
+                solving = Solving(request, tree, self.embed_body_fields, fast)
+                response, errors = await self._handle_async(solving, tree)
+                if errors:
+                    raise self._validation_error(errors, solving)
+                return response
+            await run_without_stacks(self.runner, cycle, request, handle)
+            return
         if CLEANUP_AFTER_SEND:
             async def handle(request):
                 solving = Solving(request, tree, self.embed_body_fields, fast)

@@ -17,6 +17,7 @@ given set of overrides is the same every time, so it is compiled once per set an
 
 What the tree cannot express is refused with the reason (``NotInjectable``), and the route keeps
 FastAPI's own request handler."""
+from contextlib import contextmanager
 import inspect
 
 from fastapi.dependencies import models as dependency_models
@@ -93,7 +94,7 @@ class Step:
     """One sub-dependant (or, for the tree's root, the endpoint): what to call, how, with which
     parameters, and its own steps."""
 
-    __slots__ = ("index", "name", "call", "kind", "function_scope", "use_cache", "cache_key", "steps", "path_params",
+    __slots__ = ("index", "name", "call", "manager", "kind", "function_scope", "use_cache", "cache_key", "steps", "path_params",
                  "query_params", "header_params", "cookie_params", "body_params", "request_name",
                  "http_connection_name", "response_name", "background_tasks_name", "security_scopes_name",
                  "security_scopes", "dependant")
@@ -108,6 +109,9 @@ class Step:
         self.name = declared.name
         self.call = dependant.call
         self.kind = call_kind(dependant.call) if original is not None else None
+        # A sync generator's context manager factory, made once (``contextmanager`` wraps anew
+        # on every call).
+        self.manager = contextmanager(dependant.call) if self.kind == GENERATOR_SYNC else None
         self.function_scope = getattr(declared, "scope", None) == "function"
         self.use_cache = declared.use_cache
         self.cache_key = cache_key(declared) if original is not None else None

@@ -27,3 +27,17 @@ def is_plain_json(value, depth=0):
                 return False
         return True
     return False
+
+
+def model_as_plain_json(value):
+    """What ``jsonable_encoder`` returns for a pydantic model with its default options (the
+    model's JSON-mode dump by alias, then encoded again), when that dump is plain JSON data; else
+    None (the encoder's own path decides)."""
+    from pydantic import BaseModel
+
+    if not isinstance(value, BaseModel) or type(value).model_dump is not BaseModel.model_dump:
+        return None
+    data = value.model_dump(mode="json", by_alias=True)
+    if type(data) is dict and "__root__" in data:  # FastAPI 0.115 unwraps it
+        return None
+    return data if is_plain_json(data) else None

@@ -9,9 +9,19 @@ from fastapi.responses import JSONResponse, Response
 
 from . import fast_render, support
 from .executor import drive
-from .plain_json import is_plain_json
+from .plain_json import is_plain_json, model_as_plain_json
 
 _UNDEFINED = object()
+_NOT_PLAIN = object()
+
+
+def _plain_content(raw):
+    """What ``jsonable_encoder`` returns for ``raw`` when that is plain JSON data found without
+    it (plain data as it is, a pydantic model's own dump); else ``_NOT_PLAIN``."""
+    if is_plain_json(raw):
+        return raw
+    content = model_as_plain_json(raw)
+    return _NOT_PLAIN if content is None else content
 
 
 class RouteResponse:
@@ -68,7 +78,8 @@ class RouteResponse:
         if not self.fast_render:
             return None
         if self.plain_json:
-            return fast_render.json_message(self.fast_status, raw) if is_plain_json(raw) else None
+            content = _plain_content(raw)
+            return None if content is _NOT_PLAIN else fast_render.json_message(self.fast_status, content)
         if isinstance(raw, Response):
             return None
         return fast_render.bytes_message(self.fast_status, self.serialize(raw))
@@ -76,9 +87,8 @@ class RouteResponse:
     def build(self, raw, arguments):
         """The response for a return value that is not a ``Response``; ``arguments``: the
         response class's ``status_code`` and ``background``."""
-        if self.plain_json and is_plain_json(raw):
-            content = raw  # what jsonable_encoder returns for plain JSON data
-        else:
+        content = _plain_content(raw) if self.plain_json else _NOT_PLAIN
+        if content is _NOT_PLAIN:
             content = self.serialize(raw)
         if self.dump_json:
             response = Response(content=content, media_type="application/json", **arguments)

@@ -12,7 +12,6 @@ here, and a ``yield`` dependency is entered here on an ``ExitStack``. ``solve_as
 asyncio thread: coroutines are awaited, sync calls go to the thread pool, and ``yield``
 dependencies are entered by the installed FastAPI's own helper (its thread pool for a sync
 generator, its shielded exit for an async one)."""
-from contextlib import contextmanager
 import inspect
 
 from fastapi.background import BackgroundTasks
@@ -74,7 +73,7 @@ def solve_sync(step, solving):
             solved = sub.call(**sub_values)
         elif sub.kind == GENERATOR_SYNC:
             stack = solving.function_stack if sub.function_scope else solving.request_stack
-            solved = stack.enter_context(contextmanager(sub.call)(**sub_values))
+            solved = stack.enter_context(sub.manager(**sub_values))
         else:
             raise RuntimeError(f"an async step ({sub.call!r}) in a sync plan")
         if sub.name is not None:
