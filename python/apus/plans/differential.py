@@ -3,9 +3,10 @@ answers is answered a second time by FastAPI's own request handler for the route
 ``HandlerPlan``, on a copy of the request), and any difference in status, headers (but
 ``date``) or body is written to FILE, one JSON line per request, with the route.
 
-The client gets the plan's answer; the reference's is only compared. Both run the endpoint, so an
-endpoint with side effects (a counter, a list it appends to) runs twice and may differ for that
-reason alone: this mode is for finding differences, not for serving."""
+The client gets the plan's answer, once FastAPI's has been made too (so that both run against
+the same state: a test's patches, say); the reference's is only compared. Both run the endpoint,
+so an endpoint with side effects (a counter, a list it appends to) runs twice and may differ for
+that reason alone: this mode is for finding differences, not for serving."""
 import json
 import os
 import threading
@@ -69,6 +70,44 @@ def _resolve(waiter):
         waiter.set_result(True)
 
 
+class _Tap:
+    """The plan's messages on their way to the runtime: recorded, and from the one that completes
+    the answer on, held until FastAPI's own answer is in, so that the client (a test, say) goes on
+    only once both have run against the same state."""
+
+    __slots__ = ("native", "recording", "held", "lock")
+
+    def __init__(self, native):
+        self.native = native
+        self.recording = _Recording()
+        self.held = None
+        self.lock = threading.Lock()
+
+    def message(self, message, on_complete):
+        with self.lock:
+            if self.held is not None:
+                self.recording.record(message)  # an error after the answer, say
+                self.held.append(message)
+                return None
+            if self.recording.record(message):
+                self.held = [message]
+                on_complete()
+                return None
+        return self.native(message)
+
+    def release(self):
+        """Sends what was held, and anything that comes after it."""
+        while True:
+            with self.lock:
+                held = self.held
+                if not held:
+                    self.held = None
+                    return
+                self.held = []
+            for message in held:
+                self.native(message)
+
+
 class DifferentialPlan:
     """A plan whose answers are compared with FastAPI's own handler's."""
 
@@ -82,35 +121,27 @@ class DifferentialPlan:
 
     def run(self, request_parts, body, native):
         copy = _copy_parts(request_parts)
-        recording = _Recording()
-        result = self.plan.run(request_parts, body, self._tap(native, recording, copy, body))
-        if isinstance(result, tuple):
-            if recording.record(result):
-                self._compare_later(recording, copy, body)
-        return result
+        tap = _Tap(native)
+        send = self._tapped(tap, copy, body)
+        result = self.plan.run(request_parts, body, send)
+        if isinstance(result, tuple):  # the whole answer at once: held like any other
+            send(result)
+        return None
 
     def start(self, request_parts, body, native):
         copy = _copy_parts(request_parts)
-        recording = _Recording()
-        return self.plan.start(request_parts, body, self._tap(native, recording, copy, body))
+        return self.plan.start(request_parts, body, self._tapped(_Tap(native), copy, body))
 
-    def _tap(self, native, recording, copy, body):
-        def tapped(message):
-            if recording.record(message):
-                self._compare_later(recording, copy, body)
-            return native(message)
-        return tapped
+    def _tapped(self, tap, copy, body):
+        def compare():
+            # FastAPI's answer runs on the asyncio thread once the plan's is complete.
+            _asyncio_host.loop().call_soon_threadsafe(
+                lambda: _asyncio_host.start(self._compare(tap, copy, body)))
+        return lambda message: tap.message(message, compare)
 
-    def _compare_later(self, recording, copy, body):
-        """The reference answers once the plan has answered, on the asyncio thread."""
-        _asyncio_host.loop().call_soon_threadsafe(self._reference, recording, copy, body)
-
-    def _reference(self, recording, copy, body):
-        _asyncio_host.start(self._run_reference(recording, copy, body))
-
-    async def _run_reference(self, recording, copy, body):
-        """FastAPI's answer, to its very end (an error after the response included), then the
-        comparison."""
+    async def _compare(self, tap, copy, body):
+        """FastAPI's answer, to its very end (an error after the response included); then the
+        comparison, and the plan's answer goes out."""
         reference = _Recording()
 
         def capture(message):
@@ -123,9 +154,12 @@ class DifferentialPlan:
                 message[1].set_result(None)
             reference.record(message)
 
-        cycle = self.reference.runner.new_cycle(copy, body, capture)
-        await self.reference.serve(cycle, body)
-        self._report(recording, reference, copy)
+        try:
+            cycle = self.reference.runner.new_cycle(copy, body, capture)
+            await self.reference.serve(cycle, body)
+            self._report(tap.recording, reference, copy)
+        finally:
+            tap.release()
 
     def _report(self, planned, reference, copy):
         mine, theirs = planned.summary(), reference.summary()
