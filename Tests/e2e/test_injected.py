@@ -3,11 +3,12 @@ request handler: the same requests to one app served with plans and with `--no-p
 routing and solving everything) get byte-identical responses and leave the same events, on the
 project's FastAPI and on 0.115; and APUS_ROUTE_STATS proves the plans served them."""
 import json
+import subprocess
 import time
 
 import pytest
 
-from conftest import APPS, ApusServer
+from conftest import APPS, APUS_BIN, ApusServer
 from test_plans import exchange, fastapi_environment, get, post
 
 KEY = "X-Key: k\r\n"
@@ -40,6 +41,7 @@ REQUESTS = [
     get("/sub-response"), get("/returned-response"),
     get("/routed/thing", "X-Router: r\r\n"), get("/routed/thing?limit=11"),
     get("/cache", "X-Key: refuse\r\n"),
+    get("/wrapped/3"), get("/wrapped/x"), get("/replaced"),
 ]
 
 
@@ -74,8 +76,22 @@ def test_injected_plans_answer_as_fastapi(servers):
         assert got == expected, raw
         assert got_events == expected_events, raw
     served = [line.split()[0] for line in stats.read_text().splitlines()]
-    assert set(served) <= {"injected", "direct"}, served
-    assert served.count("injected") >= len(REQUESTS)
+    assert set(served) <= {"injected", "direct", "fastapi-handler"}, served
+    assert served.count("injected") >= len(REQUESTS) - 1
+    assert [line for line in stats.read_text().splitlines() if line.startswith("fastapi-handler")] == [
+        "fastapi-handler GET /replaced"]
+
+
+def test_apus_routes_says_how_each_route_runs(servers):
+    _, _, _, version = servers
+    result = subprocess.run([APUS_BIN, "routes", "injected:app", "--app-dir", APPS], capture_output=True, text=True,
+                            timeout=60, env=fastapi_environment(version))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert any(" /wrapped/{n} " in line and line.endswith(" injected") for line in lines)
+    assert any(" /replaced " in line and line.endswith("fastapi-handler: ReplacingRoute replaces the request handler")
+               for line in lines)
+    assert any(" /routed/{name} " in line and line.endswith(" injected") for line in lines)
 
 
 def test_yield_cleanup_timing(servers):

@@ -8,6 +8,8 @@ from typing import Annotated
 
 from fastapi import (APIRouter, BackgroundTasks, Body, Cookie, Depends, FastAPI, Header, HTTPException, Path, Query,
                      Request, Response, Security)
+from fastapi.responses import PlainTextResponse
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPBasic, HTTPBasicCredentials, OAuth2PasswordBearer, SecurityScopes
 from pydantic import BaseModel
 
@@ -285,3 +287,47 @@ def routed(name: str, limit: Annotated[int, Query(le=10)] = 5):
 
 
 app.include_router(router)
+
+
+# -- custom route classes ----------------------------------------------------------------------
+
+class HeaderRoute(APIRoute):
+    """Wraps FastAPI's handler, as FastAPI's docs teach: Apus's injected handler underneath."""
+
+    def get_route_handler(self):
+        original = super().get_route_handler()
+
+        async def handler(request: Request) -> Response:
+            response = await original(request)
+            response.headers["x-route-class"] = "wrapped"
+            return response
+        return handler
+
+
+class ReplacingRoute(APIRoute):
+    """Replaces the handler outright: FastAPI's path, whatever Apus could do."""
+
+    def get_route_handler(self):
+        async def handler(request: Request) -> Response:
+            return PlainTextResponse(f"replaced {request.url.path}")
+        return handler
+
+
+wrapped_router = APIRouter(route_class=HeaderRoute)
+
+
+@wrapped_router.get("/wrapped/{n}")
+def wrapped(n: int, value: Annotated[str, Depends(source)]):
+    return {"n": n, "value": value}
+
+
+replaced_router = APIRouter(route_class=ReplacingRoute)
+
+
+@replaced_router.get("/replaced")
+def replaced():
+    return {"never": "seen"}
+
+
+app.include_router(wrapped_router)
+app.include_router(replaced_router)

@@ -26,7 +26,7 @@ from fastapi import FastAPI, params
 from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 
-from . import differential, native_middleware, support
+from . import custom_route, differential, native_middleware, support
 from .direct_plan import DirectPlan
 from .executor import Runner
 from .handler_plan import EndpointPlan, HandlerPlan
@@ -152,22 +152,30 @@ def _api_route_entry(runner, direct, route):
 
 
 def _injected_or_handler(runner, top_route, context):
-    """The route's ``InjectedPlan``, or FastAPI's handler with the reason it cannot be one."""
+    """The route's ``InjectedPlan``, or FastAPI's handler with the reason it cannot be one. A
+    route class with its own ``get_route_handler`` that wraps ``super().get_route_handler()``
+    gets its wrapper around the injected plan's handler (see ``custom_route``)."""
     original = context.original_route if context is not None else top_route
     reason = injection_reason(original, context)
     if reason is None:
         try:
-            return InjectedPlan(runner, top_route, context), None
+            plan = InjectedPlan(runner, top_route, context)
         except NotInjectable as refusal:
             reason = str(refusal)
+        else:
+            if not custom_route.has_own_handler(original):
+                return plan, None
+            handler, wrapped = custom_route.handler_around(top_route, context, plan.request_handler)
+            if wrapped:
+                return HandlerPlan(runner, top_route, context, handler=handler, kind=InjectedPlan.kind), None
+            return HandlerPlan(runner, top_route, context, handler=handler), \
+                f"{type(original).__name__} replaces the request handler"
     return HandlerPlan(runner, top_route, context), reason
 
 
 def injection_reason(route, context=None):
     """Why a FastAPI route (or an included router's route context) keeps FastAPI's request
     handler rather than an injected plan, or None."""
-    if type(route).get_route_handler is not APIRoute.get_route_handler:
-        return f"{type(route).__name__} has its own request handler"
     call = (context or route).dependant.call
     if not (inspect.isfunction(call) or inspect.ismethod(call)):
         return "a callable object endpoint"

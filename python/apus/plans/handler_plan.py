@@ -26,11 +26,15 @@ class HandlerPlan:
     kind = "fastapi-handler"
     runs_async = True
 
-    def __init__(self, runner, top_route, context=None):
+    def __init__(self, runner, top_route, context=None, handler=None, kind=None):
+        """``handler``: the route's handler when it is not the route's own (a custom route
+        class's wrapper around an injected plan's handler, whose ``kind`` it then has)."""
         self.runner = runner
         self.top_route = top_route
         self.context = context
-        self.handler = _route_handler(top_route, context)
+        self.handler = handler if handler is not None else route_handler(top_route, context)
+        if kind is not None:
+            self.kind = kind
 
     def start(self, request_parts, body, native):
         cycle = self.runner.new_cycle(request_parts, body, native)
@@ -103,10 +107,11 @@ def _update(scope, child_scope):
         scope.update(child_scope)
 
 
-def _route_handler(top_route, context):
+def route_handler(top_route, context):
+    """What the route's ``get_route_handler()`` returns (with an included router's context
+    current, as FastAPI builds it for an included route)."""
     if context is None:
         return top_route.get_route_handler()
-    # As FastAPI builds it for an included route: with the route's context current.
     token = support.effective_route_context_var.set(context)
     try:
         return context.original_route.get_route_handler()

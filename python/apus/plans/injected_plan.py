@@ -184,8 +184,8 @@ class InjectedPlan:
     def _handle_sync(self, solving, tree, exchange):
         """The answer (None with errors: a runtime message or a ``Response``) and the
         validation errors."""
-        if solving.fast is None:
-            self._read_body(solving)
+        if solving.fast is None and self.body_field is not None:
+            self._read_body(solving, solving.request._body)
         values, errors = solve_sync(tree.root, solving)
         if errors:
             return None, errors
@@ -199,45 +199,56 @@ class InjectedPlan:
     # -- async -----------------------------------------------------------------------------
 
     async def _run_async(self, cycle, request, tree, fast):
-        if not (tree.has_generators or self.form_body):
-            async def handle(request):
-                solving = Solving(request, tree, self.embed_body_fields, fast)
-                response, errors = await self._handle_async(solving, tree)
-                if errors:
-                    raise self._validation_error(errors, solving)
-                return response
-            await run_without_stacks(self.runner, cycle, request, handle)
-            return
-        if CLEANUP_AFTER_SEND:
-            async def handle(request):
-                solving = Solving(request, tree, self.embed_body_fields, fast)
-                solving.request_stack = request.scope["fastapi_inner_astack"]
-                solving.function_stack = request.scope.get("fastapi_function_astack", solving.request_stack)
-                response, errors = await self._handle_async(solving, tree)
-                if errors:
-                    raise self._validation_error(errors, solving)
-                return response
+        handle = self._handler(tree, fast, whole=False)
+        if tree.has_generators or self.form_body:
+            await run_with_stacks(self.runner, cycle, request, handle)
         else:
+            await run_without_stacks(self.runner, cycle, request, handle)
+
+    async def request_handler(self, request):
+        """The route's handler as FastAPI's ``get_route_handler()`` makes it (a ``Request`` in,
+        a ``Response`` out, within the exit stacks FastAPI's ``request_response`` puts in the
+        scope), with Apus solving the dependencies: what a custom route class's
+        ``super().get_route_handler()`` returns, and what runs inside the app's middleware
+        stack. The request's body is read from the request (the class may have replaced it)."""
+        return await self._handler(self.plans.current(), None, whole=True)(request)
+
+    def _handler(self, tree, fast, whole):
+        """``handle(request)``, as FastAPI's handler for the route with this tree: within exit
+        stacks the caller made (FastAPI 0.118+), or its own (before 0.118, as FastAPI's own
+        handler made them). ``whole``: always a ``Response`` (else a plain answer may be the
+        runtime's message)."""
+        if CLEANUP_AFTER_SEND or not (tree.has_generators or self.form_body):
             async def handle(request):
                 solving = Solving(request, tree, self.embed_body_fields, fast)
-                response = errors = None
-                async with AsyncExitStack() as file_stack:  # a form's files, closed last
-                    request.scope["fastapi_middleware_astack"] = file_stack
-                    async with AsyncExitStack() as stack:
-                        solving.request_stack = solving.function_stack = stack
-                        response, errors = await self._handle_async(solving, tree)
-                    if errors:
-                        raise self._validation_error(errors, solving)
-                if response is None:
-                    raise FastAPIError(_NO_RESPONSE)
+                solving.request_stack = request.scope.get("fastapi_inner_astack")
+                solving.function_stack = request.scope.get("fastapi_function_astack", solving.request_stack)
+                response, errors = await self._handle_async(solving, tree, whole)
+                if errors:
+                    raise self._validation_error(errors, solving)
                 return response
-        await run_with_stacks(self.runner, cycle, request, handle)
+            return handle
 
-    async def _handle_async(self, solving, tree):
+        async def handle_before_0_118(request):
+            solving = Solving(request, tree, self.embed_body_fields, fast)
+            response = errors = None
+            async with AsyncExitStack() as file_stack:  # a form's files, closed last
+                request.scope["fastapi_middleware_astack"] = file_stack
+                async with AsyncExitStack() as stack:
+                    solving.request_stack = solving.function_stack = stack
+                    response, errors = await self._handle_async(solving, tree, whole)
+                if errors:
+                    raise self._validation_error(errors, solving)
+            if response is None:
+                raise FastAPIError(_NO_RESPONSE)
+            return response
+        return handle_before_0_118
+
+    async def _handle_async(self, solving, tree, whole):
         if self.form_body:
             await self._read_form(solving)
-        elif solving.fast is None:
-            self._read_body(solving)
+        elif solving.fast is None and self.body_field is not None:
+            self._read_body(solving, await solving.request.body())
         values, errors = await solve_async(tree.root, solving)
         if errors:
             return None, errors
@@ -245,7 +256,7 @@ class InjectedPlan:
             raw = await self.endpoint(**values)
         else:
             raw = await run_in_threadpool(self.endpoint, **values)
-        if solving.response is None and solving.background_tasks is None:
+        if not whole and solving.response is None and solving.background_tasks is None:
             message = self.response.fast_message(raw)
             if message is not None:
                 return message, None
@@ -253,12 +264,9 @@ class InjectedPlan:
 
     # -- steps shared by both ----------------------------------------------------------------
 
-    def _read_body(self, solving):
+    def _read_body(self, solving, body):
         """The body as FastAPI reads it (JSON for JSON types, else the bytes; nothing when
         empty); its errors raised as FastAPI raises them."""
-        if self.body_field is None:
-            return
-        body = solving.request._body
         if not body:
             return
         content_type = solving.request.headers.get("content-type")

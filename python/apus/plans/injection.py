@@ -17,7 +17,7 @@ given set of overrides is the same every time, so it is compiled once per set an
 
 What the tree cannot express is refused with the reason (``NotInjectable``), and the route keeps
 FastAPI's own request handler."""
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager
 import inspect
 
 from fastapi.dependencies import models as dependency_models
@@ -109,9 +109,13 @@ class Step:
         self.name = declared.name
         self.call = dependant.call
         self.kind = call_kind(dependant.call) if original is not None else None
-        # A sync generator's context manager factory, made once (``contextmanager`` wraps anew
-        # on every call).
-        self.manager = contextmanager(dependant.call) if self.kind == GENERATOR_SYNC else None
+        # A generator's context manager factory, made once (``contextmanager`` wraps anew on
+        # every call, as FastAPI calls it).
+        self.manager = None
+        if self.kind == GENERATOR_SYNC:
+            self.manager = contextmanager(dependant.call)
+        elif self.kind == GENERATOR_ASYNC:
+            self.manager = asynccontextmanager(dependant.call)
         self.function_scope = getattr(declared, "scope", None) == "function"
         self.use_cache = declared.use_cache
         self.cache_key = cache_key(declared) if original is not None else None

@@ -9,9 +9,9 @@ own path, query, header and cookie parameters, its body fields, and its special 
 
 ``solve_sync`` runs on an executor thread (a tree without async steps): sync calls are made
 here, and a ``yield`` dependency is entered here on an ``ExitStack``. ``solve_async`` runs on the
-asyncio thread: coroutines are awaited, sync calls go to the thread pool, and ``yield``
-dependencies are entered by the installed FastAPI's own helper (its thread pool for a sync
-generator, its shielded exit for an async one)."""
+asyncio thread: coroutines are awaited, sync calls go to the thread pool, a sync ``yield``
+dependency is entered by the installed FastAPI's own helper (in its thread pool), an async one
+on the exit stack as FastAPI enters it."""
 import inspect
 
 from fastapi.background import BackgroundTasks
@@ -22,7 +22,7 @@ from starlette.responses import Response
 
 from . import support
 from .executor import drive
-from .injection import CALL_ASYNC, CALL_SYNC, GENERATOR_SYNC
+from .injection import CALL_ASYNC, CALL_SYNC, GENERATOR_ASYNC, GENERATOR_SYNC
 
 _solve_generator = getattr(dependency_utils, "_solve_generator", None) or dependency_utils.solve_generator
 _SOLVE_GENERATOR_PARAMETERS = frozenset(inspect.signature(_solve_generator).parameters)
@@ -106,6 +106,11 @@ async def solve_async(step, solving):
             solved = await sub.call(**sub_values)
         elif sub.kind == CALL_SYNC:
             solved = await run_in_threadpool(sub.call, **sub_values)
+        elif sub.kind == GENERATOR_ASYNC:
+            # As FastAPI enters it, but for the shield FastAPI 0.165 puts around its exit: a
+            # plan's task is never cancelled, so there is no cancellation to shield it from.
+            stack = solving.function_stack if sub.function_scope else solving.request_stack
+            solved = await stack.enter_async_context(sub.manager(**sub_values))
         else:
             stack = solving.function_stack if sub.function_scope else solving.request_stack
             solved = await _enter_generator(sub, stack, sub_values, solving.request)
