@@ -45,14 +45,19 @@ REQUESTS = [
 ]
 
 
+def serve_both(target, version, tmp_path_factory):
+    """`target` served with plans (its route stats in a file) and with `--no-plans`."""
+    environment = fastapi_environment(version)
+    stats = tmp_path_factory.mktemp("stats") / "routes"
+    planned = ApusServer(target, "--app-dir", APPS, "--port", "0", "--no-access-log",
+                         env=dict(environment, APUS_ROUTE_STATS=str(stats)))
+    plain = ApusServer(target, "--app-dir", APPS, "--port", "0", "--no-access-log", "--no-plans", env=environment)
+    return planned, plain, stats
+
+
 @pytest.fixture(scope="module", params=["project", "fastapi-0.115"])
 def servers(request, tmp_path_factory):
-    environment = fastapi_environment(request.param)
-    stats = tmp_path_factory.mktemp("stats") / "routes"
-    planned = ApusServer("injected:app", "--app-dir", APPS, "--port", "0", "--no-access-log",
-                         env=dict(environment, APUS_ROUTE_STATS=str(stats)))
-    plain = ApusServer("injected:app", "--app-dir", APPS, "--port", "0", "--no-access-log", "--no-plans",
-                       env=environment)
+    planned, plain, stats = serve_both("injected:app", request.param, tmp_path_factory)
     yield planned, plain, stats, request.param
     planned.stop()
     plain.stop()
@@ -178,3 +183,27 @@ def test_the_differential_check_reports_what_differs(tmp_path):
             ("/cache", "injected", ["body"])]
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize("version", ["project", "fastapi-0.115"])
+def test_injected_plans_inside_the_apps_middleware(version, tmp_path_factory):
+    """An `@app.middleware("http")` that reads and rewrites the response runs around injected
+    plans, with Starlette's semantics: the same answers and events as FastAPI's own path."""
+    planned, plain, stats = serve_both("injected_middleware:app", version, tmp_path_factory)
+    try:
+        for raw in REQUESTS:
+            expected, expected_events = events_after(plain, raw)
+            got, got_events = events_after(planned, raw)
+            assert got == expected, raw
+            assert got_events == expected_events, raw
+        served = {line.split()[0] for line in stats.read_text().splitlines()}
+        assert served == {"stacked"}, served
+        result = subprocess.run([APUS_BIN, "routes", "injected_middleware:app", "--app-dir", APPS],
+                                capture_output=True, text=True, timeout=60, env=fastapi_environment(version))
+        lines = result.stdout.splitlines()
+        assert any(" /cache " in line and "stacked: middleware BaseHTTPMiddleware" in line
+                   and line.endswith("around an injected plan") for line in lines), lines
+        assert any(" /replaced " in line and line.endswith("around FastAPI's handler") for line in lines)
+    finally:
+        planned.stop()
+        plain.stop()

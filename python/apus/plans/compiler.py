@@ -66,11 +66,28 @@ def compile_app(app, server):
     for entry in entries:
         plan = entry.built_plan()
         if plan is not None and hasattr(plan, "top_route"):
-            entry.plan = StackedPlan(runner, stack, plan.top_route, getattr(plan, "context", None))
+            context = getattr(plan, "context", None)
+            inner = _injected_app(runner, plan)
+            entry.plan = StackedPlan(runner, stack, plan.top_route, context, inner=inner)
             entry.kind = "stacked"
-            entry.reason = middleware
+            entry.reason = f"{middleware}, around {'an injected plan' if inner else 'FastAPI' + chr(39) + 's handler'}"
             entry.runs_async = True
     return CompiledApp(entries, None)
+
+
+def _injected_app(runner, plan):
+    """The ASGI app FastAPI would make of the route's handler, with the injected plan's handler
+    in its place (a direct plan's route gets one too: a route without dependencies is a tree of
+    one step); None for a route FastAPI's own handler serves."""
+    if plan.kind == DirectPlan.kind:
+        try:
+            plan = InjectedPlan(runner, plan.top_route)
+        except NotInjectable:
+            return None
+    if plan.kind != InjectedPlan.kind:
+        return None
+    handler = plan.request_handler if isinstance(plan, InjectedPlan) else plan.handler
+    return support.request_response(handler)
 
 
 def _compare_with_fastapi(entries, runner, out):

@@ -4,9 +4,10 @@ Middleware the app adds (``@app.middleware("http")``, CORS, GZip, any ASGI middl
 around every route, so its semantics are kept by running it: the app's middleware stack is
 built as FastAPI builds it (server errors, the user's middleware, exception handlers, the exit
 stack), with one change — the router at its centre is Apus's routing. The runtime has chosen
-the route; the route's own ``matches`` fills the scope as the router would, and the route's own
-ASGI app (``handle``) serves it. A request the chosen route does not match goes to the app's
-real router."""
+the route; the route's own ``matches`` fills the scope as the router would, and the route is
+served by FastAPI's ``request_response`` around the injected plan's handler (the dependencies
+solved by Apus), or, for a route without one, by its own ASGI app (``handle``). A request the
+chosen route does not match goes to the app's real router."""
 from .. import _asyncio_host
 from .._asgi_host import run_app
 from .handler_plan import select_route
@@ -41,11 +42,14 @@ class StackedPlan:
     runs_async = True
     kind = "stacked"
 
-    def __init__(self, runner, stack, top_route, context=None):
+    def __init__(self, runner, stack, top_route, context=None, inner=None):
+        """``inner``: the ASGI app that serves the route inside the stack (FastAPI's
+        ``request_response`` around an injected plan's handler); None: the route's own."""
         self.runner = runner
         self.stack = stack
         self.top_route = top_route
         self.context = context
+        self.inner = inner
 
     def start(self, request_parts, body, native):
         cycle = self.runner.new_cycle(request_parts, body, native, stacked=True)
@@ -58,5 +62,10 @@ class StackedPlan:
         return select_route(scope, self.top_route, self.context)
 
     async def route_app(self, scope, receive, send):
+        if self.inner is not None:
+            # The runtime's table matched the method too: nothing of the route's own `handle`
+            # (its 405) is left to do.
+            await self.inner(scope, receive, send)
+            return
         route = self.context.original_route if self.context is not None else self.top_route
         await route.handle(scope, receive, send)

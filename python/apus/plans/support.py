@@ -29,6 +29,9 @@ get_fastapi_scope = getattr(fastapi_routing, "_get_fastapi_scope", None)
 EFFECTIVE_CONTEXT_KEY = getattr(fastapi_routing, "_FASTAPI_EFFECTIVE_ROUTE_CONTEXT_KEY", None)
 INCLUDED_ROUTER_KEY = getattr(fastapi_routing, "_FASTAPI_INCLUDED_ROUTER_KEY", None)
 extract_endpoint_context = getattr(fastapi_routing, "_extract_endpoint_context", None)
+# The ASGI app FastAPI makes of a route's handler (its own copy, with the exit stacks, on 0.118+;
+# Starlette's before).
+request_response = fastapi_routing.request_response
 
 PLAIN_RESPONSE_CALL = starlette.responses.Response.__call__
 
