@@ -29,6 +29,7 @@ swift-test: setup
 	swift test $(SWIFT_BUILD_FLAGS)
 
 e2e: build
+	.venv/bin/python -m pytest -q --timeout 300 Tests/python
 	APUS_BIN=$(CURDIR)/.build/debug/apus .venv/bin/python -m pytest -q --timeout 300 Tests/e2e
 
 # FastAPI's own tutorial tests through Apus; fails below the floors of Tests/compat/floors.json.

@@ -21,7 +21,6 @@ SERIALIZE_HAS_ENDPOINT_CTX = "endpoint_ctx" in _serialize_parameters
 VALIDATION_ERROR_HAS_ENDPOINT_CTX = "endpoint_ctx" in inspect.signature(RequestValidationError.__init__).parameters
 
 # 0.137+: routers included into an app are contexts, not copies.
-iter_route_contexts = getattr(fastapi_routing, "iter_route_contexts", None)
 IncludedRouter = getattr(fastapi_routing, "_IncludedRouter", None)
 effective_route_context_var = getattr(fastapi_routing, "_effective_route_context_var", None)
 update_scope = getattr(fastapi_routing, "_update_scope", None)
