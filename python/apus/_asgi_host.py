@@ -202,22 +202,22 @@ class Server:
             self.proxy_headers = ProxyHeaders(forwarded_allow_ips)
 
     def make_scope(self, request):
-        """The ``http`` scope of one request. ``request``: (method, http_version, path,
-        raw_path, query_string, headers, client, server, path_parameters)."""
-        method, http_version, path, raw_path, query_string, headers, client, server = request[:8]
+        """The ``http`` scope of one request (a ``RequestParts``, see ``_contract``)."""
+        path = request.path
+        raw_path = request.raw_path
         scope = {
             "type": "http",
             "asgi": {"version": "3.0", "spec_version": "2.4"},
-            "http_version": http_version,
-            "method": method,
+            "http_version": request.http_version,
+            "method": request.method,
             "scheme": "http",
             "path": path,
             "raw_path": raw_path,
-            "query_string": query_string,
+            "query_string": request.query_string,
             "root_path": self.root_path,
-            "headers": headers,
-            "client": _address(client),
-            "server": _address(server),
+            "headers": request.headers,
+            "client": _address(request.client),
+            "server": _address(request.server),
         }
         if self.state is not None:
             scope["state"] = self.state.copy()
@@ -235,7 +235,7 @@ class Server:
     def handle(self, request, body, native):
         """Starts the app for one request, its first step now; returns the cycle, which the
         runtime keeps to report a disconnect."""
-        more_body = request[9]
+        more_body = request.more_body
         cycle = HTTPCycle(self.make_scope(request), body, native, self.testing, more_body)
         _asyncio_host.start(run_app(self.app, cycle))
         return cycle

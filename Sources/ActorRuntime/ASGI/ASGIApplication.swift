@@ -27,6 +27,8 @@ public final class ASGIApplication: Sendable {
     let runLifespanPhase: PyObjectRef
     /// Served for the TestClient, whose `apus-testclient` header carries the request's scheme.
     let testing: Bool
+    /// The named tuple each request is handed to Python as.
+    let requestParts: StructSequenceType
 
     /// Takes the GIL itself; for hosts that do not hold it.
     public static func make(app: PyObjectRef, options: Options) throws(PythonError) -> ASGIApplication {
@@ -41,6 +43,7 @@ public final class ASGIApplication: Sendable {
     init(app: PyObjectRef, options: Options, state: PyObjectRef?, _ gil: borrowing GIL) throws(PythonError) {
         self.app = app
         testing = options.testing
+        requestParts = try RequestParts.type(gil)
         let host = try gil.importModule("apus._asgi_host")
         let lifespanModule = try gil.importModule("apus._lifespan")
         var lifespanArguments = CallArguments(capacity: 3)

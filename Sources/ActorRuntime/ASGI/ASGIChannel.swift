@@ -40,9 +40,9 @@ final class ASGIChannel: @unchecked Sendable {
     }
 
     /// With the GIL (the asyncio thread, or an executor thread for a plan that runs there):
-    /// builds the request's parts and calls the entry. The parts end with the path parameters
-    /// the route table matched, as raw text (a plan's; None for the app), and whether more of
-    /// the body is to come (read through `("read", waiter)` messages).
+    /// builds the request's parts (`RequestParts`, named) and calls the entry. The parts end
+    /// with the path parameters the route table matched, as raw text (a plan's; None for the
+    /// app), and whether more of the body is to come (read through `("read", waiter)` messages).
     func start(_ request: HTTPRequest, pathParameters: [String: String]? = nil, _ gil: borrowing GIL) {
         bodyStream = request.bodyStream
         do throws(PythonError) {
@@ -57,7 +57,7 @@ final class ASGIChannel: @unchecked Sendable {
             parts.append(try gil.str(request.server))
             if let pathParameters { parts.append(try gil.stringDict(pathParameters)) } else { parts.append(gil.none()) }
             parts.append(gil.bool(request.bodyStream != nil))
-            try call(with: try gil.tuple(parts), try gil.bytes(request.body), gil)
+            try call(with: try application.requestParts.make(parts, gil), try gil.bytes(request.body), gil)
         } catch {
             failedToStart(error, gil)
         }

@@ -97,6 +97,10 @@ extension GIL {
         try PyOwned(PyObject_GetAttrString(object.pointer, name), self)
     }
 
+    func setAttribute(_ object: borrowing PyOwned, _ name: String, _ value: PyObjectRef) throws(PythonError) {
+        guard PyObject_SetAttrString(object.pointer, name, value.pointer) == 0 else { throw PythonError.fetch(self) }
+    }
+
     func importModule(_ name: String) throws(PythonError) -> PyOwned {
         try PyOwned(PyImport_ImportModule(name), self)
     }

@@ -165,8 +165,8 @@ class DifferentialPlan:
         mine, theirs = planned.summary(), reference.summary()
         if mine == theirs:
             return
-        method, target = copy[0], copy[2]
-        query = bytes(copy[4]).decode("latin-1")
+        method, target = copy.method, copy.path
+        query = bytes(copy.query_string).decode("latin-1")
         line = {"route": self.route_path, "request": f"{method} {target}{'?' + query if query else ''}",
                 "plan": self.kind,
                 "differences": {key: {"plan": mine[key], "fastapi": theirs[key]}
@@ -178,6 +178,5 @@ class DifferentialPlan:
 def _copy_parts(request_parts):
     """The request's parts for a second answer: the header list is its own (a TestClient
     server's scope takes a header out of it)."""
-    copy = list(request_parts)
-    copy[5] = list(request_parts[5])
-    return tuple(copy)
+    return request_parts._replace(headers=list(request_parts.headers)) if hasattr(request_parts, "_replace") \
+        else type(request_parts)(tuple(request_parts[:5]) + (list(request_parts.headers),) + tuple(request_parts[6:]))

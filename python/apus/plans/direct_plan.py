@@ -9,6 +9,7 @@ the endpoint is called, and the value is serialized as the installed FastAPI ser
 class). A ``def`` endpoint runs on an executor thread with no hop to an event loop; an ``async
 def`` endpoint runs on the runtime's asyncio thread, its first step at once."""
 import asyncio
+import collections
 import email.message
 import json
 
@@ -46,6 +47,9 @@ def is_json_content_type(content_type):
         if len(_JSON_CONTENT_TYPES) < 256:
             _JSON_CONTENT_TYPES[content_type] = known
     return known
+
+
+_SlowPath = collections.namedtuple("_SlowPath", "cycle request")
 
 
 class _NeedsRequest(Exception):
@@ -97,7 +101,7 @@ class DirectPlan:
                 if values is None:
                     # Built before validating, so that an error's handler gets this request.
                     slow = self._slow(request_parts, body, native)
-                    values = self._arguments(slow[1], body)
+                    values = self._arguments(slow.request, body)
                 raw = self.endpoint(**values)
                 message = self.response.fast_message(raw) if slow is None else None
                 if message is not None:
@@ -118,7 +122,7 @@ class DirectPlan:
             if not self._send_sync(response, cycle, None):
                 cycle.close()
         except BaseException as exc:  # noqa: BLE001
-            cycle = slow[0] if slow else self.runner.new_cycle(request_parts, body, native)
+            cycle = slow.cycle if slow else self.runner.new_cycle(request_parts, body, native)
             self.runner.report(cycle, exc)
             cycle.close()
 
@@ -134,7 +138,7 @@ class DirectPlan:
                 if values is None:
                     # Built before validating, so that an error's handler gets this request.
                     slow = self._slow(request_parts, body, native)
-                    values = self._arguments(slow[1], body)
+                    values = self._arguments(slow.request, body)
                 raw = await self.endpoint(**values)
                 message = self.response.fast_message(raw) if slow is None else None
                 if message is not None:
@@ -144,10 +148,10 @@ class DirectPlan:
                 reported = None
             except Exception as exc:  # noqa: BLE001
                 slow = slow or self._slow(request_parts, body, native)
-                response, unhandled = await self.runner.error_response(slow[1], exc)
+                response, unhandled = await self.runner.error_response(slow.request, exc)
                 reported = exc if unhandled else None
                 if unhandled:
-                    slow[0].answer_outside_middleware()
+                    slow.cycle.answer_outside_middleware()
             if slow is None and support.is_plain_response(response) and response.background is None:
                 native(("body", response.status_code, response.raw_headers, response.body, False, None))
                 return
@@ -158,17 +162,17 @@ class DirectPlan:
             else:
                 cycle.release()
         except BaseException as exc:  # noqa: BLE001
-            cycle = slow[0] if slow else self.runner.new_cycle(request_parts, body, native)
+            cycle = slow.cycle if slow else self.runner.new_cycle(request_parts, body, native)
             self.runner.report(cycle, exc)
         finally:
             if slow is not None:
-                slow[0].close()
+                slow.cycle.close()
 
     def _slow(self, request_parts, body, native):
         """The request as the app would see it (scope, cycle, ``Request``): for validation
         errors, exception handlers, and responses that are not a plain body."""
         cycle = self.runner.new_cycle(request_parts, body, native)
-        return cycle, self._request(cycle, body)
+        return _SlowPath(cycle, self._request(cycle, body))
 
     def _fast_arguments(self, request_parts, body):
         """The endpoint's arguments without pydantic, or None when pydantic must decide."""
@@ -176,20 +180,20 @@ class DirectPlan:
         if self.path_params:
             if self.fast_path is None:
                 return None
-            raw_path = request_parts[8]
+            raw_path = request_parts.path_params
             if not fast_params.extract(self.fast_path, raw_path.get, values):
                 return None
         if self.query_params:
             if self.fast_query is None:
                 return None
-            query = fast_params.query_values(request_parts[4])
+            query = fast_params.query_values(request_parts.query_string)
             if not fast_params.extract(self.fast_query, query.get, values):
                 return None
         if self.header_params:
             if self.fast_headers is None:
                 return None
             headers = {}
-            for name, value in request_parts[5]:
+            for name, value in request_parts.headers:
                 headers.setdefault(name.decode("latin-1"), value.decode("latin-1"))
             if not fast_params.extract(self.fast_headers, headers.get, values):
                 return None
@@ -197,7 +201,7 @@ class DirectPlan:
             return None
         if self.body_field is not None:
             content_type = None
-            for name, value in request_parts[5]:
+            for name, value in request_parts.headers:
                 if name == b"content-type":
                     content_type = value.decode("latin-1")
                     break

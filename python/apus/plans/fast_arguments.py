@@ -66,10 +66,10 @@ class FastArguments:
 
 def _lookup(source, request_parts):
     if source == _PATH:
-        return request_parts[8].get
+        return request_parts.path_params.get
     if source == _QUERY:
-        return fast_params.query_values(request_parts[4]).get
+        return fast_params.query_values(request_parts.query_string).get
     headers = {}
-    for name, value in request_parts[5]:
+    for name, value in request_parts.headers:
         headers.setdefault(name.decode("latin-1"), value.decode("latin-1"))  # the first, as Starlette
     return headers.get
