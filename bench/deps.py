@@ -137,24 +137,20 @@ def report(results, args):
     cell = lambda server, route, i, fmt: (fmt.format(median[server, route][i])  # noqa: E731
                                           if (server, route) in median else "-")
 
-    print(f"\nrequests/s, wrk -t1 -c{args.connections}, median of {args.rounds} round(s); "
-          "server on CPU 0, wrk on CPU 1")
-    print("| route | " + " | ".join(names) + " | " + " | ".join(f"apus/{p}" for p in peers) + " |")
-    print("|---|" + "---:|" * (len(names) + len(peers)))
-    for route in ROUTES:
-        values = [cell(n, route, 0, "{:,.0f}") for n in names]
-        ratios = [ratio(median[("apus", route)][0], median[(p, route)][0]) if (p, route) in median else "-"
-                  for p in peers]
-        print(f"| {route} | " + " | ".join(values) + " | " + " | ".join(ratios) + " |")
+    def table(title, index, fmt):
+        print(title)
+        print("| route | " + " | ".join(names) + " | " + " | ".join(f"apus/{p}" for p in peers) + " |")
+        print("|---|" + "---:|" * (len(names) + len(peers)))
+        for route in ROUTES:
+            values = [cell(n, route, index, fmt) for n in names]
+            ratios = [ratio(median[("apus", route)][index], median[(p, route)][index]) if (p, route) in median
+                      else "-" for p in peers]
+            print(f"| {route} | " + " | ".join(values) + " | " + " | ".join(ratios) + " |")
 
-    print(f"\np50 latency (ms), wrk -t1 -c1, median of {args.rounds} round(s) (ratio < 1: Apus faster)")
-    print("| route | " + " | ".join(names) + " | " + " | ".join(f"apus/{p}" for p in peers) + " |")
-    print("|---|" + "---:|" * (len(names) + len(peers)))
-    for route in ROUTES:
-        values = [cell(n, route, 1, "{:.3f}") for n in names]
-        ratios = [ratio(median[("apus", route)][1], median[(p, route)][1]) if (p, route) in median else "-"
-                  for p in peers]
-        print(f"| {route} | " + " | ".join(values) + " | " + " | ".join(ratios) + " |")
+    table(f"\nrequests/s, wrk -t1 -c{args.connections}, median of {args.rounds} round(s); "
+          "server on CPU 0, wrk on CPU 1", 0, "{:,.0f}")
+    table(f"\np50 latency (ms), wrk -t1 -c1, median of {args.rounds} round(s) (ratio < 1: Apus faster)",
+          1, "{:.3f}")
 
     print("\nratios (same run; req/s > 1 and p50 < 1: Apus faster):")
     for route in ROUTES:

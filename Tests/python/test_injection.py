@@ -164,7 +164,7 @@ def test_solving_collects_every_error_and_skips_the_calls_that_depend_on_them():
     from contextlib import ExitStack
     with ExitStack() as stack:
         solving.request_stack = solving.function_stack = stack
-        values, errors = solve_sync(tree.root, solving)
+        values, errors = solve_sync(tree, solving)
     # middle's header is missing: middle is not called, its leaf is; leaf is cached for `b` but
     # not for `c`; the generator is entered and exited; limit's error comes last.
     assert [(error["type"], error["loc"]) for error in errors] == [
@@ -184,7 +184,7 @@ def test_solving_on_the_event_loop_gives_the_same_values():
             solving.request_stack = solving.function_stack = stack
             scope = solving.request.scope
             scope["fastapi_inner_astack"] = scope["fastapi_function_astack"] = stack
-            return await solve_async(tree.root, solving)
+            return await solve_async(tree, solving)
 
     values, errors = asyncio.run(solve())
     assert errors == [] and values["a"] == "v/t" and values["limit"] == 5

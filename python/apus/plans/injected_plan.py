@@ -186,7 +186,7 @@ class InjectedPlan:
         validation errors."""
         if solving.fast is None and self.body_field is not None:
             self._read_body(solving, solving.request._body)
-        values, errors = solve_sync(tree.root, solving)
+        values, errors = solve_sync(tree, solving)
         if errors:
             return None, errors
         raw = self.endpoint(**values)
@@ -249,7 +249,7 @@ class InjectedPlan:
             await self._read_form(solving)
         elif solving.fast is None and self.body_field is not None:
             self._read_body(solving, await solving.request.body())
-        values, errors = await solve_async(tree.root, solving)
+        values, errors = await solve_async(tree, solving)
         if errors:
             return None, errors
         if self.endpoint_is_async:

@@ -94,8 +94,9 @@ class Step:
     """One sub-dependant (or, for the tree's root, the endpoint): what to call, how, with which
     parameters, and its own steps."""
 
-    __slots__ = ("index", "name", "call", "manager", "kind", "function_scope", "use_cache", "cache_key", "steps", "path_params",
-                 "query_params", "header_params", "cookie_params", "body_params", "request_name",
+    __slots__ = ("index", "name", "call", "manager", "kind", "function_scope", "use_cache", "cache_key", "steps",
+                 "parameter_groups", "path_params", "query_params", "header_params", "cookie_params", "body_params",
+                 "request_name",
                  "http_connection_name", "response_name", "background_tasks_name", "security_scopes_name",
                  "security_scopes", "dependant")
 
@@ -125,6 +126,11 @@ class Step:
         self.header_params = dependant.header_params or None
         self.cookie_params = dependant.cookie_params or None
         self.body_params = dependant.body_params or None
+        # The groups with fields, in FastAPI's order, with the ``Request`` attribute each is read
+        # from.
+        self.parameter_groups = [(fields, source) for fields, source in (
+            (self.path_params, "path_params"), (self.query_params, "query_params"),
+            (self.header_params, "headers"), (self.cookie_params, "cookies")) if fields]
         self.request_name = dependant.request_param_name
         self.http_connection_name = dependant.http_connection_param_name
         self.response_name = dependant.response_param_name

@@ -1,8 +1,8 @@
 """Solving an ``InjectionTree`` for one request: what ``solve_dependencies`` does, step by step,
 in the same order and with the same rules.
 
-For each step: its own steps first (recursively); a step whose own steps had errors is not called
-(its errors are collected and the next step goes on); a step is looked up in the cache after its
+For each step: its own steps first; a step whose own steps had errors is not called (its errors
+are collected and the next step goes on); a step is looked up in the cache after its
 parameters were validated (so a cached step's parameters still report their errors), and its
 value is stored under its key even with ``use_cache=False`` when the key is new; then the step's
 own path, query, header and cookie parameters, its body fields, and its special parameters.
@@ -56,75 +56,102 @@ class Solving:
         self.function_stack = None
 
 
-def solve_sync(step, solving):
-    """``step``'s argument values and the errors of its whole subtree."""
-    values = {}
+_FAILED = object()
+
+
+def _walk(tree, solving):
+    """The solving of ``tree``, in one body for both threads: a generator that yields what only
+    its driver can do — ``(step, values)``, a step to call; ``(None, step)``, the step's body
+    fields to validate — is sent the result, and returns the endpoint's argument values and the
+    errors of the whole tree.
+
+    The steps are walked in the order they finish (``InjectionTree.steps``: a step's own steps
+    first), which is the order ``solve_dependencies``' recursion validates and calls them in: a
+    step's parameters, then the step called unless anything in its subtree failed."""
+    solved_by_index = [None] * len(tree.steps)
     errors = []
     cache = solving.cache
-    for sub in step.steps:
-        sub_values, sub_errors = solve_sync(sub, solving)
-        if sub_errors:
-            errors.extend(sub_errors)
+    root = tree.root
+    for step in tree.steps:
+        values = {}
+        failed = False
+        for sub in step.steps:
+            solved = solved_by_index[sub.index]
+            if solved is _FAILED:
+                failed = True
+            elif sub.name is not None:
+                values[sub.name] = solved
+        known_errors = len(errors)
+        _own_parameters(step, solving, values, errors)
+        if step.body_params:
+            found, body_errors = yield None, step
+            values.update(found)
+            errors.extend(body_errors)
+        if step is root:
+            return values, errors
+        if failed or len(errors) > known_errors:
+            solved_by_index[step.index] = _FAILED
             continue
-        key = sub.cache_key
-        if sub.use_cache and key in cache:
+        key = step.cache_key
+        if step.use_cache and key in cache:
             solved = cache[key]
-        elif sub.kind == CALL_SYNC:
-            solved = sub.call(**sub_values)
-        elif sub.kind == GENERATOR_SYNC:
-            stack = solving.function_stack if sub.function_scope else solving.request_stack
-            solved = stack.enter_context(sub.manager(**sub_values))
         else:
-            raise RuntimeError(f"an async step ({sub.call!r}) in a sync plan")
-        if sub.name is not None:
-            values[sub.name] = solved
+            solved = yield step, values
+        solved_by_index[step.index] = solved
         if key not in cache:
             cache[key] = solved
-    _own_parameters(step, solving, values, errors)
-    if step.body_params:
-        found, failed = drive(request_body_to_args(
-            body_fields=step.body_params, received_body=solving.body, embed_body_fields=solving.embed_body_fields))
-        values.update(found)
-        errors.extend(failed)
-    return values, errors
 
 
-async def solve_async(step, solving):
+def solve_sync(tree, solving):
+    """The endpoint's argument values and the errors of the whole tree, on this thread."""
+    walk = _walk(tree, solving)
+    try:
+        asked = walk.send(None)
+        while True:
+            asked = walk.send(_answer_sync(asked, solving))
+    except StopIteration as done:
+        return done.value
+
+
+def _answer_sync(asked, solving):
+    sub, values = asked
+    if sub is None:
+        return drive(request_body_to_args(
+            body_fields=values.body_params, received_body=solving.body, embed_body_fields=solving.embed_body_fields))
+    if sub.kind == CALL_SYNC:
+        return sub.call(**values)
+    if sub.kind == GENERATOR_SYNC:
+        stack = solving.function_stack if sub.function_scope else solving.request_stack
+        return stack.enter_context(sub.manager(**values))
+    raise RuntimeError(f"an async step ({sub.call!r}) in a sync plan")
+
+
+async def solve_async(tree, solving):
     """``solve_sync`` on the asyncio thread."""
-    values = {}
-    errors = []
-    cache = solving.cache
-    for sub in step.steps:
-        sub_values, sub_errors = await solve_async(sub, solving)
-        if sub_errors:
-            errors.extend(sub_errors)
-            continue
-        key = sub.cache_key
-        if sub.use_cache and key in cache:
-            solved = cache[key]
-        elif sub.kind == CALL_ASYNC:
-            solved = await sub.call(**sub_values)
-        elif sub.kind == CALL_SYNC:
-            solved = await run_in_threadpool(sub.call, **sub_values)
-        elif sub.kind == GENERATOR_ASYNC:
-            # As FastAPI enters it, but for the shield FastAPI 0.165 puts around its exit: a
-            # plan's task is never cancelled, so there is no cancellation to shield it from.
-            stack = solving.function_stack if sub.function_scope else solving.request_stack
-            solved = await stack.enter_async_context(sub.manager(**sub_values))
-        else:
-            stack = solving.function_stack if sub.function_scope else solving.request_stack
-            solved = await _enter_generator(sub, stack, sub_values, solving.request)
-        if sub.name is not None:
-            values[sub.name] = solved
-        if key not in cache:
-            cache[key] = solved
-    _own_parameters(step, solving, values, errors)
-    if step.body_params:
-        found, failed = await request_body_to_args(
-            body_fields=step.body_params, received_body=solving.body, embed_body_fields=solving.embed_body_fields)
-        values.update(found)
-        errors.extend(failed)
-    return values, errors
+    walk = _walk(tree, solving)
+    try:
+        asked = walk.send(None)
+        while True:
+            asked = walk.send(await _answer_async(asked, solving))
+    except StopIteration as done:
+        return done.value
+
+
+async def _answer_async(asked, solving):
+    sub, values = asked
+    if sub is None:
+        return await request_body_to_args(
+            body_fields=values.body_params, received_body=solving.body, embed_body_fields=solving.embed_body_fields)
+    if sub.kind == CALL_ASYNC:
+        return await sub.call(**values)
+    if sub.kind == CALL_SYNC:
+        return await run_in_threadpool(sub.call, **values)
+    stack = solving.function_stack if sub.function_scope else solving.request_stack
+    if sub.kind == GENERATOR_ASYNC:
+        # As FastAPI enters it, but for the shield FastAPI 0.165 puts around its exit: a plan's
+        # task is never cancelled, so there is no cancellation to shield it from.
+        return await stack.enter_async_context(sub.manager(**values))
+    return await _enter_generator(sub, stack, values, solving.request)
 
 
 def _own_parameters(step, solving, values, errors):
@@ -134,20 +161,8 @@ def _own_parameters(step, solving, values, errors):
     if solving.fast is not None:
         values.update(solving.fast[step.index])
     else:
-        if step.path_params:
-            found, failed = request_params_to_args(step.path_params, request.path_params)
-            values.update(found)
-            errors.extend(failed)
-        if step.query_params:
-            found, failed = request_params_to_args(step.query_params, request.query_params)
-            values.update(found)
-            errors.extend(failed)
-        if step.header_params:
-            found, failed = request_params_to_args(step.header_params, request.headers)
-            values.update(found)
-            errors.extend(failed)
-        if step.cookie_params:
-            found, failed = request_params_to_args(step.cookie_params, request.cookies)
+        for fields, source in step.parameter_groups:
+            found, failed = request_params_to_args(fields, getattr(request, source))
             values.update(found)
             errors.extend(failed)
     if step.http_connection_name:
