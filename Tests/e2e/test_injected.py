@@ -153,6 +153,17 @@ def test_a_sync_chain_stays_on_one_executor_thread(servers):
     assert events == ["app dependency", "first exit on the same thread"]
 
 
+def test_sync_steps_of_an_async_tree_run_on_the_executor_threads(servers):
+    """Where FastAPI sends a sync dependency (and a sync `yield` dependency's entry and exit)
+    to anyio's thread pool, an injected plan sends it to the runtime's executor threads."""
+    planned, _, _, _ = servers
+    (status, _, body), events = events_after(planned, get("/threads/mixed"))
+    assert status.endswith("200 OK")
+    names = json.loads(body)
+    assert not names["dependency"].startswith("AnyIO") and not names["resource"].startswith("AnyIO"), names
+    assert events == ["app dependency", "mixed exit on an executor thread"]
+
+
 def test_overrides_change_between_requests(servers):
     planned, _, _, _ = servers
     assert exchange(planned, get("/overridden"))[2] == b'{"value":"original"}'

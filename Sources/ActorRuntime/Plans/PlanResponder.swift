@@ -61,9 +61,15 @@ public final class PlanResponder: HTTPResponder {
     /// Compiles the app's routes (after lifespan startup) and builds the responder, with an
     /// executor pool of its own.
     public static func make(asgi: ASGIResponder, threads: Int, logger: Logger) throws -> PlanResponder {
-        let compiled = try compile(asgi.application)
-        return PlanResponder(
-            asgi: asgi, compiled: compiled, pool: PythonExecutorPool(maxThreads: threads), ownsPool: true, logger: logger)
+        let pool = PythonExecutorPool(maxThreads: threads)
+        let compiled: CompiledRoutes
+        do {
+            compiled = try compile(asgi.application, executor: pool)
+        } catch {
+            pool.shutdown()
+            throw error
+        }
+        return PlanResponder(asgi: asgi, compiled: compiled, pool: pool, ownsPool: true, logger: logger)
     }
 
     /// Compiles the app's routes with an executor pool the caller owns and shares (a functions
@@ -73,12 +79,16 @@ public final class PlanResponder: HTTPResponder {
         asgi: ASGIResponder, sharing pool: PythonExecutorPool, logger: Logger, workers: [String: any HTTPResponder]
     ) throws -> PlanResponder {
         PlanResponder(
-            asgi: asgi, compiled: try compile(asgi.application), pool: pool, ownsPool: false, logger: logger, workers: workers)
+            asgi: asgi, compiled: try compile(asgi.application, executor: pool), pool: pool, ownsPool: false, logger: logger,
+            workers: workers)
     }
 
-    private static func compile(_ application: ASGIApplication) throws(PythonError) -> CompiledRoutes {
+    /// `executor`: where plans send sync work from the asyncio thread (nil: a listing, which
+    /// serves nothing).
+    private static func compile(_ application: ASGIApplication, executor: PythonExecutorPool?) throws(PythonError)
+        -> CompiledRoutes {
         try Python.withGIL { gil in
-            Result { () throws(PythonError) in try PlannedRoute.compile(application, gil) }
+            Result { () throws(PythonError) in try PlannedRoute.compile(application, executor: executor, gil) }
         }.get()
     }
 
@@ -211,6 +221,6 @@ public final class PlanResponder: HTTPResponder {
 extension PlanResponder {
     /// An app's routes as the plan compiler sees them, for listings (`apus routes`).
     public static func compileRoutes(_ application: ASGIApplication) throws(PythonError) -> [PlannedRoute] {
-        try compile(application).routes
+        try compile(application, executor: nil).routes
     }
 }

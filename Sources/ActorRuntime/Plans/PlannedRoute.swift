@@ -162,12 +162,15 @@ extension PlannedRoute {
     /// `apus/plans/rows.py`).
     static let planFormat = 8
 
-    /// Compiles `application`'s routes (`apus.plans.compile_app`) and reads them.
-    static func compile(_ application: ASGIApplication, _ gil: borrowing GIL) throws(PythonError) -> CompiledRoutes {
+    /// Compiles `application`'s routes (`apus.plans.compile_app`) and reads them. `executor`:
+    /// the pool the plans' sync work from the asyncio thread goes to (`run_on_executor`).
+    static func compile(_ application: ASGIApplication, executor: PythonExecutorPool?, _ gil: borrowing GIL)
+        throws(PythonError) -> CompiledRoutes {
         let compiler = try gil.importModule("apus.plans")
-        var arguments = CallArguments(capacity: 2)
+        var arguments = CallArguments(capacity: 3)
         arguments.append(application.app)
         arguments.append(application.server)
+        if let executor { arguments.append(try runOnExecutor(executor, gil)) } else { arguments.append(gil.none()) }
         let compiled = try gil.call(try gil.attribute(compiler, "compile_app").share(), positional: arguments).share()
         let format = gil.swiftInt(try gil.attribute(compiled, "format"))
         guard format == Self.planFormat else {
@@ -189,6 +192,16 @@ extension PlannedRoute {
         }
         return CompiledRoutes(
             routes: routes, redirectSlash: gil.isNone(redirect) ? nil : PlanEntry(ready: redirect.share()), middleware: MiddlewareChain(layers))
+    }
+
+    /// `run_on_executor(job)`: `job()` on one of the pool's threads. The job reports its own
+    /// outcome (see `apus.plans.executor.to_executor`); what escapes it is dropped.
+    private static func runOnExecutor(_ pool: PythonExecutorPool, _ gil: borrowing GIL) throws(PythonError) -> PyObjectRef {
+        try gil.makeFunction { [pool] gil, job throws(PythonError) in
+            let callable = job.share()
+            pool.submit { gil in _ = try? gil.call(callable) }
+            return gil.none()
+        }
     }
 
     private static func read(_ entry: PyObjectRef, _ shared: inout SharedParts, _ gil: borrowing GIL) throws(PythonError) -> PlannedRoute {

@@ -61,7 +61,7 @@ public enum ApusNativeModule {
         let asgi = ASGIResponder(application: application, asyncio: runtime.asyncio, logger: logger, exceptionSink: sink)
         var responder: any HTTPResponder = asgi
         if let flag = gil.item(options, "plans"), gil.isTrue(flag) {
-            let compiled = try PlannedRoute.compile(application, gil)
+            let compiled = try PlannedRoute.compile(application, executor: runtime.pool, gil)
             responder = PlanResponder(asgi: asgi, compiled: compiled, pool: runtime.pool, ownsPool: false, logger: logger)
         }
         let server = HTTPServer(loop: runtime.loop, configuration: configuration, responder: responder, logger: logger)

@@ -259,6 +259,22 @@ def threads_sync(value: Annotated[dict, Depends(second)]):
     return {**value, "endpoint": threading.get_ident(), "endpoint_loop": _running_loop()}
 
 
+def thread_name():
+    return threading.current_thread().name
+
+
+def thread_name_resource():
+    entered = threading.current_thread().name
+    yield entered
+    events.append(f"mixed exit on {'an anyio thread' if threading.current_thread().name.startswith('AnyIO') else 'an executor thread'}")
+
+
+@app.get("/threads/mixed")
+async def threads_mixed(name: Annotated[str, Depends(thread_name)],
+                        resource: Annotated[str, Depends(thread_name_resource)]):
+    return {"dependency": name, "resource": resource}
+
+
 @app.get("/threads/asyncio")
 async def threads_asyncio():
     return {"asyncio": threading.get_ident()}

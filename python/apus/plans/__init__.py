@@ -12,11 +12,12 @@ from .rows import ANY_PATH, CompiledApp, RouteEntry, not_a_fastapi_app
 __all__ = ["CompiledApp", "RouteEntry", "compile_app"]
 
 
-def compile_app(app, server):
-    """The app's routes, compiled. An app made without importing FastAPI cannot be a FastAPI
+def compile_app(app, server, run_on_executor=None):
+    """The app's routes, compiled. ``run_on_executor``: the runtime's function that runs a job on
+    one of its executor threads (see ``executor.Runner.to_executor``); None: none is served. An app made without importing FastAPI cannot be a FastAPI
     app: it runs as ASGI, and FastAPI is not imported for it (a quarter of a second, and some
     20 MB, that a plain ASGI app would pay for nothing)."""
     if "fastapi" not in sys.modules:
         return CompiledApp([RouteEntry(None, ANY_PATH, "asgi", reason=not_a_fastapi_app(app))], None)
     from .compiler import compile_app as compile_fastapi_app
-    return compile_fastapi_app(app, server)
+    return compile_fastapi_app(app, server, run_on_executor)

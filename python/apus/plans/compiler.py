@@ -40,13 +40,13 @@ _SPECIAL_PARAMETERS = ("request_param_name", "websocket_param_name", "http_conne
                        "response_param_name", "background_tasks_param_name", "security_scopes_param_name")
 
 
-def compile_app(app, server):
+def compile_app(app, server, run_on_executor=None):
     """The app's routes, compiled (``apus.plans.compile_app`` calls this once FastAPI is
     imported)."""
     reason = app_reason(app)
     if reason is not None:
         return CompiledApp([RouteEntry(None, ANY_PATH, "asgi", reason=reason)], None)
-    runner = Runner(app, server)
+    runner = Runner(app, server, run_on_executor)
     direct = DeferredDirectPlans(runner)
     entries = []
     for route in app.router.routes:

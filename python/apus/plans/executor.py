@@ -13,6 +13,7 @@ becomes that handler's response; any other becomes the server-error handler's (o
 ``Internal Server Error``), and is reported to the runtime, which logs it and passes it to the
 TestClient."""
 import asyncio
+import contextvars
 from contextlib import AsyncExitStack
 
 from fastapi.exceptions import FastAPIError
@@ -31,9 +32,10 @@ from . import support
 
 
 class Runner:
-    def __init__(self, app, server):
+    def __init__(self, app, server, run_on_executor=None):
         self.app = app
         self.server = server
+        self.run_on_executor = run_on_executor
         self.router = app.router
         error_handler = None
         handlers = {}
@@ -131,6 +133,30 @@ class Runner:
             exc.__traceback__ = None
         return response, reported
 
+    # -- sync work from the asyncio thread ----------------------------------------------------
+
+    async def to_executor(self, function, *args, **kwargs):
+        """``function(*args, **kwargs)`` on one of the runtime's executor threads, awaited from
+        the asyncio thread: where FastAPI sends sync work to anyio's thread pool, a plan sends
+        it to the threads every sync plan runs on. As anyio runs it, in a copy of the caller's
+        context. Without the runtime's pool (a listing), anyio's."""
+        if self.run_on_executor is None:
+            return await run_in_threadpool(function, *args, **kwargs)
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        context = contextvars.copy_context()
+
+        def job():
+            try:
+                result = context.run(function, *args, **kwargs)
+            except BaseException as error:  # noqa: BLE001 - raised again in the awaiting task
+                loop.call_soon_threadsafe(_settle, future, None, error)
+            else:
+                loop.call_soon_threadsafe(_settle, future, result, None)
+
+        self.run_on_executor(job)
+        return await future
+
     # -- responses -------------------------------------------------------------------------
 
     async def send(self, response, cycle):
@@ -149,6 +175,15 @@ class Runner:
 
     def report(self, cycle, exc):
         cycle.fail(exc)
+
+
+def _settle(future, result, error):
+    if future.done():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
 
 
 def _fastapi_default_handlers():

@@ -15,7 +15,8 @@ Where it runs:
   or ``Request`` made at all;
 - a tree with any coroutine or async generator (or a form to parse) runs on the asyncio thread,
   as one task, so that an async generator's exit runs in the task that entered it; its sync
-  steps go to the thread pool, as FastAPI sends them.
+  steps (and a sync endpoint) go to the runtime's executor threads, where FastAPI sends them to
+  anyio's thread pool.
 
 ``yield`` cleanup follows the installed FastAPI: on 0.118+, a dependency with
 ``Depends(scope="function")`` exits before the response is sent, any other after the body and
@@ -26,7 +27,6 @@ import json
 from fastapi import params
 from fastapi.datastructures import DefaultPlaceholder
 from fastapi.exceptions import FastAPIError, HTTPException, RequestValidationError
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -220,7 +220,7 @@ class InjectedPlan:
         runtime's message)."""
         if CLEANUP_AFTER_SEND or not (tree.has_generators or self.form_body):
             async def handle(request):
-                solving = Solving(request, tree, self.embed_body_fields, fast)
+                solving = Solving(request, tree, self.embed_body_fields, fast, self.runner.to_executor)
                 solving.request_stack = request.scope.get("fastapi_inner_astack")
                 solving.function_stack = request.scope.get("fastapi_function_astack", solving.request_stack)
                 response, errors = await self._handle_async(solving, tree, whole)
@@ -230,7 +230,7 @@ class InjectedPlan:
             return handle
 
         async def handle_before_0_118(request):
-            solving = Solving(request, tree, self.embed_body_fields, fast)
+            solving = Solving(request, tree, self.embed_body_fields, fast, self.runner.to_executor)
             response = errors = None
             async with AsyncExitStack() as file_stack:  # a form's files, closed last
                 request.scope["fastapi_middleware_astack"] = file_stack
@@ -255,7 +255,7 @@ class InjectedPlan:
         if self.endpoint_is_async:
             raw = await self.endpoint(**values)
         else:
-            raw = await run_in_threadpool(self.endpoint, **values)
+            raw = await self.runner.to_executor(self.endpoint, **values)
         if not whole and solving.response is None and solving.background_tasks is None:
             message = self.response.fast_message(raw)
             if message is not None:

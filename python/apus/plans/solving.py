@@ -9,23 +9,18 @@ own path, query, header and cookie parameters, its body fields, and its special 
 
 ``solve_sync`` runs on an executor thread (a tree without async steps): sync calls are made
 here, and a ``yield`` dependency is entered here on an ``ExitStack``. ``solve_async`` runs on the
-asyncio thread: coroutines are awaited, sync calls go to the thread pool, a sync ``yield``
-dependency is entered by the installed FastAPI's own helper (in its thread pool), an async one
-on the exit stack as FastAPI enters it."""
-import inspect
-
+asyncio thread: coroutines are awaited; sync calls, and a sync ``yield`` dependency's entry and
+exit, go to the runtime's executor threads (where FastAPI sends them to anyio's thread pool); an
+async ``yield`` dependency is entered on the exit stack as FastAPI enters it."""
 from fastapi.background import BackgroundTasks
 from fastapi.dependencies import utils as dependency_utils
 from fastapi.security import SecurityScopes
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from . import support
 from .executor import drive
 from .injection import CALL_ASYNC, CALL_SYNC, GENERATOR_ASYNC, GENERATOR_SYNC
 
-_solve_generator = getattr(dependency_utils, "_solve_generator", None) or dependency_utils.solve_generator
-_SOLVE_GENERATOR_PARAMETERS = frozenset(inspect.signature(_solve_generator).parameters)
 request_params_to_args = dependency_utils.request_params_to_args
 request_body_to_args = dependency_utils.request_body_to_args
 
@@ -36,11 +31,13 @@ class Solving:
     the ``Request`` (validated by FastAPI's helpers), or ``fast``: every step's values, read
     ahead by the fast lane (see ``fast_arguments``)."""
 
-    __slots__ = ("request", "body", "fast", "embed_body_fields", "cache", "response", "background_tasks",
-                 "request_stack", "function_stack")
+    __slots__ = ("request", "body", "fast", "embed_body_fields", "to_executor", "cache", "response",
+                 "background_tasks", "request_stack", "function_stack")
 
-    def __init__(self, request, tree, embed_body_fields, fast=None):
+    def __init__(self, request, tree, embed_body_fields, fast=None, to_executor=None):
+        """``to_executor``: how sync work leaves the asyncio thread (``Runner.to_executor``)."""
         self.request = request
+        self.to_executor = to_executor
         self.body = support.MISSING_BODY
         self.fast = fast
         self.embed_body_fields = embed_body_fields
@@ -145,13 +142,36 @@ async def _answer_async(asked, solving):
     if sub.kind == CALL_ASYNC:
         return await sub.call(**values)
     if sub.kind == CALL_SYNC:
-        return await run_in_threadpool(sub.call, **values)
+        return await solving.to_executor(sub.call, **values)
     stack = solving.function_stack if sub.function_scope else solving.request_stack
     if sub.kind == GENERATOR_ASYNC:
         # As FastAPI enters it, but for the shield FastAPI 0.165 puts around its exit: a plan's
         # task is never cancelled, so there is no cancellation to shield it from.
         return await stack.enter_async_context(sub.manager(**values))
-    return await _enter_generator(sub, stack, values, solving.request)
+    return await stack.enter_async_context(_OnExecutor(sub.manager(**values), solving.to_executor))
+
+
+class _OnExecutor:
+    """A sync ``yield`` dependency's context manager, entered and exited on executor threads:
+    FastAPI's ``contextmanager_in_threadpool`` (the exit told of an ``Exception`` only, as it
+    tells it), on the runtime's threads."""
+
+    __slots__ = ("manager", "to_executor")
+
+    def __init__(self, manager, to_executor):
+        self.manager = manager
+        self.to_executor = to_executor
+
+    async def __aenter__(self):
+        return await self.to_executor(self.manager.__enter__)
+
+    async def __aexit__(self, kind, error, traceback):
+        if error is None:
+            await self.to_executor(self.manager.__exit__, None, None, None)
+            return False
+        if not isinstance(error, Exception):
+            return False  # FastAPI's helper lets a BaseException through without the generator
+        return bool(await self.to_executor(self.manager.__exit__, kind, error, traceback))
 
 
 def _own_parameters(step, solving, values, errors):
@@ -177,15 +197,3 @@ def _own_parameters(step, solving, values, errors):
         values[step.response_name] = solving.response
     if step.security_scopes_name:
         values[step.security_scopes_name] = SecurityScopes(scopes=list(step.security_scopes))
-
-
-async def _enter_generator(step, stack, values, request):
-    """A ``yield`` dependency entered on ``stack`` by the installed FastAPI's own helper."""
-    arguments = {"stack": stack, "sub_values": values}
-    if "dependant" in _SOLVE_GENERATOR_PARAMETERS:
-        arguments["dependant"] = step.dependant
-    if "call" in _SOLVE_GENERATOR_PARAMETERS:
-        arguments["call"] = step.call
-    if "request" in _SOLVE_GENERATOR_PARAMETERS:
-        arguments["request"] = request
-    return await _solve_generator(**arguments)
