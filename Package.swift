@@ -75,9 +75,18 @@ var targets: [Target] = [
         cSettings: sameCFeatures,
         swiftSettings: swiftSettings
     ),
+    // The server wiring that needs no Python: the serving process (signals, limits, shutdown),
+    // the supervisor of worker processes and its source watch, the router of Swift handlers.
+    .target(
+        name: "ApusServer",
+        dependencies: ["ApusLoop", "ApusHTTP", .product(name: "Logging", package: "swift-log")],
+        cSettings: sameCFeatures,
+        swiftSettings: swiftSettings
+    ),
     .target(
         name: "ActorRuntime",
-        dependencies: ["ApusLoop", "ApusHTTP", "ApusMiddleware", "CPython", .product(name: "Logging", package: "swift-log")],
+        dependencies: ["ApusLoop", "ApusHTTP", "ApusMiddleware", "ApusServer", "CPython",
+                       .product(name: "Logging", package: "swift-log")],
         cSettings: sameCFeatures,
         swiftSettings: swiftSettings
     ),
