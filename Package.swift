@@ -83,9 +83,19 @@ var targets: [Target] = [
         cSettings: sameCFeatures,
         swiftSettings: swiftSettings
     ),
+    // The embedded interpreter: the GIL, references, values, calls, the executor threads and
+    // the asyncio thread. The only target that imports CPython; raw pointers stay in it.
+    .target(
+        name: "ApusPython",
+        dependencies: ["ApusLoop", "ApusHTTP", "CPython", .product(name: "Logging", package: "swift-log")],
+        cSettings: sameCFeatures,
+        swiftSettings: swiftSettings
+    ),
+    // The ASGI bridge, native plans, functions' events and the hosted runtime, on top of the
+    // interpreter; it sees Python only through ApusPython.
     .target(
         name: "ActorRuntime",
-        dependencies: ["ApusLoop", "ApusHTTP", "ApusMiddleware", "ApusServer", "CPython",
+        dependencies: ["ApusLoop", "ApusHTTP", "ApusMiddleware", "ApusServer", "ApusPython",
                        .product(name: "Logging", package: "swift-log")],
         cSettings: sameCFeatures,
         swiftSettings: swiftSettings
@@ -125,7 +135,7 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "ActorRuntimeTests",
-        dependencies: ["ActorRuntime", "ApusHTTP", "ApusLoop", "ApusMiddleware", "ApusWorkers", "CPython"],
+        dependencies: ["ActorRuntime", "ApusHTTP", "ApusLoop", "ApusMiddleware", "ApusPython", "ApusWorkers", "CPython"],
         cSettings: sameCFeatures,
         swiftSettings: swiftSettings,
         linkerSettings: [.linkedLibrary("python3.11")]

@@ -1,5 +1,6 @@
-// Programs that embed the runtime see the loop, the HTTP server and the server wiring through
-// this one module.
+// Programs that embed the runtime see the loop, the HTTP server, the server wiring and the
+// interpreter's public face (`Python.withGIL`, `PyObjectRef`) through this one module.
 @_exported public import ApusHTTP
 @_exported public import ApusLoop
+@_exported public import ApusPython
 @_exported public import ApusServer

@@ -27,7 +27,7 @@ public final class PyObjectRef: @unchecked Sendable {
 }
 
 /// An owned reference for the span of one GIL scope: no allocation, decref at end of scope.
-struct PyOwned: ~Copyable {
+package struct PyOwned: ~Copyable {
     let pointer: UnsafeMutablePointer<PyObject>
 
     /// Takes over a new reference; throws the pending Python exception if `pointer` is NULL.
@@ -48,7 +48,7 @@ struct PyOwned: ~Copyable {
     }
 
     /// Keeps the object beyond this scope.
-    consuming func share() -> PyObjectRef {
+    package consuming func share() -> PyObjectRef {
         PyObjectRef(owned: take())
     }
 

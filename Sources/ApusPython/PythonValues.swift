@@ -1,36 +1,36 @@
-internal import ApusHTTP
+package import ApusHTTP
 internal import CPython
 
 /// Conversions between Swift values and Python objects. All of them need the GIL, so they are
 /// methods of the token: `gil.str("x")`.
 extension GIL {
-    func str(_ text: String) throws(PythonError) -> PyOwned {
+    package func str(_ text: String) throws(PythonError) -> PyOwned {
         var text = text
         let object = text.withUTF8 { PyUnicode_FromStringAndSize(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), $0.count) }
         return try PyOwned(object, self)
     }
 
-    func int(_ value: Int) throws(PythonError) -> PyOwned {
+    package func int(_ value: Int) throws(PythonError) -> PyOwned {
         try PyOwned(PyLong_FromLongLong(Int64(value)), self)
     }
 
-    func float(_ value: Double) throws(PythonError) -> PyOwned {
+    package func float(_ value: Double) throws(PythonError) -> PyOwned {
         try PyOwned(PyFloat_FromDouble(value), self)
     }
 
-    func bool(_ value: Bool) -> PyOwned {
+    package func bool(_ value: Bool) -> PyOwned {
         let object = value ? apus_true()! : apus_false()!
         apus_incref(object)
         return PyOwned(owned: object)
     }
 
-    func none() -> PyOwned {
+    package func none() -> PyOwned {
         let object = apus_none()!
         apus_incref(object)
         return PyOwned(owned: object)
     }
 
-    func bytes(_ value: [UInt8]) throws(PythonError) -> PyOwned {
+    package func bytes(_ value: [UInt8]) throws(PythonError) -> PyOwned {
         let object = value.withUnsafeBytes {
             PyBytes_FromStringAndSize($0.baseAddress?.assumingMemoryBound(to: CChar.self), $0.count)
         }
@@ -38,7 +38,7 @@ extension GIL {
     }
 
     /// A new reference to a stored object.
-    func owned(_ ref: PyObjectRef) -> PyOwned {
+    package func owned(_ ref: PyObjectRef) -> PyOwned {
         apus_incref(ref.pointer)
         return PyOwned(owned: ref.pointer)
     }
@@ -56,15 +56,15 @@ extension GIL {
         return String(decoding: UnsafeRawBufferPointer(start: data, count: size), as: UTF8.self)
     }
 
-    func swiftString(_ object: borrowing PyOwned) -> String? { swiftString(object.pointer) }
-    func swiftString(_ object: PyObjectRef) -> String? { swiftString(object.pointer) }
+    package func swiftString(_ object: borrowing PyOwned) -> String? { swiftString(object.pointer) }
+    package func swiftString(_ object: PyObjectRef) -> String? { swiftString(object.pointer) }
 
-    func swiftBytes(_ object: borrowing PyOwned) -> [UInt8]? {
+    package func swiftBytes(_ object: borrowing PyOwned) -> [UInt8]? {
         guard apus_is_bytes(object.pointer) != 0 else { return nil }
         return Array(UnsafeRawBufferPointer(start: apus_bytes_data(object.pointer), count: apus_bytes_size(object.pointer)))
     }
 
-    func swiftInt(_ object: borrowing PyOwned) -> Int? {
+    package func swiftInt(_ object: borrowing PyOwned) -> Int? {
         let value = PyLong_AsLongLong(object.pointer)
         if value == -1 && PyErr_Occurred() != nil {
             PyErr_Clear()
@@ -73,40 +73,40 @@ extension GIL {
         return Int(value)
     }
 
-    func isTrue(_ object: borrowing PyOwned) -> Bool { PyObject_IsTrue(object.pointer) == 1 }
+    package func isTrue(_ object: borrowing PyOwned) -> Bool { PyObject_IsTrue(object.pointer) == 1 }
 
     /// The value of a `bool`, or nil if the object is not one.
-    func swiftBool(_ object: borrowing PyOwned) -> Bool? {
+    package func swiftBool(_ object: borrowing PyOwned) -> Bool? {
         apus_is_bool(object.pointer) != 0 ? isTrue(object) : nil
     }
 
     /// The value of an `int` (exactly, not a `bool`), or nil.
-    func exactInt(_ object: borrowing PyOwned) -> Int? {
+    package func exactInt(_ object: borrowing PyOwned) -> Int? {
         apus_is_long(object.pointer) != 0 ? swiftInt(object) : nil
     }
-    func isNone(_ object: borrowing PyOwned) -> Bool { apus_is_none(object.pointer) != 0 }
-    func isNone(_ object: PyObjectRef) -> Bool { apus_is_none(object.pointer) != 0 }
+    package func isNone(_ object: borrowing PyOwned) -> Bool { apus_is_none(object.pointer) != 0 }
+    package func isNone(_ object: PyObjectRef) -> Bool { apus_is_none(object.pointer) != 0 }
 
     // MARK: objects
 
-    func attribute(_ object: borrowing PyOwned, _ name: String) throws(PythonError) -> PyOwned {
+    package func attribute(_ object: borrowing PyOwned, _ name: String) throws(PythonError) -> PyOwned {
         try PyOwned(PyObject_GetAttrString(object.pointer, name), self)
     }
 
-    func attribute(_ object: PyObjectRef, _ name: String) throws(PythonError) -> PyOwned {
+    package func attribute(_ object: PyObjectRef, _ name: String) throws(PythonError) -> PyOwned {
         try PyOwned(PyObject_GetAttrString(object.pointer, name), self)
     }
 
-    func setAttribute(_ object: borrowing PyOwned, _ name: String, _ value: PyObjectRef) throws(PythonError) {
+    package func setAttribute(_ object: borrowing PyOwned, _ name: String, _ value: PyObjectRef) throws(PythonError) {
         guard PyObject_SetAttrString(object.pointer, name, value.pointer) == 0 else { throw PythonError.fetch(self) }
     }
 
-    func importModule(_ name: String) throws(PythonError) -> PyOwned {
+    package func importModule(_ name: String) throws(PythonError) -> PyOwned {
         try PyOwned(PyImport_ImportModule(name), self)
     }
 
     /// Items of a list or tuple, as new references.
-    func items(_ sequence: borrowing PyOwned) throws(PythonError) -> [PyObjectRef] {
+    package func items(_ sequence: borrowing PyOwned) throws(PythonError) -> [PyObjectRef] {
         let fast = try PyOwned(PySequence_Fast(sequence.pointer, "expected a sequence"), self)
         let count = PySequence_Size(fast.pointer)
         var items: [PyObjectRef] = []
@@ -119,7 +119,7 @@ extension GIL {
     }
 
     /// Calls `callable(*args)`.
-    func call(_ callable: PyObjectRef, _ args: [PyObjectRef] = []) throws(PythonError) -> PyOwned {
+    package func call(_ callable: PyObjectRef, _ args: [PyObjectRef] = []) throws(PythonError) -> PyOwned {
         var pointers: [UnsafeMutablePointer<PyObject>?] = args.map(\.pointer)
         let result = pointers.withUnsafeMutableBufferPointer {
             PyObject_Vectorcall(callable.pointer, $0.baseAddress, $0.count, nil)
@@ -127,21 +127,21 @@ extension GIL {
         return try PyOwned(result, self)
     }
 
-    func call(_ callable: PyObjectRef, _ arg: borrowing PyOwned) throws(PythonError) -> PyOwned {
+    package func call(_ callable: PyObjectRef, _ arg: borrowing PyOwned) throws(PythonError) -> PyOwned {
         try PyOwned(PyObject_CallOneArg(callable.pointer, arg.pointer), self)
     }
 
     /// Whether both are the same object (Python's `is`).
-    func isSame(_ stored: PyObjectRef, _ object: borrowing PyOwned) -> Bool { stored.pointer == object.pointer }
+    package func isSame(_ stored: PyObjectRef, _ object: borrowing PyOwned) -> Bool { stored.pointer == object.pointer }
 
-    func isInstance(_ object: borrowing PyOwned, _ type: PyObjectRef) -> Bool {
+    package func isInstance(_ object: borrowing PyOwned, _ type: PyObjectRef) -> Bool {
         PyObject_IsInstance(object.pointer, type.pointer) == 1
     }
 }
 
 extension GIL {
     /// A `dict[str, str]`.
-    func stringDict(_ values: [String: String]) throws(PythonError) -> PyOwned {
+    package func stringDict(_ values: [String: String]) throws(PythonError) -> PyOwned {
         let dict = try PyOwned(PyDict_New(), self)
         for (key, value) in values {
             let k = try str(key)
@@ -152,7 +152,7 @@ extension GIL {
     }
 
     /// A `list[tuple[str, str]]`.
-    func pairList(_ pairs: [(name: String, value: String)]) throws(PythonError) -> PyOwned {
+    package func pairList(_ pairs: [(name: String, value: String)]) throws(PythonError) -> PyOwned {
         let list = try PyOwned(PyList_New(pairs.count), self)
         for (i, pair) in pairs.enumerated() {
             let tuple = try PyOwned(PyTuple_New(2), self)
@@ -164,7 +164,7 @@ extension GIL {
     }
 
     /// Reads an iterable of 2-tuples of `str` (or a dict's items) into Swift pairs.
-    func stringPairs(_ object: borrowing PyOwned) throws(PythonError) -> [(name: String, value: String)] {
+    package func stringPairs(_ object: borrowing PyOwned) throws(PythonError) -> [(name: String, value: String)] {
         let iterable = apus_is_dict(object.pointer) != 0
             ? try PyOwned(PyDict_Items(object.pointer), self)
             : try PyOwned(apus_new_ref(object.pointer), self)
@@ -209,48 +209,48 @@ extension GIL {
 
 
 extension GIL {
-    func setItem(_ dict: borrowing PyOwned, _ key: String, _ value: borrowing PyOwned) throws(PythonError) {
+    package func setItem(_ dict: borrowing PyOwned, _ key: String, _ value: borrowing PyOwned) throws(PythonError) {
         let k = try str(key)
         guard PyDict_SetItem(dict.pointer, k.pointer, value.pointer) == 0 else { throw PythonError.fetch(self) }
     }
 
     /// `dict[key] = value`, with a key made once (`internedStr`).
-    func setItem(_ dict: borrowing PyOwned, _ key: PyObjectRef, _ value: borrowing PyOwned) throws(PythonError) {
+    package func setItem(_ dict: borrowing PyOwned, _ key: PyObjectRef, _ value: borrowing PyOwned) throws(PythonError) {
         guard PyDict_SetItem(dict.pointer, key.pointer, value.pointer) == 0 else { throw PythonError.fetch(self) }
     }
 
-    func dict() throws(PythonError) -> PyOwned {
+    package func dict() throws(PythonError) -> PyOwned {
         try PyOwned(PyDict_New(), self)
     }
 
     /// A shallow copy of a dict (`{**d}`).
-    func dictCopy(_ dict: PyObjectRef) throws(PythonError) -> PyOwned {
+    package func dictCopy(_ dict: PyObjectRef) throws(PythonError) -> PyOwned {
         try PyOwned(PyDict_Copy(dict.pointer), self)
     }
 
     /// A `list[str]`.
-    func stringList(_ strings: [String]) throws(PythonError) -> PyOwned {
+    package func stringList(_ strings: [String]) throws(PythonError) -> PyOwned {
         var items = CallArguments(capacity: strings.count)
         for string in strings { items.append(try str(string)) }
         return try list(items)
     }
 
     /// An interned `str`, for a dict key used on every request: made once, hashed once.
-    func internedStr(_ text: String) throws(PythonError) -> PyObjectRef {
+    package func internedStr(_ text: String) throws(PythonError) -> PyObjectRef {
         try PyOwned(PyUnicode_InternFromString(text), self).share()
     }
 }
 
 extension GIL {
     /// `mapping[key]`, or nil when the key is absent.
-    func item(_ mapping: borrowing PyOwned, _ key: String) -> PyOwned? {
+    package func item(_ mapping: borrowing PyOwned, _ key: String) -> PyOwned? {
         guard let value = PyDict_GetItemString(mapping.pointer, key) else { return nil }
         apus_incref(value)
         return PyOwned(owned: value)
     }
 
     /// `dict[key]` for a key made once (`internedStr`), or nil when the key is absent.
-    func item(_ dict: borrowing PyOwned, _ key: PyObjectRef) -> PyOwned? {
+    package func item(_ dict: borrowing PyOwned, _ key: PyObjectRef) -> PyOwned? {
         guard let value = PyDict_GetItemWithError(dict.pointer, key.pointer) else {
             PyErr_Clear()  // a str key's hash and comparison cannot fail
             return nil
@@ -260,7 +260,7 @@ extension GIL {
     }
 
     /// A tuple of the given objects.
-    func tuple(_ items: consuming CallArguments) throws(PythonError) -> PyOwned {
+    package func tuple(_ items: consuming CallArguments) throws(PythonError) -> PyOwned {
         let tuple = try PyOwned(PyTuple_New(items.count), self)
         for i in 0..<items.count {
             apus_incref(items.pointers[i]!)
@@ -269,7 +269,7 @@ extension GIL {
         return tuple
     }
 
-    func swiftDouble(_ object: borrowing PyOwned) -> Double? {
+    package func swiftDouble(_ object: borrowing PyOwned) -> Double? {
         let value = PyFloat_AsDouble(object.pointer)
         if value == -1, PyErr_Occurred() != nil {
             PyErr_Clear()

@@ -96,8 +96,8 @@ public final class AsyncioThread: @unchecked Sendable {
 }
 
 /// Last-resort messages from threads that have no logger at hand.
-enum FileDescriptorLog {
-    static func write(_ text: String) {
+package enum FileDescriptorLog {
+    package static func write(_ text: String) {
         var text = text
         text.withUTF8 { _ = Glibc.write(2, $0.baseAddress, $0.count) }
     }

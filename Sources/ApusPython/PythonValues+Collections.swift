@@ -1,10 +1,10 @@
-internal import ApusHTTP
+package import ApusHTTP
 internal import CPython
 
 /// Building tuples and lists, and reading the pieces of messages Python sends to the runtime.
 extension GIL {
     /// A list of the given objects.
-    func list(_ items: consuming CallArguments) throws(PythonError) -> PyOwned {
+    package func list(_ items: consuming CallArguments) throws(PythonError) -> PyOwned {
         let list = try PyOwned(PyList_New(items.count), self)
         for i in 0..<items.count {
             apus_incref(items.pointers[i]!)
@@ -16,7 +16,7 @@ extension GIL {
 
     /// `bytes` of a string whose characters are all below U+0100, one byte each (header text
     /// read as Latin-1 becomes the bytes that were received).
-    func latin1Bytes(_ text: String) throws(PythonError) -> PyOwned {
+    package func latin1Bytes(_ text: String) throws(PythonError) -> PyOwned {
         var object: UnsafeMutablePointer<PyObject>?
         Latin1.withBytes(of: text) {
             object = PyBytes_FromStringAndSize(UnsafeRawPointer($0.baseAddress)?.assumingMemoryBound(to: CChar.self), $0.count)
@@ -25,7 +25,7 @@ extension GIL {
     }
 
     /// ASGI headers: a list of `(name, value)` tuples of bytes, in order.
-    func headerList(_ headers: HTTPHeaders) throws(PythonError) -> PyOwned {
+    package func headerList(_ headers: HTTPHeaders) throws(PythonError) -> PyOwned {
         var items = CallArguments(capacity: headers.count)
         for field in headers {
             var pair = CallArguments(capacity: 2)
@@ -37,7 +37,7 @@ extension GIL {
     }
 
     /// Item `index` of a tuple (a new reference); throws if out of range or not a tuple.
-    func tupleItem(_ tuple: borrowing PyOwned, _ index: Int) throws(PythonError) -> PyOwned {
+    package func tupleItem(_ tuple: borrowing PyOwned, _ index: Int) throws(PythonError) -> PyOwned {
         guard apus_is_tuple(tuple.pointer) != 0, index < apus_tuple_size(tuple.pointer) else {
             throw .runtime("expected a tuple of at least \(index + 1) items")
         }
@@ -47,7 +47,7 @@ extension GIL {
     }
 
     /// The bytes of a `bytes`, `bytearray` or `memoryview`.
-    func bufferBytes(_ object: borrowing PyOwned) throws(PythonError) -> [UInt8] {
+    package func bufferBytes(_ object: borrowing PyOwned) throws(PythonError) -> [UInt8] {
         if let bytes = swiftBytes(object) { return bytes }
         let converted = try PyOwned(PyBytes_FromObject(object.pointer), self)
         return swiftBytes(converted) ?? []
@@ -55,10 +55,10 @@ extension GIL {
 }
 
 extension GIL {
-    func isTuple(_ object: borrowing PyOwned) -> Bool { apus_is_tuple(object.pointer) != 0 }
-    func isDict(_ object: borrowing PyOwned) -> Bool { apus_is_dict(object.pointer) != 0 }
+    package func isTuple(_ object: borrowing PyOwned) -> Bool { apus_is_tuple(object.pointer) != 0 }
+    package func isDict(_ object: borrowing PyOwned) -> Bool { apus_is_dict(object.pointer) != 0 }
 
-    func hasAttribute(_ object: PyObjectRef, _ name: String) -> Bool {
+    package func hasAttribute(_ object: PyObjectRef, _ name: String) -> Bool {
         PyObject_HasAttrString(object.pointer, name) == 1
     }
 }

@@ -1,24 +1,24 @@
 internal import CPython
 
 /// Arguments for one vectorcall: owned references, released when the call is done.
-struct CallArguments: ~Copyable {
+package struct CallArguments: ~Copyable {
     var pointers: [UnsafeMutablePointer<PyObject>?] = []
 
-    init(capacity: Int) {
+    package init(capacity: Int) {
         pointers.reserveCapacity(capacity)
     }
 
-    mutating func append(_ value: consuming PyOwned) {
+    package mutating func append(_ value: consuming PyOwned) {
         pointers.append(value.take())
     }
 
     /// Appends a new reference to a stored object.
-    mutating func append(_ ref: PyObjectRef) {
+    package mutating func append(_ ref: PyObjectRef) {
         apus_incref(ref.pointer)
         pointers.append(ref.pointer)
     }
 
-    var count: Int { pointers.count }
+    package var count: Int { pointers.count }
 
     deinit {
         for pointer in pointers { apus_xdecref(pointer) }
@@ -26,7 +26,7 @@ struct CallArguments: ~Copyable {
 }
 
 /// What one step of a coroutine produced.
-enum CoroutineStep: ~Copyable {
+package enum CoroutineStep: ~Copyable {
     /// It returned: the value.
     case returned(PyOwned)
     /// It suspended, yielding this (an asyncio future).
@@ -35,7 +35,7 @@ enum CoroutineStep: ~Copyable {
 
 extension GIL {
     /// `callable(**dict(zip(keywordNames, arguments)))`, all arguments passed by keyword.
-    func call(_ callable: PyObjectRef, keywords arguments: consuming CallArguments, names: PyObjectRef) throws(PythonError) -> PyOwned {
+    package func call(_ callable: PyObjectRef, keywords arguments: consuming CallArguments, names: PyObjectRef) throws(PythonError) -> PyOwned {
         let keywordNames = arguments.count == 0 ? nil : names.pointer
         let result = arguments.pointers.withUnsafeMutableBufferPointer {
             PyObject_Vectorcall(callable.pointer, $0.baseAddress, 0, keywordNames)
@@ -44,7 +44,7 @@ extension GIL {
     }
 
     /// Calls `callable(*arguments)`.
-    func call(_ callable: PyObjectRef, positional arguments: consuming CallArguments) throws(PythonError) -> PyOwned {
+    package func call(_ callable: PyObjectRef, positional arguments: consuming CallArguments) throws(PythonError) -> PyOwned {
         let result = arguments.pointers.withUnsafeMutableBufferPointer {
             PyObject_Vectorcall(callable.pointer, $0.baseAddress, $0.count, nil)
         }
@@ -52,7 +52,7 @@ extension GIL {
     }
 
     /// A tuple of `str`, e.g. the keyword names of a plan.
-    func stringTuple(_ strings: [String]) throws(PythonError) -> PyObjectRef {
+    package func stringTuple(_ strings: [String]) throws(PythonError) -> PyObjectRef {
         let tuple = try PyOwned(PyTuple_New(strings.count), self)
         for (i, text) in strings.enumerated() {
             // Interned, so keyword matching in the callee is a pointer comparison.
@@ -63,7 +63,7 @@ extension GIL {
     }
 
     /// Runs one step of a coroutine (`coro.send(None)`).
-    func step(_ coroutine: borrowing PyOwned) throws(PythonError) -> CoroutineStep {
+    package func step(_ coroutine: borrowing PyOwned) throws(PythonError) -> CoroutineStep {
         var result: UnsafeMutablePointer<PyObject>?
         switch PyIter_Send(coroutine.pointer, apus_none(), &result) {
         case PYGEN_RETURN: return .returned(PyOwned(owned: result!))
@@ -72,7 +72,7 @@ extension GIL {
         }
     }
 
-    func isCoroutine(_ object: borrowing PyOwned) -> Bool {
+    package func isCoroutine(_ object: borrowing PyOwned) -> Bool {
         apus_is_coroutine(object.pointer) != 0
     }
 }

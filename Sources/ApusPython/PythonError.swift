@@ -10,7 +10,7 @@ public struct PythonError: Error, CustomStringConvertible, @unchecked Sendable {
     public var description: String { message.isEmpty ? typeName : "\(typeName): \(message)" }
 
     /// Takes the pending exception (there must be one; a NULL without one becomes SystemError).
-    static func fetch(_ gil: borrowing GIL) -> PythonError {
+    package static func fetch(_ gil: borrowing GIL) -> PythonError {
         var type: UnsafeMutablePointer<PyObject>?
         var value: UnsafeMutablePointer<PyObject>?
         var traceback: UnsafeMutablePointer<PyObject>?
@@ -52,7 +52,7 @@ public struct PythonError: Error, CustomStringConvertible, @unchecked Sendable {
     }
 
     /// Builds an error from a message, for failures found on the Swift side.
-    static func runtime(_ message: String) -> PythonError {
+    package static func runtime(_ message: String) -> PythonError {
         PythonError(exception: nil, typeName: "RuntimeError", message: message)
     }
 }

@@ -11,7 +11,7 @@ public struct GIL: ~Copyable {
     fileprivate init() {}
 
     /// For code CPython calls (a C function of ours): CPython holds the GIL when it calls us.
-    static func assumeHeld() -> GIL { GIL() }
+    package static func assumeHeld() -> GIL { GIL() }
 }
 
 @available(*, unavailable)
@@ -20,16 +20,16 @@ extension GIL: Sendable {}
 /// A thread's own Python thread state, kept for the thread's whole life (creating one per
 /// request would cost more than the request). Switching in and out is
 /// `PyEval_RestoreThread` / `PyEval_SaveThread`.
-final class PythonThreadState {
+package final class PythonThreadState {
     private let state: UnsafeMutablePointer<PyThreadState>
 
     /// Call on the thread that will use it.
-    init() {
+    package init() {
         state = PyThreadState_New(PyInterpreterState_Main())
     }
 
     /// Runs `body` holding the GIL.
-    func withGIL<R>(_ body: (borrowing GIL) throws -> R) rethrows -> R {
+    package func withGIL<R>(_ body: (borrowing GIL) throws -> R) rethrows -> R {
         PyEval_RestoreThread(state)
         defer { PyEval_SaveThread() }
         return try GILMark.holding(true) {
@@ -40,7 +40,7 @@ final class PythonThreadState {
     }
 
     /// Ends the thread state; the thread must not hold the GIL.
-    func dispose() {
+    package func dispose() {
         PyEval_RestoreThread(state)
         PyThreadState_Clear(state)
         PyThreadState_DeleteCurrent()
@@ -69,24 +69,24 @@ public enum Python {
     }
 
     /// Whether this thread holds the GIL, as the runtime's own scopes know it.
-    static var isGILHeld: Bool { GILMark.isHeld }
+    package static var isGILHeld: Bool { GILMark.isHeld }
 }
 
 /// A thread-local mark kept by every scope that takes or releases the GIL (and by every call
 /// CPython makes into Swift, which holds it): whether the current thread holds the GIL. Decrefs
 /// ask it, not `PyGILState_Check`, which answers "held" on every thread once a subinterpreter
 /// exists.
-enum GILMark {
+package enum GILMark {
     private static let key: pthread_key_t = {
         var key = pthread_key_t()
         pthread_key_create(&key, nil)
         return key
     }()
 
-    static var isHeld: Bool { pthread_getspecific(key) != nil }
+    package static var isHeld: Bool { pthread_getspecific(key) != nil }
 
     /// Runs `body` with the mark set to `held`, then restores it.
-    static func holding<R>(_ held: Bool, _ body: () throws -> R) rethrows -> R {
+    package static func holding<R>(_ held: Bool, _ body: () throws -> R) rethrows -> R {
         let previous = pthread_getspecific(key)
         pthread_setspecific(key, held ? UnsafeRawPointer(bitPattern: 1) : nil)
         defer { pthread_setspecific(key, previous) }
@@ -96,7 +96,7 @@ enum GILMark {
 
 /// Decrefs requested by threads that did not hold the GIL, done at the next attach (a scope,
 /// not a request: an executor attaches once per batch of jobs).
-enum PendingDecrefs {
+package enum PendingDecrefs {
     private static let queue = PThreadMutex<[UnsafeMutablePointer<PyObject>]>([])
 
     static func add(_ object: UnsafeMutablePointer<PyObject>) {
@@ -104,9 +104,9 @@ enum PendingDecrefs {
     }
 
     /// How many wait for a thread to attach.
-    static var count: Int { queue.withLock { $0.count } }
+    package static var count: Int { queue.withLock { $0.count } }
 
-    static func drain(_ gil: borrowing GIL) {
+    package static func drain(_ gil: borrowing GIL) {
         let objects = queue.withLock { pending -> [UnsafeMutablePointer<PyObject>] in
             guard !pending.isEmpty else { return [] }
             defer { pending.removeAll() }

@@ -3,24 +3,30 @@ internal import CPython
 /// A module implemented in Swift: its functions are Swift closures (see `makeFunction`).
 /// The runtime has one such module, `_apus`; its definition is set once, before it is imported
 /// (a C init function cannot carry context, so the definition lives here).
-enum NativeModule {
-    typealias Function = (name: String, body: GIL.SwiftFunctionBody)
-    struct Definition {
+package enum NativeModule {
+    package typealias Function = (name: String, body: GIL.SwiftFunctionBody)
+    package struct Definition {
         let name: String
         let doc: String
         let functions: [Function]
+
+        package init(name: String, doc: String, functions: [Function]) {
+            self.name = name
+            self.doc = doc
+            self.functions = functions
+        }
     }
 
     nonisolated(unsafe) private static var definition: Definition?
 
     /// Registers `definition` as a built-in module of the interpreter about to start.
-    static func registerBuiltin(_ definition: Definition) {
+    package static func registerBuiltin(_ definition: Definition) {
         self.definition = definition
         PythonInterpreter.addBuiltinModule(definition.name) { NativeModule.initializeRegistered() }
     }
 
     /// The module object for an extension's `PyInit_<name>`.
-    static func initialize(_ definition: Definition) -> OpaquePointer? {
+    package static func initialize(_ definition: Definition) -> OpaquePointer? {
         self.definition = definition
         return initializeRegistered().map { OpaquePointer($0) }
     }

@@ -6,11 +6,11 @@ internal import Glibc
 /// A named tuple type the runtime makes (CPython's struct sequence): Python reads its items by
 /// name (`parts.path_params`), and the runtime fills one as cheaply as a tuple. Made once per
 /// process, with the GIL; its names and description live as long as the type.
-final class StructSequenceType: @unchecked Sendable {
-    let type: PyObjectRef
-    let fields: [String]
+package final class StructSequenceType: @unchecked Sendable {
+    package let type: PyObjectRef
+    package let fields: [String]
 
-    init(name: String, doc: String, fields: [String], _ gil: borrowing GIL) throws(PythonError) {
+    package init(name: String, doc: String, fields: [String], _ gil: borrowing GIL) throws(PythonError) {
         let described = UnsafeMutablePointer<PyStructSequence_Field>.allocate(capacity: fields.count + 1)
         for (index, field) in fields.enumerated() {
             described[index] = PyStructSequence_Field(name: UnsafePointer(strdup(field)), doc: nil)
@@ -25,7 +25,7 @@ final class StructSequenceType: @unchecked Sendable {
     }
 
     /// An instance holding `items`, one per field, in order.
-    func make(_ items: consuming CallArguments, _ gil: borrowing GIL) throws(PythonError) -> PyOwned {
+    package func make(_ items: consuming CallArguments, _ gil: borrowing GIL) throws(PythonError) -> PyOwned {
         precondition(items.count == fields.count, "\(fields.count) fields, \(items.count) items")
         let typeObject = UnsafeMutableRawPointer(type.pointer).assumingMemoryBound(to: PyTypeObject.self)
         let object = try PyOwned(PyStructSequence_New(typeObject), gil)

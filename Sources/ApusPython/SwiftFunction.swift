@@ -6,9 +6,9 @@ internal import Glibc
 /// Python callables implemented in Swift: `f(arg)` runs a Swift closure with the GIL held.
 /// Used for callbacks Python code makes into the runtime (a finished asyncio task, a wake-up).
 extension GIL {
-    typealias SwiftFunctionBody = (borrowing GIL, consuming PyOwned) throws(PythonError) -> PyOwned
+    package typealias SwiftFunctionBody = (borrowing GIL, consuming PyOwned) throws(PythonError) -> PyOwned
 
-    func makeFunction(_ body: @escaping SwiftFunctionBody) throws(PythonError) -> PyObjectRef {
+    package func makeFunction(_ body: @escaping SwiftFunctionBody) throws(PythonError) -> PyObjectRef {
         let box = Unmanaged.passRetained(SwiftFunctionBox(body)).toOpaque()
         let capsule = try PyOwned(PyCapsule_New(box, SwiftFunctionBox.capsuleName) { capsule in
             // SAFETY: the capsule holds the retained box created above; this runs once.
@@ -21,10 +21,10 @@ extension GIL {
 
 private final class SwiftFunctionBox {
     /// CPython keeps this pointer (it does not copy the name), so it must live forever.
-    nonisolated(unsafe) static let capsuleName: UnsafePointer<CChar> = UnsafePointer(strdup("apus.swift_function")!)
+    package nonisolated(unsafe) static let capsuleName: UnsafePointer<CChar> = UnsafePointer(strdup("apus.swift_function")!)
 
     /// One method definition serves every Swift function; the capsule says which closure runs.
-    nonisolated(unsafe) static let methodDefinition: UnsafeMutablePointer<PyMethodDef> = {
+    package nonisolated(unsafe) static let methodDefinition: UnsafeMutablePointer<PyMethodDef> = {
         let definition = UnsafeMutablePointer<PyMethodDef>.allocate(capacity: 1)
         definition.initialize(to: PyMethodDef(
             ml_name: strdup("swift_function"),
@@ -38,14 +38,14 @@ private final class SwiftFunctionBox {
         return definition
     }()
 
-    let body: GIL.SwiftFunctionBody
+    package let body: GIL.SwiftFunctionBody
 
-    init(_ body: @escaping GIL.SwiftFunctionBody) {
+    package init(_ body: @escaping GIL.SwiftFunctionBody) {
         self.body = body
     }
 
     /// Called by CPython, so the GIL is held.
-    func invoke(_ argument: UnsafeMutablePointer<PyObject>) -> UnsafeMutablePointer<PyObject>? {
+    package func invoke(_ argument: UnsafeMutablePointer<PyObject>) -> UnsafeMutablePointer<PyObject>? {
         GILMark.holding(true) {
             let gil = GIL.assumeHeld()
             do throws(PythonError) {
