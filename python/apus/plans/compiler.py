@@ -20,21 +20,21 @@ An app's middleware is run by the runtime when it is Starlette's CORS, GZip, Tru
 HTTPS-redirect (see ``native_middleware``); any other keeps the app's stack: its plans become
 ``StackedPlan``s, served by the route inside the app's middleware stack (see ``stacked``)."""
 import inspect
+import os
 import re
 
 from fastapi import FastAPI, params
 from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 
-from . import custom_route, differential, native_middleware, support
+from . import native_middleware, support
 from .direct_plan import DirectPlan
 from .executor import Runner
 from .handler_plan import EndpointPlan, HandlerPlan
-from .injected_plan import InjectedPlan
-from .injection import NotInjectable, route_reason
 from .rows import ANY_PATH, CompiledApp, RouteEntry, not_a_fastapi_app
 from .stacked import StackedPlan, build_stack
 
+INJECTED = "injected"  # InjectedPlan.kind, named here so that an app without dependencies imports none of it
 _SEGMENT_PARAMETER = re.compile(r"^\{([A-Za-z_][A-Za-z0-9_]*)(?::(str|int|float|uuid|path))?\}$")
 _SPECIAL_PARAMETERS = ("request_param_name", "websocket_param_name", "http_connection_param_name",
                        "response_param_name", "background_tasks_param_name", "security_scopes_param_name")
@@ -57,8 +57,8 @@ def compile_app(app, server, run_on_executor=None):
             entries.extend(_route_entries(runner, direct, route))
     layers, middleware = native_middleware.describe(app)
     if middleware is None:
-        differences = differential.path()
-        if differences is not None:
+        differences = os.environ.get("APUS_DIFFERENTIAL")
+        if differences:
             _compare_with_fastapi(entries, runner, differences)
         return CompiledApp(entries, runner.redirect_slash if app.router.redirect_slashes else None, layers)
     # Every plan runs inside the app's middleware (see stacked); the app's router answers the rest.
@@ -79,12 +79,15 @@ def _injected_app(runner, plan):
     """The ASGI app FastAPI would make of the route's handler, with the injected plan's handler
     in its place (a direct plan's route gets one too: a route without dependencies is a tree of
     one step); None for a route FastAPI's own handler serves."""
+    from .injected_plan import InjectedPlan
+    from .injection import NotInjectable
+
     if plan.kind == DirectPlan.kind:
         try:
             plan = InjectedPlan(runner, plan.top_route)
         except NotInjectable:
             return None
-    if plan.kind != InjectedPlan.kind:
+    if plan.kind != INJECTED:
         return None
     handler = plan.request_handler if isinstance(plan, InjectedPlan) else plan.handler
     return support.request_response(handler)
@@ -93,8 +96,10 @@ def _injected_app(runner, plan):
 def _compare_with_fastapi(entries, runner, out):
     """The differential check: every direct and injected plan, built now, answers alongside
     FastAPI's own handler (see ``differential``)."""
+    from . import differential
+
     for entry in entries:
-        if entry.kind in (DirectPlan.kind, InjectedPlan.kind):
+        if entry.kind in (DirectPlan.kind, INJECTED):
             plan = entry.built_plan()
             entry.plan = differential.DifferentialPlan(plan, runner, plan.top_route, getattr(plan, "context", None),
                                                        entry.path, out)
@@ -172,6 +177,11 @@ def _injected_or_handler(runner, top_route, context):
     """The route's ``InjectedPlan``, or FastAPI's handler with the reason it cannot be one. A
     route class with its own ``get_route_handler`` that wraps ``super().get_route_handler()``
     gets its wrapper around the injected plan's handler (see ``custom_route``)."""
+    # Imported for the first route that has dependencies: an app without any loads none of it.
+    from . import custom_route
+    from .injected_plan import InjectedPlan
+    from .injection import NotInjectable
+
     original = context.original_route if context is not None else top_route
     reason = injection_reason(original, context)
     if reason is None:
@@ -193,6 +203,8 @@ def _injected_or_handler(runner, top_route, context):
 def injection_reason(route, context=None):
     """Why a FastAPI route (or an included router's route context) keeps FastAPI's request
     handler rather than an injected plan, or None."""
+    from .injection import route_reason
+
     call = (context or route).dependant.call
     if not (inspect.isfunction(call) or inspect.ismethod(call)):
         return "a callable object endpoint"

@@ -8,19 +8,12 @@ the same state: a test's patches, say); the reference's is only compared. Both r
 so an endpoint with side effects (a counter, a list it appends to) runs twice and may differ for
 that reason alone: this mode is for finding differences, not for serving."""
 import json
-import os
 import threading
 
 from .. import _asyncio_host
 from .handler_plan import HandlerPlan
 
-_ENVIRONMENT = "APUS_DIFFERENTIAL"
 _write_lock = threading.Lock()
-
-
-def path():
-    """Where differences go, or None when the check is off."""
-    return os.environ.get(_ENVIRONMENT) or None
 
 
 class _Recording:

@@ -53,7 +53,7 @@ _UNDEFINED = object()
 
 
 class InjectedPlan:
-    kind = "injected"
+    kind = "injected"  # compiler.INJECTED
 
     def __init__(self, runner, top_route, context=None):
         self.runner = runner
