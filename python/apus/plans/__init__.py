@@ -3,7 +3,7 @@ executes per request without the app's middleware stack and router.
 
 ``compile_app(app, server)`` returns one ``RouteEntry`` per route in declaration order: the methods and
 path template the runtime's route table matches, and either a plan or the reason the route runs
-through the app as ASGI. See ``compiler`` for the kinds of plans and ``executor`` for how they
+through the app as ASGI. See ``compiler`` for the kinds of plans and ``runner`` for how they
 run."""
 import sys
 
@@ -14,7 +14,8 @@ __all__ = ["CompiledApp", "RouteEntry", "compile_app"]
 
 def compile_app(app, server, run_on_executor=None):
     """The app's routes, compiled. ``run_on_executor``: the runtime's function that runs a job on
-    one of its executor threads (see ``executor.Runner.to_executor``); None: none is served. An app made without importing FastAPI cannot be a FastAPI
+    one of its executor threads (see ``runner.Runner.to_executor``); None: none is served. An app
+    made without importing FastAPI cannot be a FastAPI
     app: it runs as ASGI, and FastAPI is not imported for it (a quarter of a second, and some
     20 MB, that a plain ASGI app would pay for nothing)."""
     if "fastapi" not in sys.modules:

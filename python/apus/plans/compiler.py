@@ -29,7 +29,7 @@ from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 
 from . import native_middleware, support
 from .direct_plan import DirectPlan
-from .executor import Runner
+from .runner import Runner
 from .handler_plan import EndpointPlan, HandlerPlan
 from .rows import ANY_PATH, CompiledApp, RouteEntry, not_a_fastapi_app
 from .stacked import StackedPlan, build_stack

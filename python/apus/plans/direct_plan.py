@@ -23,7 +23,7 @@ from starlette.routing import Match
 
 from .. import _asyncio_host
 from . import fast_params, support
-from .executor import drive, on_loop
+from .runner import drive, on_loop
 from .route_response import RouteResponse
 
 _UNDEFINED = object()

@@ -19,7 +19,7 @@ from starlette.routing import Match
 from .. import _asyncio_host
 from .._asgi_host import run_app
 from . import support
-from .executor import run_with_stacks
+from .runner import run_with_stacks
 
 
 class HandlerPlan:

@@ -34,7 +34,7 @@ from .. import _asyncio_host
 from .._asgi_host import run_app
 from . import support
 from .direct_plan import is_json_content_type
-from .executor import RESPONSE_NOT_AWAITED, on_loop, run_with_stacks, run_without_stacks
+from .runner import RESPONSE_NOT_AWAITED, on_loop, run_with_stacks, run_without_stacks
 from .fast_arguments import FastArguments
 from .handler_plan import select_route
 from .injection import InjectionPlans, is_coroutine_callable

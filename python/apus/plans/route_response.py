@@ -8,7 +8,7 @@ from fastapi.datastructures import DefaultPlaceholder
 from fastapi.responses import JSONResponse, Response
 
 from . import fast_render, support
-from .executor import drive
+from .runner import drive
 from .plain_json import is_plain_json, model_as_plain_json
 
 _UNDEFINED = object()

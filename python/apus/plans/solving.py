@@ -18,7 +18,7 @@ from fastapi.security import SecurityScopes
 from starlette.responses import Response
 
 from . import support
-from .executor import drive
+from .runner import drive
 from .injection import CALL_ASYNC, CALL_SYNC, GENERATOR_ASYNC, GENERATOR_SYNC
 
 request_params_to_args = dependency_utils.request_params_to_args

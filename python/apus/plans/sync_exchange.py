@@ -15,7 +15,7 @@ from starlette.requests import Request
 from fastapi.background import BackgroundTasks
 
 from . import support
-from .executor import on_loop
+from .runner import on_loop
 from .handler_plan import select_route
 
 
