@@ -95,13 +95,11 @@ class InjectedPlan:
                 if tree.runs_async:  # an override made a step async
                     on_loop(self._run_async(exchange.cycle, request, tree, None))
                     return
-            exchange.returnable = not tree.has_generators
             self._run_sync(exchange, tree, fast)
         except BaseException as exc:  # noqa: BLE001 - every exception is answered or reported
             exchange.report(exc)
         finally:
             exchange.close()
-        return exchange.answer()
 
     def _fast_arguments(self, tree, request_parts):
         """Every step's parameters read ahead by the fast lane, or None."""

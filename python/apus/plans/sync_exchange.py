@@ -20,7 +20,7 @@ from .handler_plan import select_route
 
 
 class SyncExchange:
-    __slots__ = ("plan", "parts", "body", "native", "hold", "cycle", "request", "sent", "held", "returnable")
+    __slots__ = ("plan", "parts", "body", "native", "hold", "cycle", "request", "sent", "held")
 
     def __init__(self, plan, parts, body, native):
         self.plan = plan
@@ -32,9 +32,6 @@ class SyncExchange:
         self.request = None
         self.sent = False
         self.held = None
-        # Nothing runs after the answer (no exit stack, no background task): the fast lane's
-        # message is the plan's return value, one call into the runtime fewer.
-        self.returnable = False
 
     def make_request(self):
         """The ``Request`` as the route sees it (its scope filled as FastAPI's router fills it);
@@ -60,7 +57,7 @@ class SyncExchange:
         if type(answer) is tuple:
             if self.cycle is not None:
                 self.cycle.respond(answer[1], answer[2], answer[3])
-            elif self.hold or self.returnable:
+            elif self.hold:
                 self.held = answer
             else:
                 self.native(answer)
@@ -89,27 +86,15 @@ class SyncExchange:
             return
         self.native(("error", error, "".join(traceback.format_exception(error)), self.sent))
         if self.sent:
-            self.returnable = False
             self.release()
 
     def release(self):
-        """Sends the held end of the response, if any (a returnable one is the caller's to
-        return: see ``answer``)."""
+        """Sends the held end of the response, if any."""
         if self.cycle is not None:
             self.cycle.release()
-        elif self.held is not None and not self.returnable:
+        elif self.held is not None:
             held, self.held = self.held, None
             self.native(held)
-
-    def answer(self):
-        """What the plan's ``run`` returns: the whole answer as the runtime's message when it
-        was kept for that, else None (it was sent)."""
-        held, self.held = self.held, None
-        if held is not None and self.returnable:
-            return held
-        if held is not None:
-            self.native(held)
-        return None
 
     def close(self):
         if self.cycle is not None:
