@@ -70,6 +70,7 @@ public final class FunctionsHost: @unchecked Sendable {
         application = version.application
         responder = FunctionsResponder(version.plans)
         report = Self.report(version.manifest, missing: Self.missingLanguages(version.manifest, options))
+            + Self.unplanned(version.plans) + [version.plans.summary]
         responder.health = { [unowned self] in health() }
         responder.onStop = { [executors, self] in
             watcher?.close()
@@ -118,6 +119,15 @@ public final class FunctionsHost: @unchecked Sendable {
 
     private static func missingLanguages(_ manifest: FunctionsManifest, _ options: Options) -> [String] {
         Array(Set(manifest.workers.map(\.runtime).filter { WorkerRuntime.find($0, runtimes: options.runtimes)?.executable == nil })).sorted()
+    }
+
+    /// The routes that run through the app or FastAPI's own handler, with why (as `apus run`
+    /// says them for an app alone).
+    private static func unplanned(_ plans: PlanResponder) -> [String] {
+        plans.routes.filter { $0.kind == .asgi || $0.kind == .handler }.map { route in
+            ([(route.methods ?? ["*"]).joined(separator: ","), route.path, route.location].filter { !$0.isEmpty }
+                + [route.label]).joined(separator: " ")
+        }
     }
 
     private static func report(_ manifest: FunctionsManifest, missing: [String]) -> [String] {
