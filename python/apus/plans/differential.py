@@ -11,6 +11,7 @@ import json
 import threading
 
 from .. import _asyncio_host
+from .._contract import REQUEST_PARTS_FIELDS
 from .handler_plan import HandlerPlan
 
 _write_lock = threading.Lock()
@@ -171,5 +172,5 @@ class DifferentialPlan:
 def _copy_parts(request_parts):
     """The request's parts for a second answer: the header list is its own (a TestClient
     server's scope takes a header out of it)."""
-    return request_parts._replace(headers=list(request_parts.headers)) if hasattr(request_parts, "_replace") \
-        else type(request_parts)(tuple(request_parts[:5]) + (list(request_parts.headers),) + tuple(request_parts[6:]))
+    return type(request_parts)([list(value) if name == "headers" else value
+                                for name, value in zip(REQUEST_PARTS_FIELDS, request_parts)])

@@ -10,11 +10,6 @@ class). A ``def`` endpoint runs on an executor thread with no hop to an event lo
 def`` endpoint runs on the runtime's asyncio thread, its first step at once."""
 import asyncio
 import collections
-import email.message
-import json
-
-from fastapi.datastructures import DefaultPlaceholder
-from fastapi.exceptions import HTTPException, RequestValidationError
 from fastapi.responses import Response
 
 from starlette.convertors import PathConvertor, StringConvertor
@@ -22,31 +17,11 @@ from starlette.requests import Request
 from starlette.routing import Match
 
 from .. import _asyncio_host
-from . import fast_params, support
+from . import fast_params, request_body, support
 from .runner import drive, on_loop
 from .route_response import RouteResponse
 
-_UNDEFINED = object()
 _TEXT_CONVERTORS = (StringConvertor, PathConvertor)
-
-
-_JSON_CONTENT_TYPES = {}
-
-
-def is_json_content_type(content_type):
-    """FastAPI's test, through ``email.message`` (case, parameters and spacing as it reads
-    them), remembered for the few content types a server sees."""
-    known = _JSON_CONTENT_TYPES.get(content_type)
-    if known is None:
-        message = email.message.Message()
-        message["content-type"] = content_type
-        known = False
-        if message.get_content_maintype() == "application":
-            subtype = message.get_content_subtype()
-            known = subtype == "json" or subtype.endswith("+json")
-        if len(_JSON_CONTENT_TYPES) < 256:
-            _JSON_CONTENT_TYPES[content_type] = known
-    return known
 
 
 _SlowPath = collections.namedtuple("_SlowPath", "cycle request")
@@ -75,11 +50,7 @@ class DirectPlan:
         self.embed_body_fields = getattr(route, "_embed_body_fields", False)
         self.single_body_field = support.single_body_field(self.body_params, self.embed_body_fields) \
             if self.body_params else None
-        strict = getattr(route, "strict_content_type", None)
-        if isinstance(strict, DefaultPlaceholder):
-            strict = strict.value
-        # FastAPI < 0.132 reads a body without a content type as JSON.
-        self.json_without_content_type = strict is None or not strict
+        self.json_without_content_type = request_body.json_without_content_type(route)
         self.response = RouteResponse(route, self.endpoint)
         # Parameter groups converted without pydantic on the happy path (see fast_params).
         convertors = route.param_convertors
@@ -222,7 +193,7 @@ class DirectPlan:
         for it). False when FastAPI's own path must answer: no body, JSON null, not JSON, or
         a value the field refuses."""
         parsed = self._parse_body(content_type, body, None)
-        if parsed is _UNDEFINED or parsed is None or type(parsed) is bytes:
+        if parsed is request_body.EMPTY or parsed is None or type(parsed) is bytes:
             return False
         field = self.single_body_field
         value, errors = field.validate(parsed, {}, loc=("body",))
@@ -256,58 +227,35 @@ class DirectPlan:
                 found, failed = support.request_params_to_args(fields, received)
                 values.update(found)
                 errors += failed
-        parsed = _UNDEFINED
+        parsed = request_body.EMPTY
         if self.body_field is not None:
             parsed, found, failed = self._body_values(request.headers.get("content-type"), body, request)
             values.update(found)
             errors += failed
         if errors:
-            raise self._validation_error(errors, None if parsed is _UNDEFINED else parsed, request)
+            raise self._validation_error(errors, None if parsed is request_body.EMPTY else parsed, request)
         return values
 
     def _body_values(self, content_type, body, request):
         """The body as FastAPI reads it, then its fields as FastAPI validates them."""
         parsed = self._parse_body(content_type, body, request)
         found, failed = drive(support.request_body_to_args(
-            self.body_params, support.MISSING_BODY if parsed is _UNDEFINED else parsed, self.embed_body_fields))
+            self.body_params, support.MISSING_BODY if parsed is request_body.EMPTY else parsed, self.embed_body_fields))
         return parsed, found, failed
 
     def _parse_body(self, content_type, body, request):
-        """As FastAPI reads a JSON body: JSON for ``application/json`` and ``+json`` types,
-        the raw bytes for other types, nothing for an empty body. Errors raise as FastAPI's;
-        without a ``request`` (the fast path) any error raises ``_NeedsRequest``."""
-        if not body:
-            return _UNDEFINED
-        if not content_type:
-            is_json = self.json_without_content_type
-        else:
-            is_json = is_json_content_type(content_type)
-        if not is_json:
-            return body
+        """The body as FastAPI reads it (``request_body``); ``EMPTY`` for none. Errors raise as
+        FastAPI's; without a ``request`` (the fast path) any error raises ``_NeedsRequest``."""
         try:
-            return json.loads(body)
+            return request_body.parse(body, content_type, self.json_without_content_type)
         except Exception as error:  # noqa: BLE001
             if request is None:
                 raise _NeedsRequest from error
-            return self._body_error(error, request)
-
-    def _body_error(self, error, request):
-        try:
-            raise error
-        except json.JSONDecodeError:
-            raise self._validation_error([{
-                "type": "json_invalid", "loc": ("body", error.pos), "msg": "JSON decode error",
-                "input": {}, "ctx": {"error": error.msg}}], error.doc, request) from error
-        except Exception:  # noqa: BLE001 - as FastAPI: any other failure is a 400
-            raise HTTPException(status_code=400, detail="There was an error parsing the body") from error
+            raise request_body.error_for(
+                error, lambda errors, doc: self._validation_error(errors, doc, request)) from error
 
     def _validation_error(self, errors, body, request):
-        if support.VALIDATION_ERROR_HAS_ENDPOINT_CTX and self.response.endpoint_context is not None:
-            context = dict(self.response.endpoint_context)
-            mount_path = request.scope.get("root_path", "").rstrip("/")
-            context["path"] = f"{request.method} {mount_path}{self.route.path}"
-            return RequestValidationError(errors, body=body, endpoint_ctx=context)
-        return RequestValidationError(errors, body=body)
+        return request_body.validation_error(errors, body, request, self.response.endpoint_context, self.route.path)
 
     def _response(self, raw):
         """The response for an endpoint's return value, as FastAPI builds it."""

@@ -49,10 +49,14 @@ class FastArguments:
         return cls(groups, needs_request)
 
     def extract(self, request_parts):
-        """Each step's parameter values (by index), or None when pydantic must decide."""
+        """Each step's parameter values (by index; None for a step that has none), or None when
+        pydantic must decide."""
         sources = [None, None, None]
         found = []
         for reads in self.groups:
+            if not reads:
+                found.append(None)
+                continue
             values = {}
             for source, group in reads:
                 lookup = sources[source]

@@ -22,18 +22,14 @@ Where it runs:
 ``Depends(scope="function")`` exits before the response is sent, any other after the body and
 the background tasks; before 0.118, every one exits before the response is sent."""
 from contextlib import AsyncExitStack, ExitStack
-import json
-
 from fastapi import params
-from fastapi.datastructures import DefaultPlaceholder
-from fastapi.exceptions import FastAPIError, HTTPException, RequestValidationError
+from fastapi.exceptions import FastAPIError, HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
 from .. import _asyncio_host
 from .._asgi_host import run_app
-from . import support
-from .direct_plan import is_json_content_type
+from . import request_body, support
 from .runner import RESPONSE_NOT_AWAITED, on_loop, run_with_stacks, run_without_stacks
 from .fast_arguments import FastArguments
 from .handler_plan import select_route
@@ -71,11 +67,7 @@ class InjectedPlan:
             self.form_limits = _form_limits(runner.app, top_route, context)
             self.runs_async = True  # a form is parsed with awaits
         self.embed_body_fields = getattr(spec, "_embed_body_fields", False)
-        strict = getattr(spec, "strict_content_type", None)
-        if isinstance(strict, DefaultPlaceholder):
-            strict = strict.value
-        # FastAPI < 0.132 reads a body without a content type as JSON.
-        self.json_without_content_type = strict is None or not strict
+        self.json_without_content_type = request_body.json_without_content_type(spec)
         self.response = RouteResponse(spec, self.endpoint)
         self.fast = None if self.form_body else FastArguments.compile(self.plans.plain, spec.param_convertors)
 
@@ -265,23 +257,15 @@ class InjectedPlan:
     # -- steps shared by both ----------------------------------------------------------------
 
     def _read_body(self, solving, body):
-        """The body as FastAPI reads it (JSON for JSON types, else the bytes; nothing when
-        empty); its errors raised as FastAPI raises them."""
-        if not body:
-            return
-        content_type = solving.request.headers.get("content-type")
-        is_json = self.json_without_content_type if not content_type else is_json_content_type(content_type)
-        if not is_json:
-            solving.body = body
-            return
+        """The body as FastAPI reads it (``request_body``), its errors raised as FastAPI's."""
+        request = solving.request
         try:
-            solving.body = json.loads(body)
-        except json.JSONDecodeError as error:
-            raise self._validation_error([{
-                "type": "json_invalid", "loc": ("body", error.pos), "msg": "JSON decode error",
-                "input": {}, "ctx": {"error": error.msg}}], solving, body=error.doc) from error
-        except Exception as error:  # noqa: BLE001 - as FastAPI: any other failure is a 400
-            raise HTTPException(status_code=400, detail="There was an error parsing the body") from error
+            parsed = request_body.parse(body, request.headers.get("content-type"), self.json_without_content_type)
+        except Exception as error:  # noqa: BLE001
+            raise request_body.error_for(
+                error, lambda errors, doc: self._validation_error(errors, solving, body=doc)) from error
+        if parsed is not request_body.EMPTY:
+            solving.body = parsed
 
     async def _read_form(self, solving):
         """The form as FastAPI reads it (with the limits the app, its routers and the route set),
@@ -298,15 +282,9 @@ class InjectedPlan:
 
     def _validation_error(self, errors, solving, body=_UNDEFINED):
         if body is _UNDEFINED:
-            body = solving.body
-            if body is support.UNDEFINED:
-                body = None
-        if support.VALIDATION_ERROR_HAS_ENDPOINT_CTX:
-            context = dict(self.response.endpoint_context or {})
-            mount_path = solving.request.scope.get("root_path", "").rstrip("/")
-            context["path"] = f"{solving.request.method} {mount_path}{self.route_path}"
-            return RequestValidationError(errors, body=body, endpoint_ctx=context)
-        return RequestValidationError(errors, body=body)
+            body = None if solving.body is support.UNDEFINED else solving.body
+        return request_body.validation_error(
+            errors, body, solving.request, self.response.endpoint_context, self.route_path)
 
     def _response(self, raw, solving):
         """The response for the endpoint's return value, as FastAPI builds it."""

@@ -96,9 +96,8 @@ class Step:
 
     __slots__ = ("index", "name", "call", "manager", "kind", "function_scope", "use_cache", "cache_key", "steps",
                  "parameter_groups", "path_params", "query_params", "header_params", "cookie_params", "body_params",
-                 "request_name",
-                 "http_connection_name", "response_name", "background_tasks_name", "security_scopes_name",
-                 "security_scopes", "dependant")
+                 "request_name", "http_connection_name", "response_name", "background_tasks_name",
+                 "security_scopes_name", "security_scopes")
 
     def __init__(self, dependant, steps, original=None):
         """``dependant``: what runs (an override's, when overridden); ``original``: the
@@ -106,7 +105,6 @@ class Step:
         (None for the root)."""
         declared = original if original is not None else dependant
         self.index = None  # the step's place in its tree, in the order steps finish
-        self.dependant = dependant
         self.name = declared.name
         self.call = dependant.call
         self.kind = call_kind(dependant.call) if original is not None else None

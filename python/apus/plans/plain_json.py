@@ -2,6 +2,7 @@
 tuples (``json.dumps`` writes a tuple as the list the encoder would make), and ``str``, ``int``,
 ``float``, ``bool`` and None — exact types only, so a ``str`` enum or a subclass takes the
 encoder's path. Such a value can go straight to ``JSONResponse``."""
+from pydantic import BaseModel
 
 _SCALARS = frozenset((str, int, float, bool, type(None)))
 
@@ -33,8 +34,6 @@ def model_as_plain_json(value):
     """What ``jsonable_encoder`` returns for a pydantic model with its default options (the
     model's JSON-mode dump by alias, then encoded again), when that dump is plain JSON data; else
     None (the encoder's own path decides)."""
-    from pydantic import BaseModel
-
     if not isinstance(value, BaseModel) or type(value).model_dump is not BaseModel.model_dump:
         return None
     data = value.model_dump(mode="json", by_alias=True)

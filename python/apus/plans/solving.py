@@ -179,7 +179,9 @@ def _own_parameters(step, solving, values, errors):
     parameters."""
     request = solving.request
     if solving.fast is not None:
-        values.update(solving.fast[step.index])
+        read_ahead = solving.fast[step.index]
+        if read_ahead:
+            values.update(read_ahead)
     else:
         for fields, source in step.parameter_groups:
             found, failed = request_params_to_args(fields, getattr(request, source))
