@@ -215,6 +215,7 @@ def test_injected_plans_inside_the_apps_middleware(version, tmp_path_factory):
         assert any(" /cache " in line and "stacked: middleware BaseHTTPMiddleware" in line
                    and line.endswith("around an injected plan") for line in lines), lines
         assert any(" /replaced " in line and line.endswith("around FastAPI's handler") for line in lines)
+        assert any(" /openapi.json " in line and line.endswith("around the route's endpoint") for line in lines)
     finally:
         planned.stop()
         plain.stop()

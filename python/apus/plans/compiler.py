@@ -34,6 +34,8 @@ from .handler_plan import EndpointPlan, HandlerPlan
 from .rows import ANY_PATH, CompiledApp, RouteEntry, not_a_fastapi_app
 from .stacked import StackedPlan, build_stack
 
+# What serves a stacked route inside the app's middleware, when no injected plan does (its label).
+_STACKED_CENTRES = {HandlerPlan.kind: "FastAPI's handler", EndpointPlan.kind: "the route's endpoint"}
 INJECTED = "injected"  # InjectedPlan.kind, named here so that an app without dependencies imports none of it
 _SEGMENT_PARAMETER = re.compile(r"^\{([A-Za-z_][A-Za-z0-9_]*)(?::(str|int|float|uuid|path))?\}$")
 _SPECIAL_PARAMETERS = ("request_param_name", "websocket_param_name", "http_connection_param_name",
@@ -70,7 +72,8 @@ def compile_app(app, server, run_on_executor=None):
             inner = _injected_app(runner, plan)
             entry.plan = StackedPlan(runner, stack, plan.top_route, context, inner=inner)
             entry.kind = "stacked"
-            entry.reason = f"{middleware}, around {'an injected plan' if inner else 'FastAPI' + chr(39) + 's handler'}"
+            centre = "an injected plan" if inner is not None else _STACKED_CENTRES.get(plan.kind, "its own handler")
+            entry.reason = f"{middleware}, around {centre}"
             entry.runs_async = True
     return CompiledApp(entries, None)
 
