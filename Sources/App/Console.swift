@@ -1,3 +1,4 @@
+import ActorRuntime
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -22,8 +23,10 @@ enum Console {
         }
     }
 
-    /// Exits once the queued log lines are out (or a second has passed).
+    /// Exits once the queued log lines and what the app printed are out (or a second has
+    /// passed for each).
     static func terminate(_ code: Int32) -> Never {
+        PythonInterpreter.flushStandardStreams()
         LogWriter.shared.flush()
         exit(code)
     }

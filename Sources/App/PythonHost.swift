@@ -11,8 +11,13 @@ enum PythonHost {
         } catch {
             var message = "error: cannot load \(target): \(error)"
             if case .python(let traceback) = error, traceback.contains("ModuleNotFoundError") {
-                // The usual cause: the app's packages live in another environment.
-                message += "\n(python: \(environment.executable); set VIRTUAL_ENV or create .venv next to the app)"
+                // The usual causes: the environment is another Python, or the app's packages
+                // live in another environment.
+                if let mismatch = environment.versionMismatch {
+                    message += "\n(\(mismatch))"
+                } else {
+                    message += "\n(python: \(environment.executable); set VIRTUAL_ENV or create .venv next to the app)"
+                }
             }
             Console.error(message)
             Console.terminate(1)
@@ -34,9 +39,10 @@ enum PythonHost {
         var environment = PythonEnvironment.resolve(appDirectory: directory, environment: SystemFiles.environment)
         environment.leadingPaths = [directory, package]
         logger.debug("python: \(environment.executable), sys.path starts with \(environment.leadingPaths)")
+        if let mismatch = environment.versionMismatch { logger.warning("\(mismatch)") }
         ApusNativeModule.registerBuiltin()
         do {
-            try PythonInterpreter.start(environment)
+            try PythonInterpreter.start(environment, arguments: CommandLine.arguments)
         } catch {
             Console.error("error: \(error)")
             Console.terminate(1)

@@ -22,6 +22,7 @@ package func spawnDetachedThread(name: String, _ body: @escaping () -> Void) -> 
     let rc = pthread_create(&tid, nil, { raw in
         let entry = Unmanaged<Entry>.fromOpaque(raw!).takeRetainedValue()
         setThreadName(entry.name)
+        unblockSignals()
         entry.body()
         return nil
     }, context)
@@ -31,4 +32,15 @@ package func spawnDetachedThread(name: String, _ body: @escaping () -> Void) -> 
     }
     pthread_detach(tid)
     return true
+}
+
+/// A new thread inherits its creator's signal mask, and a thread made from one of Swift's
+/// cooperative threads (which block every signal) would block them all. A process started from
+/// it (Python's `subprocess`, `multiprocessing`) keeps that mask across `exec`: it would never
+/// receive SIGTERM, and a forkserver would never hear SIGCHLD. So each thread starts with none
+/// blocked, as a thread of a plain program does.
+private func unblockSignals() {
+    var none = sigset_t()
+    sigemptyset(&none)
+    pthread_sigmask(SIG_SETMASK, &none, nil)
 }

@@ -6,7 +6,7 @@ import Testing
 enum TestInterpreter {
     static let started: Bool = {
         if !PythonInterpreter.isRunning {
-            try? PythonInterpreter.start(PythonEnvironment(executable: "/usr/bin/python3.11", leadingPaths: []))
+            try? PythonInterpreter.start(PythonEnvironment(executable: "/usr/bin/python3.11", leadingPaths: []), arguments: CommandLine.arguments)
         }
         return PythonInterpreter.isRunning
     }()
