@@ -17,6 +17,10 @@ Messages to ``native`` (tuples, first item the kind):
   waiter with ``(bytes, more_body)``, or None if the body cannot be read to its end.
 ``waiter`` is a future when ``more`` is true: the runtime resolves it (``resume``) once the
 client has taken the bytes, with False if the client is gone. A final body needs no waiter.
+
+Once the client has left (the runtime calls ``disconnected``, or a write found it gone),
+``receive`` returns ``http.disconnect`` and ``send`` raises ``ClientDisconnected``, an
+``OSError``, as ASGI 2.4 asks: a streaming response stops, its generator is closed.
 """
 import traceback
 from urllib.parse import unquote
@@ -25,6 +29,17 @@ from . import _asyncio_host
 from ._proxy_headers import ProxyHeaders
 
 _DISCONNECT = {"type": "http.disconnect"}
+
+
+class ClientDisconnected(OSError):
+    """``send()`` on a connection whose client has left (ASGI 2.4: an ``OSError``, which
+    Starlette's streaming responses rely on to stop)."""
+
+
+def _is_client_gone(error):
+    """An exception that only says the client left: Apus's own, or Starlette's
+    ``ClientDisconnect`` raised from it (for a request body that broke off, too)."""
+    return isinstance(error, OSError) or type(error).__name__ == "ClientDisconnect"
 
 
 class HTTPCycle:
@@ -73,7 +88,15 @@ class HTTPCycle:
                 self._waiter = None
         return _DISCONNECT
 
+    def body_taken(self):
+        """A plan's ``Request`` holds the whole body, as if the app had received it: the app's
+        next ``receive`` waits for the client to leave, as it would after reading the body."""
+        if not self._more_body:
+            self._body = None
+
     async def send(self, message):
+        if self._disconnected:
+            raise ClientDisconnected("the client has closed the connection")
         kind = message["type"]
         if kind == "http.response.start":
             if self._started:
@@ -94,12 +117,11 @@ class HTTPCycle:
                 if self._hold:
                     self._held = body
                     return
-            if self._disconnected:
-                return
             waiter = _asyncio_host.loop().create_future() if more else None
             self._emit(body, more, waiter)
             if waiter is not None and not await waiter:
                 self.disconnected()
+                raise ClientDisconnected("the client has closed the connection")
         elif kind == "http.response.trailers":
             raise RuntimeError("HTTP trailers are not supported (no 'http.response.trailers' extension)")
         else:
@@ -151,6 +173,8 @@ class HTTPCycle:
             waiter.set_result(None)
 
     def finish(self):
+        if self._disconnected and not self._complete:
+            return  # the client left first: an unfinished response is no fault of the app's
         if not self._started:
             self._native(("abort", "ASGI callable returned without starting response."))
         elif not self._complete:
@@ -159,6 +183,9 @@ class HTTPCycle:
             self.release()
 
     def fail(self, error):
+        if self._disconnected and _is_client_gone(error):
+            # The app stopped because its client left: nothing to answer, nothing to report.
+            return
         # `answered`: the app sent its whole response (maybe held) before raising, as
         # Starlette's ServerErrorMiddleware does; it goes out after the error is reported.
         answered = self._complete

@@ -13,7 +13,11 @@
 ///   closed, and the server is not draining;
 /// - after the last response the connection half-closes and lingers (reading and dropping what
 ///   the client still sends), so the client reads the response instead of a reset;
-/// - a peer that half-closes still gets the response it is waiting for;
+/// - a peer that closes its side while its request is with the responder, or while its
+///   response streams, has left: the connection closes at once, so the responder hears it (an
+///   app's `receive()` gets `http.disconnect`, its `send()` fails) and the request's slot is
+///   freed, as uvicorn, nginx and Go's server treat a client's EOF; a response already queued
+///   whole is still written out;
 /// - timeouts are `ConnectionTimers`' rules.
 package struct ConnectionStateMachine<Clock: MillisecondClock, Pending, Streaming> {
     package enum State {
@@ -193,7 +197,7 @@ package struct ConnectionStateMachine<Clock: MillisecondClock, Pending, Streamin
 
     package enum PeerEndAction: Equatable {
         case close
-        /// Keep the connection: a response is still owed, or still being written.
+        /// Keep the connection: the last response is still being written.
         case keepOpen
     }
 
@@ -208,8 +212,6 @@ package struct ConnectionStateMachine<Clock: MillisecondClock, Pending, Streamin
         peerClosed = true
         if failed { return .close }
         switch state {
-        case .responding, .streaming:
-            return .keepOpen  // a half-closed client still gets its response
         case .lingering where pendingWrites > 0:
             return .keepOpen  // the shutdown completion closes once the last response is out
         default:

@@ -77,14 +77,30 @@ import Testing
         #expect(fresh.deadline(queued: 0, betweenRequests: true, streamingBody: false) == .close)
     }
 
-    @Test func aHalfClosedClientStillGetsItsResponseThenTheConnectionLingersAndCloses() {
+    @Test func aClientThatClosesWhileItsRequestIsAnsweredHasLeft() {
+        var responding = machine()
+        responding.dispatched(7)
+        responding.peerClosing()
+        #expect(responding.peerEnded(failed: false, pendingWrites: 0) == .close)
+        guard case .responding(let pending)? = responding.close() else {
+            Issue.record("expected the pending request, whose responder hears the client left")
+            return
+        }
+        #expect(pending == 7)
+
+        var streaming = machine()
+        streaming.dispatched(8)
+        streaming.streamStarted("stream")
+        #expect(streaming.peerEnded(failed: false, pendingWrites: 100) == .close)
+    }
+
+    @Test func aClientThatClosesAfterItsLastResponseIsQueuedGetsItThenTheConnectionCloses() {
         let clock = ManualClock()
         var connection = machine(clock)
         connection.dispatched(7)
-        connection.peerClosing()
-        #expect(connection.peerEnded(failed: false, pendingWrites: 0) == .keepOpen)
-        #expect(!connection.mayKeepAlive(requested: true, draining: false))
         #expect(connection.responseQueued(keepAlive: false, queued: 10) == .finish)
+        connection.peerClosing()
+        #expect(connection.peerEnded(failed: false, pendingWrites: 10) == .keepOpen)
         #expect(connection.bytesArrived(readingBody: false, buffered: 10) == .ignore)
         #expect(connection.startLinger() == .shutdown)  // nothing left to read from a closed peer
         #expect(connection.startLinger() == .none)  // once

@@ -212,6 +212,7 @@ class DirectPlan:
         scope.update(child_scope)
         request = Request(scope, cycle.receive, cycle.send)
         request._body = body
+        cycle.body_taken()
         return request
 
     def _arguments(self, request, body):

@@ -112,6 +112,7 @@ class InjectedPlan:
                 return
             request = Request(cycle.scope, cycle.receive, cycle.send)
             request._body = body
+            cycle.body_taken()
             tree = self.plans.current()
             await self._run_async(cycle, request, tree, self._fast_arguments(tree, request_parts))
         except BaseException as exc:  # noqa: BLE001

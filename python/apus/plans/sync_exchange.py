@@ -42,6 +42,7 @@ class SyncExchange:
             if select_route(cycle.scope, plan.top_route, plan.context):
                 request = Request(cycle.scope, cycle.receive, cycle.send)
                 request._body = self.body
+                cycle.body_taken()
                 self.request = request
         return self.request
 
