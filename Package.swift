@@ -47,6 +47,7 @@ var targets: [Target] = [
     // Headers only: the embedding executable links libpython itself, the extension module must not.
     .systemLibrary(name: "CPython", pkgConfig: "python3", providers: [.apt(["python3-dev"])]),
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+    .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
     // The module boundaries are targets: the loop knows nothing of HTTP, and neither knows
     // Python exists.
     .target(
@@ -57,7 +58,7 @@ var targets: [Target] = [
     ),
     .target(
         name: "ApusHTTP",
-        dependencies: ["ApusLoop", .product(name: "Logging", package: "swift-log")],
+        dependencies: ["ApusLoop", "CCrypto", .product(name: "Logging", package: "swift-log")],
         cSettings: sameCFeatures,
         swiftSettings: swiftSettings
     ),

@@ -25,7 +25,7 @@ public struct PythonEnvironment: Sendable {
         defer { fclose(file) }
         var line = [CChar](repeating: 0, count: 512)
         while fgets(&line, Int32(line.count), file) != nil {
-            let text = String(cString: line)
+            let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             let parts = text.split(separator: "=", maxSplits: 1).map {
                 $0.filter { $0 != " " && $0 != "\t" && $0 != "\n" }
             }

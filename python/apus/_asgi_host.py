@@ -259,6 +259,15 @@ class Server:
             scope["raw_path"] = root_path.encode() + raw_path
         return scope
 
+    def handle_websocket(self, request, native):
+        """Starts the app for a WebSocket handshake; returns the cycle, which the runtime keeps
+        to report a client that leaves before the accept."""
+        from ._websocket_host import WebSocketCycle, run_websocket, websocket_scope
+
+        cycle = WebSocketCycle(websocket_scope(self.make_scope(request)), native)
+        _asyncio_host.start(run_websocket(self.app, cycle))
+        return cycle
+
     def handle(self, request, body, native):
         """Starts the app for one request, its first step now; returns the cycle, which the
         runtime keeps to report a disconnect."""

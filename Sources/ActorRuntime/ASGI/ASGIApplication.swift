@@ -21,6 +21,9 @@ public final class ASGIApplication: Sendable {
     /// The `apus._asgi_host.Server`: builds scopes, for the app and for plans.
     let server: PyObjectRef
     let handle: PyObjectRef
+    /// `Server.handle_websocket`, and `_websocket_host.received` for the messages it receives.
+    let handleWebSocket: PyObjectRef
+    let webSocketReceived: PyObjectRef
     let resume: PyObjectRef
     let disconnected: PyObjectRef
     let lifespan: PyObjectRef
@@ -61,6 +64,8 @@ public final class ASGIApplication: Sendable {
         self.lifespan = lifespan
         self.server = server
         handle = try gil.attribute(server, "handle").share()
+        handleWebSocket = try gil.attribute(server, "handle_websocket").share()
+        webSocketReceived = try gil.attribute(try gil.importModule("apus._websocket_host"), "received").share()
         resume = try gil.attribute(host, "resume").share()
         disconnected = try gil.attribute(host, "disconnected").share()
         runLifespanPhase = try gil.attribute(lifespanModule, "run_phase").share()

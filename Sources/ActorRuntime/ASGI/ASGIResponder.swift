@@ -30,10 +30,20 @@ public final class ASGIResponder: HTTPResponder {
     public var streamsRequestBodies: Bool { true }
 
     public func respond(to request: HTTPRequest, via slot: ResponseSlot) {
+        if let upgrade = request.webSocket { return startWebSocket(request, upgrade, slot) }
         stats?.record("asgi \(request.method) \(request.path)")
         let channel = ASGIChannel(
             slot: slot, application: application, entry: appEntry, asyncio: asyncio, logger: logger,
             exceptionSink: exceptionSink, head: request.head)
+        slot.onDisconnect { channel.clientDisconnected() }
+        handOff.submitAsync(on: slot.loop) { gil in channel.start(request, gil) }
+    }
+
+    /// A WebSocket handshake: the app's `websocket` scope, on the asyncio thread.
+    func startWebSocket(_ request: HTTPRequest, _ upgrade: WebSocketUpgrade, _ slot: ResponseSlot) {
+        stats?.record("websocket \(request.path)")
+        let channel = ASGIWebSocketChannel(
+            slot: slot, upgrade: upgrade, application: application, asyncio: asyncio, logger: logger, head: request.head)
         slot.onDisconnect { channel.clientDisconnected() }
         handOff.submitAsync(on: slot.loop) { gil in channel.start(request, gil) }
     }

@@ -97,6 +97,8 @@ public final class PlanResponder: HTTPResponder {
     public var streamsRequestBodies: Bool { true }
 
     public func respond(to request: HTTPRequest, via slot: ResponseSlot) {
+        // A WebSocket runs through the app itself: its router, middleware and dependencies.
+        if request.webSocket != nil { return asgi.respond(to: request, via: slot) }
         if !middleware.layers.isEmpty && !middleware.passes(request.head, scheme: application.scheme(of: request.head)) {
             // A preflight, an untrusted host, a redirect to https: the middleware's own answer.
             return asgi.respond(to: request, via: slot)

@@ -29,6 +29,8 @@ package struct ConnectionStateMachine<Clock: MillisecondClock, Pending, Streamin
         case streaming(Streaming)
         /// Final response queued; reading and discarding until the peer closes or time runs out.
         case lingering
+        /// The connection speaks WebSocket now (`WebSocketSession` has its bytes and timers).
+        case upgraded
         case closed
     }
 
@@ -67,7 +69,7 @@ package struct ConnectionStateMachine<Clock: MillisecondClock, Pending, Streamin
     /// Request bytes arrived; `buffered`: what the decoder holds with them.
     package mutating func bytesArrived(readingBody: Bool, buffered: Int) -> ReadAction {
         switch state {
-        case .lingering, .closed:
+        case .lingering, .closed, .upgraded:
             return .ignore
         case .reading, .responding, .streaming:
             // A body may take long to upload; only a body that stops moving times out.
@@ -110,6 +112,12 @@ package struct ConnectionStateMachine<Clock: MillisecondClock, Pending, Streamin
     package mutating func dispatched(_ pending: Pending) {
         timers.requestDispatched()
         state = .responding(pending)
+    }
+
+    /// The request's answer was a WebSocket accept: HTTP is over on this connection.
+    package mutating func upgraded() {
+        state = .upgraded
+        readingPaused = false
     }
 
     /// The response to the pending request is being streamed.
@@ -253,7 +261,8 @@ package struct ConnectionStateMachine<Clock: MillisecondClock, Pending, Streamin
     /// `betweenRequests`: nothing of a next request has arrived; `streamingBody`: the responder
     /// is reading a body that has stopped.
     package mutating func deadline(queued: Int, betweenRequests: Bool, streamingBody: Bool) -> DeadlineAction {
-        guard !isClosed else { return .none }
+        if isClosed { return .none }
+        if case .upgraded = state { return .none }
         switch timers.expiry(queued: queued) {
         case .none:
             return .none

@@ -23,6 +23,8 @@ final class HTTPConnection: ByteStreamDelegate {
     var bodyStream: RequestBodyStream?
     /// The request with the responder counts against the concurrency limit.
     private var holdsAdmission = false
+    /// The session once a WebSocket handshake was accepted: it takes the connection's bytes.
+    var webSocket: WebSocketSession?
     var output: [UInt8] = []
     /// True while inside a read callback: writes are batched and flushed at its end.
     var batching = false
@@ -50,6 +52,12 @@ final class HTTPConnection: ByteStreamDelegate {
     // MARK: stream events
 
     func streamDidRead(_ bytes: UnsafeRawBufferPointer) {
+        if let webSocket {
+            batching = true
+            webSocket.bytesArrived(bytes)
+            batching = false
+            return flush()
+        }
         let action = machine.bytesArrived(
             readingBody: decoder.isReadingBody, buffered: decoder.bufferedByteCount + bytes.count)
         guard case .process(let pauseReading) = action else { return }
@@ -85,12 +93,14 @@ final class HTTPConnection: ByteStreamDelegate {
     }
 
     func streamDidEnd(error: UVError?) {
+        if webSocket != nil { return close() }
         machine.peerClosing()
         if error == nil { bodyBytesArrived() }
         if machine.peerEnded(failed: error != nil, pendingWrites: stream.pendingWriteBytes) == .close { close() }
     }
 
     func streamDidDrain() {
+        if let webSocket { return webSocket.writesDrained() }
         checkWritesDrained()
         resumeStreamWriter()
         guard machine.readingPaused, machine.isReading else { return }
@@ -116,6 +126,10 @@ final class HTTPConnection: ByteStreamDelegate {
                 return
             case .head(let head):
                 machine.headArrived()
+                if WebSocketUpgrade.isRequested(head) {
+                    dispatchWebSocket(head)
+                    continue
+                }
                 if head.expectsContinue, decoder.isReadingBody, decoder.bufferedByteCount == 0 {
                     output.append(contentsOf: Self.continueLine)
                 }
@@ -217,10 +231,10 @@ final class HTTPConnection: ByteStreamDelegate {
     }
 
     /// A request the parser refused: answer with its status, then close.
-    func reject(_ error: HTTPParseError) {
+    func reject(_ error: HTTPParseError, headers extra: [(name: String, value: String)] = []) {
         core.logger.debug("rejected request from \(client): \(error)")
         let response = HTTPResponse(
-            status: error.status, headers: HTTPHeaders([("content-type", "text/plain; charset=utf-8")]),
+            status: error.status, headers: HTTPHeaders([("content-type", "text/plain; charset=utf-8")] + extra),
             body: Array("\(HTTPStatus.reason(error.status)): \(error.reason)\n".utf8))
         core.encoder.encodeHead(
             status: response.status, headers: response.headers, framing: .length(response.body.count),
@@ -239,8 +253,9 @@ final class HTTPConnection: ByteStreamDelegate {
             close()
             return
         }
-        if stream.pendingWriteBytes > core.limits.writeHighWaterBytes {
-            // A slow reader: stop taking requests until it has read what is queued.
+        if webSocket == nil, stream.pendingWriteBytes > core.limits.writeHighWaterBytes {
+            // A slow reader: stop taking requests until it has read what is queued. (A
+            // WebSocket session decides its own reading.)
             pause()
         }
         checkWritesDrained()
@@ -284,6 +299,7 @@ final class HTTPConnection: ByteStreamDelegate {
 
     /// Server shutdown: close now if idle, else after the response in progress.
     func drain() {
+        if let webSocket { return webSocket.serverDraining() }
         if machine.drainRequested(betweenRequests: decoder.isBetweenRequests) { close() }
     }
 
@@ -295,6 +311,8 @@ final class HTTPConnection: ByteStreamDelegate {
         case .streaming(let state):
             state.cancelWaiter()
             state.slot.connectionClosed()
+        case .upgraded:
+            webSocket?.connectionClosed()
         default:
             break
         }
@@ -308,6 +326,7 @@ final class HTTPConnection: ByteStreamDelegate {
 
     /// Called by the server's sweep timer.
     func checkDeadline() {
+        if let webSocket { return webSocket.checkDeadline(now: core.loop.now) }
         // A responder's deadline for its response (`ResponseSlot.deadline`).
         if case .responding(let pending) = machine.state, let deadline = pending.slot.responseDeadline,
            core.loop.now >= deadline.at {

@@ -24,6 +24,9 @@ public struct HTTPLimits: Sendable {
     /// for handlers that take them whole); a body that would pass it gets 503 and the
     /// connection closes.
     public var maxBufferedBodyBytes = 256 * 1024 * 1024
+    /// A WebSocket message, in bytes (uvicorn's `--ws-max-size`); a larger one closes the
+    /// session with 1009.
+    public var webSocketMaxMessageBytes = 16 * 1024 * 1024
 
     public init() {}
 }

@@ -17,6 +17,9 @@ public struct HTTPRequest: Sendable {
     /// The rest of the body when `body` is only its beginning (for a responder that streams
     /// request bodies); nil when `body` is all of it.
     public var bodyStream: RequestBodyStream?
+    /// Set when the request is a valid WebSocket handshake: the responder accepts it through
+    /// its slot (`ResponseSlot.acceptWebSocket`) or answers it as an HTTP request (a denial).
+    public var webSocket: WebSocketUpgrade?
 
     public var method: String { head.method }
     public var headers: HTTPHeaders { head.headers }

@@ -53,6 +53,15 @@ public struct HTTPRequestDecoder {
         }
     }
 
+    /// Everything received and not consumed, taken out: what followed a WebSocket handshake
+    /// belongs to the new protocol.
+    mutating func takeBufferedBytes() -> [UInt8] {
+        let rest = Array(buffer[readIndex...])
+        buffer = []
+        readIndex = 0
+        return rest
+    }
+
     public mutating func feed(_ bytes: UnsafeRawBufferPointer) {
         buffer.append(contentsOf: bytes)
     }

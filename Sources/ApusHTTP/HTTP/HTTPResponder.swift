@@ -90,6 +90,17 @@ public final class ResponseSlot: @unchecked Sendable {
     /// Set by `deadline`; read by the connection's sweep. Loop thread only.
     var responseDeadline: (at: UInt64, response: HTTPResponse)?
 
+    /// Accepts the WebSocket `request` asked for (`HTTPRequest.webSocket`): the 101 goes out
+    /// with `subprotocol` (one the client offered, or none) and the app's extra `headers`, and
+    /// the returned session carries the messages. Any thread. If the client has gone, the
+    /// session is closed already (its `receive` gives `.closed` with 1006).
+    public func acceptWebSocket(_ upgrade: WebSocketUpgrade, subprotocol: String?, headers: HTTPHeaders = HTTPHeaders()) -> WebSocketSession {
+        let session = WebSocketSession(loop: loop, subprotocol: subprotocol, maxMessageBytes: upgrade.maxMessageBytes)
+        onConnection({ $0.acceptWebSocket(session, upgrade: upgrade, headers: headers, from: self) },
+                     otherwise: { session.connectionClosed() })
+        return session
+    }
+
     /// Ends the response in progress by closing the connection (a response that cannot be
     /// completed: the app failed after its head was sent). Any thread.
     public func abort() {

@@ -1,0 +1,180 @@
+internal import ApusHTTP
+internal import Logging
+
+/// One WebSocket handshake handed to the ASGI app (`Server.handle_websocket`): turns what the
+/// app sends through `native` (see `apus._websocket_host`) into the 101 and the session's
+/// frames, or into a denial response on the request's slot, and hands the session's messages
+/// to the app's `receive`.
+final class ASGIWebSocketChannel: @unchecked Sendable {
+    private let slot: ResponseSlot
+    private let upgrade: WebSocketUpgrade
+    private let application: ASGIApplication
+    private let asyncio: AsyncioThread
+    private let logger: Logger
+    private let head: HTTPRequestHead
+    /// Touched only on the asyncio thread.
+    private var session: WebSocketSession?
+    private var cycle: PyObjectRef?
+    private var leftEarly = false
+    /// A denial response that streams its body.
+    private var denialWriter: ResponseBodyWriter?
+
+    init(slot: ResponseSlot, upgrade: WebSocketUpgrade, application: ASGIApplication, asyncio: AsyncioThread,
+         logger: Logger, head: HTTPRequestHead) {
+        self.slot = slot
+        self.upgrade = upgrade
+        self.application = application
+        self.asyncio = asyncio
+        self.logger = logger
+        self.head = head
+    }
+
+    private var description: String { "WebSocket \(head.target)" }
+
+    /// With the GIL, on the asyncio thread: builds the request's parts and starts the app.
+    func start(_ request: HTTPRequest, _ gil: borrowing GIL) {
+        do throws(PythonError) {
+            var parts = CallArguments(capacity: 10)
+            parts.append(try gil.str(request.method))
+            parts.append(try gil.str("1.1"))
+            parts.append(try gil.str(request.path))
+            parts.append(try gil.latin1Bytes(request.rawPath))
+            parts.append(try gil.latin1Bytes(request.query))
+            parts.append(try gil.headerList(request.headers))
+            parts.append(try gil.str(request.client))
+            parts.append(try gil.str(request.server))
+            parts.append(gil.none())
+            parts.append(gil.bool(false))
+            var arguments = CallArguments(capacity: 2)
+            arguments.append(try application.requestParts.make(parts, gil))
+            arguments.append(try gil.makeFunction { [self] gil, message throws(PythonError) in
+                try receive(message, gil)
+                return gil.none()
+            })
+            let cycle = try gil.call(application.handleWebSocket, positional: arguments).share()
+            self.cycle = cycle
+            if leftEarly { _ = try? gil.call(application.disconnected, [cycle]) }
+        } catch {
+            logger.error("cannot start \(description) in Python:\n\(error.formattedTraceback(gil))")
+            slot.abort()
+        }
+    }
+
+    /// On the loop thread: the client left before the handshake was answered.
+    func clientDisconnected() {
+        asyncio.submit { [self] gil in
+            guard let cycle else { return leftEarly = true }
+            _ = try? gil.call(application.disconnected, [cycle])
+        }
+    }
+
+    /// A message from the app's `send` (or its end), on the asyncio thread.
+    private func receive(_ message: consuming PyOwned, _ gil: borrowing GIL) throws(PythonError) {
+        let kind = gil.swiftString(try gil.tupleItem(message, 0)) ?? ""
+        switch kind {
+        case "ws-receive":
+            let waiter = try gil.tupleItem(message, 1).share()
+            guard let session else { return deliver(.closed(code: WebSocketCloseCode.abnormal, reason: ""), to: waiter) }
+            session.receive { [self] event in deliver(event, to: waiter) }
+        case "ws-send":
+            let waiter = try gil.tupleItem(message, 2).share()
+            let payload = try gil.tupleItem(message, 1)
+            let bytes: [UInt8]
+            let text: Bool
+            if let string = gil.swiftString(payload) {
+                (bytes, text) = (Array(string.utf8), true)
+            } else {
+                (bytes, text) = (try gil.bufferBytes(payload), false)
+            }
+            guard let session else { return resume(waiter, false) }
+            session.send(bytes, text: text) { [self] ok in resume(waiter, ok) }
+        case "ws-accept":
+            let chosen = try gil.tupleItem(message, 1)
+            let subprotocol = gil.isNone(chosen) ? nil : gil.swiftString(chosen)
+            let headers = HTTPHeaders(try gil.stringPairs(try gil.tupleItem(message, 2)))
+            session = slot.acceptWebSocket(upgrade, subprotocol: subprotocol, headers: headers)
+        case "ws-close":
+            let code = gil.swiftInt(try gil.tupleItem(message, 1)) ?? Int(WebSocketCloseCode.normal)
+            let reason = gil.swiftString(try gil.tupleItem(message, 2)) ?? ""
+            session?.close(code: UInt16(clamping: code), reason: reason)
+        case "body", "more":
+            try respondWithDenial(kind, message, gil)
+        case "error":
+            let traceback = gil.swiftString(try gil.tupleItem(message, 2)) ?? ""
+            logger.error("Exception in ASGI application (\(description))\n\(traceback)")
+            failed()
+        case "abort":
+            let reason = gil.swiftString(try gil.tupleItem(message, 1)) ?? "the ASGI app broke the protocol"
+            logger.error("\(reason) (\(description))")
+            failed()
+        default:
+            throw .runtime("unknown message from the WebSocket host: \(kind)")
+        }
+    }
+
+    /// The app failed: 500 if the handshake is unanswered, else the session closes with 1011.
+    private func failed() {
+        if let session {
+            session.close(code: WebSocketCloseCode.internalError, reason: "")
+        } else {
+            slot.abort()
+        }
+    }
+
+    /// `websocket.http.response.*` (or a close before the accept: 403), as an HTTP response.
+    private func respondWithDenial(_ kind: String, _ message: borrowing PyOwned, _ gil: borrowing GIL) throws(PythonError) {
+        if kind == "body" {
+            let status = gil.swiftInt(try gil.tupleItem(message, 1)) ?? 500
+            let headers = HTTPHeaders(try gil.stringPairs(try gil.tupleItem(message, 2)))
+            let body = try gil.bufferBytes(try gil.tupleItem(message, 3))
+            let more = gil.isTrue(try gil.tupleItem(message, 4))
+            guard more else { return slot.complete(HTTPResponse(status: status, headers: headers, body: body)) }
+            let waiter = try gil.tupleItem(message, 5).share()
+            let writer = slot.startStream(status: status, headers: headers)
+            denialWriter = writer
+            writer.write(body) { [self] ok in resume(waiter, ok) }
+        } else {
+            guard let writer = denialWriter else { throw .runtime("denial body before its start") }
+            let body = try gil.bufferBytes(try gil.tupleItem(message, 1))
+            let more = gil.isTrue(try gil.tupleItem(message, 2))
+            if more {
+                let waiter = try gil.tupleItem(message, 3).share()
+                writer.write(body) { [self] ok in resume(waiter, ok) }
+            } else {
+                if !body.isEmpty { writer.write(body) { _ in } }
+                writer.finish()
+            }
+        }
+    }
+
+    private func resume(_ waiter: PyObjectRef, _ ok: Bool) {
+        asyncio.submit { [self] gil in
+            _ = try? gil.call(application.resume, [waiter, gil.bool(ok).share()])
+        }
+    }
+
+    /// Hands a session event to the app's pending `receive`.
+    private func deliver(_ event: WebSocketEvent, to waiter: PyObjectRef) {
+        asyncio.submit { [self] gil in
+            do throws(PythonError) {
+                var items = CallArguments(capacity: 3)
+                switch event {
+                case .text(let bytes):
+                    items.append(try gil.str("text"))
+                    items.append(try gil.str(String(decoding: bytes, as: UTF8.self)))
+                case .binary(let bytes):
+                    items.append(try gil.str("bytes"))
+                    items.append(try gil.bytes(bytes))
+                case .closed(let code, let reason):
+                    items.append(try gil.str("close"))
+                    items.append(try gil.int(Int(code)))
+                    items.append(try gil.str(reason))
+                }
+                let value = try gil.tuple(items).share()
+                _ = try gil.call(application.webSocketReceived, [waiter, value])
+            } catch {
+                logger.error("cannot hand a WebSocket message to the app (\(description)): \(error)")
+            }
+        }
+    }
+}

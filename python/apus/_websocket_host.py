@@ -1,0 +1,173 @@
+"""ASGI WebSocket sessions on the runtime's asyncio loop.
+
+The runtime calls ``Server.handle_websocket`` for a request that is a valid WebSocket
+handshake, with the request's parts and ``native``, which takes what the app sends.
+``WebSocketCycle`` is the session as the app sees it: ``receive`` and ``send`` of the ASGI
+``websocket`` scope (spec 2.4, with the ``websocket.http.response`` extension).
+
+Messages to ``native`` (tuples, first item the kind):
+- ``("ws-accept", subprotocol, headers)``: the 101;
+- ``("ws-send", text_or_bytes, waiter)``: a message; the runtime resolves ``waiter`` (``resume``)
+  with True once the app may send again, False if the session is over;
+- ``("ws-receive", waiter)``: the runtime resolves ``waiter`` (``received``) with
+  ``("text", str)``, ``("bytes", bytes)`` or ``("close", code, reason)``;
+- ``("ws-close", code, reason)``: the app closes the session;
+- ``("body", ...)``, ``("more", ...)``, ``("error", ...)``, ``("abort", reason)``: a denial
+  response (``websocket.close`` before ``websocket.accept`` is a 403) and failures, as for HTTP
+  (see ``_asgi_host``); after the accept a failure closes the session with 1011.
+"""
+import traceback
+
+from . import _asyncio_host
+from ._asgi_host import ClientDisconnected, _is_client_gone
+
+_CONNECTING, _ACCEPTED, _RESPONDING, _CLOSED = range(4)
+_CONNECT = {"type": "websocket.connect"}
+
+
+class WebSocketCycle:
+    __slots__ = ("scope", "_native", "_state", "_connected", "_ending", "_gone_waiter", "_response_started",
+                 "_status", "_headers")
+
+    def __init__(self, scope, native):
+        self.scope = scope
+        self._native = native
+        self._state = _CONNECTING
+        self._connected = False
+        # The disconnect message every receive gets once the session is over.
+        self._ending = None
+        self._gone_waiter = None
+        self._response_started = False
+        self._status = 0
+        self._headers = ()
+
+    async def receive(self):
+        if not self._connected:
+            self._connected = True
+            return _CONNECT
+        if self._ending is not None:
+            return self._ending
+        if self._state != _ACCEPTED:
+            # Before the accept there is nothing to receive but the client leaving.
+            waiter = self._gone_waiter = _asyncio_host.loop().create_future()
+            await waiter
+            return self._ending
+        waiter = _asyncio_host.loop().create_future()
+        self._native(("ws-receive", waiter))
+        event = await waiter
+        kind = event[0]
+        if kind == "text":
+            return {"type": "websocket.receive", "text": event[1]}
+        if kind == "bytes":
+            return {"type": "websocket.receive", "bytes": event[1]}
+        self._ending = {"type": "websocket.disconnect", "code": event[1], "reason": event[2]}
+        return self._ending
+
+    async def send(self, message):
+        kind = message["type"]
+        state = self._state
+        if self._ending is not None and state != _CLOSED and kind != "websocket.close":
+            raise ClientDisconnected("the WebSocket client has left")
+        if kind == "websocket.accept" and state == _CONNECTING:
+            self._state = _ACCEPTED
+            self._native(("ws-accept", message.get("subprotocol"), list(message.get("headers") or ())))
+        elif kind == "websocket.send" and state == _ACCEPTED:
+            data = message.get("bytes")
+            if data is None:
+                data = message.get("text")
+            if data is None:
+                raise RuntimeError("'websocket.send' needs 'bytes' or 'text'")
+            waiter = _asyncio_host.loop().create_future()
+            self._native(("ws-send", data, waiter))
+            if not await waiter:
+                raise ClientDisconnected("the WebSocket client has left")
+        elif kind == "websocket.close" and state in (_CONNECTING, _ACCEPTED):
+            if state == _CONNECTING:
+                # A close before the accept refuses the handshake (uvicorn: 403).
+                self._native(("body", 403, [], b"", False, None))
+            else:
+                self._native(("ws-close", message.get("code") or 1000, message.get("reason") or ""))
+            self._state = _CLOSED
+        elif kind == "websocket.close" and state == _CLOSED:
+            return
+        elif kind == "websocket.http.response.start" and state == _CONNECTING:
+            self._state = _RESPONDING
+            self._status = message["status"]
+            self._headers = list(message.get("headers") or ())
+        elif kind == "websocket.http.response.body" and state == _RESPONDING:
+            body = message.get("body", b"")
+            more = message.get("more_body", False)
+            waiter = _asyncio_host.loop().create_future() if more else None
+            if not self._response_started:
+                self._response_started = True
+                self._native(("body", self._status, self._headers, body, more, waiter))
+            else:
+                self._native(("more", body, more, waiter))
+            if not more:
+                self._state = _CLOSED
+            elif not await waiter:
+                raise ClientDisconnected("the WebSocket client has left")
+        else:
+            raise RuntimeError(f"Unexpected ASGI message '{kind}', after sending {_STATE_NAMES[state]}.")
+
+    def disconnected(self):
+        """The client left before the accept (called by the runtime)."""
+        if self._ending is None:
+            self._ending = {"type": "websocket.disconnect", "code": 1006, "reason": ""}
+        waiter = self._gone_waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def finish(self):
+        state = self._state
+        if state == _CONNECTING and self._ending is None:
+            self._native(("abort", "ASGI callable returned without sending handshake."))
+        elif state == _RESPONDING:
+            self._native(("abort", "ASGI callable returned without completing the denial response."))
+        elif state == _ACCEPTED and self._ending is None:
+            self._native(("ws-close", 1000, ""))
+
+    def fail(self, error):
+        if self._ending is not None and _is_client_gone(error):
+            return
+        self._native(("error", error, "".join(traceback.format_exception(error)), False))
+
+    def close(self):
+        self._native = None
+
+
+_STATE_NAMES = {_CONNECTING: "nothing", _ACCEPTED: "'websocket.accept'", _RESPONDING: "'websocket.http.response.start'",
+                _CLOSED: "'websocket.close'"}
+
+
+async def run_websocket(app, cycle):
+    try:
+        await app(cycle.scope, cycle.receive, cycle.send)
+    except BaseException as error:  # noqa: BLE001 - a session never stops the loop
+        cycle.fail(error)
+    else:
+        cycle.finish()
+    finally:
+        cycle.close()
+
+
+def websocket_scope(http_scope):
+    """The ``websocket`` scope of a handshake, from the ``http`` scope the server builds."""
+    scope = http_scope
+    scope["type"] = "websocket"
+    del scope["method"]
+    scheme = scope.get("scheme", "http")
+    scope["scheme"] = "wss" if scheme in ("https", "wss") else "ws"
+    subprotocols = []
+    for name, value in scope["headers"]:
+        if name == b"sec-websocket-protocol":
+            subprotocols.extend(item.strip() for item in value.decode("latin-1").split(",") if item.strip())
+    scope["subprotocols"] = subprotocols
+    scope["extensions"] = {"websocket.http.response": {}}
+    return scope
+
+
+def received(waiter, event):
+    """The runtime's answer to a ``ws-receive``."""
+    if not waiter.done():
+        waiter.set_result(event)
