@@ -91,6 +91,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Bytes queued for a slow reader before its connection stops reading.")
     var limitWriteBuffer = 1024 * 1024
 
+    @Option(name: .customLong("ws-max-size"), help: "Largest WebSocket message in bytes; a larger one closes the session with 1009.")
+    var wsMaxSize = 16 * 1024 * 1024
+
     @Option(help: "Requests served at once; more get 503 (no limit by default).")
     var limitConcurrency: Int?
 
@@ -291,7 +294,7 @@ struct RunCommand: AsyncParsableCommand {
             "--timeout-request-head", String(timeoutRequestHead),
             "--limit-request-head-size", String(limitRequestHeadSize), "--limit-request-headers", String(limitRequestHeaders),
             "--limit-request-body-size", String(limitRequestBodySize), "--limit-write-buffer", String(limitWriteBuffer),
-            "--limit-buffered-bodies", String(limitBufferedBodies),
+            "--limit-buffered-bodies", String(limitBufferedBodies), "--ws-max-size", String(wsMaxSize),
             proxyHeaders ? "--proxy-headers" : "--no-proxy-headers", "--forwarded-allow-ips", trustedProxies,
         ]
         if let limitConcurrency { arguments += ["--limit-concurrency", String(limitConcurrency)] }
@@ -316,6 +319,7 @@ struct RunCommand: AsyncParsableCommand {
         configuration.limits.writeHighWaterBytes = limitWriteBuffer
         configuration.limits.maxConcurrentRequests = limitConcurrency
         configuration.limits.maxBufferedBodyBytes = limitBufferedBodies
+        configuration.limits.webSocketMaxMessageBytes = wsMaxSize
         return configuration
     }
 }
