@@ -29,7 +29,10 @@ def main(results_path, stats_path, inmemory_path, solved_path, differences_path)
     with open(results_path) as f:
         summary = json.load(f)["summary"]
     stats = count_lines(stats_path)
-    kinds = collections.Counter(fields[0] for fields in stats)
+    # WebSocket sessions (`websocket PATH`) run through the app and are no HTTP requests: counted
+    # apart, never in the planned share.
+    sessions = sum(1 for fields in stats if fields[0] == "websocket")
+    kinds = collections.Counter(fields[0] for fields in stats if fields[0] != "websocket")
     total = sum(kinds.values())
     native = total - kinds.get("asgi", 0)
     share = native / total if total else 0.0
@@ -39,7 +42,7 @@ def main(results_path, stats_path, inmemory_path, solved_path, differences_path)
     by_kind = ", ".join(f"{count} {kind}" for kind, count in kinds.most_common())
     print(f"compat: {summary['passed']} passed, {summary['failed']} failed; requests through Apus: {total} "
           f"({by_kind}; planned share {share:.1%}); solved by FastAPI: {solved} ({solved_share:.1%}); "
-          f"in-memory: {inmemory}")
+          f"in-memory: {inmemory}" + (f"; WebSocket sessions through Apus: {sessions}" if sessions else ""))
     differences = []
     if os.path.exists(differences_path):
         with open(differences_path) as f:

@@ -264,7 +264,7 @@ class Server:
         to report a client that leaves before the accept."""
         from ._websocket_host import WebSocketCycle, run_websocket, websocket_scope
 
-        cycle = WebSocketCycle(websocket_scope(self.make_scope(request)), native)
+        cycle = WebSocketCycle(websocket_scope(self.make_scope(request)), native, self.testing)
         _asyncio_host.start(run_websocket(self.app, cycle))
         return cycle
 

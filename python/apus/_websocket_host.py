@@ -17,6 +17,7 @@ Messages to ``native`` (tuples, first item the kind):
   (see ``_asgi_host``); after the accept a failure closes the session with 1011.
 """
 import traceback
+from urllib.parse import quote
 
 from . import _asyncio_host
 from ._asgi_host import ClientDisconnected, _is_client_gone
@@ -26,12 +27,15 @@ _CONNECT = {"type": "websocket.connect"}
 
 
 class WebSocketCycle:
-    __slots__ = ("scope", "_native", "_state", "_connected", "_ending", "_gone_waiter", "_response_started",
-                 "_status", "_headers")
+    __slots__ = ("scope", "_native", "_testing", "_state", "_connected", "_ending", "_gone_waiter",
+                 "_response_started", "_status", "_headers")
 
-    def __init__(self, scope, native):
+    def __init__(self, scope, native, testing=False):
         self.scope = scope
         self._native = native
+        # Served for the TestClient: a refused handshake says its close code (see
+        # `_testclient_websocket`).
+        self._testing = testing
         self._state = _CONNECTING
         self._connected = False
         # The disconnect message every receive gets once the session is over.
@@ -84,7 +88,12 @@ class WebSocketCycle:
         elif kind == "websocket.close" and state in (_CONNECTING, _ACCEPTED):
             if state == _CONNECTING:
                 # A close before the accept refuses the handshake (uvicorn: 403).
-                self._native(("body", 403, [], b"", False, None))
+                headers = []
+                if self._testing:
+                    code = message.get("code") or 1000
+                    reason = quote(message.get("reason") or "")
+                    headers.append((b"apus-websocket-close", f"{code} {reason}".encode()))
+                self._native(("body", 403, headers, b"", False, None))
             else:
                 self._native(("ws-close", message.get("code") or 1000, message.get("reason") or ""))
             self._state = _CLOSED

@@ -11,18 +11,20 @@ The values a test client puts in the scope but HTTP cannot carry (the scheme of 
 ``root_path``, the client's address) travel in one ``apus-testclient`` header, which the server
 reads only for a TestClient's app and removes before the app sees the request.
 
-``websocket_connect`` still runs the app in memory through Starlette's own transport: Apus
-serves no WebSockets yet."""
+``websocket_connect`` opens a real WebSocket to the same server (``_testclient_websocket``),
+with Starlette's session interface."""
 import asyncio
 import weakref
 from urllib.parse import quote
 
 import httpx
 from starlette.testclient import TestClient as _StarletteTestClient
+from starlette.testclient import _Upgrade
 
 from . import _asyncio_host
 from ._lifespan import Lifespan
 from ._native import serve
+from ._testclient_websocket import ApusWebSocketSession
 
 __all__ = ["TestClient"]
 
@@ -30,13 +32,12 @@ __all__ = ["TestClient"]
 class _ApusTransport(httpx.BaseTransport):
     """Sends each request to the in-process Apus server hosting the app (started on first use)."""
 
-    def __init__(self, app, app_state, raise_server_exceptions, root_path, client, websocket_transport):
+    def __init__(self, app, app_state, raise_server_exceptions, root_path, client):
         self.app = app
         self.app_state = app_state
         self.raise_server_exceptions = raise_server_exceptions
         self.root_path = root_path
         self.client = client
-        self._websocket_transport = websocket_transport
         self._server = None
         self._finalizer = None
         self._errors = []
@@ -53,14 +54,17 @@ class _ApusTransport(httpx.BaseTransport):
 
     def handle_request(self, request):
         url = request.url
-        if url.scheme in ("ws", "wss"):
-            return self._websocket_transport.handle_request(request)
         server = self.start()
-        port = url.port or {"http": 80, "https": 443}.get(url.scheme, 80)
+        port = url.port or {"http": 80, "https": 443, "ws": 80, "wss": 443}.get(url.scheme, 80)
         headers = request.headers.copy()
         headers["apus-testclient"] = " ".join((
             url.scheme, quote(self.root_path, safe=""), quote(str(self.client[0]), safe=""), str(self.client[1]),
             quote(url.host, safe=""), str(port)))
+        if url.scheme in ("ws", "wss"):
+            self._errors.clear()
+            raise _Upgrade(ApusWebSocketSession(
+                server.host, server.port, url.raw_path.decode("latin-1"), headers.raw, self._errors,
+                self.raise_server_exceptions))
         extensions = dict(request.extensions)
         extensions["timeout"] = {"connect": None, "read": None, "write": None, "pool": None}
         forwarded = httpx.Request(
@@ -97,7 +101,7 @@ class TestClient(_StarletteTestClient):
         starlette_transport = self._transport
         self._transport = _ApusTransport(
             self.app, self.app_state, starlette_transport.raise_server_exceptions, starlette_transport.root_path,
-            getattr(starlette_transport, "client", ("testclient", 50000)), starlette_transport)
+            getattr(starlette_transport, "client", ("testclient", 50000)))
         self._lifespan = None
 
     def __enter__(self):

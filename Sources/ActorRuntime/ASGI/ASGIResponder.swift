@@ -43,7 +43,8 @@ public final class ASGIResponder: HTTPResponder {
     func startWebSocket(_ request: HTTPRequest, _ upgrade: WebSocketUpgrade, _ slot: ResponseSlot) {
         stats?.record("websocket \(request.path)")
         let channel = ASGIWebSocketChannel(
-            slot: slot, upgrade: upgrade, application: application, asyncio: asyncio, logger: logger, head: request.head)
+            slot: slot, upgrade: upgrade, application: application, asyncio: asyncio, logger: logger,
+            exceptionSink: exceptionSink, head: request.head)
         slot.onDisconnect { channel.clientDisconnected() }
         handOff.submitAsync(on: slot.loop) { gil in channel.start(request, gil) }
     }

@@ -11,6 +11,7 @@ final class ASGIWebSocketChannel: @unchecked Sendable {
     private let application: ASGIApplication
     private let asyncio: AsyncioThread
     private let logger: Logger
+    private let exceptionSink: PyObjectRef?
     private let head: HTTPRequestHead
     /// Touched only on the asyncio thread.
     private var session: WebSocketSession?
@@ -20,12 +21,13 @@ final class ASGIWebSocketChannel: @unchecked Sendable {
     private var denialWriter: ResponseBodyWriter?
 
     init(slot: ResponseSlot, upgrade: WebSocketUpgrade, application: ASGIApplication, asyncio: AsyncioThread,
-         logger: Logger, head: HTTPRequestHead) {
+         logger: Logger, exceptionSink: PyObjectRef?, head: HTTPRequestHead) {
         self.slot = slot
         self.upgrade = upgrade
         self.application = application
         self.asyncio = asyncio
         self.logger = logger
+        self.exceptionSink = exceptionSink
         self.head = head
     }
 
@@ -100,8 +102,10 @@ final class ASGIWebSocketChannel: @unchecked Sendable {
         case "body", "more":
             try respondWithDenial(kind, message, gil)
         case "error":
+            let exception = try gil.tupleItem(message, 1).share()
             let traceback = gil.swiftString(try gil.tupleItem(message, 2)) ?? ""
             logger.error("Exception in ASGI application (\(description))\n\(traceback)")
+            if let exceptionSink { _ = try? gil.call(exceptionSink, [exception]) }
             failed()
         case "abort":
             let reason = gil.swiftString(try gil.tupleItem(message, 1)) ?? "the ASGI app broke the protocol"

@@ -41,7 +41,7 @@ public final class PlanResponder: HTTPResponder {
         self.logger = logger
         var builder = RouteTableBuilder<Int>()
         builder.reserveCapacity(routes.count)
-        for (index, route) in routes.enumerated() {
+        for (index, route) in routes.enumerated() where route.kind != .websocket {
             do {
                 try builder.add(methods: route.methods, path: route.path, value: index)
             } catch {
@@ -214,7 +214,7 @@ public final class PlanResponder: HTTPResponder {
     public static func countsByKind(_ routes: [PlannedRoute]) -> String {
         var counts: [PlannedRoute.Kind: Int] = [:]
         for route in routes { counts[route.kind, default: 0] += 1 }
-        let kinds: [PlannedRoute.Kind] = [.injected, .direct, .endpoint, .function, .worker, .handler, .stacked, .asgi]
+        let kinds: [PlannedRoute.Kind] = [.injected, .direct, .endpoint, .function, .worker, .handler, .stacked, .asgi, .websocket]
         let parts = kinds.compactMap { kind in counts[kind].map { "\($0) \(kind.rawValue)" } }
         return parts.isEmpty ? "none" : parts.joined(separator: ", ")
     }

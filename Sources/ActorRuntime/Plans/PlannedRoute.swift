@@ -21,6 +21,9 @@ public struct PlannedRoute: Sendable {
         case worker
         /// Through the app, as ASGI.
         case asgi
+        /// A WebSocket route: listed, never in the HTTP route table (a handshake goes to the
+        /// app, which routes it itself).
+        case websocket
     }
 
     /// What only some rows have, kept apart so that the rows of an app of many routes stay small.
@@ -77,7 +80,7 @@ public struct PlannedRoute: Sendable {
     /// body`, `stacked: middleware TimingMiddleware`, `asgi: mount /static`).
     public var label: String {
         switch kind {
-        case .asgi, .handler, .stacked:
+        case .asgi, .handler, .stacked, .websocket:
             guard let reason, !reason.isEmpty else { return kind.rawValue }
             return "\(kind.rawValue): \(reason)"
         default:
@@ -237,7 +240,9 @@ extension PlannedRoute {
         let method = runsAsync ? "start" : "run"
         var planEntry: PlanEntry?
         if !gil.isNone(plan) || !gil.isNone(factory) {
-            guard kind != .asgi, kind != .worker else { throw .runtime("plan entry for \(path) is \(kindName) but has a plan") }
+            guard kind != .asgi, kind != .worker, kind != .websocket else {
+                throw .runtime("plan entry for \(path) is \(kindName) but has a plan")
+            }
             guard gil.isNone(plan) || gil.isNone(factory) else { throw .runtime("plan entry for \(path) has a plan and a factory") }
             if gil.isNone(plan) {
                 guard let index = gil.swiftInt(try gil.attribute(entry, "argument")), let index = Int32(exactly: index) else {
@@ -249,7 +254,7 @@ extension PlannedRoute {
             } else {
                 planEntry = PlanEntry(ready: try gil.attribute(plan, method).share())
             }
-        } else if kind != .asgi && kind != .worker {
+        } else if kind != .asgi && kind != .worker && kind != .websocket {
             throw .runtime("plan entry for \(path) of kind \(kindName) has no plan")
         }
         var eventSource: FunctionEventSource?
