@@ -187,3 +187,20 @@ def test_frames_that_follow_the_handshake_at_once_are_not_lost(server):
         head += sock.recv(1)
     assert head.startswith(b"HTTP/1.1 101")
     assert client.read_frame() == (TEXT, b"early")
+
+
+def test_websocket_routes_are_listed_and_a_plain_get_is_the_apps_404(server):
+    import os
+    import subprocess
+
+    from conftest import APPS, APUS_BIN
+
+    listing = subprocess.run([APUS_BIN, "routes", "websockets_app:app", "--app-dir", APPS],
+                             capture_output=True, text=True, timeout=60).stdout
+    rows = [line.split() for line in listing.splitlines()]
+    assert ["WEBSOCKET", "/echo"] == next(row[:2] for row in rows if row[1:2] == ["/echo"])
+    assert "websocket:" in next(line for line in listing.splitlines() if " /echo " in line)
+    assert "websocket" in listing.splitlines()[-1]
+    sock = server.connect()
+    sock.sendall(b"GET /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert sock.recv(100).startswith(b"HTTP/1.1 404")

@@ -128,7 +128,9 @@ def app_reason(app):
 def _route_entries(runner, direct, route):
     """``direct``: the app's ``DeferredDirectPlans``."""
     if isinstance(route, WebSocketRoute) or type(route).__name__ == "APIWebSocketRoute":
-        return []  # never matches an HTTP request
+        # Listed only: the runtime sends every handshake to the app, which routes it.
+        return [RouteEntry(["WEBSOCKET"], route.path, "websocket", reason="through the app (its router, middleware and dependencies)",
+                           where=_where(route.endpoint), name=route.name)]
     if isinstance(route, Mount):
         prefix = route.path.rstrip("/")
         reason = f"mount {route.path or '/'} (the mounted app routes itself)"
