@@ -46,18 +46,8 @@ final class ASGIChannel: @unchecked Sendable {
     func start(_ request: HTTPRequest, pathParameters: [String: String]? = nil, _ gil: borrowing GIL) {
         bodyStream = request.bodyStream
         do throws(PythonError) {
-            var parts = CallArguments(capacity: 10)
-            parts.append(try gil.str(request.method))
-            parts.append(try gil.str(request.version == .http1_1 ? "1.1" : "1.0"))
-            parts.append(try gil.str(request.path))
-            parts.append(try gil.latin1Bytes(request.rawPath))
-            parts.append(try gil.latin1Bytes(request.query))
-            parts.append(try gil.headerList(request.headers))
-            parts.append(try gil.str(request.client))
-            parts.append(try gil.str(request.server))
-            if let pathParameters { parts.append(try gil.stringDict(pathParameters)) } else { parts.append(gil.none()) }
-            parts.append(gil.bool(request.bodyStream != nil))
-            try call(with: try application.requestParts.make(parts, gil), try gil.bytes(request.body), gil)
+            let parts = try application.requestParts.requestParts(request, pathParameters: pathParameters, gil)
+            try call(with: parts, try gil.bytes(request.body), gil)
         } catch {
             failedToStart(error, gil)
         }

@@ -36,19 +36,8 @@ final class ASGIWebSocketChannel: @unchecked Sendable {
     /// With the GIL, on the asyncio thread: builds the request's parts and starts the app.
     func start(_ request: HTTPRequest, _ gil: borrowing GIL) {
         do throws(PythonError) {
-            var parts = CallArguments(capacity: 10)
-            parts.append(try gil.str(request.method))
-            parts.append(try gil.str("1.1"))
-            parts.append(try gil.str(request.path))
-            parts.append(try gil.latin1Bytes(request.rawPath))
-            parts.append(try gil.latin1Bytes(request.query))
-            parts.append(try gil.headerList(request.headers))
-            parts.append(try gil.str(request.client))
-            parts.append(try gil.str(request.server))
-            parts.append(gil.none())
-            parts.append(gil.bool(false))
             var arguments = CallArguments(capacity: 2)
-            arguments.append(try application.requestParts.make(parts, gil))
+            arguments.append(try application.requestParts.requestParts(request, pathParameters: nil, gil))
             arguments.append(try gil.makeFunction { [self] gil, message throws(PythonError) in
                 try receive(message, gil)
                 return gil.none()

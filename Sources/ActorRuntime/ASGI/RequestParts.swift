@@ -1,3 +1,5 @@
+internal import ApusHTTP
+
 /// What Python gets for each request it serves (the ASGI app's `Server.handle`, a plan's `run`
 /// or `start`): a named tuple (`apus._contract.RequestParts`) whose fields are
 /// `apus._contract.REQUEST_PARTS_FIELDS`. The package's list is checked against this one when the
@@ -30,5 +32,24 @@ enum RequestParts {
         try gil.setAttribute(contract, "RequestParts", type.type)
         made = type
         return type
+    }
+}
+
+extension StructSequenceType {
+    /// `request` as a `RequestParts` (this type must be `RequestParts.type`): the path
+    /// parameters the route table matched, as raw text (a plan's; nil for the app).
+    func requestParts(_ request: HTTPRequest, pathParameters: [String: String]?, _ gil: borrowing GIL) throws(PythonError) -> PyOwned {
+        var parts = CallArguments(capacity: RequestParts.fields.count)
+        parts.append(try gil.str(request.method))
+        parts.append(try gil.str(request.version == .http1_1 ? "1.1" : "1.0"))
+        parts.append(try gil.str(request.path))
+        parts.append(try gil.latin1Bytes(request.rawPath))
+        parts.append(try gil.latin1Bytes(request.query))
+        parts.append(try gil.headerList(request.headers))
+        parts.append(try gil.str(request.client))
+        parts.append(try gil.str(request.server))
+        if let pathParameters { parts.append(try gil.stringDict(pathParameters)) } else { parts.append(gil.none()) }
+        parts.append(gil.bool(request.bodyStream != nil))
+        return try make(parts, gil)
     }
 }
