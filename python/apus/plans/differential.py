@@ -42,7 +42,10 @@ class _Recording:
             return self._complete(not message[2])
         if kind == "error":
             self.outcome = f"error: {type(message[1]).__name__}"
-            return self._complete(True)
+            # An answered error (the app's 500, held until the error is reported) is followed
+            # by that answer: the answer is complete once it has come, not before (comparing
+            # earlier would race the thread that sends it).
+            return self._complete(not message[3])
         if kind == "abort":
             self.outcome = f"abort: {message[1]}"
             return self._complete(True)
