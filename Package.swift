@@ -58,7 +58,7 @@ var targets: [Target] = [
     ),
     .target(
         name: "ApusHTTP",
-        dependencies: ["ApusLoop", "CCrypto", .product(name: "Logging", package: "swift-log")],
+        dependencies: ["ApusLoop", "CCrypto", "CZlib", .product(name: "Logging", package: "swift-log")],
         cSettings: sameCFeatures,
         swiftSettings: swiftSettings
     ),

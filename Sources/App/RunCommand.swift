@@ -94,6 +94,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("ws-max-size"), help: "Largest WebSocket message in bytes; a larger one closes the session with 1009.")
     var wsMaxSize = 16 * 1024 * 1024
 
+    @Option(name: .customLong("ws-per-message-deflate"), help: "Compress WebSocket messages when the client offers permessage-deflate (true or false).")
+    var wsPerMessageDeflate = true
+
     @Option(help: "Requests served at once; more get 503 (no limit by default).")
     var limitConcurrency: Int?
 
@@ -295,6 +298,7 @@ struct RunCommand: AsyncParsableCommand {
             "--limit-request-head-size", String(limitRequestHeadSize), "--limit-request-headers", String(limitRequestHeaders),
             "--limit-request-body-size", String(limitRequestBodySize), "--limit-write-buffer", String(limitWriteBuffer),
             "--limit-buffered-bodies", String(limitBufferedBodies), "--ws-max-size", String(wsMaxSize),
+            "--ws-per-message-deflate", String(wsPerMessageDeflate),
             proxyHeaders ? "--proxy-headers" : "--no-proxy-headers", "--forwarded-allow-ips", trustedProxies,
         ]
         if let limitConcurrency { arguments += ["--limit-concurrency", String(limitConcurrency)] }
@@ -320,6 +324,7 @@ struct RunCommand: AsyncParsableCommand {
         configuration.limits.maxConcurrentRequests = limitConcurrency
         configuration.limits.maxBufferedBodyBytes = limitBufferedBodies
         configuration.limits.webSocketMaxMessageBytes = wsMaxSize
+        configuration.limits.webSocketPerMessageDeflate = wsPerMessageDeflate
         return configuration
     }
 }

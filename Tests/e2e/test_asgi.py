@@ -90,6 +90,10 @@ def test_exceptions_before_and_after_the_response_started(raw):
         data = read_until_closed(sock)
     assert b"partial" in data and not data.endswith(b"0\r\n\r\n")  # cut short, never complete
     assert request(raw, b"GET /no-response HTTP/1.1\r\nHost: x\r\n\r\n")[0] == 500
+    # Log lines are written by the log thread: they may reach the pipe after the response.
+    deadline = time.monotonic() + 3
+    while not any("returned without starting response" in line for line in raw.lines) and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert any("failed before the response started" in line for line in raw.lines)
     assert any("returned without starting response" in line for line in raw.lines)
 

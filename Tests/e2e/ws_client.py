@@ -77,6 +77,7 @@ class Client:
         """(opcode, payload) of the next frame from the server (which must not mask)."""
         first, second = self._read(2)
         assert second & 0x80 == 0, "server frames are never masked"
+        self.last_rsv1 = bool(first & 0x40)
         length = second & 0x7F
         if length == 126:
             length = struct.unpack("!H", self._read(2))[0]

@@ -27,6 +27,9 @@ public struct HTTPLimits: Sendable {
     /// A WebSocket message, in bytes (uvicorn's `--ws-max-size`); a larger one closes the
     /// session with 1009.
     public var webSocketMaxMessageBytes = 16 * 1024 * 1024
+    /// Whether WebSocket sessions may be compressed (permessage-deflate, RFC 7692), when the
+    /// client offers it (uvicorn's `--ws-per-message-deflate`, on by default as there).
+    public var webSocketPerMessageDeflate = true
 
     public init() {}
 }

@@ -95,7 +95,8 @@ public final class ResponseSlot: @unchecked Sendable {
     /// the returned session carries the messages. Any thread. If the client has gone, the
     /// session is closed already (its `receive` gives `.closed` with 1006).
     public func acceptWebSocket(_ upgrade: WebSocketUpgrade, subprotocol: String?, headers: HTTPHeaders = HTTPHeaders()) -> WebSocketSession {
-        let session = WebSocketSession(loop: loop, subprotocol: subprotocol, maxMessageBytes: upgrade.maxMessageBytes)
+        let session = WebSocketSession(
+            loop: loop, subprotocol: subprotocol, maxMessageBytes: upgrade.maxMessageBytes, deflate: upgrade.deflate)
         onConnection({ $0.acceptWebSocket(session, upgrade: upgrade, headers: headers, from: self) },
                      otherwise: { session.connectionClosed() })
         return session

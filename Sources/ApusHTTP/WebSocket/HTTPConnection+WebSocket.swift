@@ -27,6 +27,7 @@ extension HTTPConnection {
             ("upgrade", "websocket"), ("connection", "Upgrade"), ("sec-websocket-accept", upgrade.acceptValue),
         ])
         if let subprotocol = session.subprotocol { fields.add("sec-websocket-protocol", subprotocol) }
+        if let deflate = upgrade.deflate { fields.add("sec-websocket-extensions", deflate.responseValue) }
         for field in headers where !Self.handshakeFields.contains(field.name.lowercased()) {
             fields.add(field.name, field.value)
         }
@@ -48,7 +49,8 @@ extension HTTPConnection {
 
     /// The server writes these itself.
     private static let handshakeFields: Set<String> = [
-        "upgrade", "connection", "sec-websocket-accept", "sec-websocket-protocol", "content-length", "transfer-encoding",
+        "upgrade", "connection", "sec-websocket-accept", "sec-websocket-protocol", "sec-websocket-extensions",
+        "content-length", "transfer-encoding",
     ]
 
     /// The closing handshake is queued: the connection closes once it is written (the server

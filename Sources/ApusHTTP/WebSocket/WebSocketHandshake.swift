@@ -8,6 +8,8 @@ public struct WebSocketUpgrade: Sendable {
     public let subprotocols: [String]
     /// The server's limit on a message (`HTTPLimits.webSocketMaxMessageBytes`).
     let maxMessageBytes: Int
+    /// The compression agreed on, if the client offered one the server accepts.
+    public let deflate: PerMessageDeflate?
 
     /// Whether `head` asks for a WebSocket: `Upgrade: websocket` with `Connection: upgrade`.
     /// Such a request is then either a valid handshake or refused (400, or 426 for another
@@ -33,7 +35,10 @@ public struct WebSocketUpgrade: Sendable {
         let subprotocols = head.headers.values(for: "sec-websocket-protocol").flatMap { value in
             value.split(separator: ",").map { String($0).trimmed }.filter { !$0.isEmpty }
         }
-        return .success(WebSocketUpgrade(key: key, subprotocols: subprotocols, maxMessageBytes: limits.webSocketMaxMessageBytes))
+        let deflate = limits.webSocketPerMessageDeflate
+            ? PerMessageDeflate.negotiate(head.headers.values(for: "sec-websocket-extensions")) : nil
+        return .success(WebSocketUpgrade(
+            key: key, subprotocols: subprotocols, maxMessageBytes: limits.webSocketMaxMessageBytes, deflate: deflate))
     }
 
     /// `Sec-WebSocket-Accept`: base64 of the SHA-1 of the key and the protocol's GUID.

@@ -12,13 +12,18 @@ struct WebSocketMessageReader {
     }
 
     let maxMessageBytes: Int
-    /// The message being assembled from fragments: its opcode and bytes so far.
+    /// Inflates compressed messages (permessage-deflate), if the session agreed on it.
+    let compression: MessageCompression?
+    /// The message being assembled from fragments: its opcode and bytes so far, and whether
+    /// they are compressed (RSV1 on its first frame).
     private var fragmented: WebSocketFrame.Opcode?
+    private var compressed = false
     private var bytes: [UInt8] = []
     private var validator = UTF8Validator()
 
-    init(maxMessageBytes: Int) {
+    init(maxMessageBytes: Int, compression: MessageCompression? = nil) {
         self.maxMessageBytes = maxMessageBytes
+        self.compression = compression
     }
 
     /// What `frame` completes, if anything.
@@ -32,6 +37,13 @@ struct WebSocketMessageReader {
             return try Self.close(frame.payload)
         case .text, .binary:
             guard fragmented == nil else { throw .protocolError("a new message began before the last one ended") }
+            if frame.rsv1 {
+                // Compressed: the whole message is inflated, then checked, at its end.
+                fragmented = frame.opcode
+                compressed = true
+                bytes = []
+                return try append(frame)
+            }
             if frame.fin {
                 if frame.opcode == .text {
                     guard UTF8Validator.isValid(frame.payload) else { throw .invalidText("text message is not UTF-8") }
@@ -45,6 +57,7 @@ struct WebSocketMessageReader {
             return try append(frame)
         case .continuation:
             guard fragmented != nil else { throw .protocolError("continuation frame outside a message") }
+            guard !frame.rsv1 else { throw .protocolError("RSV1 set on a continuation frame") }
             return try append(frame)
         }
     }
@@ -53,15 +66,25 @@ struct WebSocketMessageReader {
         guard bytes.count + frame.payload.count <= maxMessageBytes else {
             throw .tooBig("message past the limit of \(maxMessageBytes) bytes")
         }
-        if fragmented == .text {
+        if fragmented == .text && !compressed {
             guard validator.feed(frame.payload) else { throw .invalidText("text message is not UTF-8") }
         }
         bytes.append(contentsOf: frame.payload)
         guard frame.fin else { return nil }
         let opcode = fragmented
         fragmented = nil
-        let message = bytes
+        var message = bytes
         bytes = []
+        if compressed {
+            compressed = false
+            guard let compression else { throw .protocolError("a compressed message without compression") }
+            message = try compression.decompress(message, limit: maxMessageBytes)
+            if opcode == .text {
+                guard UTF8Validator.isValid(message) else { throw .invalidText("text message is not UTF-8") }
+                return .text(message)
+            }
+            return .binary(message)
+        }
         if opcode == .text {
             guard validator.isComplete else { throw .invalidText("text message ends inside a character") }
             return .text(message)

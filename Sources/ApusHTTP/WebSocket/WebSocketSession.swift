@@ -45,11 +45,15 @@ public final class WebSocketSession: @unchecked Sendable {
     static let inboxByteLimit = 1 << 20
     static let closeTimeoutMilliseconds: UInt64 = 5_000
 
-    init(loop: EventLoop, subprotocol: String?, maxMessageBytes: Int) {
+    /// The session's zlib streams, when permessage-deflate was agreed on.
+    private let compression: MessageCompression?
+
+    init(loop: EventLoop, subprotocol: String?, maxMessageBytes: Int, deflate: PerMessageDeflate? = nil) {
         self.loop = loop
         self.subprotocol = subprotocol
-        decoder = WebSocketFrameDecoder(maxMessageBytes: maxMessageBytes)
-        reader = WebSocketMessageReader(maxMessageBytes: maxMessageBytes)
+        compression = deflate.map(MessageCompression.init)
+        decoder = WebSocketFrameDecoder(maxMessageBytes: maxMessageBytes, compressionAllowed: deflate != nil)
+        reader = WebSocketMessageReader(maxMessageBytes: maxMessageBytes, compression: compression)
     }
 
     // MARK: the app's side, from any thread
@@ -74,7 +78,14 @@ public final class WebSocketSession: @unchecked Sendable {
     public func send(_ payload: [UInt8], text: Bool, then: @escaping @Sendable (Bool) -> Void) {
         onLoop { [self] in
             guard let connection, !closeSent else { return then(false) }
-            WebSocketFrameEncoder.append(opcode: text ? .text : .binary, payload: payload, to: &connection.output)
+            let opcode: WebSocketFrame.Opcode = text ? .text : .binary
+            if let compressed = compression?.compress(payload) {
+                compressed.withUnsafeBytes {
+                    WebSocketFrameEncoder.append(opcode: opcode, rsv1: true, payload: $0, to: &connection.output)
+                }
+            } else {
+                WebSocketFrameEncoder.append(opcode: opcode, payload: payload, to: &connection.output)
+            }
             if !connection.batching { connection.flush() }
             if connection.isClosed { return then(false) }
             if clientIsBehind {
