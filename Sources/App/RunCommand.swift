@@ -97,6 +97,12 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("ws-per-message-deflate"), help: "Compress WebSocket messages when the client offers permessage-deflate (true or false).")
     var wsPerMessageDeflate = true
 
+    @Option(name: .customLong("ws-ping-interval"), help: "Seconds of WebSocket silence before the server pings the client (0: never).")
+    var wsPingInterval = 20.0
+
+    @Option(name: .customLong("ws-ping-timeout"), help: "Seconds a ping may go unanswered before the session closes with 1011 (0: no limit).")
+    var wsPingTimeout = 20.0
+
     @Option(help: "Requests served at once; more get 503 (no limit by default).")
     var limitConcurrency: Int?
 
@@ -299,6 +305,7 @@ struct RunCommand: AsyncParsableCommand {
             "--limit-request-body-size", String(limitRequestBodySize), "--limit-write-buffer", String(limitWriteBuffer),
             "--limit-buffered-bodies", String(limitBufferedBodies), "--ws-max-size", String(wsMaxSize),
             "--ws-per-message-deflate", String(wsPerMessageDeflate),
+            "--ws-ping-interval", String(wsPingInterval), "--ws-ping-timeout", String(wsPingTimeout),
             proxyHeaders ? "--proxy-headers" : "--no-proxy-headers", "--forwarded-allow-ips", trustedProxies,
         ]
         if let limitConcurrency { arguments += ["--limit-concurrency", String(limitConcurrency)] }
@@ -325,6 +332,8 @@ struct RunCommand: AsyncParsableCommand {
         configuration.limits.maxBufferedBodyBytes = limitBufferedBodies
         configuration.limits.webSocketMaxMessageBytes = wsMaxSize
         configuration.limits.webSocketPerMessageDeflate = wsPerMessageDeflate
+        configuration.limits.webSocketPingIntervalMilliseconds = wsPingInterval > 0 ? UInt64(wsPingInterval * 1000) : nil
+        configuration.limits.webSocketPingTimeoutMilliseconds = wsPingTimeout > 0 ? UInt64(wsPingTimeout * 1000) : nil
         return configuration
     }
 }

@@ -204,3 +204,24 @@ def test_websocket_routes_are_listed_and_a_plain_get_is_the_apps_404(server):
     sock = server.connect()
     sock.sendall(b"GET /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
     assert sock.recv(100).startswith(b"HTTP/1.1 404")
+
+
+def test_a_silent_client_is_pinged_and_closed_when_it_does_not_answer(start_app):
+    server = start_app("websockets_app:app", "--ws-ping-interval", "0.3", "--ws-ping-timeout", "0.5")
+    answering = Client(server, "/echo")
+    silent = Client(server, "/echo")
+    opcode, payload = answering.read_frame()
+    assert opcode == PING
+    answering.send_frame(PONG, payload)
+    assert silent.read_frame()[0] == PING
+    # The one that answers stays; the silent one is closed with 1011 and the app hears 1006.
+    assert silent.read_close() == (1011, "keepalive ping timeout")
+    assert wait_seen(server, "disconnect_codes", 1) == [1006]
+    answering.send_text("still here")
+    while True:
+        opcode, payload = answering.read_frame()
+        if opcode == PING:
+            answering.send_frame(PONG, payload)
+            continue
+        assert (opcode, payload) == (TEXT, b"still here")
+        break

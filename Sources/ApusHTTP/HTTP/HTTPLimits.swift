@@ -30,6 +30,11 @@ public struct HTTPLimits: Sendable {
     /// Whether WebSocket sessions may be compressed (permessage-deflate, RFC 7692), when the
     /// client offers it (uvicorn's `--ws-per-message-deflate`, on by default as there).
     public var webSocketPerMessageDeflate = true
+    /// A WebSocket that has been silent this long gets a ping (uvicorn's `--ws-ping-interval`,
+    /// 20 s); nil: no pings.
+    public var webSocketPingIntervalMilliseconds: UInt64? = 20_000
+    /// A ping not answered within this closes the session with 1011 (`--ws-ping-timeout`, 20 s).
+    public var webSocketPingTimeoutMilliseconds: UInt64? = 20_000
 
     public init() {}
 }

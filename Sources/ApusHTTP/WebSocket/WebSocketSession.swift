@@ -39,6 +39,10 @@ public final class WebSocketSession: @unchecked Sendable {
     /// When the client's answer to our close frame is due (ms, the loop's clock).
     private var closeDeadline: UInt64?
     private var readingPaused = false
+    /// When the client last sent anything, and when the answer to our idle ping is due
+    /// (ms, the loop's clock).
+    private var lastHeard: UInt64 = 0
+    private var pingDeadline: UInt64?
 
     /// Unread messages (or bytes) past which the socket is not read.
     static let inboxLimit = 32
@@ -117,6 +121,8 @@ public final class WebSocketSession: @unchecked Sendable {
     /// Bytes from the client (those that followed the handshake first).
     func bytesArrived(_ bytes: UnsafeRawBufferPointer) {
         guard !inputDone else { return }
+        lastHeard = loop.now
+        pingDeadline = nil  // anything from the client shows it is there
         decoder.feed(bytes)
         processFrames()
     }
@@ -239,9 +245,28 @@ public final class WebSocketSession: @unchecked Sendable {
         waiting(true)
     }
 
-    /// The server's sweep: a client that never answers our close frame is cut off.
+    /// The server's sweep: a client that never answers our close frame is cut off; one silent
+    /// for the ping interval gets a ping, and one that does not answer it in time is closed
+    /// with 1011, as websockets (uvicorn's backend) does.
     func checkDeadline(now: UInt64) {
-        if let closeDeadline, now >= closeDeadline { connection?.close() }
+        if let closeDeadline, now >= closeDeadline { return connection?.close() ?? () }
+        guard !closeSent, let connection else { return }
+        let limits = connection.core.limits
+        if let pingDeadline, now >= pingDeadline {
+            connection.core.logger.debug("WebSocket from \(connection.client): no answer to a ping; closing")
+            sendClose(code: WebSocketCloseCode.internalError, reason: "keepalive ping timeout")
+            end(with: .closed(code: WebSocketCloseCode.abnormal, reason: ""))
+            inputDone = true
+            return connection.closeAfterWrites()
+        }
+        if lastHeard == 0 { lastHeard = now }
+        guard pingDeadline == nil, let interval = limits.webSocketPingIntervalMilliseconds, now >= lastHeard + interval else {
+            return
+        }
+        WebSocketFrameEncoder.append(opcode: .ping, payload: [], to: &connection.output)
+        connection.flush()
+        lastHeard = now
+        if let timeout = limits.webSocketPingTimeoutMilliseconds { pingDeadline = now + timeout }
     }
 
     /// Server shutdown: 1012 (service restart), as uvicorn sends; the client's answer or the
