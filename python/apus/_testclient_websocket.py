@@ -69,6 +69,10 @@ class ApusWebSocketSession:
         raise WebSocketDisconnect(code=1000)
 
     def __exit__(self, *exc_info):
+        # What the app raised before the test left the session is raised here; what it raises
+        # on hearing the close the test's exit sends (a `WebSocketDisconnect` from a receive
+        # loop, say) is not: Starlette's session cancels the app at that point instead.
+        before_close = list(self._errors)
         try:
             if not self._closed:
                 self.close(1000)
@@ -83,6 +87,7 @@ class ApusWebSocketSession:
                     break
         finally:
             self._sock.close()
+        self._errors[:] = before_close
         self._raise_server_error()
 
     def _raise_server_error(self):

@@ -6,16 +6,20 @@ handshake, with the request's parts and ``native``, which takes what the app sen
 ``websocket`` scope (spec 2.4, with the ``websocket.http.response`` extension).
 
 Messages to ``native`` (tuples, first item the kind):
-- ``("ws-accept", subprotocol, headers)``: the 101;
-- ``("ws-send", text_or_bytes, waiter)``: a message; the runtime resolves ``waiter`` (``resume``)
-  with True once the app may send again, False if the session is over;
-- ``("ws-receive", waiter)``: the runtime resolves ``waiter`` (``received``) with
-  ``("text", str)``, ``("bytes", bytes)`` or ``("close", code, reason)``;
+- ``("ws-accept", subprotocol, headers)``: the 101. From then on the runtime hands each message
+  to ``received(cycle, event)`` as it arrives: ``("text", str, size)``, ``("bytes", bytes,
+  size)``, and last ``("close", code, reason)``;
+- ``("ws-consumed", size)``: the app took a message (past 32 untaken, the runtime stops
+  reading the client);
+- ``("ws-send", text_or_bytes)``: a message; ``native`` returns True (the app may go on), False
+  (the session is over), or None: the client is behind, and ``send_done(cycle, ok)`` comes
+  once it has room;
 - ``("ws-close", code, reason)``: the app closes the session;
 - ``("body", ...)``, ``("more", ...)``, ``("error", ...)``, ``("abort", reason)``: a denial
   response (``websocket.close`` before ``websocket.accept`` is a 403) and failures, as for HTTP
   (see ``_asgi_host``); after the accept a failure closes the session with 1011.
 """
+import collections
 import traceback
 from urllib.parse import quote
 
@@ -28,7 +32,7 @@ _CONNECT = {"type": "websocket.connect"}
 
 class WebSocketCycle:
     __slots__ = ("scope", "_native", "_testing", "_state", "_connected", "_ending", "_gone_waiter",
-                 "_response_started", "_status", "_headers")
+                 "_response_started", "_status", "_headers", "_inbox", "_receive_waiter", "_send_waiter")
 
     def __init__(self, scope, native, testing=False):
         self.scope = scope
@@ -44,33 +48,61 @@ class WebSocketCycle:
         self._response_started = False
         self._status = 0
         self._headers = ()
+        # Messages the runtime handed over that the app has not received yet.
+        self._inbox = collections.deque()
+        self._receive_waiter = None
+        self._send_waiter = None
 
     async def receive(self):
         if not self._connected:
             self._connected = True
             return _CONNECT
-        if self._ending is not None:
+        inbox = self._inbox
+        if inbox:
+            event = inbox.popleft()
+        elif self._ending is not None:
             return self._ending
-        if self._state != _ACCEPTED:
+        elif self._state == _CONNECTING:
             # Before the accept there is nothing to receive but the client leaving.
             waiter = self._gone_waiter = _asyncio_host.loop().create_future()
             await waiter
             return self._ending
-        waiter = _asyncio_host.loop().create_future()
-        self._native(("ws-receive", waiter))
-        event = await waiter
+        else:
+            waiter = self._receive_waiter = _asyncio_host.loop().create_future()
+            try:
+                event = await waiter
+            finally:
+                self._receive_waiter = None
         kind = event[0]
+        if kind == "close":
+            self._ending = {"type": "websocket.disconnect", "code": event[1], "reason": event[2]}
+            return self._ending
+        native = self._native
+        if native is not None:
+            native(("ws-consumed", event[2]))
         if kind == "text":
             return {"type": "websocket.receive", "text": event[1]}
-        if kind == "bytes":
-            return {"type": "websocket.receive", "bytes": event[1]}
-        self._ending = {"type": "websocket.disconnect", "code": event[1], "reason": event[2]}
-        return self._ending
+        return {"type": "websocket.receive", "bytes": event[1]}
+
+    def deliver(self, event):
+        """A message from the client, or the session's end (the runtime, on the loop's thread)."""
+        waiter = self._receive_waiter
+        if waiter is not None and not waiter.done():
+            self._receive_waiter = None
+            waiter.set_result(event)
+        else:
+            self._inbox.append(event)
+
+    def send_done(self, ok):
+        """The client took what was queued (True), or the session is over (False)."""
+        waiter, self._send_waiter = self._send_waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_result(ok)
 
     async def send(self, message):
         kind = message["type"]
         state = self._state
-        if self._ending is not None and state != _CLOSED and kind != "websocket.close":
+        if self._ending is not None and not self._inbox and state != _CLOSED and kind != "websocket.close":
             raise ClientDisconnected("the WebSocket client has left")
         if kind == "websocket.accept" and state == _CONNECTING:
             self._state = _ACCEPTED
@@ -81,9 +113,11 @@ class WebSocketCycle:
                 data = message.get("text")
             if data is None:
                 raise RuntimeError("'websocket.send' needs 'bytes' or 'text'")
-            waiter = _asyncio_host.loop().create_future()
-            self._native(("ws-send", data, waiter))
-            if not await waiter:
+            sent = self._native(("ws-send", data))
+            if sent is None:  # the client is behind: wait until it has room
+                waiter = self._send_waiter = _asyncio_host.loop().create_future()
+                sent = await waiter
+            if not sent:
                 raise ClientDisconnected("the WebSocket client has left")
         elif kind == "websocket.close" and state in (_CONNECTING, _ACCEPTED):
             if state == _CONNECTING:
@@ -176,7 +210,9 @@ def websocket_scope(http_scope):
     return scope
 
 
-def received(waiter, event):
-    """The runtime's answer to a ``ws-receive``."""
-    if not waiter.done():
-        waiter.set_result(event)
+def received(cycle, event):
+    cycle.deliver(event)
+
+
+def send_done(cycle, ok):
+    cycle.send_done(ok)

@@ -21,9 +21,11 @@ public final class ASGIApplication: Sendable {
     /// The `apus._asgi_host.Server`: builds scopes, for the app and for plans.
     let server: PyObjectRef
     let handle: PyObjectRef
-    /// `Server.handle_websocket`, and `_websocket_host.received` for the messages it receives.
+    /// `Server.handle_websocket`, and `_websocket_host.received` and `send_done` for what the
+    /// session hands it.
     let handleWebSocket: PyObjectRef
     let webSocketReceived: PyObjectRef
+    let webSocketSendDone: PyObjectRef
     let resume: PyObjectRef
     let disconnected: PyObjectRef
     let lifespan: PyObjectRef
@@ -65,7 +67,9 @@ public final class ASGIApplication: Sendable {
         self.server = server
         handle = try gil.attribute(server, "handle").share()
         handleWebSocket = try gil.attribute(server, "handle_websocket").share()
-        webSocketReceived = try gil.attribute(try gil.importModule("apus._websocket_host"), "received").share()
+        let webSocketHost = try gil.importModule("apus._websocket_host")
+        webSocketReceived = try gil.attribute(webSocketHost, "received").share()
+        webSocketSendDone = try gil.attribute(webSocketHost, "send_done").share()
         resume = try gil.attribute(host, "resume").share()
         disconnected = try gil.attribute(host, "disconnected").share()
         runLifespanPhase = try gil.attribute(lifespanModule, "run_phase").share()

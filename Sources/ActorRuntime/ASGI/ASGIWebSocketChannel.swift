@@ -40,7 +40,6 @@ final class ASGIWebSocketChannel: @unchecked Sendable {
             arguments.append(try application.requestParts.requestParts(request, pathParameters: nil, gil))
             arguments.append(try gil.makeFunction { [self] gil, message throws(PythonError) in
                 try receive(message, gil)
-                return gil.none()
             })
             let cycle = try gil.call(application.handleWebSocket, positional: arguments).share()
             self.cycle = cycle
@@ -59,16 +58,13 @@ final class ASGIWebSocketChannel: @unchecked Sendable {
         }
     }
 
-    /// A message from the app's `send` (or its end), on the asyncio thread.
-    private func receive(_ message: consuming PyOwned, _ gil: borrowing GIL) throws(PythonError) {
+    /// A message from the app's `send` (or its end), on the asyncio thread. What it returns is
+    /// `ws-send`'s answer: True (sent), False (the session is over), None (wait for
+    /// `send_done`).
+    private func receive(_ message: consuming PyOwned, _ gil: borrowing GIL) throws(PythonError) -> PyOwned {
         let kind = gil.swiftString(try gil.tupleItem(message, 0)) ?? ""
         switch kind {
-        case "ws-receive":
-            let waiter = try gil.tupleItem(message, 1).share()
-            guard let session else { return deliver(.closed(code: WebSocketCloseCode.abnormal, reason: ""), to: waiter) }
-            session.receive { [self] event in deliver(event, to: waiter) }
         case "ws-send":
-            let waiter = try gil.tupleItem(message, 2).share()
             let payload = try gil.tupleItem(message, 1)
             let bytes: [UInt8]
             let text: Bool
@@ -77,13 +73,21 @@ final class ASGIWebSocketChannel: @unchecked Sendable {
             } else {
                 (bytes, text) = (try gil.bufferBytes(payload), false)
             }
-            guard let session else { return resume(waiter, false) }
-            session.send(bytes, text: text) { [self] ok in resume(waiter, ok) }
+            guard let session else { return gil.bool(false) }
+            switch session.send(bytes, text: text, then: { [self] ok in sendDone(ok) }) {
+            case .sent: return gil.bool(true)
+            case .closed: return gil.bool(false)
+            case .waiting: return gil.none()
+            }
+        case "ws-consumed":
+            session?.consumed(bytes: gil.swiftInt(try gil.tupleItem(message, 1)) ?? 0)
         case "ws-accept":
             let chosen = try gil.tupleItem(message, 1)
             let subprotocol = gil.isNone(chosen) ? nil : gil.swiftString(chosen)
             let headers = HTTPHeaders(try gil.stringPairs(try gil.tupleItem(message, 2)))
-            session = slot.acceptWebSocket(upgrade, subprotocol: subprotocol, headers: headers)
+            session = slot.acceptWebSocket(upgrade, subprotocol: subprotocol, headers: headers) { [self] event in
+                deliver(event)
+            }
         case "ws-close":
             let code = gil.swiftInt(try gil.tupleItem(message, 1)) ?? Int(WebSocketCloseCode.normal)
             let reason = gil.swiftString(try gil.tupleItem(message, 2)) ?? ""
@@ -103,6 +107,7 @@ final class ASGIWebSocketChannel: @unchecked Sendable {
         default:
             throw .runtime("unknown message from the WebSocket host: \(kind)")
         }
+        return gil.none()
     }
 
     /// The app failed: 500 if the handshake is unanswered, else the session closes with 1011.
@@ -146,25 +151,36 @@ final class ASGIWebSocketChannel: @unchecked Sendable {
         }
     }
 
-    /// Hands a session event to the app's pending `receive`.
-    private func deliver(_ event: WebSocketEvent, to waiter: PyObjectRef) {
+    /// A send that waited for the client may go on (or the session is over).
+    private func sendDone(_ ok: Bool) {
         asyncio.submit { [self] gil in
+            guard let cycle else { return }
+            _ = try? gil.call(application.webSocketSendDone, [cycle, gil.bool(ok).share()])
+        }
+    }
+
+    /// Hands a session event to the app's side (`WebSocketCycle.deliver`), on the asyncio thread.
+    private func deliver(_ event: WebSocketEvent) {
+        asyncio.submit { [self] gil in
+            guard let cycle else { return }
             do throws(PythonError) {
                 var items = CallArguments(capacity: 3)
                 switch event {
                 case .text(let bytes):
                     items.append(try gil.str("text"))
                     items.append(try gil.str(String(decoding: bytes, as: UTF8.self)))
+                    items.append(try gil.int(bytes.count))
                 case .binary(let bytes):
                     items.append(try gil.str("bytes"))
                     items.append(try gil.bytes(bytes))
+                    items.append(try gil.int(bytes.count))
                 case .closed(let code, let reason):
                     items.append(try gil.str("close"))
                     items.append(try gil.int(Int(code)))
                     items.append(try gil.str(reason))
                 }
                 let value = try gil.tuple(items).share()
-                _ = try gil.call(application.webSocketReceived, [waiter, value])
+                _ = try gil.call(application.webSocketReceived, [cycle, value])
             } catch {
                 logger.error("cannot hand a WebSocket message to the app (\(description)): \(error)")
             }

@@ -92,11 +92,14 @@ public final class ResponseSlot: @unchecked Sendable {
 
     /// Accepts the WebSocket `request` asked for (`HTTPRequest.webSocket`): the 101 goes out
     /// with `subprotocol` (one the client offered, or none) and the app's extra `headers`, and
-    /// the returned session carries the messages. Any thread. If the client has gone, the
-    /// session is closed already (its `receive` gives `.closed` with 1006).
-    public func acceptWebSocket(_ upgrade: WebSocketUpgrade, subprotocol: String?, headers: HTTPHeaders = HTTPHeaders()) -> WebSocketSession {
+    /// the returned session carries the messages, each handed to `handler` on the loop thread
+    /// as it arrives, then the session's end. Any thread. If the client has gone, `handler`
+    /// hears `.closed` with 1006 at once.
+    public func acceptWebSocket(_ upgrade: WebSocketUpgrade, subprotocol: String?, headers: HTTPHeaders = HTTPHeaders(),
+                                handler: @escaping @Sendable (WebSocketEvent) -> Void) -> WebSocketSession {
         let session = WebSocketSession(
-            loop: loop, subprotocol: subprotocol, maxMessageBytes: upgrade.maxMessageBytes, deflate: upgrade.deflate)
+            loop: loop, subprotocol: subprotocol, maxMessageBytes: upgrade.maxMessageBytes, deflate: upgrade.deflate,
+            handler: handler)
         onConnection({ $0.acceptWebSocket(session, upgrade: upgrade, headers: headers, from: self) },
                      otherwise: { session.connectionClosed() })
         return session

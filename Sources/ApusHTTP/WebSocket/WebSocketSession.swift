@@ -6,13 +6,35 @@ public enum WebSocketEvent: Sendable, Equatable {
     case text([UInt8])
     case binary([UInt8])
     case closed(code: UInt16, reason: String)
+
+    var size: Int {
+        switch self {
+        case .text(let bytes), .binary(let bytes): bytes.count
+        case .closed: 0
+        }
+    }
+}
+
+/// What `WebSocketSession.send` did with a message.
+public enum WebSocketSendResult: Sendable {
+    /// Queued for the client, which keeps up: the app may send again at once.
+    case sent
+    /// Queued, but the client is behind: the completion runs once it has room (true), or once
+    /// the session is over (false).
+    case waiting
+    /// The session is over: nothing was sent.
+    case closed
 }
 
 /// One accepted WebSocket, between the connection (frames in and out, on the loop thread) and
-/// the responder (`receive`, `send`, `close`, from any thread). Messages are pulled: the app's
-/// `receive` takes the next one, and past `inboxLimit` of unread messages the socket is not
-/// read, so an app that does not receive holds the client back. A `send` completes once the
-/// client has room, so a slow client holds the app back.
+/// the responder (any thread).
+///
+/// Messages are pushed to the responder's handler as they arrive, each one hop; the responder
+/// says when the app has taken each (`consumed`), and past `inboxLimit` messages (or
+/// `inboxByteLimit` bytes) delivered and not yet taken, the socket is not read, so an app that
+/// does not receive holds its client back. A `send` is queued for the loop thread without
+/// waiting for it while the client keeps up; once more than the write limit is queued, the app
+/// waits until the client has taken it. Each message crosses threads once, both ways.
 ///
 /// The closing handshake (RFC 6455 §7): a close frame from the client is answered with the same
 /// code and the connection closes; a close from the app is sent, and the connection closes when
@@ -22,16 +44,28 @@ public final class WebSocketSession: @unchecked Sendable {
     public let loop: EventLoop
     /// The subprotocol the app chose, if any.
     public let subprotocol: String?
-    /// Loop thread only, from here on.
+    /// What the session shares with the responder's thread.
+    private struct Shared {
+        var unconsumedMessages = 0
+        var unconsumedBytes = 0
+        /// More than the write limit is queued for the client.
+        var clientBehind = false
+        /// The session is over for sending (a close was sent, or the connection closed).
+        var closed = false
+        /// The socket is not read because the app is behind (set by the loop thread); the
+        /// thread of the app's `consumed` asks the loop to read again, once.
+        var pausedForApp = false
+    }
+    private let shared = PThreadMutex(Shared())
+
+    // Loop thread only, from here on.
     weak var connection: HTTPConnection?
+    private var handler: (@Sendable (WebSocketEvent) -> Void)?
     private var decoder: WebSocketFrameDecoder
     private var reader: WebSocketMessageReader
-    private var inbox: [WebSocketEvent] = []
-    private var inboxBytes = 0
-    private var pendingReceive: ((WebSocketEvent) -> Void)?
-    /// The app's send waiting for the client to take what is queued.
-    private var pendingSendCompletion: ((Bool) -> Void)?
-    /// What the app was told when the session ended (every later `receive` gets it again).
+    /// Sends waiting for the client to take what is queued.
+    private var waitingSends: [(Bool) -> Void] = []
+    /// What the app was told when the session ended.
     private var ending: WebSocketEvent?
     private var closeSent = false
     /// The client's close frame came, or it broke the protocol: nothing more is read.
@@ -39,66 +73,58 @@ public final class WebSocketSession: @unchecked Sendable {
     /// When the client's answer to our close frame is due (ms, the loop's clock).
     private var closeDeadline: UInt64?
     private var readingPaused = false
-    /// When the client last sent anything, and when the answer to our idle ping is due
-    /// (ms, the loop's clock).
+    /// When the client last sent anything, and when the answer to our idle ping is due.
     private var lastHeard: UInt64 = 0
     private var pingDeadline: UInt64?
+    /// The session's zlib streams, when permessage-deflate was agreed on.
+    private let compression: MessageCompression?
 
-    /// Unread messages (or bytes) past which the socket is not read.
+    /// Messages (or bytes) delivered and not yet taken by the app past which the socket is not
+    /// read; reading resumes at half.
     static let inboxLimit = 32
     static let inboxByteLimit = 1 << 20
     static let closeTimeoutMilliseconds: UInt64 = 5_000
 
-    /// The session's zlib streams, when permessage-deflate was agreed on.
-    private let compression: MessageCompression?
-
-    init(loop: EventLoop, subprotocol: String?, maxMessageBytes: Int, deflate: PerMessageDeflate? = nil) {
+    init(loop: EventLoop, subprotocol: String?, maxMessageBytes: Int, deflate: PerMessageDeflate? = nil,
+         handler: @escaping @Sendable (WebSocketEvent) -> Void) {
         self.loop = loop
         self.subprotocol = subprotocol
+        self.handler = handler
         compression = deflate.map(MessageCompression.init)
         decoder = WebSocketFrameDecoder(maxMessageBytes: maxMessageBytes, compressionAllowed: deflate != nil)
         reader = WebSocketMessageReader(maxMessageBytes: maxMessageBytes, compression: compression)
     }
 
-    // MARK: the app's side, from any thread
+    // MARK: the responder's side, from any thread
 
-    /// Calls `then` with the next message, or with `.closed` once the session has ended.
-    public func receive(then: @escaping @Sendable (WebSocketEvent) -> Void) {
-        onLoop { [self] in
-            precondition(pendingReceive == nil, "WebSocketSession.receive called while a receive is pending")
-            if !inbox.isEmpty {
-                let event = inbox.removeFirst()
-                inboxBytes -= event.size
-                then(event)
-                return updateReading()
-            }
-            if let ending { return then(ending) }
-            pendingReceive = then
+    /// The app has taken a message of `bytes` bytes (any thread): reading resumes once enough
+    /// are taken.
+    public func consumed(bytes: Int) {
+        let resume = shared.withLock { state -> Bool in
+            state.unconsumedMessages -= 1
+            state.unconsumedBytes -= bytes
+            guard state.pausedForApp, state.unconsumedMessages <= Self.inboxLimit / 2,
+                  state.unconsumedBytes <= Self.inboxByteLimit / 2 else { return false }
+            state.pausedForApp = false
+            return true
         }
+        if resume { onLoop { [self] in updateReading() } }
     }
 
-    /// Sends a text (UTF-8) or binary message; `then(true)` once the app may send again,
-    /// `then(false)` if the session is closing or closed (nothing was sent).
-    public func send(_ payload: [UInt8], text: Bool, then: @escaping @Sendable (Bool) -> Void) {
-        onLoop { [self] in
-            guard let connection, !closeSent else { return then(false) }
-            let opcode: WebSocketFrame.Opcode = text ? .text : .binary
-            if let compressed = compression?.compress(payload) {
-                compressed.withUnsafeBytes {
-                    WebSocketFrameEncoder.append(opcode: opcode, rsv1: true, payload: $0, to: &connection.output)
-                }
-            } else {
-                WebSocketFrameEncoder.append(opcode: opcode, payload: payload, to: &connection.output)
+    /// Sends a text (UTF-8) or binary message. `then` runs only for `.waiting`.
+    public func send(_ payload: [UInt8], text: Bool, then: @escaping @Sendable (Bool) -> Void) -> WebSocketSendResult {
+        let (closed, behind) = shared.withLock { ($0.closed, $0.clientBehind) }
+        if closed { return .closed }
+        if behind {
+            onLoop { [self] in
+                write(payload, text: text)
+                if shared.withLock({ $0.closed }) { return then(false) }
+                if shared.withLock({ $0.clientBehind }) { waitingSends.append(then) } else { then(true) }
             }
-            if !connection.batching { connection.flush() }
-            if connection.isClosed { return then(false) }
-            if clientIsBehind {
-                pendingSendCompletion = then
-                updateReading()
-            } else {
-                then(true)
-            }
+            return .waiting
         }
+        onLoop { [self] in write(payload, text: text) }
+        return .sent
     }
 
     /// The app closes the session: a close frame with `code` and `reason`; the connection
@@ -117,6 +143,20 @@ public final class WebSocketSession: @unchecked Sendable {
     }
 
     // MARK: the connection's side, on the loop thread
+
+    private func write(_ payload: [UInt8], text: Bool) {
+        guard let connection, !closeSent, !connection.isClosed else { return }
+        let opcode: WebSocketFrame.Opcode = text ? .text : .binary
+        if let compressed = compression?.compress(payload) {
+            compressed.withUnsafeBytes {
+                WebSocketFrameEncoder.append(opcode: opcode, rsv1: true, payload: $0, to: &connection.output)
+            }
+        } else {
+            WebSocketFrameEncoder.append(opcode: opcode, payload: payload, to: &connection.output)
+        }
+        if !connection.batching { connection.flush() }
+        noteWriteQueue()
+    }
 
     /// Bytes from the client (those that followed the handshake first).
     func bytesArrived(_ bytes: UnsafeRawBufferPointer) {
@@ -151,7 +191,7 @@ public final class WebSocketSession: @unchecked Sendable {
                 if !closeSent, let connection {
                     WebSocketFrameEncoder.append(opcode: .pong, payload: payload, to: &connection.output)
                     if !connection.batching { connection.flush() }
-                    updateReading()
+                    noteWriteQueue()
                 }
             case .pong:
                 break
@@ -182,39 +222,59 @@ public final class WebSocketSession: @unchecked Sendable {
 
     private func sendClose(code: UInt16?, reason: String) {
         closeSent = true
-        guard let connection else { return }
-        WebSocketFrameEncoder.appendClose(code: code, reason: reason, to: &connection.output)
-        if !connection.batching { connection.flush() }
-        let waiting = pendingSendCompletion
-        pendingSendCompletion = nil
-        waiting?(false)
+        shared.withLock { $0.closed = true }
+        if let connection {
+            WebSocketFrameEncoder.appendClose(code: code, reason: reason, to: &connection.output)
+            if !connection.batching { connection.flush() }
+        }
+        releaseWaitingSends(false)
     }
 
     private func deliver(_ event: WebSocketEvent) {
-        if let receiver = pendingReceive {
-            pendingReceive = nil
-            return receiver(event)
+        shared.withLock {
+            $0.unconsumedMessages += 1
+            $0.unconsumedBytes += event.size
         }
-        inbox.append(event)
-        inboxBytes += event.size
+        handler?(event)
         updateReading()
     }
 
-    /// More than the write limit is queued for the client.
-    private var clientIsBehind: Bool {
-        guard let connection else { return false }
-        return connection.stream.pendingWriteBytes > connection.core.limits.writeHighWaterBytes
+    /// The client is behind when more than the write limit is queued for it.
+    private func noteWriteQueue() {
+        guard let connection else { return }
+        let behind = connection.stream.pendingWriteBytes > connection.core.limits.writeHighWaterBytes
+        let changed = shared.withLock { state -> Bool in
+            defer { state.clientBehind = behind }
+            return state.clientBehind != behind
+        }
+        if changed { updateReading() }
+        if !behind { releaseWaitingSends(true) }
     }
 
-    /// Reads the socket only while the app keeps up with what arrives (its inbox below the
-    /// limit; resumed at half of it) and the client with what is written to it (a client that
-    /// sends pings without reading the pongs would otherwise grow the queue).
+    private func releaseWaitingSends(_ ok: Bool) {
+        guard !waitingSends.isEmpty else { return }
+        let waiting = waitingSends
+        waitingSends = []
+        for send in waiting { send(ok) }
+    }
+
+    /// Reads the socket only while the app keeps up with what arrives (resumed at half the
+    /// limit) and the client with what is written to it (a client that sends pings without
+    /// reading the pongs would otherwise grow the queue).
     private func updateReading() {
         guard let connection, !connection.isClosed, !inputDone else { return }
-        let inboxFull = readingPaused
-            ? inbox.count >= Self.inboxLimit / 2 || inboxBytes >= Self.inboxByteLimit / 2
-            : inbox.count >= Self.inboxLimit || inboxBytes >= Self.inboxByteLimit
-        let pause = inboxFull || clientIsBehind
+        let wasPaused = readingPaused
+        // Decided and noted under one lock, so that a `consumed` on another thread either
+        // counts in this decision or sees the pause and asks for a read.
+        let (inboxFull, behind) = shared.withLock { state -> (Bool, Bool) in
+            let messages = state.unconsumedMessages, bytes = state.unconsumedBytes
+            let full = wasPaused
+                ? messages > Self.inboxLimit / 2 || bytes > Self.inboxByteLimit / 2
+                : messages >= Self.inboxLimit || bytes >= Self.inboxByteLimit
+            state.pausedForApp = full
+            return (full, state.clientBehind)
+        }
+        let pause = inboxFull || behind
         guard pause != readingPaused else { return }
         readingPaused = pause
         if pause {
@@ -225,24 +285,19 @@ public final class WebSocketSession: @unchecked Sendable {
         }
     }
 
-    /// The session is over for the app: `event` is what its receives get from now on (after any
-    /// messages still unread).
+    /// The session is over for the app: it hears `event`, once, after the messages before it.
     private func end(with event: WebSocketEvent) {
         guard ending == nil else { return }
         ending = event
-        if let receiver = pendingReceive {
-            pendingReceive = nil
-            receiver(event)
-        }
+        shared.withLock { $0.closed = true }
+        let handler = self.handler
+        self.handler = nil
+        handler?(event)
     }
 
     /// The socket took what was queued: a waiting send may go on.
     func writesDrained() {
-        guard !clientIsBehind else { return }
-        updateReading()
-        guard let waiting = pendingSendCompletion else { return }
-        pendingSendCompletion = nil
-        waiting(true)
+        noteWriteQueue()
     }
 
     /// The server's sweep: a client that never answers our close frame is cut off; one silent
@@ -280,20 +335,8 @@ public final class WebSocketSession: @unchecked Sendable {
 
     /// The connection closed: an app still in the session hears 1006 (no close frame came).
     func connectionClosed() {
+        shared.withLock { $0.closed = true }
         end(with: .closed(code: WebSocketCloseCode.abnormal, reason: ""))
-        let waiting = pendingSendCompletion
-        pendingSendCompletion = nil
-        waiting?(false)
-        inbox.removeAll()
-        inboxBytes = 0
-    }
-}
-
-private extension WebSocketEvent {
-    var size: Int {
-        switch self {
-        case .text(let bytes), .binary(let bytes): bytes.count
-        case .closed: 0
-        }
+        releaseWaitingSends(false)
     }
 }

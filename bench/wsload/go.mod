@@ -1,0 +1,3 @@
+module apus/bench/wsload
+
+go 1.19
