@@ -124,6 +124,9 @@ struct RunCommand: AsyncParsableCommand {
         if target == nil && !hello { throw ValidationError("missing TARGET (module:attribute or a functions directory), or --hello") }
         if threads < 1 { throw ValidationError("--threads must be at least 1") }
         if workers < 1 { throw ValidationError("--workers must be at least 1") }
+        if workers > Self.maxWorkers {
+            throw ValidationError("--workers \(workers) is more than this machine can run well: at most \(Self.maxWorkers) (16 per CPU, 64 at least)")
+        }
         if target != nil && hello { throw ValidationError("give either TARGET or --hello, not both") }
         if let functions, !SystemFiles.isDirectory(functions) { throw ValidationError("--functions \(functions): no such directory") }
         if hotReload && !servesFunctions { throw ValidationError("hot reload serves a functions directory: \(target ?? "none given") is not one") }
@@ -247,6 +250,10 @@ struct RunCommand: AsyncParsableCommand {
         logger.info("Finished server process")
         Console.terminate(0)
     }
+
+    /// Worker processes beyond this only compete for the CPUs (each holds an interpreter and its
+    /// app): 16 per CPU this process may run on, 64 at least.
+    static var maxWorkers: Int { max(64, 16 * ProcessControl.availableCPUs) }
 
     /// TARGET names a functions directory rather than an app.
     private var servesFunctions: Bool {

@@ -6,6 +6,9 @@ internal import Glibc
 /// Process-level controls for worker processes.
 public enum ProcessControl {
     /// A worker must not outlive its supervisor (kill -9 of the parent included).
+    /// The CPUs this process may run on (its affinity, as `taskset` or a container sets it).
+    public static var availableCPUs: Int { Int(apus_available_cpus()) }
+
     public static func dieWithParent() {
         _ = apus_die_with_parent()
         if getppid() == 1 { exit(0) }  // the parent died before the request took effect

@@ -88,7 +88,7 @@ public actor ProcessSupervisor {
         }) {
             signals.append(watcher)
         }
-        for index in slots.indices { spawn(index) }
+        startPaced()
         if let directory = options.reloadDirectory {
             watcher = SourceWatcher(root: directory)
             logger.info("Will watch for changes in \(directory)")
@@ -98,9 +98,40 @@ public actor ProcessSupervisor {
         }
         await withCheckedContinuation { finished = $0 }
         timers.forEach { $0.close() }
+        startPacer?.close()
         restartTimers.values.forEach { $0.close() }
         signals.forEach { $0.close() }
     }
+
+    /// Starts the workers a few at a time (`startBatch` each `startPauseMilliseconds`), so
+    /// that signals are heard between batches: a stop during start-up starts no more of them,
+    /// and a large count never forks all at once.
+    private func startPaced() {
+        startNextBatch()
+        guard nextToStart < slots.count else { return }
+        let pacer = LoopTimer(loop: loop)
+        pacer.start(after: Self.startPauseMilliseconds, repeat: Self.startPauseMilliseconds) { [unowned self] in
+            assumeIsolated { $0.startNextBatch() }
+        }
+        startPacer = pacer
+    }
+
+    private func startNextBatch() {
+        guard !stopping else { return startPacer?.stop() ?? () }
+        let end = min(slots.count, nextToStart + Self.startBatch)
+        while nextToStart < end {
+            spawn(nextToStart)
+            nextToStart += 1
+        }
+        if nextToStart == slots.count { startPacer?.stop() }
+    }
+
+    /// The next slot `startPaced` starts, and its timer.
+    private var nextToStart = 0
+    private var startPacer: LoopTimer?
+
+    static let startBatch = 4
+    static let startPauseMilliseconds: UInt64 = 50
 
     private func spawn(_ index: Int) {
         guard !stopping else { return }

@@ -12,12 +12,21 @@
 #include <unistd.h>
 #include <sys/prctl.h>
 #include <malloc.h>
+#include <sched.h>
 
 /* Swift cannot size these C unions itself without a type; one place says how big a handle is. */
 static inline size_t apus_uv_tcp_size(void) { return sizeof(uv_tcp_t); }
 
 /* Give the pages of freed heap memory back to the system (glibc). */
 static inline void apus_release_freed_memory(void) { malloc_trim(0); }
+
+/* The CPUs this process may run on (its affinity mask), at least 1. */
+static inline int apus_available_cpus(void) {
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) != 0) return 1;
+    int count = CPU_COUNT(&set);
+    return count > 0 ? count : 1;
+}
 
 /* Ask the kernel to send SIGTERM when the parent process exits. */
 static inline int apus_die_with_parent(void) { return prctl(PR_SET_PDEATHSIG, SIGTERM); }

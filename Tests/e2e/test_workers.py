@@ -161,3 +161,25 @@ def test_sighup_restarts_the_workers_one_at_a_time_with_no_failed_request():
         assert any("every worker restarted" in line for line in server.lines)
     finally:
         server.stop()
+
+
+def test_a_worker_count_past_the_bound_is_refused_in_one_line():
+    import subprocess
+
+    from conftest import APUS_BIN
+
+    result = subprocess.run([APUS_BIN, "run", "--hello", "--port", "0", "--workers", "100000"],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode != 0
+    assert "--workers 100000 is more than this machine can run well" in result.stderr
+    assert "Started" not in result.stdout + result.stderr
+
+
+def test_a_stop_during_start_up_starts_no_more_workers():
+    # Started a few at a time, so SIGTERM is heard before all 60 are: the supervisor stops the
+    # ones running and exits at once.
+    server = ApusServer("--hello", "--port", "0", "--workers", "60", "--no-access-log")
+    server.signal(signal.SIGTERM)
+    assert server.wait(20) == 0
+    started = sum("Started worker process" in line for line in server.lines)
+    assert 0 < started < 60, started
