@@ -74,6 +74,7 @@ final class HTTPConnection: ByteStreamDelegate {
         batching = false
         flush()
         startLinger()
+        readSocketIfRoom()
     }
 
     private func pause() {
@@ -88,8 +89,19 @@ final class HTTPConnection: ByteStreamDelegate {
 
     private func resumeIfPossible() {
         if machine.resumeReading(pendingWrites: stream.pendingWriteBytes, highWater: core.limits.writeHighWaterBytes) {
-            stream.startReading()
+            readSocketIfRoom()
         }
+    }
+
+    /// Reads the socket while the connection takes requests and holds no more than the pipeline
+    /// limit of unhandled input. Past it, the requests held are handled first (`runBatch` reads
+    /// again once they are down to the limit): reading on every answer would add a whole socket
+    /// read per request answered, and a client that pipelines faster than its requests are
+    /// served would grow the connection's input without bound.
+    private func readSocketIfRoom() {
+        guard !machine.readingPaused, !machine.isLingering, !machine.isClosed, webSocket == nil,
+              decoder.bufferedByteCount <= Machine.pipelineBufferLimit else { return }
+        stream.startReading()
     }
 
     func streamDidEnd(error: UVError?) {
