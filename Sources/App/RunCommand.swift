@@ -134,6 +134,12 @@ struct RunCommand: AsyncParsableCommand {
         if !(0...65535).contains(port) { throw ValidationError("--port must be between 0 and 65535") }
         if let limitConcurrency, limitConcurrency < 1 { throw ValidationError("--limit-concurrency must be at least 1") }
         if limitBufferedBodies < 0 { throw ValidationError("--limit-buffered-bodies must not be negative") }
+        // Limits that would refuse every request (or every message) are mistakes, said at once.
+        if limitRequestHeadSize < 1024 { throw ValidationError("--limit-request-head-size must be at least 1024 bytes") }
+        if limitRequestHeaders < 1 { throw ValidationError("--limit-request-headers must be at least 1") }
+        if limitRequestBodySize < 0 { throw ValidationError("--limit-request-body-size must not be negative") }
+        if limitWriteBuffer < 1024 { throw ValidationError("--limit-write-buffer must be at least 1024 bytes") }
+        if wsMaxSize < 1 { throw ValidationError("--ws-max-size must be at least 1 byte") }
         for (name, value) in [("graceful-timeout", gracefulTimeout), ("timeout-keep-alive", timeoutKeepAlive),
                               ("timeout-request-head", timeoutRequestHead)] where value <= 0 {
             throw ValidationError("--\(name) must be positive")

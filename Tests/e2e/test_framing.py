@@ -61,6 +61,25 @@ def test_expect_100_continue(apus):
     assert read_response(sock)[2] == b"ping"
 
 
+def test_expect_100_continue_waits_for_the_handler_to_read(start_app):
+    # A path the app refuses without reading the body: the refusal, no invitation to send the
+    # body, and the connection closes (the client may still be waiting to send it).
+    server = start_app("raw_asgi:app")
+    sock = server.connect()
+    sock.sendall(b"POST /no-such-path HTTP/1.1\r\n" + H + b"Expect: 100-continue\r\nContent-Length: 1000\r\n\r\n")
+    data = read_until_closed(sock)
+    assert not data.startswith(b"HTTP/1.1 100"), data[:60]
+    status = int(data.split(b" ")[1])
+    assert status == 404 and b"connection: close" in data.lower()
+    # A handler that reads gets the body after the invitation.
+    sock = server.connect()
+    sock.sendall(b"POST /echo HTTP/1.1\r\n" + H + b"Expect: 100-continue\r\nContent-Length: 4\r\n\r\n")
+    sock.settimeout(5)
+    assert sock.recv(65536) == b"HTTP/1.1 100 Continue\r\n\r\n"
+    sock.sendall(b"ping")
+    assert read_response(sock)[2] == b"ping"
+
+
 def test_expect_100_continue_refused_when_body_too_large(start_apus):
     server = start_apus("--limit-request-body-size", "10")
     sock = server.connect()

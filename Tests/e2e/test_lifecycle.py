@@ -71,6 +71,16 @@ def test_unknown_flag_is_a_one_line_error_with_exit_2():
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) <= 2
 
 
+@pytest.mark.parametrize("flag, value", [
+    ("--limit-request-head-size", "0"), ("--limit-request-headers", "0"), ("--limit-request-body-size", "-1"),
+    ("--limit-write-buffer", "10"), ("--ws-max-size", "0"),
+])
+def test_a_limit_that_would_refuse_everything_is_a_one_line_error(flag, value):
+    result = subprocess.run([APUS_BIN, "run", "--hello", flag, value], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2
+    assert flag in result.stderr and "Traceback" not in result.stderr
+
+
 def test_port_in_use_is_a_one_line_error_with_exit_1(apus):
     result = subprocess.run([APUS_BIN, "run", "--hello", "--port", str(apus.port)],
                             capture_output=True, text=True, timeout=10)

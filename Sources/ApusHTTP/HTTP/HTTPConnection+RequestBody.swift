@@ -108,6 +108,7 @@ extension HTTPConnection {
     /// Serves a pending read of the current body stream from what the decoder holds.
     func serveBodyRead(_ stream: RequestBodyStream) {
         guard stream === bodyStream, let reader = stream.pendingRead else { return }
+        sendContinueIfOwed()
         var bytes: [UInt8] = []
         var ended = false
         do {

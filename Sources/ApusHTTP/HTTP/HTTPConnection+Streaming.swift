@@ -67,7 +67,12 @@ extension HTTPConnection {
             encoded = .untilClose
         }
         let keepAlive: Bool
-        if case .untilClose = framing { keepAlive = false } else { keepAlive = !declared.closeAsked && mayKeepAlive(head) }
+        let bodyNeverAsked = responseStartsWithoutContinue()
+        if case .untilClose = framing {
+            keepAlive = false
+        } else {
+            keepAlive = !bodyNeverAsked && !declared.closeAsked && mayKeepAlive(head)
+        }
         let state = ResponseStreamState(
             slot: slot, head: head, status: status, framing: framing, sendsBody: sendsBody, keepAlive: keepAlive)
         core.encoder.encodeHead(

@@ -25,6 +25,11 @@ final class HTTPConnection: ByteStreamDelegate {
     private var holdsAdmission = false
     /// The session once a WebSocket handshake was accepted: it takes the connection's bytes.
     var webSocket: WebSocketSession?
+    /// The request with the responder asked `Expect: 100-continue` and its body has not been
+    /// asked for yet: `100 Continue` goes out on the responder's first read (as uvicorn sends
+    /// it), so a request refused without reading its body gets the refusal without the body
+    /// ever being sent, and the connection then closes.
+    var continueOwed = false
     var output: [UInt8] = []
     /// True while inside a read callback: writes are batched and flushed at its end.
     var batching = false
@@ -142,9 +147,7 @@ final class HTTPConnection: ByteStreamDelegate {
                     dispatchWebSocket(head)
                     continue
                 }
-                if head.expectsContinue, decoder.isReadingBody, decoder.bufferedByteCount == 0 {
-                    output.append(contentsOf: Self.continueLine)
-                }
+                continueOwed = head.expectsContinue && decoder.isReadingBody && decoder.bufferedByteCount == 0
                 dispatchStreaming(head)
             case .body:
                 // A head's body is taken with `nextBodyPart` as soon as the head is.
@@ -154,6 +157,23 @@ final class HTTPConnection: ByteStreamDelegate {
     }
 
     private static let continueLine = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
+
+    /// The responder reads the body for the first time: the client may send it now.
+    func sendContinueIfOwed() {
+        guard continueOwed else { return }
+        continueOwed = false
+        // A client that sent its body without waiting needs no invitation.
+        guard decoder.bufferedByteCount == 0 else { return }
+        output.append(contentsOf: Self.continueLine)
+        if !batching { flush() }
+    }
+
+    /// A response is starting: if the body was never asked for, the client may still be
+    /// waiting to send it, so the connection cannot carry another request.
+    func responseStartsWithoutContinue() -> Bool {
+        defer { continueOwed = false }
+        return continueOwed
+    }
 
     func dispatch(_ request: HTTPRequest) {
         let slot = ResponseSlot(loop: core.loop, connection: self)
@@ -195,7 +215,7 @@ final class HTTPConnection: ByteStreamDelegate {
             response = .text("Internal Server Error", status: 500)
         }
         slot.responseCompleted()
-        let keepAlive = !forceClose && !closeAsked && mayKeepAlive(head)
+        let keepAlive = !responseStartsWithoutContinue() && !forceClose && !closeAsked && mayKeepAlive(head)
         write(response, head: head, keepAlive: keepAlive)
         responseFinished(head: head, status: response.status, keepAlive: keepAlive)
     }
