@@ -46,3 +46,26 @@ def test_a_single_page_app_gets_its_index_for_navigation_only(tmp_path):
         assert call(server, "/hello")[2] == b"function"
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize("follow", [False, True])
+def test_a_symlink_out_of_the_assets_folder_is_not_followed_unless_allowed(tmp_path, follow):
+    import os
+
+    files = dict(FILES)
+    files["fn.config.json"] = '{"assets": {"directory": "public", "follow_symlinks": %s}}' % ("true" if follow else "false")
+    root = write_tree(tmp_path / "tree", files)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("outside the tree")
+    os.symlink(secret, os.path.join(root, "public", "leak.txt"))
+    os.symlink(os.path.join(root, "public", "app.js"), os.path.join(root, "public", "alias.js"))  # inside: fine
+    server = serve(root)
+    try:
+        if follow:
+            assert call(server, "/leak.txt")[:3:2] == (200, b"outside the tree")
+        else:
+            assert call_json(server, "/leak.txt") == (404, {"error": "not found"})
+            assert any("leak.txt leads outside" in line for line in server.lines)
+        assert call(server, "/alias.js")[2] == b"console.log('app')"
+    finally:
+        server.stop()

@@ -2,16 +2,20 @@
 functions, as FastFN serves it.
 
 ``{"assets": {"directory": "public", "not_found_handling": "404" | "single-page-application",
-"run_worker_first": false}}``
+"run_worker_first": false, "follow_symlinks": false}}``
 
 - static-first (``run_worker_first`` false, the default): a file beats a function at its path;
 - worker-first: functions first, files after;
 - ``/`` and a folder's URL serve its ``index.html``; only GET and HEAD;
 - single-page-application: a navigation request (an extensionless GET that accepts HTML) that
-  nothing else answers gets the root ``index.html``; ``/missing.js`` stays 404.
+  nothing else answers gets the root ``index.html``; ``/missing.js`` stays 404;
+- a file whose real path leaves the folder (a symlink to ``/etc/passwd``, say) is not served,
+  unless ``follow_symlinks`` is true (Starlette's ``StaticFiles(follow_symlink=)``); such a file
+  is named in the log at start, and checked again on each request (a link swapped in later).
 
 Each file is a route of its own (the tree is discovered again on a reload), so asset requests
 are planned like any other route."""
+import logging
 import os
 
 from fastapi.routing import APIRoute
@@ -36,6 +40,8 @@ class Assets:
         self.folder = folder
         self.single_page = MODES[handling]
         self.worker_first = bool(raw.get("run_worker_first", False))
+        self.follow_symlinks = bool(raw.get("follow_symlinks", False))
+        self.real_folder = os.path.realpath(folder)
 
     def files(self):
         """(URL path, file) for every file; a folder's index.html also at the folder's URL."""
@@ -47,6 +53,11 @@ class Assets:
                     continue
                 file = os.path.join(folder, name)
                 url = "/" + os.path.relpath(file, self.folder).replace(os.sep, "/")
+                if not self.follow_symlinks and not _inside(self.real_folder, file):
+                    logging.getLogger("apus").warning(
+                        "assets: %s leads outside %s; not served (set assets.follow_symlinks to serve it)",
+                        url, self.folder)
+                    continue
                 found.append((url, file))
                 if name == "index.html":
                     found.append((url[: -len("index.html")].rstrip("/") or "/", file))
@@ -54,7 +65,8 @@ class Assets:
 
     def add_routes(self, app):
         for url, file in self.files():
-            app.router.routes.append(APIRoute(url, _file_endpoint(file), methods=["GET", "HEAD"],
+            checked = None if self.follow_symlinks else self.real_folder
+            app.router.routes.append(APIRoute(url, _file_endpoint(file, checked), methods=["GET", "HEAD"],
                                               include_in_schema=False, name=f"asset {url}"))
 
     def add_fallback(self, app):
@@ -65,8 +77,15 @@ class Assets:
                                           include_in_schema=False, name="single-page fallback"))
 
 
-def _file_endpoint(file):
+def _inside(real_folder, file):
+    return os.path.realpath(file).startswith(real_folder + os.sep)
+
+
+def _file_endpoint(file, real_folder):
+    """``real_folder``: the file must resolve inside it (None: symlinks followed anywhere)."""
     def endpoint():
+        if real_folder is not None and not _inside(real_folder, file):
+            return JSONResponse({"error": "not found"}, status_code=404)
         return FileResponse(file)
     return endpoint
 
