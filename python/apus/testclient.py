@@ -17,7 +17,7 @@ import asyncio
 import weakref
 from urllib.parse import quote
 
-import httpx
+import starlette.testclient as _starlette_testclient
 from starlette.testclient import TestClient as _StarletteTestClient
 from starlette.testclient import _Upgrade
 
@@ -27,6 +27,11 @@ from ._native import serve
 from ._testclient_websocket import ApusWebSocketSession
 
 __all__ = ["TestClient"]
+
+# The HTTP client Starlette's TestClient is built on: `httpx2` when it is installed (Starlette
+# 1.x prefers it, and warns that `httpx` is deprecated), else `httpx`. The transport must be of
+# the same package, or the client refuses its URLs and requests.
+httpx = _starlette_testclient.httpx
 
 
 class _ApusTransport(httpx.BaseTransport):

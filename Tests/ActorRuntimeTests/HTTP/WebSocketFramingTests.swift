@@ -94,7 +94,7 @@ import Testing
 
     @Test func theAcceptValueIsRFC6455s() {
         // The example of RFC 6455 §1.3.
-        let upgrade = WebSocketUpgrade(key: "dGhlIHNhbXBsZSBub25jZQ==", subprotocols: [], maxMessageBytes: 1)
+        let upgrade = WebSocketUpgrade(key: "dGhlIHNhbXBsZSBub25jZQ==", subprotocols: [], maxMessageBytes: 1, deflate: nil)
         #expect(upgrade.acceptValue == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=")
     }
 
@@ -105,5 +105,34 @@ import Testing
         output = []
         WebSocketFrameEncoder.appendClose(code: 1000, reason: String(repeating: "é", count: 70), to: &output)
         #expect(output[1] == 2 + 122)  // 123 bytes would split the 62nd "é"
+    }
+
+    @Test func compressionOffersAreNegotiatedAsWebsocketsDoes() {
+        #expect(PerMessageDeflate.negotiate(["permessage-deflate"])?.responseValue
+            == "permessage-deflate; server_max_window_bits=12")
+        #expect(PerMessageDeflate.negotiate(["permessage-deflate; client_max_window_bits"])?.responseValue
+            == "permessage-deflate; server_max_window_bits=12; client_max_window_bits=12")
+        #expect(PerMessageDeflate.negotiate(["permessage-deflate; server_max_window_bits=10; client_max_window_bits=9"])
+            == PerMessageDeflate(serverMaxWindowBits: 10, clientMaxWindowBits: 9))
+        // Declined: a window zlib cannot make, a value out of range, an unknown or repeated
+        // parameter, another extension; the next acceptable offer is taken.
+        for refused in ["permessage-deflate; server_max_window_bits=8", "permessage-deflate; client_max_window_bits=16",
+                        "permessage-deflate; x=1", "permessage-deflate; server_no_context_takeover; server_no_context_takeover",
+                        "permessage-deflate; server_max_window_bits=010", "x-webkit-deflate-frame"] {
+            #expect(PerMessageDeflate.negotiate([refused]) == nil, "\(refused)")
+        }
+        #expect(PerMessageDeflate.negotiate(["permessage-deflate; server_max_window_bits=8, permessage-deflate; client_no_context_takeover"])
+            == PerMessageDeflate(clientNoContextTakeover: true))
+    }
+
+    @Test func messagesRoundTripThroughTheSessionsStreams() throws {
+        let server = MessageCompression(PerMessageDeflate())
+        let message = Array(String(repeating: "compress me ✓ ", count: 200).utf8)
+        let compressed = try #require(server.compress(message))
+        #expect(compressed.count < message.count / 4)
+        // The same stream decompresses what it compressed (the client's side, in miniature).
+        let client = MessageCompression(PerMessageDeflate(serverMaxWindowBits: 12, clientMaxWindowBits: 12))
+        #expect(try client.decompress(compressed, limit: 1 << 20) == message)
+        #expect(throws: WebSocketFailure.self) { try client.decompress(compressed, limit: 100) }
     }
 }
