@@ -44,6 +44,8 @@ bench: release
 	.venv/bin/python bench/scale.py --apus .build/release/apus
 	.venv/bin/python bench/functions.py --apus .build/release/apus
 	.venv/bin/python bench/deps.py --apus .build/release/apus
+	.venv/bin/python bench/websockets.py --apus .build/release/apus
+	.venv/bin/python bench/soak.py --apus .build/release/apus
 	bench/peers.sh
 
 # libFuzzer over the HTTP request decoder; not part of `make test`.

@@ -11,7 +11,11 @@ import FuzzDriver
 ///   back in the order requests went out;
 /// - a closed connection stays closed and does nothing more;
 /// - no connection lives forever: unless its responder owes a response, a long enough wait
-///   with nothing written ends it.
+///   with nothing written ends it;
+/// - the input held is bounded: the socket is read (as `HTTPConnection.readSocketIfRoom` reads
+///   it) only while no more than the pipeline limit is held, so whatever a client pipelines,
+///   the decoder never holds more than the limit and one read. The peer's EOF can come at any
+///   point of the script.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzConnection(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     var script = Script(UnsafeBufferPointer(start: data, count: size))
@@ -52,7 +56,12 @@ struct Script {
             "GET / HTTP/1.0\r\n\r\n",
             "BAD\r\n\r\n",
         ]
-        let choice = number(shapes.count + 1)
+        let choice = number(shapes.count + 2)
+        if choice == shapes.count + 1 {
+            // A burst of pipelined requests, up to a few hundred KiB: past the pipeline limit.
+            let whole = Array(shapes[number(3)].utf8)
+            return Array([[UInt8]](repeating: whole, count: 1 + number(256) * 16).joined())
+        }
         if choice < shapes.count {
             let whole = Array(shapes[choice].utf8)
             // Part of it, to split reads anywhere.
@@ -84,6 +93,11 @@ struct SimulatedConnection {
     var pendingKeepAlive = true
     var closed = false
     var draining = false
+    /// The socket is being read (the simulated client's bytes reach the decoder).
+    var socketReading = true
+    /// The largest read `Script.requestBytes` makes (a burst of 4,081 of the longest of the
+    /// first three shapes).
+    static let largestRead = 4_081 * 64
 
     init() {
         var limits = HTTPLimits()
@@ -117,7 +131,11 @@ struct SimulatedConnection {
             // The socket wrote some or all of what was queued.
             queued = script.number(2) == 0 ? 0 : queued / 2
             machine.writesDrained(queued: queued, nextRequestStarted: !decoder.isBetweenRequests)
-            if machine.resumeReading(pendingWrites: queued, highWater: 65_536) { processRequests() }
+            if machine.resumeReading(pendingWrites: queued, highWater: 65_536) {
+                readSocketIfRoom()
+                processRequests()
+                readSocketIfRoom()
+            }
             if queued == 0, machine.isLingering { machine.shutdownCompleted() }
         case 5:
             machine.peerClosing()
@@ -129,17 +147,29 @@ struct SimulatedConnection {
             // The shell stops reading when too much is queued for the client.
             if queued > 65_536, machine.pauseReading() {
                 precondition(!machine.takesRequests)
+                socketReading = false
             }
         }
     }
 
     private mutating func read(_ bytes: [UInt8]) {
+        guard socketReading || machine.isLingering else { return }  // the bytes wait in the kernel
         let action = machine.bytesArrived(
             readingBody: decoder.isReadingBody, buffered: decoder.bufferedByteCount + bytes.count)
-        guard case .process = action else { return }
+        guard case .process(let pause) = action else { return }
+        if pause { socketReading = false }
         bytes.withUnsafeBytes { decoder.feed($0) }
         processRequests()
         startLinger()
+        readSocketIfRoom()
+        precondition(decoder.bufferedByteCount <= Machine.pipelineBufferLimit + Self.largestRead,
+                     "\(decoder.bufferedByteCount) bytes of input held, past the pipeline limit")
+    }
+
+    private mutating func readSocketIfRoom() {
+        guard !machine.readingPaused, !machine.isLingering, !machine.isClosed,
+              decoder.bufferedByteCount <= Machine.pipelineBufferLimit else { return }
+        socketReading = true
     }
 
     private mutating func processRequests() {
@@ -182,7 +212,9 @@ struct SimulatedConnection {
         switch machine.responseQueued(keepAlive: keepAlive, queued: queued) {
         case .readNext:
             if machine.resumeReading(pendingWrites: queued, highWater: 65_536) || machine.takesRequests {
+                readSocketIfRoom()
                 processRequests()
+                readSocketIfRoom()
             }
         case .finish:
             decoder = HTTPRequestDecoder(limits: limits)
