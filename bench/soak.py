@@ -59,6 +59,8 @@ class Load:
         self.lock = threading.Lock()
 
     def count(self, kind, ok=True, detail=""):
+        if self.stop.is_set():
+            return  # the server is being stopped under the clients
         with self.lock:
             self.counts[kind] = self.counts.get(kind, 0) + 1
             if not ok and len(self.errors) < 20:
@@ -75,6 +77,8 @@ class Load:
                 with self.connect() as sock:
                     buffer = b""
                     for _ in range(100):
+                        if self.stop.is_set():
+                            break
                         sock.sendall(request)
                         status, buffer = read_response(sock, buffer)
                         self.count(kind, status == expected, status)
@@ -174,13 +178,15 @@ def main():
         pid = int(os.popen(f"ss -ltnpH 'sport = :{port}'").read().split("pid=")[1].split(",")[0])
         stop = threading.Event()
         load = Load(port, stop)
-        load.start()
+        clients = load.start()
         samples = []
         started = time.monotonic()
         while time.monotonic() - started < args.duration:
             time.sleep(1)
             samples.append((time.monotonic() - started, *sample(pid)))
         stop.set()
+        for client in clients:
+            client.join(15)
     warm = [s for s in samples if s[0] <= args.warmup]
     later = [s for s in samples if s[0] > args.warmup]
     rss_at_warm = warm[-1][1]
