@@ -192,7 +192,12 @@ def main():
     rss_at_warm = warm[-1][1]
     limits = {"rss": rss_at_warm + args.rss_slack_kib, "threads": max(s[2] for s in warm), "fds": max(s[3] for s in warm)}
     peaks = {"rss": max(s[1] for s in later), "threads": max(s[2] for s in later), "fds": max(s[3] for s in later)}
+    minutes = {}
+    for elapsed, rss, threads, fds in samples:
+        minute = minutes.setdefault(int(elapsed // 60) + 1, [0, 0, 0])
+        minute[0], minute[1], minute[2] = max(minute[0], rss), max(minute[1], threads), max(minute[2], fds)
     report = {"duration_s": args.duration, "requests": load.counts, "errors": load.errors,
+              "per_minute_max_rss_kib_threads_fds": minutes,
               "rss_kib_at_warmup": rss_at_warm, "rss_kib_end": samples[-1][1], "peaks_after_warmup": peaks,
               "limits": limits}
     print(json.dumps(report, indent=1))
