@@ -295,6 +295,7 @@ struct RunCommand: AsyncParsableCommand {
             reloadDirectory: reload ? SystemFiles.absolutePath(appDir) : nil,
             gracefulTimeoutMilliseconds: UInt64(gracefulTimeout * 1000)
         ), logger: logger)
+        await supervisor.watchSignals()
         logger.info("Started parent process [\(getpid())]")
         logger.info("Apus running on \(displayURL(port: chosenPort)) with \(workers) worker(s) (Press CTRL+C to quit)")
         await supervisor.run()

@@ -74,8 +74,11 @@ public actor ProcessSupervisor {
         slots = Array(repeating: Slot(), count: max(1, options.workers))
     }
 
-    /// Starts the workers and supervises them until SIGINT/SIGTERM, then stops them all.
-    public func run() async {
+    /// Watches SIGINT, SIGTERM and SIGHUP from now on: call before the server is announced, so
+    /// that a stop sent as soon as it is is never missed (the default action would end the
+    /// supervisor at once, not gracefully). `run` calls it if it was not.
+    public func watchSignals() {
+        guard signals.isEmpty else { return }
         for signal in [SIGINT, SIGTERM] {
             if let watcher = try? SignalWatcher(loop: loop, signal: signal, { [unowned self] signal in
                 assumeIsolated { $0.stop(signal) }
@@ -87,6 +90,16 @@ public actor ProcessSupervisor {
             assumeIsolated { $0.startRollingRestart() }
         }) {
             signals.append(watcher)
+        }
+    }
+
+    /// Starts the workers and supervises them until SIGINT/SIGTERM, then stops them all.
+    public func run() async {
+        watchSignals()
+        guard !stopping else {
+            // Stopped between the announcement and here: no worker was started.
+            signals.forEach { $0.close() }
+            return
         }
         startPaced()
         if let directory = options.reloadDirectory {
