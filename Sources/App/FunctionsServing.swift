@@ -32,7 +32,7 @@ enum FunctionsServing {
     }
 
     static func load(directory: String, threads: Int, development: Bool, logger: Logger) -> Loaded {
-        PythonHost.startInterpreter(appDirectory: SystemFiles.absolutePath(directory), logger: logger)
+        let environment = PythonHost.startInterpreter(appDirectory: SystemFiles.absolutePath(directory), logger: logger)
         guard let asyncio = AsyncioThread() else {
             Console.error("error: cannot start the asyncio thread (a tasks or memory limit?)")
             Console.terminate(1)
@@ -41,7 +41,9 @@ enum FunctionsServing {
             let host = try FunctionsHost(options: options(directory, threads, development: development), asyncio: asyncio, logger: logger)
             return Loaded(functions: host, application: host.application, asyncio: asyncio)
         } catch {
-            Console.error("error: cannot serve the functions in \(directory): \(error)")
+            var message = "error: cannot serve the functions in \(directory): \(error)"
+            if let hint = PythonHost.missingModuleHint("\(error)", environment) { message += "\n(\(hint))" }
+            Console.error(message)
             Console.terminate(1)
         }
     }

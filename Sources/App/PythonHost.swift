@@ -10,18 +10,25 @@ enum PythonHost {
             return try PythonApp.load(target, factory: factory)
         } catch {
             var message = "error: cannot load \(target): \(error)"
-            if case .python(let traceback) = error, traceback.contains("ModuleNotFoundError") {
-                // The usual causes: the environment is another Python, or the app's packages
-                // live in another environment.
-                if let mismatch = environment.versionMismatch {
-                    message += "\n(\(mismatch))"
-                } else {
-                    message += "\n(python: \(environment.executable); set VIRTUAL_ENV or create .venv next to the app)"
-                }
+            if case .python(let traceback) = error, let hint = missingModuleHint(traceback, environment) {
+                message += "\n(\(hint))"
             }
             Console.error(message)
             Console.terminate(1)
         }
+    }
+
+    /// Why a module could not be imported, in one line, when the error says so: the environment
+    /// is another Python, FastAPI is missing from it (a functions tree needs it), or the app's
+    /// packages live in another environment.
+    static func missingModuleHint(_ text: String, _ environment: PythonEnvironment) -> String? {
+        guard text.contains("ModuleNotFoundError") || text.contains("No module named") else { return nil }
+        if let mismatch = environment.versionMismatch { return mismatch }
+        if text.contains("No module named 'fastapi'") {
+            return "python: \(environment.executable) has no fastapi; install it there (pip install fastapi), "
+                + "or set VIRTUAL_ENV to a venv that has it"
+        }
+        return "python: \(environment.executable); set VIRTUAL_ENV or create .venv next to the app"
     }
 
     /// Starts the interpreter with `appDirectory` and the apus package first on `sys.path`.

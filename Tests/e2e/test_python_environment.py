@@ -204,3 +204,17 @@ def test_a_venv_of_another_python_is_named_as_the_cause(tmp_path, app_dir):
     assert result.returncode == 1
     embedded = "%d.%d" % sys.version_info[:2]
     assert f"Apus embeds Python {embedded}, but {venv} is a Python {version} environment" in result.stderr + result.stdout
+
+
+def test_an_environment_without_fastapi_is_named_with_what_to_install(tmp_path):
+    venv = tmp_path / "bare-venv"
+    subprocess.run(["/usr/bin/python3.11", "-m", "venv", "--without-pip", str(venv)], check=True)
+    tree = tmp_path / "functions"
+    tree.mkdir()
+    (tree / "hello.js").write_text("exports.handler = async () => ({ok: true});\n")
+    env = base_environment(LANG="C.UTF-8")
+    env["VIRTUAL_ENV"] = str(venv)
+    result = subprocess.run([APUS_BIN, "run", str(tree), "--port", "0"], env=env, capture_output=True, text=True,
+                            timeout=30)
+    assert result.returncode == 1
+    assert f"python: {venv}/bin/python3 has no fastapi; install it there (pip install fastapi)" in result.stderr
