@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """WebSocket echo throughput and memory per idle connection: Apus against the same FastAPI app
-(bench/apps/ws_echo.py) on uvicorn (websockets backend) and Granian, alternated round by round.
+(bench/apps/ws_echo.py) on uvicorn (its default, websockets' sans-I/O protocol) and Granian, alternated round by round.
 Ratios are from the same run; absolute numbers vary.
 
 Throughput: bench/wsload (Go, built on first use) keeps --connections connections each sending a
@@ -45,8 +45,10 @@ def servers(apus):
                       "--log-level", "warning"]}
     uvicorn = os.path.join(PEERS_VENV, "bin", "uvicorn")
     if os.path.exists(uvicorn):
+        # uvicorn's default WebSocket implementation (`auto`: websockets' sans-I/O protocol), as
+        # its users run it; `--ws websockets` (the legacy one) is slower.
         found["uvicorn"] = [uvicorn, "--app-dir", APPS, "ws_echo:app", "--port", "{port}", "--log-level", "warning",
-                            "--no-access-log", "--ws", "websockets"]
+                            "--no-access-log"]
     granian = os.path.join(PEERS_VENV, "bin", "granian")
     if os.path.exists(granian):
         found["granian"] = [granian, "--interface", "asgi", "--workers", "1", "--host", "127.0.0.1", "--port", "{port}",
