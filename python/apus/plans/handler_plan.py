@@ -32,6 +32,7 @@ class HandlerPlan:
         self.runner = runner
         self.top_route = top_route
         self.context = context
+        self.selection = RouteSelection(top_route, context)
         self.handler = handler if handler is not None else route_handler(top_route, context)
         if kind is not None:
             self.kind = kind
@@ -62,7 +63,7 @@ class HandlerPlan:
             cycle.close()
 
     def _select(self, scope):
-        return select_route(scope, self.top_route, self.context)
+        return self.selection.fill(scope)
 
 
 class EndpointPlan(HandlerPlan):
@@ -78,7 +79,53 @@ class EndpointPlan(HandlerPlan):
         self.runner = runner
         self.top_route = route
         self.context = None
+        self.selection = RouteSelection(route, None)
         self.handler = handler
+
+
+class RouteSelection:
+    """How a plan fills the scope as FastAPI's router does for its route (``select_route``).
+    A route whose path has no parameters, outside an included router's context, matches every
+    request the runtime sends it the same way: its ``matches`` is asked once, and its answer
+    (the endpoint, no path parameters, the route) is copied into each request's scope. Only
+    the class's own ``matches`` (FastAPI's or Starlette's) is trusted to be that constant."""
+
+    __slots__ = ("top_route", "context", "fixed")
+
+    def __init__(self, top_route, context):
+        self.top_route = top_route
+        self.context = context
+        self.fixed = _constant_match(top_route) if context is None else None
+
+    def fill(self, scope):
+        """True with the scope filled; False if the route does not match after all."""
+        fixed = self.fixed
+        if fixed is not None and not scope["root_path"]:
+            scope.update(fixed)
+            scope["path_params"] = {}
+            return True
+        return select_route(scope, self.top_route, self.context)
+
+
+_CONSTANT_KEYS = frozenset(("endpoint", "path_params", "route"))
+
+
+def _constant_match(route):
+    """The child scope ``route.matches`` gives every request of a parameterless path, or None."""
+    from fastapi.routing import APIRoute
+    from starlette.routing import Route
+
+    if type(route).matches not in (APIRoute.matches, Route.matches) or route.param_convertors:
+        return None
+    methods = getattr(route, "methods", None)
+    if not methods:
+        return None
+    match, child_scope = route.matches({"type": "http", "path": route.path, "root_path": "", "method": min(methods)})
+    if match != Match.FULL or not set(child_scope) <= _CONSTANT_KEYS or child_scope.get("path_params"):
+        return None
+    fixed = dict(child_scope)
+    fixed.pop("path_params", None)
+    return fixed
 
 
 def select_route(scope, top_route, context):

@@ -30,9 +30,9 @@ from starlette.responses import Response
 from .. import _asyncio_host
 from .._asgi_host import run_app
 from . import request_body, support
-from .runner import RESPONSE_NOT_AWAITED, on_loop, run_with_stacks, run_without_stacks
+from .runner import RESPONSE_NOT_AWAITED, on_loop, run_with_one_stack, run_with_stacks, run_without_stacks
 from .fast_arguments import FastArguments
-from .handler_plan import select_route
+from .handler_plan import RouteSelection
 from .injection import InjectionPlans, is_coroutine_callable
 from .route_response import RouteResponse
 from .solving import Solving, solve_async, solve_sync
@@ -55,6 +55,7 @@ class InjectedPlan:
         self.runner = runner
         self.top_route = top_route
         self.context = context
+        self.selection = RouteSelection(top_route, context)
         spec = context if context is not None else top_route
         self.route_path = spec.dependant.path or getattr(spec, "path_format", None) or top_route.path
         self.plans = InjectionPlans(spec.dependant, spec.dependency_overrides_provider)
@@ -107,7 +108,7 @@ class InjectedPlan:
 
     async def _start(self, cycle, request_parts, body):
         try:
-            if not select_route(cycle.scope, self.top_route, self.context):
+            if not self.selection.fill(cycle.scope):
                 await run_app(self.runner.app, cycle)
                 return
             request = Request(cycle.scope, cycle.receive, cycle.send)
@@ -193,8 +194,10 @@ class InjectedPlan:
 
     async def _run_async(self, cycle, request, tree, fast):
         handle = self._handler(tree, fast, whole=False)
-        if tree.has_generators or self.form_body:
+        if self.form_body or (tree.has_generators and (tree.exits_before_send or not CLEANUP_AFTER_SEND)):
             await run_with_stacks(self.runner, cycle, request, handle)
+        elif tree.has_generators:
+            await run_with_one_stack(self.runner, cycle, request, handle)
         else:
             await run_without_stacks(self.runner, cycle, request, handle)
 

@@ -141,7 +141,8 @@ class InjectionTree:
     """A route's steps under one set of overrides. ``runs_async``: some step or the endpoint is
     a coroutine or an async generator, so the request runs on the asyncio thread."""
 
-    __slots__ = ("root", "steps", "runs_async", "uses_response", "uses_background_tasks", "has_generators")
+    __slots__ = ("root", "steps", "runs_async", "uses_response", "uses_background_tasks", "has_generators",
+                 "exits_before_send")
 
     def __init__(self, root):
         self.root = root
@@ -155,6 +156,8 @@ class InjectionTree:
         self.uses_response = "response" in specials
         self.uses_background_tasks = "background" in specials
         self.has_generators = GENERATOR_SYNC in kinds or GENERATOR_ASYNC in kinds
+        # A `yield` dependency with `Depends(scope="function")`: it exits before the response.
+        self.exits_before_send = any(step.function_scope for step in self.steps if step.manager is not None)
 
 
 def _number(step, steps):

@@ -236,6 +236,28 @@ async def run_with_stacks(runner, cycle, request, handle):
     cycle.release()
 
 
+async def run_with_one_stack(runner, cycle, request, handle):
+    """``run_with_stacks`` for a handler whose ``yield`` dependencies all exit after the
+    response (FastAPI 0.118+, no ``Depends(scope="function")``, no form): the function and
+    middleware stacks would stay empty and close back to back with the request stack, so one
+    stack stands for the three, under each of their keys, in the same order of exits."""
+    scope = cycle.scope
+    try:
+        sent = False
+        async with AsyncExitStack() as stack:
+            scope["fastapi_middleware_astack"] = scope["fastapi_astack"] = stack
+            scope["fastapi_inner_astack"] = scope["fastapi_function_astack"] = stack
+            response = await handle(request)
+            await runner.send(response, cycle)
+            sent = True
+        if not sent:
+            raise FastAPIError(RESPONSE_NOT_AWAITED)
+    except BaseException as exc:  # noqa: BLE001 - every exception is answered or reported
+        await answer_exception(runner, cycle, request, exc)
+        return
+    cycle.release()
+
+
 async def run_without_stacks(runner, cycle, request, handle):
     """``run_with_stacks`` for a handler that enters nothing on them (no ``yield`` dependency,
     no form): the same answers, without making three exit stacks per request."""

@@ -129,7 +129,11 @@ async def solve_async(tree, solving):
     try:
         asked = walk.send(None)
         while True:
-            asked = walk.send(await _answer_async(asked, solving))
+            sub, values = asked
+            if sub is not None and sub.kind == CALL_ASYNC:  # the common step, awaited here
+                asked = walk.send(await sub.call(**values))
+            else:
+                asked = walk.send(await _answer_async(asked, solving))
     except StopIteration as done:
         return done.value
 

@@ -10,7 +10,7 @@ solved by Apus), or, for a route without one, by its own ASGI app (``handle``). 
 chosen route does not match goes to the app's real router."""
 from .. import _asyncio_host
 from .._asgi_host import run_app
-from .handler_plan import select_route
+from .handler_plan import RouteSelection
 
 PLAN_KEY = "apus.plan"
 
@@ -49,6 +49,7 @@ class StackedPlan:
         self.stack = stack
         self.top_route = top_route
         self.context = context
+        self.selection = RouteSelection(top_route, context)
         self.inner = inner
 
     def start(self, request_parts, body, native):
@@ -59,7 +60,7 @@ class StackedPlan:
 
     def select(self, scope):
         """Fills the scope as the app's router would for this route; False if it does not match."""
-        return select_route(scope, self.top_route, self.context)
+        return self.selection.fill(scope)
 
     async def route_app(self, scope, receive, send):
         if self.inner is not None:

@@ -16,7 +16,6 @@ from fastapi.background import BackgroundTasks
 
 from . import support
 from .runner import on_loop
-from .handler_plan import select_route
 
 
 class SyncExchange:
@@ -39,7 +38,7 @@ class SyncExchange:
         if self.request is None and self.cycle is None:
             plan = self.plan
             cycle = self.cycle = plan.runner.new_cycle(self.parts, self.body, self.native)
-            if select_route(cycle.scope, plan.top_route, plan.context):
+            if plan.selection.fill(cycle.scope):
                 request = Request(cycle.scope, cycle.receive, cycle.send)
                 request._body = self.body
                 cycle.body_taken()
