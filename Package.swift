@@ -92,11 +92,29 @@ var targets: [Target] = [
         cSettings: sameCFeatures,
         swiftSettings: swiftSettings
     ),
-    // The ASGI bridge, native plans, functions' events and the hosted runtime, on top of the
-    // interpreter; it sees Python only through ApusPython.
+    // The ASGI bridge: one request carried to Python (the ASGI app, a plan's entry point, a
+    // function's event) and its response or WebSocket messages back; the app's lifespan; the
+    // hand-off to Python's threads. It sees Python only through ApusPython.
+    .target(
+        name: "ApusASGI",
+        dependencies: ["ApusLoop", "ApusHTTP", "ApusMiddleware", "ApusPython", .product(name: "Logging", package: "swift-log")],
+        cSettings: sameCFeatures,
+        swiftSettings: swiftSettings
+    ),
+    // Native plans: an app's routes compiled into the runtime's route table, each served by its
+    // plan or, failing that, by the app through the bridge.
+    .target(
+        name: "ApusPlans",
+        dependencies: ["ApusLoop", "ApusHTTP", "ApusMiddleware", "ApusPython", "ApusASGI",
+                       .product(name: "Logging", package: "swift-log")],
+        cSettings: sameCFeatures,
+        swiftSettings: swiftSettings
+    ),
+    // The runtime as programs and Python hosts use it: the native module `_apus`, the runtime
+    // hosted in a Python process, an app loaded by name; it re-exports the layers below.
     .target(
         name: "ActorRuntime",
-        dependencies: ["ApusLoop", "ApusHTTP", "ApusMiddleware", "ApusServer", "ApusPython",
+        dependencies: ["ApusLoop", "ApusHTTP", "ApusMiddleware", "ApusServer", "ApusPython", "ApusASGI", "ApusPlans",
                        .product(name: "Logging", package: "swift-log")],
         cSettings: sameCFeatures,
         swiftSettings: swiftSettings

@@ -1,3 +1,4 @@
+internal import ApusPython
 internal import ApusHTTP
 internal import Logging
 

@@ -1,3 +1,5 @@
+public import ApusASGI
+public import ApusPython
 public import ApusHTTP
 internal import ApusMiddleware
 public import Logging
@@ -26,7 +28,7 @@ public final class PlanResponder: HTTPResponder {
     /// What serves the `.worker` rows, by key (a functions tree's worker pools).
     private let workers: [String: any HTTPResponder]
 
-    init(asgi: ASGIResponder, compiled: CompiledRoutes, pool: PythonExecutorPool, ownsPool: Bool, logger: Logger,
+    package init(asgi: ASGIResponder, compiled: CompiledRoutes, pool: PythonExecutorPool, ownsPool: Bool, logger: Logger,
          workers: [String: any HTTPResponder] = [:]) {
         self.workers = workers
         self.asgi = asgi

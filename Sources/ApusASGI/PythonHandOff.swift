@@ -1,8 +1,9 @@
-internal import ApusLoop
+package import ApusPython
+package import ApusLoop
 /// Jobs for the Python threads gathered during one loop iteration and handed over together when
 /// the iteration ends: one lock and one wake-up per batch instead of per request (on a busy
 /// core, each wake-up is a context switch).
-final class PythonHandOff: @unchecked Sendable {
+package final class PythonHandOff: @unchecked Sendable {
     private let pool: PythonExecutorPool?
     private let asyncio: AsyncioThread
     /// Touched only on the loop thread that serves the responder.
@@ -10,19 +11,19 @@ final class PythonHandOff: @unchecked Sendable {
     private var async: [AsyncioThread.Job] = []
     private var hook: LoopPrepareHook?
 
-    init(pool: PythonExecutorPool?, asyncio: AsyncioThread) {
+    package init(pool: PythonExecutorPool?, asyncio: AsyncioThread) {
         self.pool = pool
         self.asyncio = asyncio
     }
 
     /// Queues `job` for an executor thread at the end of this loop iteration; on the loop thread.
-    func submitBlocking(on loop: EventLoop, _ job: @escaping PythonExecutorPool.Job) {
+    package func submitBlocking(on loop: EventLoop, _ job: @escaping PythonExecutorPool.Job) {
         installHook(loop)
         blocking.append(job)
     }
 
     /// Queues `job` for the asyncio thread at the end of this loop iteration; on the loop thread.
-    func submitAsync(on loop: EventLoop, _ job: @escaping AsyncioThread.Job) {
+    package func submitAsync(on loop: EventLoop, _ job: @escaping AsyncioThread.Job) {
         installHook(loop)
         async.append(job)
     }
@@ -35,7 +36,7 @@ final class PythonHandOff: @unchecked Sendable {
     }
 
     /// On the loop thread, after the server stopped: hands off what is left, drops the hook.
-    func close() {
+    package func close() {
         flush()
         hook?.close()
         hook = nil

@@ -1,4 +1,5 @@
-internal import ApusHTTP
+public import ApusPython
+package import ApusHTTP
 /// An ASGI 3 application and what the runtime needs to run it, looked up once: the Python
 /// `Server` of `apus._asgi_host` (app, `root_path`, lifespan state), the app's `Lifespan`, and
 /// the helpers the runtime calls back into.
@@ -19,7 +20,7 @@ public final class ASGIApplication: Sendable {
 
     public let app: PyObjectRef
     /// The `apus._asgi_host.Server`: builds scopes, for the app and for plans.
-    let server: PyObjectRef
+    package let server: PyObjectRef
     let handle: PyObjectRef
     /// `Server.handle_websocket`, and `_websocket_host.received` and `send_done` for what the
     /// session hands it.
@@ -45,7 +46,7 @@ public final class ASGIApplication: Sendable {
 
     /// `state`: the lifespan state dict to share (the TestClient's `app_state`), or nil for a
     /// new one.
-    init(app: PyObjectRef, options: Options, state: PyObjectRef?, _ gil: borrowing GIL) throws(PythonError) {
+    package init(app: PyObjectRef, options: Options, state: PyObjectRef?, _ gil: borrowing GIL) throws(PythonError) {
         self.app = app
         testing = options.testing
         requestParts = try RequestParts.type(gil)
@@ -77,7 +78,7 @@ public final class ASGIApplication: Sendable {
 
     /// The URL scheme of a request: `http` on the server's plain sockets; for the TestClient,
     /// the one its base URL names (the first word of its `apus-testclient` header).
-    func scheme(of head: HTTPRequestHead) -> String {
+    package func scheme(of head: HTTPRequestHead) -> String {
         guard testing, let value = head.headers["apus-testclient"] else { return "http" }
         return value.split(separator: " ", maxSplits: 1).first.map(String.init) ?? "http"
     }

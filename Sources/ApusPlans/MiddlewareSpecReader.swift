@@ -1,3 +1,4 @@
+internal import ApusPython
 internal import ApusMiddleware
 
 /// Reads one `apus.plans.native_middleware.MiddlewareSpec` into the layer the runtime runs,

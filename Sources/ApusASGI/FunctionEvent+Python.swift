@@ -1,25 +1,33 @@
+package import ApusPython
 /// What every event of one Python function shares: its `context` (with `request_id` first, to
 /// be filled) and `env` dicts, read from its plan, the event's shape, and the largest body the
 /// function takes (a larger one is left out of the event: the plan refuses it).
-struct FunctionEventSource: Sendable {
-    let context: PyObjectRef
-    let env: PyObjectRef
-    let shape: FunctionEventShape
-    let maxBodyBytes: Int
+package struct FunctionEventSource: Sendable {
+    package let context: PyObjectRef
+    package let env: PyObjectRef
+    package let shape: FunctionEventShape
+    package let maxBodyBytes: Int
+
+    package init(context: PyObjectRef, env: PyObjectRef, shape: FunctionEventShape, maxBodyBytes: Int) {
+        self.context = context
+        self.env = env
+        self.shape = shape
+        self.maxBodyBytes = maxBodyBytes
+    }
 }
 
 /// The event dict's keys as interned strs, and dicts with the event's keys in order (values
 /// None): an event starts as a copy of its template (one block copied, never resized) whose
 /// values are then replaced, so that building one hashes no key and grows no table. Made once
 /// per compiled app, shared by its functions.
-final class FunctionEventShape: Sendable {
+package final class FunctionEventShape: Sendable {
     let id, ts, method, path, rawPath, query, params, pathParams, headers, body, isBase64: PyObjectRef
     let session, raw, cookies, client, ip, ua, context, requestID, env: PyObjectRef
     /// The `user-agent` header's key in the event's headers.
     let userAgentHeader: PyObjectRef
     let event, sessionTemplate, clientTemplate: PyObjectRef
 
-    init(_ gil: borrowing GIL) throws(PythonError) {
+    package init(_ gil: borrowing GIL) throws(PythonError) {
         id = try gil.internedStr("id")
         ts = try gil.internedStr("ts")
         method = try gil.internedStr("method")

@@ -1,3 +1,4 @@
+public import ApusPython
 public import ApusHTTP
 public import Logging
 
@@ -5,10 +6,10 @@ public import Logging
 /// asyncio thread, with the body in `receive()` and the response streamed from `send()`.
 public final class ASGIResponder: HTTPResponder {
     public let application: ASGIApplication
-    let asyncio: AsyncioThread
+    package let asyncio: AsyncioThread
     private let logger: Logger
-    let exceptionSink: PyObjectRef?
-    let stats: RouteStats?
+    package let exceptionSink: PyObjectRef?
+    package let stats: RouteStats?
     private let handOff: PythonHandOff
     /// The app's `handle`, where every request enters.
     private let appEntry: PlanEntry

@@ -1,12 +1,13 @@
-internal import ApusHTTP
-internal import ApusMiddleware
-internal import Logging
+package import ApusPython
+package import ApusHTTP
+package import ApusMiddleware
+package import Logging
 
 /// One request handed to Python: the ASGI app (`Server.handle`) or a route's plan (`run` or
 /// `start`), called as `entry(request_parts, body, native)`, or `entry(event, body_size,
 /// native)` for a Python function's plan (its event holds the body). It turns what Python sends through `native` (see
 /// `apus._asgi_host`) into the response on the request's slot.
-final class ASGIChannel: @unchecked Sendable {
+package final class ASGIChannel: @unchecked Sendable {
     private let slot: ResponseSlot
     private let application: ASGIApplication
     private let entry: PlanEntry
@@ -27,7 +28,7 @@ final class ASGIChannel: @unchecked Sendable {
     private let head: HTTPRequestHead
     private var description: String { "\(head.method) \(head.target)" }
 
-    init(slot: ResponseSlot, application: ASGIApplication, entry: PlanEntry, asyncio: AsyncioThread,
+    package init(slot: ResponseSlot, application: ASGIApplication, entry: PlanEntry, asyncio: AsyncioThread,
          logger: Logger, exceptionSink: PyObjectRef?, head: HTTPRequestHead, rewriter: ResponseRewriter? = nil) {
         self.slot = slot
         self.application = application
@@ -43,7 +44,7 @@ final class ASGIChannel: @unchecked Sendable {
     /// builds the request's parts (`RequestParts`, named) and calls the entry. The parts end
     /// with the path parameters the route table matched, as raw text (a plan's; None for the
     /// app), and whether more of the body is to come (read through `("read", waiter)` messages).
-    func start(_ request: HTTPRequest, pathParameters: [String: String]? = nil, _ gil: borrowing GIL) {
+    package func start(_ request: HTTPRequest, pathParameters: [String: String]? = nil, _ gil: borrowing GIL) {
         bodyStream = request.bodyStream
         do throws(PythonError) {
             let parts = try application.requestParts.requestParts(request, pathParameters: pathParameters, gil)
@@ -55,7 +56,7 @@ final class ASGIChannel: @unchecked Sendable {
 
     /// With the GIL: calls a Python function's plan with its event and the body's size
     /// (`entry(event, body_size, native)`).
-    func start(_ event: FunctionEvent, _ source: FunctionEventSource, bodySize: Int, _ gil: borrowing GIL) {
+    package func start(_ event: FunctionEvent, _ source: FunctionEventSource, bodySize: Int, _ gil: borrowing GIL) {
         do throws(PythonError) {
             try call(with: try gil.eventDict(event, source), try gil.int(bodySize), gil)
         } catch {
@@ -87,7 +88,7 @@ final class ASGIChannel: @unchecked Sendable {
     }
 
     /// On the loop thread: the connection closed before the response was complete.
-    func clientDisconnected() {
+    package func clientDisconnected() {
         asyncio.submit { [self] gil in
             guard let cycle else { return leftEarly = true }
             _ = try? gil.call(application.disconnected, [cycle])

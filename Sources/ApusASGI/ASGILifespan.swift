@@ -1,3 +1,4 @@
+public import ApusPython
 internal import ApusLoop
 /// Lifespan startup and shutdown of an ASGI app, run on the asyncio thread and awaited here.
 extension ASGIApplication {

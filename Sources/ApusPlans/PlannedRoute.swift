@@ -1,3 +1,5 @@
+package import ApusASGI
+package import ApusPython
 internal import ApusMiddleware
 /// One route of an app as the plan compiler (`apus.plans.compile_app`) left it: where it sits in
 /// the route table and how its requests run. Read once, checked when read: an entry that does
@@ -154,7 +156,7 @@ private struct SharedParts {
 
 /// An app's compiled routes, its `redirect_slashes` answer (`plan.run`-shaped) if it has one,
 /// and the middleware the runtime runs around its plans.
-struct CompiledRoutes: Sendable {
+package struct CompiledRoutes: Sendable {
     let routes: [PlannedRoute]
     let redirectSlash: PlanEntry?
     let middleware: MiddlewareChain
@@ -167,7 +169,7 @@ extension PlannedRoute {
 
     /// Compiles `application`'s routes (`apus.plans.compile_app`) and reads them. `executor`:
     /// the pool the plans' sync work from the asyncio thread goes to (`run_on_executor`).
-    static func compile(_ application: ASGIApplication, executor: PythonExecutorPool?, _ gil: borrowing GIL)
+    package static func compile(_ application: ASGIApplication, executor: PythonExecutorPool?, _ gil: borrowing GIL)
         throws(PythonError) -> CompiledRoutes {
         let compiler = try gil.importModule("apus.plans")
         var arguments = CallArguments(capacity: 3)

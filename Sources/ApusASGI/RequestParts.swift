@@ -1,3 +1,4 @@
+internal import ApusPython
 internal import ApusHTTP
 
 /// What Python gets for each request it serves (the ASGI app's `Server.handle`, a plan's `run`
