@@ -5,6 +5,7 @@ public enum PythonModuleCall {
     public enum Argument: Sendable {
         case text(String)
         case object(PyObjectRef)
+        case flag(Bool)
         case none
     }
 
@@ -18,6 +19,7 @@ public enum PythonModuleCall {
                     switch argument {
                     case .text(let text): values.append(try gil.str(text))
                     case .object(let object): values.append(object)
+                    case .flag(let flag): values.append(gil.bool(flag))
                     case .none: values.append(gil.none())
                     }
                 }

@@ -162,7 +162,7 @@ struct RunCommand: AsyncParsableCommand {
             functionsHost = host.functions
             application = (host.application, host.asyncio)
             responder = host.functions.responder
-            if !worker { host.functions.report.forEach { logger.info("\($0)") } }
+            if !worker { host.functions.report.forEach { logger.log(level: $0.level, "\($0.text)") } }
         } else if let target {
             let app = try PythonHost.loadApp(target: target, factory: factory, appDirectory: appDir, logger: logger)
             var options = ASGIApplication.Options()
@@ -183,7 +183,7 @@ struct RunCommand: AsyncParsableCommand {
             if let functionsDirectory = self.functions {
                 let host = FunctionsServing.add(directory: functionsDirectory, to: asgi, asyncio: asyncio, threads: threads, logger: logger)
                 functionsHost = host
-                if !worker { host.report.forEach { logger.info("\($0)") } }
+                if !worker { host.report.forEach { logger.log(level: $0.level, "\($0.text)") } }
                 responder = host.responder
             } else if plans {
                 let planned = try PythonHost.planResponder(asgi: asgiResponder, threads: threads, logger: logger)

@@ -20,7 +20,8 @@ public final class FunctionsHost: @unchecked Sendable {
         public var runtimes: String
         /// Threads for Python `def` functions.
         public var threads: Int
-        /// A build error is answered with the compiler's output (`apus dev`).
+        /// Errors are answered with what went wrong (an exception's message, a load error, the
+        /// compiler's output), as `apus dev` shows them; otherwise only the log has them.
         public var development: Bool
 
         public init(directory: String, runtimes: String, threads: Int, development: Bool = false) {
@@ -44,8 +45,9 @@ public final class FunctionsHost: @unchecked Sendable {
     public let responder: FunctionsResponder
     /// The tree's app as first loaded (its lifespan runs as any app's).
     public let application: ASGIApplication
-    /// What to say at start-up: the routes, conflicts, files that did not load, warnings.
-    public let report: [String]
+    /// What to say at start-up, each line at its level: the routes, files that did not load
+    /// (errors), conflicts and warnings.
+    public let report: [(level: Logger.Level, text: String)]
     private let options: Options
     private let asyncio: AsyncioThread
     private let executors: PythonExecutorPool
@@ -65,12 +67,13 @@ public final class FunctionsHost: @unchecked Sendable {
         self.logger = logger
         executors = PythonExecutorPool(maxThreads: options.threads)
         let tree = try PythonModuleCall.call(
-            "apus.functions", "load", [.text(options.directory), .none, app.map { .object($0.app) } ?? .none])
+            "apus.functions", "load",
+            [.text(options.directory), .none, app.map { .object($0.app) } ?? .none, .flag(options.development)])
         version = try Self.build(tree, app: app, reusing: [:], options, asyncio, executors, logger)
         application = version.application
         responder = FunctionsResponder(version.plans)
         report = Self.report(version.manifest, missing: Self.missingLanguages(version.manifest, options))
-            + Self.unplanned(version.plans) + [version.plans.summary]
+            + Self.unplanned(version.plans).map { (.info, $0) } + [(.info, version.plans.summary)]
         responder.health = { [unowned self] in health() }
         responder.onStop = { [executors, self] in
             watcher?.close()
@@ -103,7 +106,7 @@ public final class FunctionsHost: @unchecked Sendable {
         for function in manifest.workers {
             workers[function.key] = existing[function.key]
                 ?? WorkerFunctionResponder(
-                    function: function, command: command(for: function, options), showsBuildOutput: options.development, logger: logger)
+                    function: function, command: command(for: function, options), showsErrorDetails: options.development, logger: logger)
         }
         let asgi = ASGIResponder(application: application, asyncio: asyncio, logger: logger)
         let plans = try PlanResponder.make(asgi: asgi, sharing: executors, logger: logger, workers: workers)
@@ -130,12 +133,12 @@ public final class FunctionsHost: @unchecked Sendable {
         }
     }
 
-    private static func report(_ manifest: FunctionsManifest, missing: [String]) -> [String] {
-        manifest.routes.map { "function \($0)" }
-            + missing.map { "warning: \($0) is not installed: its functions answer 503" }
-            + manifest.conflicts.map { "conflict (answered 409): \($0)" }
-            + manifest.errors.map { "error: \($0)" }
-            + manifest.warnings.map { "warning: \($0)" }
+    private static func report(_ manifest: FunctionsManifest, missing: [String]) -> [(level: Logger.Level, text: String)] {
+        manifest.routes.map { (.info, "function \($0)") }
+            + missing.map { (.warning, "\($0) is not installed: its functions answer 503") }
+            + manifest.conflicts.map { (.warning, "conflict (answered 409): \($0)") }
+            + manifest.errors.map { (.error, "\($0) (answered 503)") }
+            + manifest.warnings.map { (.warning, "\($0)") }
     }
 
     // MARK: health

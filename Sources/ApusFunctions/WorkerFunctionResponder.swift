@@ -18,14 +18,15 @@ final class WorkerFunctionResponder: HTTPResponder, @unchecked Sendable {
     private var maxBodyBytes: Int
     private var constant: FunctionEvent.Constant
     private let logger: Logger
-    /// Build errors are answered with the compiler's output (`apus dev`).
-    private let showsBuildOutput: Bool
+    /// A failure is answered with what failed (the handler's error, the compiler's output), as
+    /// `apus dev` shows it; otherwise with FastFN's words for its kind only, the rest in the log.
+    private let showsErrorDetails: Bool
 
-    init(function: FunctionsManifest.Worker, command: Result<WorkerCommand, CompiledFunction.Failure>, showsBuildOutput: Bool,
+    init(function: FunctionsManifest.Worker, command: Result<WorkerCommand, CompiledFunction.Failure>, showsErrorDetails: Bool,
          logger: Logger) {
         self.function = function
         self.command = command
-        self.showsBuildOutput = showsBuildOutput
+        self.showsErrorDetails = showsErrorDetails
         self.logger = logger
         maxBodyBytes = function.setting("max_body_bytes", default: 1024 * 1024)
         constant = FunctionEvent.Constant(function)
@@ -123,20 +124,22 @@ final class WorkerFunctionResponder: HTTPResponder, @unchecked Sendable {
     private func invoke(_ request: HTTPRequest, _ slot: ResponseSlot) {
         guard request.body.count <= maxBodyBytes else { return slot.complete(Self.error(413, "payload too large")) }
         guard let pool else {
-            if case .failure(let failure) = command {
-                let buildFailed = !failure.details.isEmpty
-                let message = buildFailed && showsBuildOutput ? "\(failure.message):\n\(failure.details)" : failure.message
-                return slot.complete(Self.error(buildFailed ? 500 : 503, message))
+            // A function that cannot run (its language is missing, its build failed) is
+            // unavailable, as one that does not load is in every language.
+            if case .failure(let failure) = command, showsErrorDetails {
+                let detail = failure.details.isEmpty ? failure.message : "\(failure.message):\n\(failure.details)"
+                return slot.complete(Self.error(503, detail))
             }
-            return slot.complete(Self.error(503, "runtime unavailable"))
+            return slot.complete(Self.error(503, WorkerOutcome.unavailable))
         }
         let event = FunctionEvent(request: request).json(constant)
-        pool.invoke(event) { outcome in
+        pool.invoke(event) { [showsErrorDetails] outcome in
             switch outcome {
             case .reply(let reply):
                 slot.complete(HTTPResponse(status: reply.status, headers: HTTPHeaders(reply.headers), body: reply.body))
-            case .failed(let status, let error):
-                slot.complete(Self.error(status, error))
+            case .failed(let status, let error, let detail):
+                let shown = showsErrorDetails ? detail.map { "\(error): \($0)" } ?? error : error
+                slot.complete(Self.error(status, shown))
             }
         }
     }

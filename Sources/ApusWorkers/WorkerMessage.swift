@@ -57,16 +57,23 @@ public enum WorkerOutcome: Sendable {
     case reply(WorkerReply)
     /// No reply: the status the client gets (500 a handler that failed, 502 a worker that died
     /// or broke the protocol, 504 one that took longer than the function's timeout, 503 a pool
-    /// that cannot start workers, the overflow status a full queue) and the error for its
-    /// `{"error": ...}` body.
-    case failed(status: Int, error: String)
+    /// that cannot start workers, the overflow status a full queue), the error for its
+    /// `{"error": ...}` body, and what went wrong in detail (the handler's error, why workers
+    /// cannot load), which only `apus dev` answers with.
+    case failed(status: Int, error: String, detail: String? = nil)
+
+    /// FastFN's words for a handler that failed and a function that cannot run, in every
+    /// language.
+    public static let internalError = "internal server error"
+    public static let unavailable = "function unavailable"
 }
 
 extension WorkerMessage {
-    /// The reply this message carries (a handler error is a 500 with its first line).
+    /// The reply this message carries (a handler error is a 500, its first line the detail).
     func reply() throws(FrameError) -> WorkerOutcome {
         if let error {
-            return .failed(status: 500, error: String(error.split(separator: "\n", maxSplits: 1).first ?? "handler failed"))
+            let firstLine = error.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? "handler failed"
+            return .failed(status: 500, error: WorkerOutcome.internalError, detail: firstLine)
         }
         let status = self.status ?? 200
         guard (100...999).contains(status) else { throw FrameError(description: "status \(status)") }

@@ -105,7 +105,7 @@ public actor WorkerPool {
     private func admit(_ event: [UInt8], _ completion: @escaping (WorkerOutcome) -> Void) {
         guard !stopped else { return completion(.failed(status: 503, error: "function reloading")) }
         if let failure, loop.now - failure.at < Self.failureBackoffMilliseconds, !workers.contains(where: \.isReady) {
-            return completion(.failed(status: 503, error: "function unavailable: \(failure.message)"))
+            return completion(.failed(status: 503, error: WorkerOutcome.unavailable, detail: failure.message))
         }
         // A worker with room and nobody ahead: straight to it.
         if waiting.isEmpty, inFlight < settings.maxConcurrency, let worker = leastLoadedReady() {
@@ -216,15 +216,14 @@ public actor WorkerPool {
         }
     }
 
-    /// A worker could not start or load its function: the waiting requests get 503 with why,
-    /// and so does every request for a while.
+    /// A worker could not start or load its function: the waiting requests get 503 (with why,
+    /// for `apus dev`), and so does every request for a while.
     private func failed(_ message: String) {
         logger.error("[\(name)] \(message)")
         failure = (message, loop.now)
-        let firstLine = String(message.split(separator: "\n", maxSplits: 1).first ?? "")
         let waiting = self.waiting
         self.waiting.removeAll()
-        for request in waiting { fail(request, .failed(status: 503, error: "function unavailable: \(firstLine)")) }
+        for request in waiting { fail(request, .failed(status: 503, error: WorkerOutcome.unavailable, detail: message)) }
     }
 
     private func retireIdle() {

@@ -152,11 +152,14 @@ final class WorkerProcess: @unchecked Sendable {
                     guard !isReady else { throw FrameError(description: "a second ready message") }
                     isReady = ready
                     onEvent(.loaded(failure: ready ? nil : message.error ?? "it could not load"))
-                    if !ready { kill(.failed(status: 503, error: "function unavailable"), because: "it could not load", request: nil) }
+                    if !ready { kill(.failed(status: 503, error: WorkerOutcome.unavailable), because: "it could not load", request: nil) }
                     continue
                 }
                 guard let id = message.id, inFlight[id] != nil else {
                     throw FrameError(description: "a reply to no request (id \(message.id.map(String.init) ?? "none"))")
+                }
+                if let error = message.error {
+                    logger.error("[\(name)] the handler failed:\n\(error)")
                 }
                 finish(id, try message.reply())
                 if !isRetiring { onEvent(.freed) }

@@ -1,5 +1,6 @@
 """Helpers for the functions-directory tests: write a tree, serve it, ask it."""
 import json
+import time
 import os
 import textwrap
 import urllib.error
@@ -41,3 +42,14 @@ def call(server, path, method="GET", body=None, headers=None, timeout=10):
 def call_json(server, path, **options):
     status, headers, body = call(server, path, **options)
     return status, json.loads(body) if body else None
+
+
+def logged(server, text, within=2.0):
+    """Whether `text` shows in the server's log within `within` seconds (the log arrives
+    through a pipe, a moment after the response)."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if text in "\n".join(server.lines):
+            return True
+        time.sleep(0.02)
+    return False

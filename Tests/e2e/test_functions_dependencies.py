@@ -3,7 +3,7 @@ function's requirements.txt into its .deps (first on its import path); a Node fu
 package.json with npm, whose failure (no npm, no registry) is that function's alone."""
 import shutil
 
-from functions_support import call, call_json, serve, write_tree
+from functions_support import call, call_json, logged, serve, write_tree
 
 
 def test_requirements_are_installed_into_the_functions_own_deps(tmp_path):
@@ -46,6 +46,7 @@ def test_a_node_install_that_cannot_run_is_that_functions_error_alone(tmp_path):
         assert f"{tmp_path}/js/package.json: cannot install: npm is not available" in log
         assert call(server, "/ok")[2] == b"ok"
         status, body = call_json(server, "/js/needs")
-        assert status == 503 and "left-pad" in body["error"]
+        assert (status, body) == (503, {"error": "function unavailable"})
+        assert logged(server, "left-pad")
     finally:
         server.stop()

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from functions_support import call, call_json, serve, write_tree
+from functions_support import call, call_json, logged, serve, write_tree
 
 TREE = {
     "ok.js": "exports.handler = () => ({ ok: true, pid: process.pid });\n",
@@ -124,17 +124,6 @@ def test_min_warm_workers_start_before_any_request(server):
     assert len(workers) == 2
 
 
-def logged(server, text, within=2.0):
-    """Whether `text` shows in the server's log within `within` seconds (the log arrives
-    through a pipe, a moment after the response)."""
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        if text in "\n".join(server.lines):
-            return True
-        time.sleep(0.02)
-    return False
-
-
 def _is_worker(cmdline, name):
     try:
         return name in open(cmdline, "rb").read().decode(errors="replace")
@@ -142,22 +131,48 @@ def _is_worker(cmdline, name):
         return False
 
 
-def test_a_function_that_does_not_load_gets_503_with_why(server):
-    status, body = call_json(server, "/broken")
-    assert status == 503 and body["error"].startswith("function unavailable: ")
+def test_a_function_that_does_not_load_gets_503_and_the_log_says_why(server):
+    assert call_json(server, "/broken") == (503, {"error": "function unavailable"})
     assert logged(server, "SyntaxError")
 
 
-def test_errors_of_handlers(tmp_path):
+@pytest.mark.parametrize("development", [False, True])
+def test_a_function_that_does_not_load_is_503_in_every_language(tmp_path, development):
+    """One status for one kind of failure; what failed is in the log, and in the answer only
+    under `apus dev`."""
+    write_tree(tmp_path, {"js.js": TREE["broken.js"], "py.py": "def handler(event)\n    return 1\n"})
+    server = serve(tmp_path, *(["--hot-reload"] if development else []))
+    try:
+        for path, detail in (("/js", "SyntaxError"), ("/py", "SyntaxError")):
+            status, body = call_json(server, path)
+            assert status == 503 and body["error"].startswith("function unavailable")
+            assert (detail in body["error"]) == development, body
+            assert str(tmp_path) not in body["error"] or development
+        assert logged(server, "ERROR:    py.py") and logged(server, "SyntaxError")
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("development", [False, True])
+def test_errors_of_handlers(tmp_path, development):
+    """A handler that raises is a 500 in every language: `internal server error` to the client,
+    the error and its stack at ERROR in the log; its message in the answer only under
+    `apus dev`."""
     write_tree(tmp_path, {"js.js": TREE["throws.js"], "py.py": TREE["throws.py"],
                           "phpfn/x.php": "<?php\nfunction handler($e) { throw new RuntimeException('php broke'); }\n"})
-    server = serve(tmp_path)
+    server = serve(tmp_path, *(["--hot-reload"] if development else []))
     try:
-        assert call_json(server, "/js") == (500, {"error": "Error: the handler broke"})
-        assert call_json(server, "/py") == (500, {"error": "python broke"})
-        status, body = call_json(server, "/phpfn/x")
-        assert status == 500 and "php broke" in body["error"]
+        if development:
+            assert call_json(server, "/js") == (500, {"error": "internal server error: Error: the handler broke"})
+            assert call_json(server, "/py") == (500, {"error": "python broke"})
+            status, body = call_json(server, "/phpfn/x")
+            assert status == 500 and "php broke" in body["error"]
+        else:
+            for path in ("/js", "/py", "/phpfn/x"):
+                assert call_json(server, path) == (500, {"error": "internal server error"})
         assert logged(server, "ValueError: python broke")
+        assert logged(server, "ERROR:    [js.js] the handler failed:\nError: the handler broke")
+        assert logged(server, "php broke")
     finally:
         server.stop()
 
@@ -185,9 +200,12 @@ def test_a_build_error_names_the_file_and_line(tmp_path, language, development):
     server = serve(tmp_path, *(["--hot-reload"] if development else []))
     try:
         status, body = call_json(server, "/broken")
-        assert status == 500 and body["error"].startswith(f"the {name} build failed")
+        assert status == 503
         where = f"{tmp_path}/{where}"
-        assert (where in body["error"]) == development  # the compiler's output, in dev mode only
+        if development:  # the compiler's output, in dev mode only
+            assert body["error"].startswith(f"the {name} build failed") and where in body["error"]
+        else:
+            assert body == {"error": "function unavailable"}
         assert logged(server, where)
         assert call(server, "/fine")[2] == b"fine"
     finally:
@@ -200,7 +218,8 @@ def test_a_rust_panic_is_a_500_and_the_worker_serves_on(tmp_path):
         "    if event[\"query\"][\"boom\"].is_string() { panic!(\"boom\"); }\n    json!({\"ok\": true})\n}\n")})
     server = serve(tmp_path)
     try:
-        assert call_json(server, "/p?boom=1") == (500, {"error": "rust handler panicked: boom"})
+        assert call_json(server, "/p?boom=1") == (500, {"error": "internal server error"})
+        assert logged(server, "rust handler panicked: boom")
         assert call_json(server, "/p") == (200, {"ok": True})
     finally:
         server.stop()
@@ -210,9 +229,9 @@ def test_a_language_that_is_not_installed_is_503_and_the_rest_serve(tmp_path):
     write_tree(tmp_path, {"js.js": "exports.handler = () => 1;\n", "py.py": "def handler(event):\n    return 'py'\n"})
     server = serve(tmp_path, env={"PATH": str(tmp_path)})  # no node on this PATH
     try:
-        assert call_json(server, "/js") == (503, {"error": "runtime unavailable: node is not installed"})
+        assert call_json(server, "/js") == (503, {"error": "function unavailable"})
         assert call(server, "/py")[2] == b"py"
-        assert "warning: node is not installed: its functions answer 503" in "\n".join(server.lines)
+        assert "WARNING:  node is not installed: its functions answer 503" in "\n".join(server.lines)
     finally:
         server.stop()
 

@@ -42,8 +42,8 @@ import Testing
         guard case .reply(let reply) = try binary.reply() else { Issue.record("not a reply"); return }
         #expect(reply.status == 200 && reply.body == [0, 1, 2, 255])
         let failed = try WorkerMessage.decode(Array(#"{"id":2,"error":"Error: boom\n    at handler (x.js:1)"}"#.utf8))
-        guard case .failed(let status, let error) = try failed.reply() else { Issue.record("not a failure"); return }
-        #expect(status == 500 && error == "Error: boom")
+        guard case .failed(let status, let error, let detail) = try failed.reply() else { Issue.record("not a failure"); return }
+        #expect(status == 500 && error == "internal server error" && detail == "Error: boom")
     }
 
     @Test(arguments: ["", "{", "{\"id\":}", "[1,", "nul", "{\"a\":1} x", String(repeating: "[", count: 100) + String(repeating: "]", count: 100)])

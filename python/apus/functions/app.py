@@ -32,8 +32,10 @@ logger = logging.getLogger("apus.functions")
 class Function:
     """One function of the tree (one file), as its routes and its handler's context see it."""
 
-    def __init__(self, spec):
+    def __init__(self, spec, development=False):
         self.name = spec.name
+        # A failure's answer says what failed (``apus dev``), or only that something did.
+        self.development = development
         self.runtime = spec.runtime
         self.file = spec.file
         self.folder = spec.folder
@@ -65,8 +67,9 @@ class FunctionsApp:
     (``workers``), and what went wrong (``conflicts``, ``errors`` of files that did not load,
     ``warnings``)."""
 
-    def __init__(self, root, app, routes, workers, conflicts, errors, warnings, loaded):
+    def __init__(self, root, app, routes, workers, conflicts, errors, warnings, loaded, development=False):
         self.root = root
+        self.development = development
         self.routes = routes
         self.app = app
         self.workers = workers
@@ -87,15 +90,18 @@ class FunctionsApp:
         })
 
 
-def load(directory, previous=None, app=None):
+def load(directory, previous=None, app=None, development=False):
     """Discovers the tree at ``directory`` and builds its app. ``previous`` (the last
     ``FunctionsApp`` of the same tree): a Python function that no longer loads keeps its
     previous version. ``app``: an app of the user's to add the functions to, after its own
-    routes (which win)."""
+    routes (which win). ``development`` (``apus dev``): a failing function's answer says what
+    failed; otherwise it says only that something did, and the log has the rest."""
     # No .pyc files in the user's tree (and none to go stale under a reload: a cached helper
     # module edited within the same second, at the same size, would pass the cache's check).
     sys.dont_write_bytecode = True
-    return build_app(discover(directory), previous, app)
+    if previous is not None:
+        development = previous.development
+    return build_app(discover(directory), previous, app, development)
 
 
 def reload(directory, previous):
@@ -111,7 +117,7 @@ def reload(directory, previous):
     return load(directory, previous)
 
 
-def build_app(found, previous=None, app=None):
+def build_app(found, previous=None, app=None, development=False):
     if app is None:
         app = FastAPI(title="Functions", version="1.0.0")
         app.router.default = _not_found
@@ -128,7 +134,7 @@ def build_app(found, previous=None, app=None):
     kept = previous.loaded if previous is not None else {}
     loaded, failed = {}, {}
     for spec in found.specs:
-        function = Function(spec)
+        function = Function(spec, development)
         if spec.runtime != "python":
             workers.setdefault(function.relative_file, function)
             adders.append(_worker_route(spec, function))
@@ -141,9 +147,9 @@ def build_app(found, previous=None, app=None):
                 if spec.file in kept:
                     loaded[spec.file] = kept[spec.file]
                 else:
-                    failed[spec.file] = f"cannot load: {error}"
+                    failed[spec.file] = f"{events.UNAVAILABLE}: {error}"
         if spec.file in failed:
-            adders.append(_failing_route(spec, failed[spec.file]))
+            adders.append(_failing_route(spec, failed[spec.file] if development else events.UNAVAILABLE))
         else:
             adders.append(_python_route(spec, function, loaded[spec.file]))
     assets = None
@@ -164,7 +170,8 @@ def build_app(found, previous=None, app=None):
         assets.add_fallback(app)
     _add_home(app, found)
     routes = [f"{','.join(spec.methods)} {spec.path} {spec.runtime} {spec.relative_file}" for spec in found.specs]
-    return FunctionsApp(found.root, app, routes, list(workers.values()), found.conflicts, errors, found.warnings, loaded)
+    return FunctionsApp(found.root, app, routes, list(workers.values()), found.conflicts, errors, found.warnings, loaded,
+                        development)
 
 
 def _operation_id(method, spec):
@@ -212,7 +219,7 @@ def _worker_route(spec, function):
 
 def _failing_route(spec, message):
     def add(app):
-        _add(app, spec.path, spec.methods, _answer(500, message), name=f"broken {spec.relative_file}",
+        _add(app, spec.path, spec.methods, _answer(503, message), name=f"broken {spec.relative_file}",
              include_in_schema=False)
     return add
 

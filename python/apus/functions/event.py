@@ -175,6 +175,12 @@ def _json(value):
     return _encode_json(value).encode()
 
 
+# What a client is told of a failure outside `apus dev` (the log has the rest): the same words
+# for every language (the worker pools' own answers, in Swift, use them too).
+INTERNAL_ERROR = "internal server error"
+UNAVAILABLE = "function unavailable"
+
+
 def error_parts(status, message):
     """A FastFN error answer: ``{"error": message}``."""
     return status, [("content-type", "application/json")], _json({"error": message})

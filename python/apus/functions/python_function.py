@@ -142,8 +142,8 @@ class ConcurrencyGate:
 class FunctionPlan:
     """An event handler's plan, called with the request's event: the handler is called (``def``
     on an executor thread, ``async def`` on the asyncio thread), and its result answered as
-    FastFN answers it. A handler that raises gets a 500 ``{"error": ...}`` and its traceback in
-    the log; past ``max_concurrency``, the gate answers (``ConcurrencyGate``).
+    FastFN answers it. A handler that raises gets a 500 ``{"error": "internal server error"}``
+    (the exception's message under ``apus dev``) and its traceback in the log; past ``max_concurrency``, the gate answers (``ConcurrencyGate``).
 
     The runtime builds each event (``make_event``'s, field for field) from ``event_context``
     (its ``request_id`` filled per event) and ``event_env``, which every event of the function
@@ -168,7 +168,8 @@ class FunctionPlan:
 
     def _failed(self, native, error):
         native(("error", error, f"in function {self.function.name}:\n" + "".join(traceback.format_exception(error)), True))
-        return self._message(*events.error_parts(500, str(error) or type(error).__name__))
+        shown = (str(error) or type(error).__name__) if self.function.development else events.INTERNAL_ERROR
+        return self._message(*events.error_parts(500, shown))
 
     def _refused(self, body_size):
         """The answer before the handler runs (too large a body, no room), or None."""
