@@ -109,6 +109,12 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Request-body bytes held whole in memory at once, across connections; a body past it gets 503.")
     var limitBufferedBodies = 256 * 1024 * 1024
 
+    @Flag(inversion: .prefixedNo, help: "Answer health probes at --health-path (PATH, PATH/live, PATH/ready), ahead of the app.")
+    var health = true
+
+    @Option(help: "Where the health endpoint answers.")
+    var healthPath = "/_apus/health"
+
     @Flag(inversion: .prefixedNo, help: "Read X-Forwarded-Proto and X-Forwarded-For from trusted proxies.")
     var proxyHeaders = true
 
@@ -133,6 +139,9 @@ struct RunCommand: AsyncParsableCommand {
         if hotReload && (workers > 1 || reload) { throw ValidationError("hot reload runs one process: drop --workers and --reload") }
         if !(0...65535).contains(port) { throw ValidationError("--port must be between 0 and 65535") }
         if let limitConcurrency, limitConcurrency < 1 { throw ValidationError("--limit-concurrency must be at least 1") }
+        if !healthPath.hasPrefix("/") || healthPath.count < 2 || healthPath.hasSuffix("/") || healthPath.contains("?") {
+            throw ValidationError("--health-path must be a path such as /_apus/health (a leading /, no trailing /)")
+        }
         if limitBufferedBodies < 0 { throw ValidationError("--limit-buffered-bodies must not be negative") }
         // Limits that would refuse every request (or every message) are mistakes, said at once.
         if limitRequestHeadSize < 1024 { throw ValidationError("--limit-request-head-size must be at least 1024 bytes") }
@@ -215,9 +224,15 @@ struct RunCommand: AsyncParsableCommand {
             routes = hello.routes
         }
 
+        var served = responder
+        if health && !hello {
+            let probes = HealthResponder(responder, path: healthPath)
+            if let functionsHost { probes.report = { [unowned functionsHost] in functionsHost.healthReport() } }
+            served = probes
+        }
         let server: ServerProcess
         do {
-            server = try ServerProcess(configuration: serverConfiguration(), responder: responder, logger: logger)
+            server = try ServerProcess(configuration: serverConfiguration(), responder: served, logger: logger)
         } catch {
             Console.error("error: cannot start the event loop: \(error.message) (a tasks or memory limit?)")
             Console.terminate(1)
@@ -321,6 +336,7 @@ struct RunCommand: AsyncParsableCommand {
             "--ws-per-message-deflate", String(wsPerMessageDeflate),
             "--ws-ping-interval", String(wsPingInterval), "--ws-ping-timeout", String(wsPingTimeout),
             proxyHeaders ? "--proxy-headers" : "--no-proxy-headers", "--forwarded-allow-ips", trustedProxies,
+            health ? "--health" : "--no-health", "--health-path", healthPath,
         ]
         if let limitConcurrency { arguments += ["--limit-concurrency", String(limitConcurrency)] }
         if factory { arguments.append("--factory") }

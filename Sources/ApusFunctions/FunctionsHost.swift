@@ -74,7 +74,6 @@ public final class FunctionsHost: @unchecked Sendable {
         responder = FunctionsResponder(version.plans)
         report = Self.report(version.manifest, missing: Self.missingLanguages(version.manifest, options))
             + Self.unplanned(version.plans).map { (.info, $0) } + [(.info, version.plans.summary)]
-        responder.health = { [unowned self] in health() }
         responder.onStop = { [executors, self] in
             watcher?.close()
             watcher = nil
@@ -143,11 +142,17 @@ public final class FunctionsHost: @unchecked Sendable {
 
     // MARK: health
 
-    /// `/_apus/health`: the functions by language, and each worker function's pool (workers,
-    /// ready ones, requests in flight and queued, the last failure). On the loop thread.
-    private func health() -> String {
+    /// What the tree says of itself at the health endpoint (`HealthResponder`), on the loop
+    /// thread: starting while a pool kept warm (`min_warm`) has no worker ready and has not
+    /// failed; degraded while a file failed to load or a worker function cannot run (its build
+    /// failed, its language is missing, its workers do not load). The details: the functions by language,
+    /// each worker function's pool (workers, ready ones, requests in flight and queued, whether
+    /// it last failed), the conflicts and load errors counted; what failed and why only under
+    /// `apus dev` (the log has it always).
+    public func healthReport() -> HealthResponder.Report {
+        let development = options.development
         var json = JSONWriter(capacity: 1024)
-        json.raw("{\"status\":\"ok\",\"functions\":")
+        json.raw("\"functions\":")
         var counts: [String: Int] = [:]
         for route in version.manifest.routes {
             let runtime = route.split(separator: " ").dropFirst(2).first.map(String.init) ?? "?"
@@ -159,26 +164,38 @@ public final class FunctionsHost: @unchecked Sendable {
         let byLanguage = Dictionary(uniqueKeysWithValues: languages.map { language in
             (language, version.workers.values.filter { $0.function.runtime == language }.sorted { $0.function.key < $1.function.key })
         })
+        var starting = false
+        var failing = false
         json.object(byLanguage) { json, workers in
             json.raw("{\"installed\":")
             json.raw(WorkerRuntime.find(workers[0].function.runtime, runtimes: options.runtimes)?.executable == nil ? "false" : "true")
             json.raw(",\"functions\":")
             json.object(Dictionary(uniqueKeysWithValues: workers.map { ($0.function.key, $0) })) { json, worker in
                 guard let status = worker.poolStatus else {
-                    json.raw("{\"unavailable\":"); json.optionalString(worker.unavailable ?? "not started"); json.raw("}")
+                    failing = failing || worker.unavailable != nil
+                    json.raw("{\"unavailable\":")
+                    json.optionalString(development ? worker.unavailable ?? "not started" : WorkerOutcome.unavailable)
+                    json.raw("}")
                     return
+                }
+                if status.ready == 0 {
+                    if status.lastFailure != nil { failing = true } else if worker.keepsWarm { starting = true }
                 }
                 json.raw("{\"workers\":\(status.workers),\"ready\":\(status.ready),\"in_flight\":\(status.inFlight),")
                 json.raw("\"queued\":\(status.queued),\"last_failure\":")
-                json.optionalString(status.lastFailure)
+                json.optionalString(status.lastFailure.map { development ? $0 : WorkerOutcome.unavailable })
                 json.raw("}")
             }
             json.raw("}")
         }
-        json.raw(",\"conflicts\":\(version.manifest.conflicts.count),\"errors\":")
-        json.array(version.manifest.errors) { json, error in json.string(error) }
-        json.raw("}")
-        return String(decoding: json.output, as: UTF8.self)
+        let errors = version.manifest.errors
+        json.raw(",\"conflicts\":\(version.manifest.conflicts.count),\"load_errors\":\(errors.count)")
+        if development {
+            json.raw(",\"errors\":")
+            json.array(errors) { json, error in json.string(error) }
+        }
+        return HealthResponder.Report(
+            starting: starting, degraded: failing || !errors.isEmpty, details: String(decoding: json.output, as: UTF8.self))
     }
 
     // MARK: reloading (on the loop thread, but for the Python part)

@@ -8,8 +8,6 @@ public final class FunctionsResponder: HTTPResponder, @unchecked Sendable {
     var current: PlanResponder
     /// Runs once the server has stopped, after the current version's pools were retired.
     var onStop: (() -> Void)?
-    /// `GET /_apus/health`'s body, made on the loop thread.
-    var health: (() -> String)?
 
     init(_ current: PlanResponder) {
         self.current = current
@@ -18,9 +16,6 @@ public final class FunctionsResponder: HTTPResponder, @unchecked Sendable {
     public var streamsRequestBodies: Bool { true }
 
     public func respond(to request: HTTPRequest, via slot: ResponseSlot) {
-        if request.path == "/_apus/health", let health, request.method == "GET" || request.method == "HEAD" {
-            return slot.complete(.json(health()))
-        }
         current.respond(to: request, via: slot)
     }
 

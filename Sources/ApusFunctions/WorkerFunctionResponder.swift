@@ -74,6 +74,9 @@ final class WorkerFunctionResponder: HTTPResponder, @unchecked Sendable {
     /// Its pool's state for `/_apus/health` (nil: it has no pool), on the loop thread.
     var poolStatus: WorkerPoolStatus? { pool?.status }
 
+    /// Its pool keeps workers warm (`min_warm`): until one is ready, the server is starting.
+    var keepsWarm: Bool { function.poolSetting("min_warm", default: 0) > 0 }
+
     /// Why it cannot run, if it cannot.
     var unavailable: String? {
         if case .failure(let failure) = command { return failure.message }

@@ -9,12 +9,18 @@ public protocol HTTPResponder: Sendable {
     /// with the body received so far; the rest, if any, comes through `request.bodyStream`.
     var streamsRequestBodies: Bool { get }
 
+    /// Called once on the loop thread when a graceful shutdown begins: the server takes no new
+    /// connections and finishes the requests it has.
+    func serverWillDrain()
+
     /// Called once on the loop thread after the server stopped and closed its connections:
     /// release loop handles and threads.
     func serverDidStop()
 }
 
 extension HTTPResponder {
+    public func serverWillDrain() {}
+
     public func serverDidStop() {}
 
     public var streamsRequestBodies: Bool { false }

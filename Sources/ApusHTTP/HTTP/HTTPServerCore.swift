@@ -111,6 +111,7 @@ final class HTTPServerCore {
     /// `done` runs once every connection is closed.
     func drain(_ done: @escaping () -> Void) {
         isDraining = true
+        responder.serverWillDrain()
         listener?.close()
         listener = nil
         onAllClosed = done
