@@ -31,8 +31,9 @@ enum FunctionsServing {
             development: development)
     }
 
-    static func load(directory: String, threads: Int, development: Bool, logger: Logger) -> Loaded {
-        let environment = PythonHost.startInterpreter(appDirectory: SystemFiles.absolutePath(directory), logger: logger)
+    static func load(directory: String, threads: Int, development: Bool, logger: Logger, jsonLogs: Bool = false) -> Loaded {
+        let environment = PythonHost.startInterpreter(
+            appDirectory: SystemFiles.absolutePath(directory), logger: logger, jsonLogs: jsonLogs)
         guard let asyncio = AsyncioThread() else {
             Console.error("error: cannot start the asyncio thread (a tasks or memory limit?)")
             Console.terminate(1)

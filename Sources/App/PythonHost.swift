@@ -4,8 +4,10 @@ import Logging
 /// Starting the embedded interpreter and loading the app for `apus run module:app`. Any
 /// failure prints the Python traceback (or a one-line reason) and exits 1.
 enum PythonHost {
-    static func loadApp(target: String, factory: Bool, appDirectory: String, logger: Logger) throws -> PyObjectRef {
-        let environment = startInterpreter(appDirectory: appDirectory, logger: logger)
+    static func loadApp(
+        target: String, factory: Bool, appDirectory: String, logger: Logger, jsonLogs: Bool = false
+    ) throws -> PyObjectRef {
+        let environment = startInterpreter(appDirectory: appDirectory, logger: logger, jsonLogs: jsonLogs)
         do {
             return try PythonApp.load(target, factory: factory)
         } catch {
@@ -31,9 +33,10 @@ enum PythonHost {
         return "python: \(environment.executable); set VIRTUAL_ENV or create .venv next to the app"
     }
 
-    /// Starts the interpreter with `appDirectory` and the apus package first on `sys.path`.
+    /// Starts the interpreter with `appDirectory` and the apus package first on `sys.path`;
+    /// with `jsonLogs`, the app's unhandled log records are JSON lines (`apus._log_lines`).
     @discardableResult
-    static func startInterpreter(appDirectory: String, logger: Logger) -> PythonEnvironment {
+    static func startInterpreter(appDirectory: String, logger: Logger, jsonLogs: Bool = false) -> PythonEnvironment {
         let directory = SystemFiles.absolutePath(appDirectory)
         guard SystemFiles.isDirectory(directory) else {
             Console.error("error: --app-dir \(appDirectory): no such directory")
@@ -55,6 +58,13 @@ enum PythonHost {
             Console.terminate(1)
         }
         PythonStartUp.begin(logger: logger)
+        if jsonLogs {
+            do {
+                _ = try PythonModuleCall.call("apus._log_lines", "use_json_lines", [])
+            } catch {
+                logger.warning("the app's log records stay in Python's format: \(error)")
+            }
+        }
         return environment
     }
 

@@ -70,6 +70,9 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Log every request.")
     var accessLog = true
 
+    @Option(help: "Log lines as uvicorn writes them (text) or one JSON object per line (json); json also gives each request an X-Request-ID.")
+    var logFormat: LogFormatOption = .text
+
     @Option(help: "Seconds to wait for in-flight requests on SIGINT/SIGTERM.")
     var gracefulTimeout: Double = 10
 
@@ -156,7 +159,9 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        LoggingSystem.bootstrap { [logLevel] label in ConsoleLogHandler(label: label, logLevel: logLevel.level) }
+        LoggingSystem.bootstrap { [logLevel, logFormat] label in
+            ConsoleLogHandler(label: label, logLevel: logLevel.level, format: logFormat)
+        }
         let logger = Logger(label: "apus")
         if (workers > 1 || reload) && !worker {
             return try await superviseWorkers(logger: logger)
@@ -167,13 +172,15 @@ struct RunCommand: AsyncParsableCommand {
         var routes: [(methods: [String]?, path: String)] = []
         var functionsHost: FunctionsHost?
         if let target, servesFunctions {
-            let host = FunctionsServing.load(directory: target, threads: threads, development: hotReload, logger: logger)
+            let host = FunctionsServing.load(
+                directory: target, threads: threads, development: hotReload, logger: logger, jsonLogs: logFormat == .json)
             functionsHost = host.functions
             application = (host.application, host.asyncio)
             responder = host.functions.responder
             if !worker { host.functions.report.forEach { logger.log(level: $0.level, "\($0.text)") } }
         } else if let target {
-            let app = try PythonHost.loadApp(target: target, factory: factory, appDirectory: appDir, logger: logger)
+            let app = try PythonHost.loadApp(
+                target: target, factory: factory, appDirectory: appDir, logger: logger, jsonLogs: logFormat == .json)
             var options = ASGIApplication.Options()
             options.rootPath = rootPath
             options.lifespan = lifespan.rawValue
@@ -325,6 +332,7 @@ struct RunCommand: AsyncParsableCommand {
         if let target { arguments.append(target) } else { arguments.append("--hello") }
         arguments += [
             "--worker", "--host", host, "--port", String(port), "--log-level", logLevel.rawValue,
+            "--log-format", logFormat.rawValue,
             accessLog ? "--access-log" : "--no-access-log",
             "--app-dir", SystemFiles.absolutePath(appDir), "--threads", String(threads),
             "--root-path", rootPath, "--lifespan", lifespan.rawValue, plans ? "--plans" : "--no-plans",
@@ -351,6 +359,7 @@ struct RunCommand: AsyncParsableCommand {
         configuration.reusePort = worker
         configuration.listeningDescriptor = listenFd
         configuration.accessLog = accessLog
+        configuration.requestIdentity = logFormat == .json
         configuration.gracefulTimeoutMilliseconds = UInt64(gracefulTimeout * 1000)
         configuration.limits.keepAliveTimeoutMilliseconds = UInt64(timeoutKeepAlive * 1000)
         configuration.limits.headTimeoutMilliseconds = UInt64(timeoutRequestHead * 1000)
@@ -370,6 +379,15 @@ struct RunCommand: AsyncParsableCommand {
 
 enum LifespanOption: String, ExpressibleByArgument, CaseIterable {
     case auto, on, off
+}
+
+/// How log lines are written (`--log-format`).
+enum LogFormatOption: String, ExpressibleByArgument, CaseIterable {
+    /// uvicorn's lines ("INFO:     message").
+    case text
+    /// One JSON object per line: time, level, logger, message, and the line's fields (an access
+    /// line's method, path, status, duration, client, request and trace ids).
+    case json
 }
 
 enum LogLevelOption: String, ExpressibleByArgument, CaseIterable {

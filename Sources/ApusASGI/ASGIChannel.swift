@@ -26,6 +26,8 @@ package final class ASGIChannel: @unchecked Sendable {
     private var rewriter: ResponseRewriter?
     /// The request line's method and target, for log lines (only ever built on errors).
     private let head: HTTPRequestHead
+    /// The logger for lines about this request, with its request and trace ids.
+    private var requestLogger: Logger { logger.about(head) }
     private var description: String { "\(head.method) \(head.target)" }
 
     package init(slot: ResponseSlot, application: ASGIApplication, entry: PlanEntry, asyncio: AsyncioThread,
@@ -83,7 +85,7 @@ package final class ASGIChannel: @unchecked Sendable {
     }
 
     private func failedToStart(_ error: PythonError, _ gil: borrowing GIL) {
-        logger.error("cannot start \(description) in Python (the app, or the route's plan):\n\(error.formattedTraceback(gil))")
+        requestLogger.error("cannot start \(description) in Python (the app, or the route's plan):\n\(error.formattedTraceback(gil))")
         slot.abort()
     }
 
@@ -148,7 +150,7 @@ package final class ASGIChannel: @unchecked Sendable {
         case "error":
             let exception = try gil.tupleItem(message, 1).share()
             let traceback = gil.swiftString(try gil.tupleItem(message, 2)) ?? ""
-            logger.error("Exception in ASGI application (\(description))\n\(traceback)")
+            requestLogger.error("Exception in ASGI application (\(description))\n\(traceback)")
             if let exceptionSink { _ = try? gil.call(exceptionSink, [exception]) }
             if !gil.isTrue(try gil.tupleItem(message, 3)) { slot.abort() }
         case "read":
@@ -159,7 +161,7 @@ package final class ASGIChannel: @unchecked Sendable {
             }
         case "abort":
             let reason = gil.swiftString(try gil.tupleItem(message, 1)) ?? "the ASGI app broke the protocol"
-            logger.error("\(reason) (\(description))")
+            requestLogger.error("\(reason) (\(description))")
             slot.abort()
         default:
             throw .runtime("unknown message from the ASGI host: \(kind)")
@@ -187,7 +189,7 @@ package final class ASGIChannel: @unchecked Sendable {
                 }
                 _ = try gil.call(application.resume, [waiter, value])
             } catch {
-                logger.error("cannot hand the request body to the app (\(description)): \(error)")
+                requestLogger.error("cannot hand the request body to the app (\(description)): \(error)")
             }
         }
     }
@@ -243,5 +245,15 @@ private extension HTTPHeaders {
             return true
         }
         return declared.count == 1 && Int(declared[0]) == count
+    }
+}
+
+extension Logger {
+    /// This logger with the request's log fields (`HTTPRequestHead.logFields`) as metadata:
+    /// made only for the lines written about one request (its errors), never per request.
+    func about(_ head: HTTPRequestHead) -> Logger {
+        var logger = self
+        for field in head.logFields { logger[metadataKey: field.name] = "\(field.value)" }
+        return logger
     }
 }

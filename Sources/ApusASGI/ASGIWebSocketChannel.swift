@@ -32,6 +32,8 @@ final class ASGIWebSocketChannel: @unchecked Sendable {
         self.head = head
     }
 
+    /// The logger for lines about this request, with its request and trace ids.
+    private var requestLogger: Logger { logger.about(head) }
     private var description: String { "WebSocket \(head.target)" }
 
     /// With the GIL, on the asyncio thread: builds the request's parts and starts the app.
@@ -46,7 +48,7 @@ final class ASGIWebSocketChannel: @unchecked Sendable {
             self.cycle = cycle
             if leftEarly { _ = try? gil.call(application.disconnected, [cycle]) }
         } catch {
-            logger.error("cannot start \(description) in Python:\n\(error.formattedTraceback(gil))")
+            requestLogger.error("cannot start \(description) in Python:\n\(error.formattedTraceback(gil))")
             slot.abort()
         }
     }
@@ -98,12 +100,12 @@ final class ASGIWebSocketChannel: @unchecked Sendable {
         case "error":
             let exception = try gil.tupleItem(message, 1).share()
             let traceback = gil.swiftString(try gil.tupleItem(message, 2)) ?? ""
-            logger.error("Exception in ASGI application (\(description))\n\(traceback)")
+            requestLogger.error("Exception in ASGI application (\(description))\n\(traceback)")
             if let exceptionSink { _ = try? gil.call(exceptionSink, [exception]) }
             failed()
         case "abort":
             let reason = gil.swiftString(try gil.tupleItem(message, 1)) ?? "the ASGI app broke the protocol"
-            logger.error("\(reason) (\(description))")
+            requestLogger.error("\(reason) (\(description))")
             failed()
         default:
             throw .runtime("unknown message from the WebSocket host: \(kind)")
@@ -183,7 +185,7 @@ final class ASGIWebSocketChannel: @unchecked Sendable {
                 let value = try gil.tuple(items).share()
                 _ = try gil.call(application.webSocketReceived, [cycle, value])
             } catch {
-                logger.error("cannot hand a WebSocket message to the app (\(description)): \(error)")
+                requestLogger.error("cannot hand a WebSocket message to the app (\(description)): \(error)")
             }
         }
     }

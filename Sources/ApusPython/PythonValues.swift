@@ -1,4 +1,4 @@
-package import ApusHTTP
+internal import ApusHTTP
 internal import CPython
 
 /// Conversions between Swift values and Python objects. All of them need the GIL, so they are

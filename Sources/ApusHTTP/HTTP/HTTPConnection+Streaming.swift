@@ -76,7 +76,7 @@ extension HTTPConnection {
         let state = ResponseStreamState(
             slot: slot, head: head, status: status, framing: framing, sendsBody: sendsBody, keepAlive: keepAlive)
         core.encoder.encodeHead(
-            status: status, headers: given.headers, framing: encoded,
+            status: status, headers: identified(given.headers), framing: encoded,
             version: head.version, connection: keepAlive ? .keepAlive : .close, into: &output)
         machine.streamStarted(state)
         if !batching { flush() }
@@ -154,7 +154,7 @@ extension HTTPConnection {
             deliver(.text("Internal Server Error", status: 500), from: slot, forceClose: true)
         case .streaming(let state) where state.slot === slot:
             state.cancelWaiter()
-            core.logAccess(client: client, head: state.head, status: state.status)
+            logAccess(head: state.head, status: state.status)
             slot.connectionClosed()
             flush()
             close()

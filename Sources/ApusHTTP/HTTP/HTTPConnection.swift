@@ -35,6 +35,10 @@ final class HTTPConnection: ByteStreamDelegate {
     var batching = false
     let client: String
     let server: String
+    /// When the request being answered arrived (monotonic nanoseconds, for the access log) and
+    /// its identity (with `requestIdentity`): one request at a time per connection.
+    var requestStarted: UInt64 = 0
+    var identity: RequestIdentity?
 
     init(core: HTTPServerCore, stream: TCPStream) {
         self.core = core
@@ -141,8 +145,10 @@ final class HTTPConnection: ByteStreamDelegate {
             switch event {
             case nil:
                 return
-            case .head(let head):
+            case .head(var head):
                 machine.headArrived()
+                if core.logsAccess { requestStarted = MonotonicClock.nanoseconds() }
+                if core.configuration.requestIdentity { identify(&head) }
                 if WebSocketUpgrade.isRequested(head) {
                     dispatchWebSocket(head)
                     continue
@@ -228,7 +234,7 @@ final class HTTPConnection: ByteStreamDelegate {
     /// After the last byte of a response is queued: next request, or close.
     func responseFinished(head: HTTPRequestHead, status: Int, keepAlive: Bool) {
         releaseAdmission()
-        core.logAccess(client: client, head: head, status: status)
+        logAccess(head: head, status: status)
         // The idle timer starts once the client has taken the response (see flush).
         switch machine.responseQueued(keepAlive: keepAlive, queued: output.count + stream.unwrittenBytes) {
         case .readNext:
@@ -242,7 +248,7 @@ final class HTTPConnection: ByteStreamDelegate {
     private func write(_ response: HTTPResponse, head: HTTPRequestHead, keepAlive: Bool) {
         let sendsBody = response.sendsBody(to: head)
         core.encoder.encodeHead(
-            status: response.status, headers: response.headers, framing: .length(response.body.count),
+            status: response.status, headers: identified(response.headers), framing: .length(response.body.count),
             version: head.version, connection: keepAlive ? .keepAlive : .close, into: &output)
         if sendsBody { output.append(contentsOf: response.body) }
     }
@@ -262,9 +268,20 @@ final class HTTPConnection: ByteStreamDelegate {
         }
     }
 
-    /// A request the parser refused: answer with its status, then close.
+    /// A request the parser refused: answer with its status, then close. The access log has it
+    /// when its head was read (a body too large, a body that broke off).
     func reject(_ error: HTTPParseError, headers extra: [(name: String, value: String)] = []) {
         core.logger.debug("rejected request from \(client): \(error)")
+        switch machine.state {
+        case .responding(let pending): logAccess(head: pending.head, status: error.status)
+        case .streaming(let state): logAccess(head: state.head, status: error.status)
+        default:
+            if let line = error.requestLine {
+                core.logAccess(
+                    client: client, method: line.method, target: line.target, version: line.version, status: error.status,
+                    started: MonotonicClock.nanoseconds(), identity: nil)
+            }
+        }
         let response = HTTPResponse(
             status: error.status, headers: HTTPHeaders([("content-type", "text/plain; charset=utf-8")] + extra),
             body: Array("\(HTTPStatus.reason(error.status)): \(error.reason)\n".utf8))
@@ -381,5 +398,29 @@ final class HTTPConnection: ByteStreamDelegate {
             core.logger.debug("request head timeout from \(client)")
             reject(HTTPParseError(status: 408, reason: "request not received in time"))
         }
+    }
+}
+
+extension HTTPConnection {
+    /// Gives the request its identity: the client's `X-Request-ID`, or one made here and added
+    /// to the head so that the app sees it too.
+    func identify(_ head: inout HTTPRequestHead) {
+        let (identity, madeHere) = RequestIdentity.of(head.headers, ids: &core.requestIDs)
+        if madeHere { head.headers.add("x-request-id", identity.requestID) }
+        self.identity = identity
+    }
+
+    /// A response's headers with the request's id echoed (unless the app set one).
+    func identified(_ headers: HTTPHeaders) -> HTTPHeaders {
+        guard let identity, !headers.contains("x-request-id") else { return headers }
+        var headers = headers
+        headers.add("x-request-id", identity.requestID)
+        return headers
+    }
+
+    func logAccess(head: HTTPRequestHead, status: Int) {
+        core.logAccess(
+            client: client, method: head.method, target: head.target, version: head.version, status: status,
+            started: requestStarted, identity: identity)
     }
 }

@@ -10,20 +10,25 @@ enum HTTPHeadParser {
         var cursor = 0
         let line = try nextLine(head, from: &cursor)
         let (method, target, version) = try parseRequestLine(UnsafeRawBufferPointer(rebasing: head[line]))
-
-        var headers = HTTPHeaders()
-        var fields = FramingFields()
-        while true {
-            let range = try nextLine(head, from: &cursor)
-            if range.isEmpty { break }
-            if headers.count == limits.maxHeaderCount {
-                throw .headTooLarge("more than \(limits.maxHeaderCount) header fields")
+        do throws(HTTPParseError) {
+            var headers = HTTPHeaders()
+            var fields = FramingFields()
+            while true {
+                let range = try nextLine(head, from: &cursor)
+                if range.isEmpty { break }
+                if headers.count == limits.maxHeaderCount {
+                    throw .headTooLarge("more than \(limits.maxHeaderCount) header fields")
+                }
+                let (name, value) = try parseField(UnsafeRawBufferPointer(rebasing: head[range]))
+                fields.note(name: name, value: value)
+                headers.add(name, value)
             }
-            let (name, value) = try parseField(UnsafeRawBufferPointer(rebasing: head[range]))
-            fields.note(name: name, value: value)
-            headers.add(name, value)
+            return try fields.head(method: method, target: target, version: version, headers: headers, limits: limits)
+        } catch {
+            var refused = error
+            refused.requestLine = (method, target, version)
+            throw refused
         }
-        return try fields.head(method: method, target: target, version: version, headers: headers, limits: limits)
     }
 
     /// The range of the next line without its CRLF; rejects a CR that does not end a line.

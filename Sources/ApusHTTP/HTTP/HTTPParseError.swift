@@ -3,6 +3,18 @@
 public struct HTTPParseError: Error, Equatable, Sendable, CustomStringConvertible {
     public let status: Int
     public let reason: String
+    /// The request line, when the refusal came after it was read (a header, a body too large),
+    /// for the access log. Not part of what makes two errors equal.
+    public internal(set) var requestLine: (method: String, target: String, version: HTTPVersion)?
+
+    init(status: Int, reason: String) {
+        self.status = status
+        self.reason = reason
+    }
+
+    public static func == (lhs: HTTPParseError, rhs: HTTPParseError) -> Bool {
+        lhs.status == rhs.status && lhs.reason == rhs.reason
+    }
 
     public var description: String { "\(status) \(reason)" }
 

@@ -12,6 +12,11 @@ public struct HTTPServerConfiguration: Sendable {
     public var listeningDescriptor: Int32?
     public var limits = HTTPLimits()
     public var accessLog = true
+    /// Each request gets an identity (`RequestIdentity`): the client's `X-Request-ID` or one
+    /// made here, passed to the responder as that request header and echoed on the response,
+    /// and the access log's lines carry their fields (method, path, status, duration, client,
+    /// request and trace ids) as metadata, for a structured log.
+    public var requestIdentity = false
     /// How long shutdown waits for in-flight requests, in milliseconds.
     public var gracefulTimeoutMilliseconds: UInt64 = 10_000
 
@@ -32,6 +37,8 @@ final class HTTPServerCore {
     private var sweepTimer: LoopTimer?
     private var drainSweep: LoopTimer?
     private(set) var isDraining = false
+    /// Request ids made on this loop (with `requestIdentity`).
+    var requestIDs = RequestIDGenerator()
     private var onAllClosed: (() -> Void)?
 
     var limits: HTTPLimits { configuration.limits }
@@ -141,7 +148,29 @@ final class HTTPServerCore {
         responder.serverDidStop()
     }
 
-    func logAccess(client: String, head: HTTPRequestHead, status: Int) {
-        accessLogger?.info("\(client) - \"\(head.method) \(head.target) \(head.version.text)\" \(status)")
+    /// Whether access lines are logged (the connection then times its requests).
+    var logsAccess: Bool { accessLogger != nil }
+
+    /// The access line of one answered request, as uvicorn writes it (the status with its
+    /// reason phrase); with `requestIdentity`, its fields as metadata too. `started`: the
+    /// monotonic time the request arrived, in nanoseconds.
+    func logAccess(
+        client: String, method: String, target: String, version: HTTPVersion, status: Int, started: UInt64,
+        identity: RequestIdentity?
+    ) {
+        guard let accessLogger else { return }
+        let line = "\(client) - \"\(method) \(target) \(version.text)\" \(status) \(HTTPStatus.reason(status))"
+        guard configuration.requestIdentity else { return accessLogger.info("\(line)") }
+        let elapsed = Double(MonotonicClock.nanoseconds() &- started) / 1_000_000
+        var fields: Logger.Metadata = [
+            "client": "\(client)", "method": "\(method)", "path": "\(target)",
+            "http_version": "\(version.text)", "status": .stringConvertible(status),
+            "duration_ms": .stringConvertible((elapsed * 1000).rounded() / 1000),
+        ]
+        if let identity {
+            fields["request_id"] = "\(identity.requestID)"
+            if let traceID = identity.traceID { fields["trace_id"] = "\(traceID)" }
+        }
+        accessLogger.info("\(line)", metadata: fields)
     }
 }

@@ -32,9 +32,9 @@ extension HTTPConnection {
             fields.add(field.name, field.value)
         }
         core.encoder.encodeHead(
-            status: 101, headers: fields, framing: .untilClose, version: .http1_1, connection: .keepAlive, into: &output)
+            status: 101, headers: identified(fields), framing: .untilClose, version: .http1_1, connection: .keepAlive, into: &output)
         slot.responseCompleted()
-        core.logAccess(client: client, head: pending.head, status: 101)
+        logAccess(head: pending.head, status: 101)
         machine.upgraded()
         webSocket = session
         session.connection = self
