@@ -28,11 +28,22 @@ struct ApusCommand: AsyncParsableCommand {
         while true { pause() }
     }
 
+    /// `apus run`'s options the command line leaves out, from `APUS_*` variables
+    /// (`EnvironmentOptions`); `apus dev` adds them itself.
+    private static func withEnvironmentOptions(_ arguments: [String]) throws -> [String] {
+        guard arguments.first == "run" else { return arguments }
+        do throws(EnvironmentOptions.Problem) {
+            return ["run"] + (try EnvironmentOptions.completing(Array(arguments.dropFirst())))
+        } catch {
+            throw ValidationError(error.description)
+        }
+    }
+
     /// Usage errors exit 2 with a one-line message (as uvicorn and most Unix tools do);
     /// help and --version exit 0.
     private static func runAsRoot() async {
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(try withEnvironmentOptions(Array(CommandLine.arguments.dropFirst())))
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

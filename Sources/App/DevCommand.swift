@@ -16,7 +16,13 @@ struct DevCommand: AsyncParsableCommand {
         var rest = arguments
         if rest.contains("--help") || rest.contains("-h") { throw CleanExit.helpRequest(self) }
         let directory = rest.first.map { !$0.hasPrefix("-") } == true ? rest.removeFirst() : "functions"
-        let command = try RunCommand.parse([directory, "--hot-reload"] + rest)
+        let arguments: [String]
+        do throws(EnvironmentOptions.Problem) {
+            arguments = try EnvironmentOptions.completing([directory, "--hot-reload"] + rest)
+        } catch {
+            throw ValidationError(error.description)
+        }
+        let command = try RunCommand.parse(arguments)
         try await command.run()
     }
 }

@@ -31,9 +31,9 @@ enum FunctionsServing {
             development: development)
     }
 
-    static func load(directory: String, threads: Int, development: Bool, logger: Logger, jsonLogs: Bool = false) -> Loaded {
+    static func load(directory: String, threads: Int, development: Bool, logger: Logger, logging: PythonLogging = PythonLogging()) -> Loaded {
         let environment = PythonHost.startInterpreter(
-            appDirectory: SystemFiles.absolutePath(directory), logger: logger, jsonLogs: jsonLogs)
+            appDirectory: SystemFiles.absolutePath(directory), logger: logger, logging: logging)
         guard let asyncio = AsyncioThread() else {
             Console.error("error: cannot start the asyncio thread (a tasks or memory limit?)")
             Console.terminate(1)

@@ -5,9 +5,9 @@ import Logging
 /// failure prints the Python traceback (or a one-line reason) and exits 1.
 enum PythonHost {
     static func loadApp(
-        target: String, factory: Bool, appDirectory: String, logger: Logger, jsonLogs: Bool = false
+        target: String, factory: Bool, appDirectory: String, logger: Logger, logging: PythonLogging = PythonLogging()
     ) throws -> PyObjectRef {
-        let environment = startInterpreter(appDirectory: appDirectory, logger: logger, jsonLogs: jsonLogs)
+        let environment = startInterpreter(appDirectory: appDirectory, logger: logger, logging: logging)
         do {
             return try PythonApp.load(target, factory: factory)
         } catch {
@@ -33,10 +33,10 @@ enum PythonHost {
         return "python: \(environment.executable); set VIRTUAL_ENV or create .venv next to the app"
     }
 
-    /// Starts the interpreter with `appDirectory` and the apus package first on `sys.path`;
-    /// with `jsonLogs`, the app's unhandled log records are JSON lines (`apus._log_lines`).
+    /// Starts the interpreter with `appDirectory` and the apus package first on `sys.path`, and
+    /// the app's logging set up as `logging` says, before the app is imported.
     @discardableResult
-    static func startInterpreter(appDirectory: String, logger: Logger, jsonLogs: Bool = false) -> PythonEnvironment {
+    static func startInterpreter(appDirectory: String, logger: Logger, logging: PythonLogging = PythonLogging()) -> PythonEnvironment {
         let directory = SystemFiles.absolutePath(appDirectory)
         guard SystemFiles.isDirectory(directory) else {
             Console.error("error: --app-dir \(appDirectory): no such directory")
@@ -58,13 +58,7 @@ enum PythonHost {
             Console.terminate(1)
         }
         PythonStartUp.begin(logger: logger)
-        if jsonLogs {
-            do {
-                _ = try PythonModuleCall.call("apus._log_lines", "use_json_lines", [])
-            } catch {
-                logger.warning("the app's log records stay in Python's format: \(error)")
-            }
-        }
+        logging.apply(logger: logger)
         return environment
     }
 
@@ -83,6 +77,31 @@ enum PythonHost {
         } catch {
             Console.error("error: cannot compile the app's routes: \(error)")
             Console.terminate(1)
+        }
+    }
+}
+
+/// How the app's Python logging is set up: `--log-format json` (records no handler takes are
+/// JSON lines) and `--log-config` (a file uvicorn's way: dictConfig or fileConfig).
+struct PythonLogging {
+    var json = false
+    var config: String?
+
+    func apply(logger: Logger) {
+        if json {
+            do {
+                _ = try PythonModuleCall.call("apus._log_lines", "use_json_lines", [])
+            } catch {
+                logger.warning("the app's log records stay in Python's format: \(error)")
+            }
+        }
+        if let config {
+            do {
+                _ = try PythonModuleCall.call("apus._log_lines", "apply_config", [.text(SystemFiles.absolutePath(config))])
+            } catch {
+                Console.error("error: --log-config \(config): \(error)")
+                Console.terminate(1)
+            }
         }
     }
 }

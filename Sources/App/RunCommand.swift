@@ -53,8 +53,10 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: .hidden)
     var hotReload = false
 
-    /// A worker serves its supervisor's listening socket, inherited as this descriptor.
-    @Option(help: .hidden)
+    /// A listening socket to serve, inherited as this descriptor: a service manager's (systemd
+    /// socket activation), or a worker's supervisor's (`--listen-fd`).
+    @Option(name: [.customLong("fd"), .customLong("listen-fd")],
+            help: "Serve this inherited listening socket (as systemd passes one) instead of binding --host and --port.")
     var listenFd: Int32?
 
     @Option(help: "Bind socket to this host.")
@@ -73,7 +75,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Log lines as uvicorn writes them (text) or one JSON object per line (json); json also gives each request an X-Request-ID.")
     var logFormat: LogFormatOption = .text
 
-    @Option(help: "Seconds to wait for in-flight requests on SIGINT/SIGTERM.")
+    @Option(name: [.customLong("graceful-timeout"), .customLong("timeout-graceful-shutdown")],
+            help: "Seconds to wait for in-flight requests on SIGINT/SIGTERM.")
     var gracefulTimeout: Double = 10
 
     @Option(help: "Close idle keep-alive connections after this many seconds.")
@@ -88,8 +91,21 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Most header fields in a request; more gets 431.")
     var limitRequestHeaders = 100
 
-    @Option(help: "Largest request body in bytes; larger gets 413.")
-    var limitRequestBodySize = 16 * 1024 * 1024
+    @Option(help: "Largest request body in bytes; larger gets 413 (default: no limit, as uvicorn; bodies held whole in memory are bounded by --limit-buffered-bodies).")
+    var limitRequestBodySize: Int?
+
+    @Option(help: "Requests a process serves before it exits gracefully (with --workers, it is replaced).")
+    var limitMaxRequests: Int?
+
+    @Option(help: "Variables to set from a dotenv file (KEY=value lines) before the app starts; set ones win.")
+    var envFile: String?
+
+    @Option(help: "A logging configuration for the app's Python loggers: .json or .yaml (dictConfig) or .ini (fileConfig).")
+    var logConfig: String?
+
+    @OptionGroup var responseHeaders: ResponseHeaderOptions
+    @OptionGroup var reloadWatch: ReloadWatchOptions
+    @OptionGroup var replaced: ReplacedUvicornOptions
 
     @Option(help: "Bytes queued for a slow reader before its connection stops reading.")
     var limitWriteBuffer = 1024 * 1024
@@ -149,7 +165,12 @@ struct RunCommand: AsyncParsableCommand {
         // Limits that would refuse every request (or every message) are mistakes, said at once.
         if limitRequestHeadSize < 1024 { throw ValidationError("--limit-request-head-size must be at least 1024 bytes") }
         if limitRequestHeaders < 1 { throw ValidationError("--limit-request-headers must be at least 1") }
-        if limitRequestBodySize < 0 { throw ValidationError("--limit-request-body-size must not be negative") }
+        if let limitRequestBodySize, limitRequestBodySize < 0 {
+            throw ValidationError("--limit-request-body-size must not be negative")
+        }
+        if let limitMaxRequests, limitMaxRequests < 1 { throw ValidationError("--limit-max-requests must be at least 1") }
+        if let envFile, !SystemFiles.isFile(envFile) { throw ValidationError("--env-file \(envFile): no such file") }
+        if let logConfig, !SystemFiles.isFile(logConfig) { throw ValidationError("--log-config \(logConfig): no such file") }
         if limitWriteBuffer < 1024 { throw ValidationError("--limit-write-buffer must be at least 1024 bytes") }
         if wsMaxSize < 1 { throw ValidationError("--ws-max-size must be at least 1 byte") }
         for (name, value) in [("graceful-timeout", gracefulTimeout), ("timeout-keep-alive", timeoutKeepAlive),
@@ -163,6 +184,15 @@ struct RunCommand: AsyncParsableCommand {
             ConsoleLogHandler(label: label, logLevel: logLevel.level, format: logFormat)
         }
         let logger = Logger(label: "apus")
+        if let envFile, !worker {  // a worker inherits its supervisor's environment
+            do throws(EnvFile.Problem) { try EnvFile.load(envFile) } catch {
+                Console.error("error: \(error)")
+                Console.terminate(2)
+            }
+        }
+        if reloadWatch.isGiven && !reload {
+            logger.warning("--reload-dir, --reload-include and --reload-exclude apply with --reload only")
+        }
         if (workers > 1 || reload) && !worker {
             return try await superviseWorkers(logger: logger)
         }
@@ -173,14 +203,14 @@ struct RunCommand: AsyncParsableCommand {
         var functionsHost: FunctionsHost?
         if let target, servesFunctions {
             let host = FunctionsServing.load(
-                directory: target, threads: threads, development: hotReload, logger: logger, jsonLogs: logFormat == .json)
+                directory: target, threads: threads, development: hotReload, logger: logger, logging: pythonLogging)
             functionsHost = host.functions
             application = (host.application, host.asyncio)
             responder = host.functions.responder
             if !worker { host.functions.report.forEach { logger.log(level: $0.level, "\($0.text)") } }
         } else if let target {
             let app = try PythonHost.loadApp(
-                target: target, factory: factory, appDirectory: appDir, logger: logger, jsonLogs: logFormat == .json)
+                target: target, factory: factory, appDirectory: appDir, logger: logger, logging: pythonLogging)
             var options = ASGIApplication.Options()
             options.rootPath = rootPath
             options.lifespan = lifespan.rawValue
@@ -267,7 +297,11 @@ struct RunCommand: AsyncParsableCommand {
             logger.info("Apus running on \(displayURL(port: boundPort)) (Press CTRL+C to quit)")
         }
         let signal = await server.waitForStopSignal()
-        logger.info("Shutting down (signal \(signal))")
+        if signal == ServerProcess.requestLimitSignal {
+            logger.info("Maximum request limit of \(limitMaxRequests ?? 0) exceeded. Terminating process.")
+        } else {
+            logger.info("Shutting down (signal \(signal))")
+        }
         await server.stop()
         if let (asgi, asyncio) = application {
             if let failure = asgi.runLifespan(.shutdown, on: asyncio) {
@@ -282,6 +316,19 @@ struct RunCommand: AsyncParsableCommand {
     /// Worker processes beyond this only compete for the CPUs (each holds an interpreter and its
     /// app): 16 per CPU this process may run on, 64 at least.
     static var maxWorkers: Int { max(64, 16 * ProcessControl.availableCPUs) }
+
+    /// What `--reload` watches: `--reload-dir`s (the app directory by default), `*.py` files or
+    /// the `--reload-include` globs, less uvicorn's default excludes and `--reload-exclude`.
+    private var reloadSettings: SourceWatcher.Settings {
+        let directories = reloadWatch.directories.isEmpty ? [appDir] : reloadWatch.directories
+        return SourceWatcher.Settings(
+            roots: directories.map(SystemFiles.absolutePath),
+            includes: reloadWatch.includes.isEmpty ? ["*.py"] : reloadWatch.includes,
+            excludes: SourceWatcher.Settings.defaultExcludes + reloadWatch.excludes,
+            pollMilliseconds: UInt64(reloadWatch.reloadDelay * 1000))
+    }
+
+    private var pythonLogging: PythonLogging { PythonLogging(json: logFormat == .json, config: logConfig) }
 
     /// TARGET names a functions directory rather than an app.
     private var servesFunctions: Bool {
@@ -301,7 +348,12 @@ struct RunCommand: AsyncParsableCommand {
         let descriptor: Int32
         let chosenPort: Int
         do {
-            (descriptor, chosenPort) = try TCPListener.sharedSocket(host: host, port: port)
+            // A socket given with --fd is the one shared.
+            if let listenFd {
+                (descriptor, chosenPort) = (listenFd, port)
+            } else {
+                (descriptor, chosenPort) = try TCPListener.sharedSocket(host: host, port: port)
+            }
         } catch {
             Console.error("error: cannot listen on \(host):\(port): \(error.message)")
             Console.terminate(1)
@@ -314,7 +366,7 @@ struct RunCommand: AsyncParsableCommand {
             arguments: { _ in arguments },
             workers: workers,
             inherited: [descriptor],
-            reloadDirectory: reload ? SystemFiles.absolutePath(appDir) : nil,
+            reload: reload ? reloadSettings : nil,
             gracefulTimeoutMilliseconds: UInt64(gracefulTimeout * 1000)
         ), logger: logger)
         await supervisor.watchSignals()
@@ -339,7 +391,7 @@ struct RunCommand: AsyncParsableCommand {
             "--graceful-timeout", String(gracefulTimeout), "--timeout-keep-alive", String(timeoutKeepAlive),
             "--timeout-request-head", String(timeoutRequestHead),
             "--limit-request-head-size", String(limitRequestHeadSize), "--limit-request-headers", String(limitRequestHeaders),
-            "--limit-request-body-size", String(limitRequestBodySize), "--limit-write-buffer", String(limitWriteBuffer),
+            "--limit-write-buffer", String(limitWriteBuffer),
             "--limit-buffered-bodies", String(limitBufferedBodies), "--ws-max-size", String(wsMaxSize),
             "--ws-per-message-deflate", String(wsPerMessageDeflate),
             "--ws-ping-interval", String(wsPingInterval), "--ws-ping-timeout", String(wsPingTimeout),
@@ -347,6 +399,12 @@ struct RunCommand: AsyncParsableCommand {
             health ? "--health" : "--no-health", "--health-path", healthPath,
         ]
         if let limitConcurrency { arguments += ["--limit-concurrency", String(limitConcurrency)] }
+        if let limitRequestBodySize { arguments += ["--limit-request-body-size", String(limitRequestBodySize)] }
+        if let limitMaxRequests { arguments += ["--limit-max-requests", String(limitMaxRequests)] }
+        if let logConfig { arguments += ["--log-config", SystemFiles.absolutePath(logConfig)] }
+        arguments += [responseHeaders.serverHeader ? "--server-header" : "--no-server-header",
+                      responseHeaders.dateHeader ? "--date-header" : "--no-date-header"]
+        for header in responseHeaders.headers { arguments += ["--header", header] }
         if factory { arguments.append("--factory") }
         if let functions { arguments += ["--functions", SystemFiles.absolutePath(functions)] }
         return arguments
@@ -365,7 +423,11 @@ struct RunCommand: AsyncParsableCommand {
         configuration.limits.headTimeoutMilliseconds = UInt64(timeoutRequestHead * 1000)
         configuration.limits.maxHeadBytes = limitRequestHeadSize
         configuration.limits.maxHeaderCount = limitRequestHeaders
-        configuration.limits.maxBodyBytes = limitRequestBodySize
+        configuration.limits.maxBodyBytes = limitRequestBodySize ?? Int.max
+        configuration.requestLimit = limitMaxRequests
+        configuration.serverHeader = responseHeaders.serverHeader
+        configuration.dateHeader = responseHeaders.dateHeader
+        configuration.defaultHeaders = responseHeaders.fields
         configuration.limits.writeHighWaterBytes = limitWriteBuffer
         configuration.limits.maxConcurrentRequests = limitConcurrency
         configuration.limits.maxBufferedBodyBytes = limitBufferedBodies

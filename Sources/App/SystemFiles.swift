@@ -20,6 +20,21 @@ enum SystemFiles {
         return stat(path, &status) == 0 && status.st_mode & S_IFMT == S_IFREG
     }
 
+    /// A small text file's contents (UTF-8), or nil if it cannot be read.
+    static func read(_ path: String, limit: Int = 1 << 20) -> String? {
+        guard let file = fopen(path, "rb") else { return nil }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16 * 1024)
+        while bytes.count <= limit {
+            let count = fread(&chunk, 1, chunk.count, file)
+            if count == 0 { break }
+            bytes.append(contentsOf: chunk[..<count])
+        }
+        guard ferror(file) == 0, bytes.count <= limit else { return nil }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     /// `path` without its last component ("/a/b" → "/a", "/a" → "/").
     static func parent(_ path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }

@@ -20,17 +20,17 @@ public actor ProcessSupervisor {
         public var workers: Int
         /// Descriptors every worker inherits, from 4 on (3 is its readiness pipe).
         public var inherited: [Int32]
-        /// Restart every worker when a `.py` file under this directory changes.
-        public var reloadDirectory: String?
+        /// Restart every worker when a watched source file changes.
+        public var reload: SourceWatcher.Settings?
         public var gracefulTimeoutMilliseconds: UInt64
 
         public init(executable: String, arguments: @escaping @Sendable (Int) -> [String], workers: Int,
-                    inherited: [Int32] = [], reloadDirectory: String? = nil, gracefulTimeoutMilliseconds: UInt64 = 10_000) {
+                    inherited: [Int32] = [], reload: SourceWatcher.Settings? = nil, gracefulTimeoutMilliseconds: UInt64 = 10_000) {
             self.executable = executable
             self.arguments = arguments
             self.workers = workers
             self.inherited = inherited
-            self.reloadDirectory = reloadDirectory
+            self.reload = reload
             self.gracefulTimeoutMilliseconds = gracefulTimeoutMilliseconds
         }
     }
@@ -102,11 +102,12 @@ public actor ProcessSupervisor {
             return
         }
         startPaced()
-        if let directory = options.reloadDirectory {
-            watcher = SourceWatcher(root: directory)
-            logger.info("Will watch for changes in \(directory)")
+        if let reload = options.reload {
+            watcher = SourceWatcher(reload)
+            logger.info("Will watch for changes in these directories: \(reload.roots)")
             let poll = LoopTimer(loop: loop)
-            poll.start(after: 500, repeat: 500) { [unowned self] in assumeIsolated { $0.checkSources() } }
+            let period = max(reload.pollMilliseconds, 10)
+            poll.start(after: period, repeat: period) { [unowned self] in assumeIsolated { $0.checkSources() } }
             timers.append(poll)
         }
         await withCheckedContinuation { finished = $0 }

@@ -17,10 +17,19 @@ public final class ServerProcess: Sendable {
         Self.raiseOpenFileLimit()
         loop = try EventLoop()
         try loop.start()
+        let stopSignal = StopSignal()
+        self.stopSignal = stopSignal
+        var configuration = configuration
+        if configuration.requestLimit != nil {
+            configuration.requestLimitReached = { stopSignal.deliver(Self.requestLimitSignal) }
+        }
         server = HTTPServer(loop: loop, configuration: configuration, responder: responder, logger: logger)
     }
 
-    private let stopSignal = StopSignal()
+    /// What `waitForStopSignal` returns when the server stops itself after its request limit.
+    public static let requestLimitSignal: Int32 = 0
+
+    private let stopSignal: StopSignal
 
     /// Binds, starts serving, and starts watching SIGINT, SIGTERM and (`hangupStops`) SIGHUP
     /// (before returning, so a signal sent as soon as the server is announced is never missed);

@@ -114,6 +114,22 @@ def copy_sources_and_destination(instruction):
     return flags, rest[:-1], rest[-1]
 
 
+def image_paths(dockerfile):
+    """Where the image puts the binary, the folder holding the `apus` package, and the
+    entrypoint: from the build stage's install commands (into /out, copied to / whole) and the
+    final stage's COPY of deploy/entrypoint.sh."""
+    build_runs = " ".join(each.value for stage in dockerfile.stages[:-1] for each in stage.all("RUN"))
+    binary = re.search(r"install -D -m 0755 \.build/release/apus /out(\S+)", build_runs)
+    package = re.search(r"cp -r python/apus /out(\S+?)/?(?:\s|$)", build_runs)
+    assert binary and package, "the build stage no longer installs apus and its package into /out"
+    copies = [copy_sources_and_destination(each) for each in dockerfile.final.all("COPY")]
+    assert (["/out/"], "/") in [(sources, destination) for flags, sources, destination in copies
+                                 if "--from=build" in flags], "the final stage no longer copies /out to /"
+    entrypoints = [destination for _, sources, destination in copies if sources == ["deploy/entrypoint.sh"]]
+    assert len(entrypoints) == 1, "the final stage copies deploy/entrypoint.sh once"
+    return {"binary": binary.group(1), "package_parent": package.group(1), "entrypoint": entrypoints[0]}
+
+
 # --- entrypoint
 
 def entrypoint_defaults(path=ENTRYPOINT):

@@ -19,8 +19,8 @@ import time
 import pytest
 
 from deploy_recipe import (
-    DEPLOY, ENTRYPOINT, ROOT, copy_sources_and_destination, entrypoint_defaults, package_candidates,
-    parse_dockerfile, readme_health_paths,
+    DEPLOY, ENTRYPOINT, ROOT, copy_sources_and_destination, entrypoint_defaults, image_paths,
+    package_candidates, parse_dockerfile, readme_health_paths,
 )
 
 IMAGE_UID = 10001
@@ -223,18 +223,15 @@ def test_venv_is_the_one_apus_uses():
 
 def test_package_is_where_the_binary_looks():
     """The binary and the `apus` package are put where PythonPackage.swift finds one from the
-    other."""
-    build_runs = " ".join(each.value for stage in DOCKERFILE.stages[:-1] for each in stage.all("RUN"))
-    binary = re.search(r"install -D -m 0755 \.build/release/apus /out(\S+)", build_runs).group(1)
-    package_parent = re.search(r"cp -r python/apus /out(\S+?)/?(?:\s|$)", build_runs).group(1)
+    other (the real binary finds it so in test_serves_and_drains_as_the_image_user)."""
+    paths = image_paths(DOCKERFILE)
     candidates, levels = package_candidates()
-    folder, looked = os.path.dirname(binary), []
+    folder, looked = os.path.dirname(paths["binary"]), []
     for _ in range(levels):
         looked += [os.path.normpath(os.path.join(folder, candidate)) for candidate in candidates]
         folder = os.path.dirname(folder)
-    assert package_parent in looked, f"{package_parent} is not among {looked}"
-    assert [copy_sources_and_destination(each)[1:] for each in FINAL.all("COPY")
-            if "--from=build" in each.value and copy_sources_and_destination(each)[1] == ["/out/"]] == [(["/out/"], "/")]
+    assert paths["package_parent"] in looked, f"{paths['package_parent']} is not among {looked}"
+    assert os.path.dirname(paths["binary"]) == "/usr/local/bin", "apus on the image's PATH"
 
 
 def runtime_packages():
@@ -277,20 +274,20 @@ def test_runtime_packages_cover_what_the_binary_loads():
 # --- the real binary, laid out as in the image, run as the image's user
 
 def image_layout(folder, binary):
-    """usr/local/bin/apus, its package in usr/local/share/apus/python (as the build stage
-    copies it: no bytecode, no extension module) and the entrypoint, under `folder`."""
-    bin_folder = os.path.join(folder, "usr", "local", "bin")
-    os.makedirs(bin_folder)
-    shutil.copy(binary, os.path.join(bin_folder, "apus"))
-    shutil.copy(ENTRYPOINT, os.path.join(bin_folder, "apus-entrypoint"))
-    os.chmod(os.path.join(bin_folder, "apus-entrypoint"), 0o755)  # COPY --chmod=0755
-    shutil.copytree(os.path.join(ROOT, "python", "apus"),
-                    os.path.join(folder, "usr", "local", "share", "apus", "python", "apus"),
+    """The binary, its package (as the build stage copies it: no bytecode, no extension
+    module) and the entrypoint, where the Dockerfile puts them, under `folder`; returns the
+    binary's and the entrypoint's paths."""
+    paths = {name: folder + path for name, path in image_paths(DOCKERFILE).items()}
+    for name, source in (("binary", binary), ("entrypoint", ENTRYPOINT)):
+        os.makedirs(os.path.dirname(paths[name]), exist_ok=True)
+        shutil.copy(source, paths[name])
+        os.chmod(paths[name], 0o755)  # install -m 0755, COPY --chmod=0755
+    shutil.copytree(os.path.join(ROOT, "python", "apus"), os.path.join(paths["package_parent"], "apus"),
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "_apus*.so"))
-    for root, folders, files in os.walk(folder):
+    for root, folders, _ in os.walk(folder):
         for name in folders:
             os.chmod(os.path.join(root, name), 0o755)
-    return bin_folder
+    return paths["binary"], paths["entrypoint"]
 
 
 def get(port, path, method="GET"):
@@ -317,13 +314,13 @@ def test_serves_and_drains_as_the_image_user(app, path, body):
     folder = tempfile.mkdtemp(prefix="apus-image-")
     os.chmod(folder, 0o755)
     try:
-        bin_folder = image_layout(folder, binary)
+        apus, entrypoint = image_layout(folder, binary)
         environment = {
-            "PATH": f"{venv}/bin:{bin_folder}:/usr/bin:/bin", "VIRTUAL_ENV": venv, "LANG": "C.UTF-8",
+            "PATH": f"{venv}/bin:{os.path.dirname(apus)}:/usr/bin:/bin", "VIRTUAL_ENV": venv, "LANG": "C.UTF-8",
             "PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1",
             "APUS_APP": app, "PORT": "0", "APUS_GRACEFUL_TIMEOUT": "5",
         }
-        process = subprocess.Popen(as_user(IMAGE_UID) + [os.path.join(bin_folder, "apus-entrypoint"), "--no-access-log"],
+        process = subprocess.Popen(as_user(IMAGE_UID) + [entrypoint, "--no-access-log"],
                                    cwd=os.path.join(DEPLOY, "example"), env=environment,
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         lines, announced = [], threading.Event()
@@ -342,7 +339,7 @@ def test_serves_and_drains_as_the_image_user(app, path, body):
         reader.start()
         try:
             assert announced.wait(30) and port, "apus did not start:\n" + "\n".join(lines)
-            assert os.path.realpath(f"/proc/{process.pid}/exe") == os.path.join(bin_folder, "apus")
+            assert os.path.realpath(f"/proc/{process.pid}/exe") == apus
             paths = readme_health_paths()
             assert get(port[0], paths["live"]) == (200, b'{"status":"ok"}')
             deadline = time.monotonic() + 20

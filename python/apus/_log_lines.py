@@ -49,3 +49,24 @@ def use_json_lines():
     handler = _StderrNow(logging.WARNING)
     handler.setFormatter(JSONLines())
     logging.lastResort = handler
+
+
+def apply_config(path):
+    """``--log-config``: the app's logging configured from a file, as uvicorn configures it: a
+    ``.json`` or ``.yaml``/``.yml`` file is a ``dictConfig`` dict, anything else an INI file for
+    ``fileConfig`` (existing loggers kept)."""
+    import logging.config
+
+    if path.endswith(".json"):
+        with open(path, encoding="utf-8") as file:
+            logging.config.dictConfig(json.load(file))
+    elif path.endswith((".yaml", ".yml")):
+        try:
+            import yaml
+        except ImportError:
+            raise RuntimeError(f"--log-config {path}: a YAML file needs PyYAML in the app's environment "
+                               "(pip install pyyaml)") from None
+        with open(path, encoding="utf-8") as file:
+            logging.config.dictConfig(yaml.safe_load(file))
+    else:
+        logging.config.fileConfig(path, disable_existing_loggers=False)

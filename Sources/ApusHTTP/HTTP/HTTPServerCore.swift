@@ -17,6 +17,16 @@ public struct HTTPServerConfiguration: Sendable {
     /// and the access log's lines carry their fields (method, path, status, duration, client,
     /// request and trace ids) as metadata, for a structured log.
     public var requestIdentity = false
+    /// `server: apus` and `date` on every response (uvicorn's `--server-header`, `--date-header`).
+    public var serverHeader = true
+    public var dateHeader = true
+    /// Header fields added to every response (uvicorn's `--header`), after those two.
+    public var defaultHeaders: [(name: String, value: String)] = []
+    /// Requests the server takes before it calls `requestLimitReached` (uvicorn's
+    /// `--limit-max-requests`: the process then stops gracefully and, under a supervisor, is
+    /// replaced). The requests after it are still answered until the shutdown begins.
+    public var requestLimit: Int?
+    public var requestLimitReached: (@Sendable () -> Void)?
     /// How long shutdown waits for in-flight requests, in milliseconds.
     public var gracefulTimeoutMilliseconds: UInt64 = 10_000
 
@@ -29,7 +39,7 @@ final class HTTPServerCore {
     let loop: EventLoop
     let configuration: HTTPServerConfiguration
     let responder: any HTTPResponder
-    let encoder = ResponseEncoder()
+    let encoder: ResponseEncoder
     let logger: Logger
     private let accessLogger: Logger?
     private var connections: [ObjectIdentifier: HTTPConnection] = [:]
@@ -46,10 +56,17 @@ final class HTTPServerCore {
     /// Requests with the responder now (see `HTTPLimits.maxConcurrentRequests`).
     private(set) var activeRequests = 0
 
+    /// Requests taken so far (counted only under a `requestLimit`).
+    private var requestsTaken = 0
+
     /// Counts a request in, or says no when the concurrency limit is reached.
     func admitRequest() -> Bool {
         if let limit = limits.maxConcurrentRequests, activeRequests >= limit { return false }
         activeRequests += 1
+        if let limit = configuration.requestLimit {
+            requestsTaken += 1
+            if requestsTaken == limit { configuration.requestLimitReached?() }
+        }
         return true
     }
 
@@ -62,6 +79,8 @@ final class HTTPServerCore {
         self.loop = loop
         bodyBudget = BodyBudget(limit: configuration.limits.maxBufferedBodyBytes)
         self.configuration = configuration
+        encoder = ResponseEncoder(
+            date: configuration.dateHeader, server: configuration.serverHeader, headers: configuration.defaultHeaders)
         self.responder = responder
         self.logger = logger
         var access = Logger(label: "apus.access")

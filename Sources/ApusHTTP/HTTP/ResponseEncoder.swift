@@ -7,7 +7,22 @@ internal import Glibc
 final class ResponseEncoder {
     private var cachedSecond = -1
     private var dateLine: [UInt8] = []
-    private let serverLine = Array("server: apus\r\n".utf8)
+    private let sendsDate: Bool
+    /// The header lines every response starts with after `date` (`server: apus` and the
+    /// server's own, `--header`), encoded once.
+    private let fixedLines: [UInt8]
+
+    init(date: Bool = true, server: Bool = true, headers: [(name: String, value: String)] = []) {
+        sendsDate = date
+        var lines: [UInt8] = server ? Array("server: apus\r\n".utf8) : []
+        for field in headers {
+            lines.append(contentsOf: field.name.utf8)
+            lines.append(contentsOf: ": ".utf8)
+            Latin1.withBytes(of: field.value) { lines.append(contentsOf: $0) }
+            lines.append(contentsOf: "\r\n".utf8)
+        }
+        fixedLines = lines
+    }
 
     enum Connection { case keepAlive, close }
 
@@ -25,8 +40,8 @@ final class ResponseEncoder {
         connection: Connection, into out: inout [UInt8]
     ) {
         out.append(contentsOf: statusLine(status))
-        out.append(contentsOf: currentDateLine())
-        out.append(contentsOf: serverLine)
+        if sendsDate { out.append(contentsOf: currentDateLine()) }
+        out.append(contentsOf: fixedLines)
         var hasLength = false
         for field in headers {
             if field.name.equalsIgnoringASCIICase("content-length") { hasLength = true }
