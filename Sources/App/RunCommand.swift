@@ -367,6 +367,7 @@ struct RunCommand: AsyncParsableCommand {
             workers: workers,
             inherited: [descriptor],
             reload: reload ? reloadSettings : nil,
+            listeningDescriptor: descriptor,
             gracefulTimeoutMilliseconds: UInt64(gracefulTimeout * 1000)
         ), logger: logger)
         await supervisor.watchSignals()

@@ -1,5 +1,6 @@
 public import ApusLoop
 public import Logging
+internal import ApusHTTP
 #if canImport(Glibc)
 internal import Glibc
 #endif
@@ -22,31 +23,44 @@ public actor ProcessSupervisor {
         public var inherited: [Int32]
         /// Restart every worker when a watched source file changes.
         public var reload: SourceWatcher.Settings?
+        /// The listening socket the workers share: while none can serve (under `reload`, an app
+        /// that fails to start), the supervisor answers on it itself (503).
+        public var listeningDescriptor: Int32?
         public var gracefulTimeoutMilliseconds: UInt64
 
         public init(executable: String, arguments: @escaping @Sendable (Int) -> [String], workers: Int,
-                    inherited: [Int32] = [], reload: SourceWatcher.Settings? = nil, gracefulTimeoutMilliseconds: UInt64 = 10_000) {
+                    inherited: [Int32] = [], reload: SourceWatcher.Settings? = nil, listeningDescriptor: Int32? = nil,
+                    gracefulTimeoutMilliseconds: UInt64 = 10_000) {
             self.executable = executable
             self.arguments = arguments
             self.workers = workers
             self.inherited = inherited
             self.reload = reload
+            self.listeningDescriptor = listeningDescriptor
             self.gracefulTimeoutMilliseconds = gracefulTimeoutMilliseconds
         }
     }
 
-    private struct Slot {
+    struct Slot {
         var child: ChildProcess?
         var startedAt: UInt64 = 0
         var restartDelay: UInt64 = 0
+        /// Its worker said it is serving.
+        var ready = false
+        /// Its worker was stopped for a reload: the replacement is the point, not a crash.
+        var reloading = false
+        /// Under --reload, its worker could not start the app: nothing starts until a change.
+        var waitingForChange = false
     }
 
     public nonisolated let loop: EventLoop
-    private let options: Options
-    private let logger: Logger
-    private var slots: [Slot]
-    private var stopping = false
-    private var watcher: SourceWatcher?
+    let options: Options
+    let logger: Logger
+    var slots: [Slot]
+    private(set) var stopping = false
+    var watcher: SourceWatcher?
+    /// Answers on the workers' socket while none can (see `Options.listeningDescriptor`).
+    var standIn: HTTPServer?
     private var timers: [LoopTimer] = []
     private var signals: [SignalWatcher] = []
     private var finished: CheckedContinuation<Void, Never>?
@@ -147,11 +161,15 @@ public actor ProcessSupervisor {
     static let startBatch = 4
     static let startPauseMilliseconds: UInt64 = 50
 
-    private func spawn(_ index: Int) {
+    func spawn(_ index: Int) {
         guard !stopping else { return }
-        guard let child = start(index, onReady: { _ in }) else { return scheduleRestart(index) }
+        guard let child = start(index, onReady: { [unowned self] ready in
+            // Only a `true` counts: a pipe whose worker died says false, perhaps late.
+            if ready { assumeIsolated { $0.slots[index].ready = true } }
+        }) else { return scheduleRestart(index) }
         slots[index].child = child.child
         slots[index].startedAt = loop.now
+        slots[index].ready = false
         logger.info("Started worker process [\(child.child.pid)]")
     }
 
@@ -185,6 +203,21 @@ public actor ProcessSupervisor {
             return
         }
         let how = signal != 0 ? "signal \(signal)" : "status \(status)"
+        if slots[index].reloading {
+            slots[index].reloading = false
+            logger.info("Reloading: worker process [\(pid)] stopped; starting a new one")
+            slots[index].restartDelay = 0
+            return spawn(index)
+        }
+        if options.reload != nil && !slots[index].ready {
+            return failedToStart(index, pid: pid, how: how)
+        }
+        if status == 0 && signal == 0 {
+            // It stopped by itself, cleanly (its --limit-max-requests): its turn is over.
+            logger.info("Worker process [\(pid)] finished; starting a replacement")
+            slots[index].restartDelay = 0
+            return spawn(index)
+        }
         logger.warning("Worker process [\(pid)] died (\(how)); starting a replacement")
         let lived = loop.now - slots[index].startedAt
         // A worker that dies within a second of starting is probably failing at import: back
@@ -193,7 +226,7 @@ public actor ProcessSupervisor {
         scheduleRestart(index)
     }
 
-    private func scheduleRestart(_ index: Int) {
+    func scheduleRestart(_ index: Int) {
         let delay = slots[index].restartDelay
         guard delay > 0 else { return spawn(index) }
         let timer = restartTimers[index] ?? LoopTimer(loop: loop)
@@ -205,19 +238,6 @@ public actor ProcessSupervisor {
 
     private var restartTimers: [Int: LoopTimer] = [:]
 
-    private func checkSources() {
-        guard var watcher, !stopping else { return }
-        let changed = watcher.changes()
-        self.watcher = watcher
-        guard !changed.isEmpty else { return }
-        logger.warning("Detected changes in \(changed.map { $0.split(separator: "/").last.map(String.init) ?? $0 }.joined(separator: ", ")). Reloading...")
-        for index in slots.indices {
-            // The replacement starts when the old worker has exited (see `exited`).
-            slots[index].restartDelay = 0
-            slots[index].startedAt = 0
-            slots[index].child?.kill(SIGTERM)
-        }
-    }
 
     // MARK: rolling restart (SIGHUP)
 
@@ -287,6 +307,7 @@ public actor ProcessSupervisor {
     private func stop(_ signal: Int32) {
         guard !stopping else { return }
         stopping = true
+        stopStandIn()
         if let new = incoming {
             incoming = nil
             new.deadline.close()

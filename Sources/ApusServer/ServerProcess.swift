@@ -31,12 +31,13 @@ public final class ServerProcess: Sendable {
 
     private let stopSignal: StopSignal
 
-    /// Binds, starts serving, and starts watching SIGINT, SIGTERM and (`hangupStops`) SIGHUP
-    /// (before returning, so a signal sent as soon as the server is announced is never missed);
-    /// returns the port. A single server stops gracefully on SIGHUP rather than dying at once.
+    /// Starts watching SIGINT, SIGTERM and (`hangupStops`) SIGHUP, then binds and starts
+    /// serving; returns the port. The signals are watched first: a client served at once (an
+    /// inherited socket may hold connections already) can never be answered by a process that
+    /// a signal would still kill outright. A single server stops gracefully on SIGHUP rather
+    /// than dying at once.
     public func start(hangupStops: Bool = true) async throws(UVError) -> Int {
         let stopSignals = hangupStops ? [SIGINT, SIGTERM, SIGHUP] : [SIGINT, SIGTERM]
-        let port = try await server.start()
         let stopSignal = stopSignal
         await withCheckedContinuation { (installed: CheckedContinuation<Void, Never>) in
             loop.execute { [loop] in
@@ -50,7 +51,7 @@ public final class ServerProcess: Sendable {
                 installed.resume()
             }
         }
-        return port
+        return try await server.start()
     }
 
     /// Waits for SIGINT, SIGTERM or SIGHUP; returns the signal number.
