@@ -134,6 +134,12 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Where the health endpoint answers.")
     var healthPath = "/_apus/health"
 
+    @Option(help: "Serve Prometheus metrics at /metrics on this port, a listener of its own (off by default).")
+    var metricsPort: Int?
+
+    @Option(help: "The host the metrics listener binds (default: --host).")
+    var metricsHost: String?
+
     @Flag(inversion: .prefixedNo, help: "Read X-Forwarded-Proto and X-Forwarded-For from trusted proxies.")
     var proxyHeaders = true
 
@@ -158,6 +164,12 @@ struct RunCommand: AsyncParsableCommand {
         if hotReload && (workers > 1 || reload) { throw ValidationError("hot reload runs one process: drop --workers and --reload") }
         if !(0...65535).contains(port) { throw ValidationError("--port must be between 0 and 65535") }
         if let limitConcurrency, limitConcurrency < 1 { throw ValidationError("--limit-concurrency must be at least 1") }
+        if let metricsPort {
+            if !(0...65535).contains(metricsPort) { throw ValidationError("--metrics-port must be between 0 and 65535") }
+            if workers > 1 || reload {
+                throw ValidationError("--metrics-port serves one process's metrics: run one worker per container and scale containers, or drop --workers")
+            }
+        }
         if !healthPath.hasPrefix("/") || healthPath.count < 2 || healthPath.hasSuffix("/") || healthPath.contains("?") {
             throw ValidationError("--health-path must be a path such as /_apus/health (a leading /, no trailing /)")
         }
@@ -261,6 +273,10 @@ struct RunCommand: AsyncParsableCommand {
             routes = hello.routes
         }
 
+        if metricsPort != nil {
+            (responder as? PlanResponder)?.labelsRoutes = true
+            functionsHost?.labelsRoutes = true
+        }
         var served = responder
         if health && !hello {
             let probes = HealthResponder(responder, path: healthPath)
@@ -275,6 +291,15 @@ struct RunCommand: AsyncParsableCommand {
             Console.terminate(1)
         }
         functionsHost?.attach(to: server.loop, hotReload: hotReload)
+        let metricsServer = metricsPort.map { port in
+            var configuration = HTTPServerConfiguration()
+            configuration.host = metricsHost ?? host
+            configuration.port = port
+            configuration.accessLog = false
+            return HTTPServer(
+                loop: server.loop, configuration: configuration,
+                responder: MetricsEndpoint(server: server.server, version: ApusCommand.version), logger: logger)
+        }
         if application != nil { PythonStartUp.end(logger: logger) }
         ProcessControl.releaseFreedMemory()
         let boundPort: Int
@@ -286,6 +311,15 @@ struct RunCommand: AsyncParsableCommand {
         } catch {
             Console.error("error: cannot listen on \(host):\(port): \(error.message)")
             Console.terminate(1)
+        }
+        if let metricsServer {
+            do {
+                let bound = try await metricsServer.start()
+                logger.info("Metrics at http://\(metricsHost ?? host):\(bound)/metrics")
+            } catch {
+                Console.error("error: cannot listen for metrics on \(metricsHost ?? host):\(metricsPort ?? 0): \(error.message)")
+                Console.terminate(1)
+            }
         }
         if worker { ProcessControl.notifyReady() }
         for route in routes where !worker {
@@ -302,6 +336,7 @@ struct RunCommand: AsyncParsableCommand {
         } else {
             logger.info("Shutting down (signal \(signal))")
         }
+        await metricsServer?.shutdown()
         await server.stop()
         if let (asgi, asyncio) = application {
             if let failure = asgi.runLifespan(.shutdown, on: asyncio) {
@@ -419,6 +454,7 @@ struct RunCommand: AsyncParsableCommand {
         configuration.listeningDescriptor = listenFd
         configuration.accessLog = accessLog
         configuration.requestIdentity = logFormat == .json
+        configuration.metrics = metricsPort != nil
         configuration.gracefulTimeoutMilliseconds = UInt64(gracefulTimeout * 1000)
         configuration.limits.keepAliveTimeoutMilliseconds = UInt64(timeoutKeepAlive * 1000)
         configuration.limits.headTimeoutMilliseconds = UInt64(timeoutRequestHead * 1000)

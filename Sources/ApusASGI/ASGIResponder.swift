@@ -31,6 +31,8 @@ public final class ASGIResponder: HTTPResponder {
     public var streamsRequestBodies: Bool { true }
 
     public func respond(to request: HTTPRequest, via slot: ResponseSlot) {
+        // What the app routes itself is one label in the metrics, whatever the path.
+        if slot.route == nil { slot.route = "<app>" }
         if let upgrade = request.webSocket { return startWebSocket(request, upgrade, slot) }
         stats?.record("asgi \(request.method) \(request.path)")
         let channel = ASGIChannel(

@@ -57,6 +57,13 @@ public final class FunctionsHost: @unchecked Sendable {
     private var loop: EventLoop?
     private var watcher: TreeWatcher?
     private var reloading = false
+    /// Versions loaded after the first (loop thread).
+    private var reloads = 0
+    /// Label requests with their route templates for the metrics (`PlanResponder.labelsRoutes`),
+    /// this version and the next ones. Set before the server starts.
+    public var labelsRoutes = false {
+        didSet { version.plans.labelsRoutes = labelsRoutes }
+    }
     private var pendingChanges: Set<String> = []
 
     /// `app`: an app the functions are added to, after its own routes (`--functions`); without
@@ -74,6 +81,7 @@ public final class FunctionsHost: @unchecked Sendable {
         responder = FunctionsResponder(version.plans)
         report = Self.report(version.manifest, missing: Self.missingLanguages(version.manifest, options))
             + Self.unplanned(version.plans).map { (.info, $0) } + [(.info, version.plans.summary)]
+        responder.treeMetrics = { [unowned self] text in collectMetrics(into: &text) }
         responder.onStop = { [executors, self] in
             watcher?.close()
             watcher = nil
@@ -198,6 +206,30 @@ public final class FunctionsHost: @unchecked Sendable {
             starting: starting, degraded: failing || !errors.isEmpty, details: String(decoding: json.output, as: UTF8.self))
     }
 
+    // MARK: metrics
+
+    /// Each worker function's pool, and the tree's reloads. On the loop thread.
+    private func collectMetrics(into text: inout MetricsText) {
+        text.family("apus_functions_reloads_total", .counter, "Times the functions tree was loaded again after a change.")
+        text.sample("apus_functions_reloads_total", reloads)
+        let pools = version.workers.values.compactMap { worker in worker.poolStatus.map { (worker.function, $0) } }
+            .sorted { $0.0.key < $1.0.key }
+        let families: [(String, MetricsText.Kind, String, (WorkerPoolStatus) -> Int)] = [
+            ("apus_function_workers", .gauge, "Worker processes of a function's pool.", { $0.workers }),
+            ("apus_function_workers_ready", .gauge, "Worker processes that loaded the function.", { $0.ready }),
+            ("apus_function_requests_in_flight", .gauge, "Requests a function's workers are handling.", { $0.inFlight }),
+            ("apus_function_requests_queued", .gauge, "Requests waiting for a function's worker.", { $0.queued }),
+            ("apus_function_worker_deaths_total", .counter, "Workers of a function that died (each replaced).", { $0.deaths }),
+            ("apus_function_timeouts_total", .counter, "Requests past a function's timeout_ms (504).", { $0.timeouts }),
+        ]
+        for (name, kind, help, value) in families {
+            text.family(name, kind, help)
+            for (function, status) in pools {
+                text.sample(name, ["function": function.key, "runtime": function.runtime], value(status))
+            }
+        }
+    }
+
     // MARK: reloading (on the loop thread, but for the Python part)
 
     private func changed(_ folders: Set<String>) {
@@ -245,7 +277,9 @@ public final class FunctionsHost: @unchecked Sendable {
         }
         for (key, worker) in old.workers where next.workers[key] == nil { worker.retire() }
         version = next
+        next.plans.labelsRoutes = labelsRoutes
         responder.current = next.plans
+        reloads += 1
         old.plans.retire()
         logger.info("functions reloaded: \(next.manifest.routes.count) routes")
         next.manifest.errors.forEach { logger.error("\($0) (the previous version keeps serving)") }

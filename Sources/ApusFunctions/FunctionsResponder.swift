@@ -8,6 +8,8 @@ public final class FunctionsResponder: HTTPResponder, @unchecked Sendable {
     var current: PlanResponder
     /// Runs once the server has stopped, after the current version's pools were retired.
     var onStop: (() -> Void)?
+    /// The tree's own metrics (its worker pools, its reloads), on the loop thread.
+    var treeMetrics: ((inout MetricsText) -> Void)?
 
     init(_ current: PlanResponder) {
         self.current = current
@@ -17,6 +19,11 @@ public final class FunctionsResponder: HTTPResponder, @unchecked Sendable {
 
     public func respond(to request: HTTPRequest, via slot: ResponseSlot) {
         current.respond(to: request, via: slot)
+    }
+
+    public func collectMetrics(into text: inout MetricsText) {
+        current.collectMetrics(into: &text)
+        treeMetrics?(&text)
     }
 
     public func serverDidStop() {

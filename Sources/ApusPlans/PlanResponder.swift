@@ -27,6 +27,9 @@ public final class PlanResponder: HTTPResponder {
     private let handOff: PythonHandOff
     /// What serves the `.worker` rows, by key (a functions tree's worker pools).
     private let workers: [String: any HTTPResponder]
+    /// Label each request with its route template (`ResponseSlot.route`) for the server's
+    /// metrics: `<app>` for what the app routes itself. Off, no label is made.
+    nonisolated(unsafe) public var labelsRoutes = false
 
     package init(asgi: ASGIResponder, compiled: CompiledRoutes, pool: PythonExecutorPool, ownsPool: Bool, logger: Logger,
          workers: [String: any HTTPResponder] = [:]) {
@@ -107,6 +110,7 @@ public final class PlanResponder: HTTPResponder {
         }
         switch table.lookup(method: request.method, path: request.path) {
         case .matched(let index, let parameters) where index >= 0 && routes[index].worker != nil:
+            if labelsRoutes { slot.route = routes[index].path }
             let key = routes[index].worker!
             stats?.record("worker \(request.method) \(routes[index].path)")
             var request = request
@@ -115,6 +119,7 @@ public final class PlanResponder: HTTPResponder {
             worker.respond(to: request, via: slot)
         case .matched(let index, let parameters) where index >= 0 && routes[index].entry != nil:
             let route = routes[index]
+            if labelsRoutes { slot.route = route.path }
             stats?.record("\(route.kind.rawValue) \(request.method) \(route.path)")
             if let timeout = route.timeoutMilliseconds {
                 slot.deadline(after: timeout, answer: Self.timedOut)
@@ -186,6 +191,30 @@ public final class PlanResponder: HTTPResponder {
         } else {
             handOff.submitBlocking(on: slot.loop) { gil in withExtendedLifetime(reservation) { start(gil) } }
         }
+    }
+
+    /// The routes and what serves each, and the executor threads (`--metrics-port`).
+    public func collectMetrics(into text: inout MetricsText) {
+        text.family("apus_route_info", .gauge,
+                    "The app's routes (1 each): the plan that serves it (injected, direct, endpoint, fastapi-handler, stacked, asgi, ...).")
+        for route in routes {
+            let methods = (route.methods ?? ["*"]).joined(separator: ",")
+            text.sample("apus_route_info", ["route": route.path, "methods": methods, "kind": route.kind.rawValue], 1)
+        }
+        let executors = pool.snapshot
+        text.family("apus_executor_threads", .gauge, "Python executor threads started.")
+        text.sample("apus_executor_threads", executors.threads)
+        text.family("apus_executor_threads_busy", .gauge, "Python executor threads running jobs.")
+        text.sample("apus_executor_threads_busy", executors.running)
+        text.family("apus_executor_queued_jobs", .gauge, "Jobs waiting for a Python executor thread.")
+        text.sample("apus_executor_queued_jobs", executors.queued)
+        text.family("apus_executor_jobs_total", .counter, "Jobs the Python executor threads ran.")
+        text.sample("apus_executor_jobs_total", executors.jobsRun)
+        text.family("apus_executor_gil_wait_seconds_total", .counter, "Time executor threads waited to take the GIL.")
+        text.sample("apus_executor_gil_wait_seconds_total", executors.gilWaitSeconds)
+        text.family("apus_executor_gil_held_seconds_total", .counter,
+                    "Time executor threads held the GIL for their jobs (what Python itself releases inside a job included).")
+        text.sample("apus_executor_gil_held_seconds_total", executors.gilHeldSeconds)
     }
 
     /// A functions tree's answer to a Python function past its `timeout_ms`.

@@ -50,6 +50,12 @@ public final class PythonExecutorPool: @unchecked Sendable {
         /// When a failed thread start was last reported (at most one line per 10 s).
         var lastSpawnWarning: UInt64 = 0
         var stopping = false
+        /// Jobs run, and the nanoseconds threads spent waiting for the GIL and between taking it
+        /// and giving it back (for the metrics; counted as a batch ends, under the lock it takes
+        /// anyway).
+        var jobsRun = 0
+        var gilWaitNanoseconds: UInt64 = 0
+        var gilHeldNanoseconds: UInt64 = 0
 
         var pending: Int { queue.count - head }
 
@@ -136,12 +142,21 @@ public final class PythonExecutorPool: @unchecked Sendable {
         let thread = PythonThreadState()
         while true {
             // Hold the GIL across consecutive jobs; let go only when the queue is empty.
+            let asked = monotonicNanoseconds()
+            var taken: UInt64 = 0
+            var jobs = 0
             thread.withGIL { gil in
+                taken = monotonicNanoseconds()
                 while let job = take() {
                     job(gil)
+                    jobs += 1
                 }
             }
+            let released = monotonicNanoseconds()
             let (parked, stop) = state.withLock { s -> (Bool, Bool) in
+                s.jobsRun += jobs
+                s.gilWaitNanoseconds &+= taken &- asked
+                s.gilHeldNanoseconds &+= released &- taken
                 guard s.pending == 0 else { return (false, false) }
                 s.running -= 1
                 if s.stopping {
@@ -156,6 +171,26 @@ public final class PythonExecutorPool: @unchecked Sendable {
             if parked { me.wake.wait() }
         }
         thread.dispose()
+    }
+
+    /// What the pool is doing, for the metrics.
+    public struct Snapshot: Sendable {
+        public let threads: Int
+        /// Threads not parked (running jobs or about to).
+        public let running: Int
+        public let queued: Int
+        public let jobsRun: Int
+        /// Seconds threads waited to take the GIL, and held it for their jobs (which includes
+        /// what Python itself let go inside them: a sleep, a socket).
+        public let gilWaitSeconds: Double
+        public let gilHeldSeconds: Double
+    }
+
+    public var snapshot: Snapshot {
+        state.withLock { s in
+            Snapshot(threads: s.threads, running: s.running, queued: s.pending, jobsRun: s.jobsRun,
+                     gilWaitSeconds: Double(s.gilWaitNanoseconds) / 1e9, gilHeldSeconds: Double(s.gilHeldNanoseconds) / 1e9)
+        }
     }
 
     /// Lets every thread finish the queued work, then end (the watchdog too).

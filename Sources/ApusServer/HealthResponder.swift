@@ -81,4 +81,8 @@ public final class HealthResponder: HTTPResponder, @unchecked Sendable {
     public func serverDidStop() {
         inner.serverDidStop()
     }
+
+    public func collectMetrics(into text: inout MetricsText) {
+        inner.collectMetrics(into: &text)
+    }
 }

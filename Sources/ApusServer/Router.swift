@@ -10,7 +10,7 @@ public final class Router {
     public typealias Handler = @Sendable (HTTPRequest) throws -> HTTPResponse
     public typealias AsyncHandler = @Sendable (HTTPRequest) async throws -> HTTPResponse
 
-    private var builder = RouteTableBuilder<RouteHandler>()
+    private var builder = RouteTableBuilder<RoutedHandler>()
     /// (methods, path) of each route, in order, for listings.
     private var listing: [(methods: [String]?, path: String)] = []
     private let logger: Logger
@@ -49,7 +49,7 @@ public final class Router {
 
     private func add(_ methods: [String], _ path: String, _ handler: RouteHandler) throws(RouteError) {
         let methods = Self.withHead(methods)
-        try builder.add(methods: methods, path: path, value: handler)
+        try builder.add(methods: methods, path: path, value: RoutedHandler(handler: handler, path: path))
         listing.append((methods, path))
     }
 
@@ -64,9 +64,15 @@ enum RouteHandler: Sendable {
     case deferred(@Sendable (HTTPRequest, ResponseSlot) -> Void)
 }
 
+/// A route's handler and its path template (the request's label in the server's metrics).
+struct RoutedHandler: Sendable {
+    let handler: RouteHandler
+    let path: String
+}
+
 /// Dispatches requests through a frozen route table.
 public struct RouterResponder: HTTPResponder {
-    let table: RouteTable<RouteHandler>
+    let table: RouteTable<RoutedHandler>
     /// Declared routes as (methods, path), in order; for listings such as `apus routes`.
     public let routes: [(methods: [String]?, path: String)]
     let logger: Logger
@@ -77,10 +83,11 @@ public struct RouterResponder: HTTPResponder {
             slot.complete(.error(404))
         case .methodNotAllowed(let allowed):
             slot.complete(.methodNotAllowed(allowed: allowed))
-        case .matched(let handler, let parameters):
+        case .matched(let routed, let parameters):
             var request = request
             request.pathParameters = parameters
-            run(handler, request, slot)
+            slot.route = routed.path
+            run(routed.handler, request, slot)
         }
     }
 

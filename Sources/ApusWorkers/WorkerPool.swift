@@ -18,6 +18,9 @@ public actor WorkerPool {
     /// The last failure to start or load a worker, and when: while it is recent, requests
     /// get it at once instead of each starting a worker that fails the same way.
     private var failure: (message: String, at: UInt64)?
+    /// Workers that died (not retired) and requests past the function's timeout, for the metrics.
+    private var deaths = 0
+    private var timeouts = 0
     private var stopped = false
 
     /// Confined to the loop thread, with the pool.
@@ -73,7 +76,12 @@ public actor WorkerPool {
     /// Sends `event` (the JSON of FastFN's event) to a worker; `completion` runs once, on the
     /// loop thread. Call on the loop thread.
     public nonisolated func invoke(_ event: [UInt8], then completion: @escaping @Sendable (WorkerOutcome) -> Void) {
-        assumeIsolated { $0.admit(event, completion) }
+        assumeIsolated { pool in
+            pool.admit(event) { outcome in
+                if case .failed(504, _, _) = outcome { pool.assumeIsolated { $0.timeouts += 1 } }
+                completion(outcome)
+            }
+        }
     }
 
     /// Takes no more requests: each worker ends once its requests have (a reload replaces the
@@ -94,7 +102,8 @@ public actor WorkerPool {
         assumeIsolated { pool in
             WorkerPoolStatus(
                 workers: pool.workers.count, ready: pool.workers.filter(\.isReady).count,
-                inFlight: pool.inFlight, queued: pool.waiting.count, lastFailure: pool.failure?.message)
+                inFlight: pool.inFlight, queued: pool.waiting.count, lastFailure: pool.failure?.message,
+                deaths: pool.deaths, timeouts: pool.timeouts)
         }
     }
 
@@ -206,6 +215,7 @@ public actor WorkerPool {
         case .freed:
             pump()
         case .exited:
+            if !worker.isRetiring { deaths += 1 }
             workers.removeAll { $0 === worker }
             if firstLoad != nil { reportFirstLoad("its worker exited before it loaded the function") }
             guard !stopped else { return }
@@ -244,4 +254,7 @@ public struct WorkerPoolStatus: Sendable {
     public let inFlight: Int
     public let queued: Int
     public let lastFailure: String?
+    /// Workers that died since the pool started (each replaced), requests past the timeout.
+    public let deaths: Int
+    public let timeouts: Int
 }

@@ -125,6 +125,7 @@ extension HTTPConnection {
         case .inPlace(let owner):
             flush()
             guard !isClosed else { return }
+            core.metrics?.bytesOut += owner.bytes.count
             if !stream.write(owner) { close() }
         }
     }
@@ -142,7 +143,7 @@ extension HTTPConnection {
             break
         }
         slot.responseCompleted()
-        responseFinished(head: state.head, status: state.status, keepAlive: state.keepAlive)
+        responseFinished(head: state.head, status: state.status, keepAlive: state.keepAlive, route: state.slot.route)
     }
 
     /// A response that cannot be completed: a 500 if nothing was sent yet, else what was queued
@@ -154,7 +155,7 @@ extension HTTPConnection {
             deliver(.text("Internal Server Error", status: 500), from: slot, forceClose: true)
         case .streaming(let state) where state.slot === slot:
             state.cancelWaiter()
-            logAccess(head: state.head, status: state.status)
+            answered(head: state.head, status: state.status, route: slot.route)
             slot.connectionClosed()
             flush()
             close()

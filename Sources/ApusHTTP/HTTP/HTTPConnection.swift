@@ -61,6 +61,7 @@ final class HTTPConnection: ByteStreamDelegate {
     // MARK: stream events
 
     func streamDidRead(_ bytes: UnsafeRawBufferPointer) {
+        core.metrics?.bytesIn += bytes.count
         if let webSocket {
             batching = true
             webSocket.bytesArrived(bytes)
@@ -147,7 +148,7 @@ final class HTTPConnection: ByteStreamDelegate {
                 return
             case .head(var head):
                 machine.headArrived()
-                if core.logsAccess { requestStarted = MonotonicClock.nanoseconds() }
+                if core.timesRequests { requestStarted = MonotonicClock.nanoseconds() }
                 if core.configuration.requestIdentity { identify(&head) }
                 if WebSocketUpgrade.isRequested(head) {
                     dispatchWebSocket(head)
@@ -223,7 +224,7 @@ final class HTTPConnection: ByteStreamDelegate {
         slot.responseCompleted()
         let keepAlive = !responseStartsWithoutContinue() && !forceClose && !closeAsked && mayKeepAlive(head)
         write(response, head: head, keepAlive: keepAlive)
-        responseFinished(head: head, status: response.status, keepAlive: keepAlive)
+        responseFinished(head: head, status: response.status, keepAlive: keepAlive, route: slot.route)
     }
 
     /// Whether the connection stays open after the response to `head`.
@@ -232,9 +233,9 @@ final class HTTPConnection: ByteStreamDelegate {
     }
 
     /// After the last byte of a response is queued: next request, or close.
-    func responseFinished(head: HTTPRequestHead, status: Int, keepAlive: Bool) {
+    func responseFinished(head: HTTPRequestHead, status: Int, keepAlive: Bool, route: String?) {
         releaseAdmission()
-        logAccess(head: head, status: status)
+        answered(head: head, status: status, route: route)
         // The idle timer starts once the client has taken the response (see flush).
         switch machine.responseQueued(keepAlive: keepAlive, queued: output.count + stream.unwrittenBytes) {
         case .readNext:
@@ -273,9 +274,10 @@ final class HTTPConnection: ByteStreamDelegate {
     func reject(_ error: HTTPParseError, headers extra: [(name: String, value: String)] = []) {
         core.logger.debug("rejected request from \(client): \(error)")
         switch machine.state {
-        case .responding(let pending): logAccess(head: pending.head, status: error.status)
-        case .streaming(let state): logAccess(head: state.head, status: error.status)
+        case .responding(let pending): answered(head: pending.head, status: error.status, route: pending.slot.route)
+        case .streaming(let state): answered(head: state.head, status: error.status, route: state.slot.route)
         default:
+            core.metrics?.refused[error.status, default: 0] += 1
             if let line = error.requestLine {
                 core.logAccess(
                     client: client, method: line.method, target: line.target, version: line.version, status: error.status,
@@ -296,6 +298,7 @@ final class HTTPConnection: ByteStreamDelegate {
 
     func flush() {
         guard !output.isEmpty else { return checkWritesDrained() }
+        core.metrics?.bytesOut += output.count
         let ok = stream.write(output)
         output.removeAll(keepingCapacity: output.capacity <= 64 * 1024)
         if !ok {
@@ -418,9 +421,10 @@ extension HTTPConnection {
         return headers
     }
 
-    func logAccess(head: HTTPRequestHead, status: Int) {
-        core.logAccess(
+    /// The request of `head` was answered with `status` (metrics, access log).
+    func answered(head: HTTPRequestHead, status: Int, route: String?) {
+        core.requestAnswered(
             client: client, method: head.method, target: head.target, version: head.version, status: status,
-            started: requestStarted, identity: identity)
+            started: requestStarted, identity: identity, route: route)
     }
 }

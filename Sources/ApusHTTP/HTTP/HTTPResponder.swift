@@ -13,6 +13,10 @@ public protocol HTTPResponder: Sendable {
     /// connections and finishes the requests it has.
     func serverWillDrain()
 
+    /// Adds what the responder knows of itself to the server's metrics (routes and their plans,
+    /// executor threads, worker pools), on the loop thread, when they are scraped.
+    func collectMetrics(into text: inout MetricsText)
+
     /// Called once on the loop thread after the server stopped and closed its connections:
     /// release loop handles and threads.
     func serverDidStop()
@@ -20,6 +24,8 @@ public protocol HTTPResponder: Sendable {
 
 extension HTTPResponder {
     public func serverWillDrain() {}
+
+    public func collectMetrics(into text: inout MetricsText) {}
 
     public func serverDidStop() {}
 
@@ -38,6 +44,9 @@ public final class ResponseSlot: @unchecked Sendable {
     /// The whole request body's hold on the server's budget, for a responder that takes whole
     /// bodies: kept until the response ends. Touched only on the loop thread.
     var heldBody: BodyReservation?
+    /// The route template the responder matched, the request's label in the server's metrics
+    /// (never a raw path: labels must stay few). Set on the loop thread, in `respond`.
+    public var route: String?
 
     init(loop: EventLoop, connection: HTTPConnection) {
         self.loop = loop

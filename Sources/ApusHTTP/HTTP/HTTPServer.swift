@@ -34,6 +34,10 @@ public actor HTTPServer {
 
     public var connectionCount: Int { core.connectionCount }
 
+    /// The server's metrics (with `configuration.metrics`) and its responder's, as Prometheus
+    /// text. On the loop thread: `assumeIsolated` from a responder on the same loop.
+    public func metricsText() -> String { core.metricsText() }
+
     /// Stops accepting and closes idle connections; busy ones get their response (with
     /// `connection: close`) as long as it comes within the graceful timeout.
     public func shutdown() async {

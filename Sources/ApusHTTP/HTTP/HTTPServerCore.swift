@@ -17,6 +17,8 @@ public struct HTTPServerConfiguration: Sendable {
     /// and the access log's lines carry their fields (method, path, status, duration, client,
     /// request and trace ids) as metadata, for a structured log.
     public var requestIdentity = false
+    /// Keep the request metrics that `HTTPServer.metricsText()` renders.
+    public var metrics = false
     /// `server: apus` and `date` on every response (uvicorn's `--server-header`, `--date-header`).
     public var serverHeader = true
     public var dateHeader = true
@@ -49,6 +51,10 @@ final class HTTPServerCore {
     private(set) var isDraining = false
     /// Request ids made on this loop (with `requestIdentity`).
     var requestIDs = RequestIDGenerator()
+    /// With `configuration.metrics`.
+    let metrics: HTTPMetrics?
+    /// Whether requests are timed (for the access log or the metrics).
+    let timesRequests: Bool
     private var onAllClosed: (() -> Void)?
 
     var limits: HTTPLimits { configuration.limits }
@@ -86,6 +92,8 @@ final class HTTPServerCore {
         var access = Logger(label: "apus.access")
         access.logLevel = logger.logLevel
         accessLogger = configuration.accessLog ? access : nil
+        metrics = configuration.metrics ? HTTPMetrics() : nil
+        timesRequests = configuration.accessLog || configuration.metrics
     }
 
     func start() throws(UVError) -> Int {
@@ -117,6 +125,7 @@ final class HTTPServerCore {
     private func accept(_ stream: TCPStream) {
         guard !isDraining else { return stream.close() }
         let connection = HTTPConnection(core: self, stream: stream)
+        metrics?.connectionsAccepted += 1
         connections[ObjectIdentifier(connection)] = connection
         connection.start()
     }
@@ -167,8 +176,27 @@ final class HTTPServerCore {
         responder.serverDidStop()
     }
 
-    /// Whether access lines are logged (the connection then times its requests).
-    var logsAccess: Bool { accessLogger != nil }
+    /// One answered request, for the metrics and the access log.
+    func requestAnswered(
+        client: String, method: String, target: String, version: HTTPVersion, status: Int, started: UInt64,
+        identity: RequestIdentity?, route: String?
+    ) {
+        if let metrics {
+            metrics.record(
+                route: route, method: method, status: status,
+                seconds: Double(MonotonicClock.nanoseconds() &- started) / 1_000_000_000)
+        }
+        logAccess(client: client, method: method, target: target, version: version, status: status, started: started,
+                  identity: identity)
+    }
+
+    /// The metrics as Prometheus text: the server's, then its responder's.
+    func metricsText() -> String {
+        var text = MetricsText()
+        metrics?.render(into: &text, inFlight: activeRequests, connections: connections.count)
+        responder.collectMetrics(into: &text)
+        return text.output
+    }
 
     /// The access line of one answered request, as uvicorn writes it (the status with its
     /// reason phrase); with `requestIdentity`, its fields as metadata too. `started`: the

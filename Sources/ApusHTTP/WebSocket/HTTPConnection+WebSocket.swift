@@ -34,7 +34,7 @@ extension HTTPConnection {
         core.encoder.encodeHead(
             status: 101, headers: identified(fields), framing: .untilClose, version: .http1_1, connection: .keepAlive, into: &output)
         slot.responseCompleted()
-        logAccess(head: pending.head, status: 101)
+        answered(head: pending.head, status: 101, route: slot.route)
         machine.upgraded()
         webSocket = session
         session.connection = self

@@ -1,0 +1,105 @@
+"""`--metrics-port`: Prometheus text on a listener of its own, asserted after a known load:
+requests by route template (never a raw path), method and status, exact; latency histograms
+that add up; refusals; the routes and their plans; executor threads; a functions tree's
+worker pools; and the process."""
+import re
+import socket
+import subprocess
+import time
+
+from conftest import APUS_BIN, parse_responses, read_until_closed
+from functions_support import call, serve, write_tree
+
+
+def metrics_port(server):
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        for line in server.lines:
+            match = re.search(r"Metrics at http://\S+:(\d+)/metrics", line)
+            if match:
+                return int(match.group(1))
+        time.sleep(0.02)
+    raise AssertionError("no metrics line:\n" + "\n".join(server.lines))
+
+
+def exchange(port, raw):
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(raw)
+        return parse_responses(read_until_closed(sock))
+
+
+def get(port, path):
+    [(status, headers, body)] = exchange(port, f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+    return status, headers, body
+
+
+def scrape(server):
+    status, headers, body = get(metrics_port(server), "/metrics")
+    assert status == 200 and headers["content-type"].startswith("text/plain; version=0.0.4")
+    samples = {}
+    for line in body.decode().splitlines():
+        if line and not line.startswith("#"):
+            name, value = line.rsplit(" ", 1)
+            samples[name] = float(value)
+    return samples, body.decode()
+
+
+def test_request_metrics_after_a_known_load(start_app):
+    server = start_app("planned:app", "--metrics-port", "0")
+    for item in (1, 2, 3, 4, 5):
+        assert get(server.port, f"/params/{item}")[0] == 200
+    assert get(server.port, "/params/0")[0] == 422  # a path parameter below its bound
+    for _ in range(3):
+        assert get(server.port, f"/no/such/path/{time.monotonic()}")[0] == 404
+    assert exchange(server.port, b"GET / HTTP/1.1\r\n\r\n")[0][0] == 400  # no Host: refused
+    assert get(server.port, "/metrics")[0] == 404  # the app's port is the app's
+
+    samples, text = scrape(server)
+    route = 'route="/params/{item_id}",method="GET"'
+    assert samples[f'apus_http_requests_total{{{route},status="200"}}'] == 5
+    assert samples[f'apus_http_requests_total{{{route},status="422"}}'] == 1
+    # The three unknown paths and /metrics on the app's port: the app's 404s, one label.
+    assert samples['apus_http_requests_total{route="<app>",method="GET",status="404"}'] == 4
+    assert samples['apus_http_refused_total{status="400"}'] == 1
+    assert "/no/such/path" not in text  # labels are templates, never paths
+
+    buckets = [(line, value) for line, value in samples.items()
+               if line.startswith(f"apus_http_request_duration_seconds_bucket{{{route}")]
+    counts = [value for _, value in buckets]
+    assert counts == sorted(counts) and counts[-1] == 6 and buckets[-1][0].endswith('le="+Inf"}')
+    assert samples[f"apus_http_request_duration_seconds_count{{{route}}}"] == 6
+    assert 0 < samples[f"apus_http_request_duration_seconds_sum{{{route}}}"] < 30
+
+    assert samples["apus_http_requests_in_flight"] == 0
+    assert samples["apus_http_connections_accepted_total"] >= 10
+    assert samples["apus_http_received_bytes_total"] > 0 and samples["apus_http_sent_bytes_total"] > 0
+    kinds = {re.search(r'kind="([^"]+)"', line).group(1) for line in samples if line.startswith("apus_route_info{route=\"/params/{item_id}\"")}
+    assert kinds == {"injected"} or kinds == {"direct"}, kinds
+    assert samples["apus_executor_jobs_total"] >= 6 and samples["apus_executor_threads"] >= 1
+    assert samples["apus_executor_gil_held_seconds_total"] > 0
+    assert samples["process_resident_memory_bytes"] > 10_000_000 and samples["process_open_fds"] > 3
+    assert samples['apus_info{version="0.1.0"}'] == 1 or any(k.startswith("apus_info{") for k in samples)
+
+
+def test_a_functions_tree_reports_its_pools(tmp_path):
+    write_tree(tmp_path, {"hello.js": "exports.handler = () => 'hi';\n", "py.py": "def handler(event):\n    return 'py'\n"})
+    server = serve(tmp_path, "--metrics-port", "0")
+    try:
+        for _ in range(4):
+            assert call(server, "/hello")[2] == b"hi"
+        assert call(server, "/py")[2] == b"py"
+        samples, _ = scrape(server)
+        assert samples['apus_http_requests_total{route="/hello",method="GET",status="200"}'] == 4
+        assert samples['apus_http_requests_total{route="/py",method="GET",status="200"}'] == 1
+        labels = 'function="hello.js",runtime="node"'
+        assert samples[f"apus_function_workers_ready{{{labels}}}"] >= 1
+        assert samples[f"apus_function_worker_deaths_total{{{labels}}}"] == 0
+        assert samples["apus_functions_reloads_total"] == 0
+    finally:
+        server.stop()
+
+
+def test_metrics_with_several_workers_are_refused():
+    result = subprocess.run([APUS_BIN, "run", "--hello", "--workers", "2", "--metrics-port", "9999"],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2 and "--metrics-port" in result.stderr
