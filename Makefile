@@ -5,7 +5,7 @@ SWIFT_BUILD_FLAGS ?=
 PORT ?= 8000
 FUZZ_SECONDS ?= 60
 
-.PHONY: setup build release run test swift-test e2e compat bench fuzz fuzz-connection clean
+.PHONY: setup build release run test swift-test e2e compat deploy-check bench fuzz fuzz-connection clean
 
 setup:
 	@scripts/setup.sh
@@ -36,7 +36,12 @@ e2e: build
 compat: build
 	Tests/compat/run.sh
 
-test: swift-test e2e compat
+# The container recipe and the Kubernetes and Knative manifests, checked offline (deploy/).
+deploy-check: build
+	scripts/venv-deploy.sh >/dev/null
+	APUS_BIN=$(CURDIR)/.build/debug/apus .build/venv-deploy/bin/python -m pytest -q Tests/deploy
+
+test: swift-test e2e compat deploy-check
 
 bench: release
 	APUS_SETUP_EXTRA="wrk gcc curl" scripts/setup.sh
@@ -46,6 +51,7 @@ bench: release
 	.venv/bin/python bench/deps.py --apus .build/release/apus
 	.venv/bin/python bench/websockets.py --apus .build/release/apus
 	.venv/bin/python bench/soak.py --apus .build/release/apus
+	.venv/bin/python bench/metrics_cost.py --apus .build/release/apus
 	bench/peers.sh
 
 # libFuzzer over the HTTP request decoder; not part of `make test`.

@@ -9,7 +9,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -52,16 +51,15 @@ def sandbox():
 
 
 def as_user(uid):
-    """The command prefix that runs as `uid` (with the same gid), from whoever runs the tests."""
-    if os.geteuid() == uid:
+    """The command prefix that runs as `uid` (with the same gid), from whoever runs the tests.
+    Not root, the tests run the non-root cases as themselves."""
+    if os.geteuid() == uid or (uid != 0 and os.geteuid() != 0):
         return []
     if uid == 0:
         # Root in a user namespace of one's own: `id -u` says 0, as it would in a container.
         if not UNSHARE or subprocess.run([UNSHARE, "--map-root-user", "true"]).returncode != 0:
             pytest.skip("cannot appear as root here (no user namespaces)")
         return [UNSHARE, "--map-root-user"]
-    if os.geteuid() != 0:
-        pytest.skip(f"cannot become uid {uid} without root")
     if not SETPRIV:
         pytest.skip("setpriv (util-linux) is not installed")
     return [SETPRIV, f"--reuid={uid}", f"--regid={uid}", "--clear-groups"]
@@ -245,6 +243,7 @@ def runtime_packages():
 def built_binary():
     """APUS_BIN, else the newer of the release and debug builds."""
     if os.environ.get("APUS_BIN"):
+        assert os.access(os.environ["APUS_BIN"], os.X_OK), f"APUS_BIN={os.environ['APUS_BIN']} is not an executable"
         return os.environ["APUS_BIN"]
     built = [path for path in (os.path.join(ROOT, ".build", kind, "apus") for kind in ("release", "debug"))
              if os.access(path, os.X_OK)]
@@ -269,6 +268,24 @@ def test_runtime_packages_cover_what_the_binary_loads():
         assert owners.returncode == 0, f"{library} belongs to no Debian package: the image would lack it"
         names = {line.split(":")[0] for line in owners.stdout.splitlines()}
         assert names & packages, f"{library} comes from {names}, which the image does not install"
+
+
+def test_runtime_packages_are_bookworm_packages():
+    """The final stage's apt-get install names packages that bookworm has (checked against this
+    machine's package lists when it is a bookworm with lists)."""
+    try:
+        release = dict(line.split("=", 1) for line in open("/etc/os-release").read().split() if "=" in line)
+    except OSError:
+        release = {}
+    if release.get("VERSION_CODENAME") != "bookworm" or not shutil.which("apt-cache"):
+        pytest.skip("not a Debian bookworm system")
+    packages = sorted(runtime_packages())
+    policy = subprocess.run(["apt-cache", "policy", "libc6", *packages], capture_output=True, text=True).stdout
+    candidates = dict(re.findall(r"^(\S+):\n\s+Installed: .*\n\s+Candidate: (.*)$", policy, re.M))
+    if candidates.get("libc6", "(none)") == "(none)":
+        pytest.skip("no package lists (apt-get update)")
+    unknown = [p for p in packages if candidates.get(p, "(none)") == "(none)"]
+    assert not unknown, f"bookworm has no package {unknown}"
 
 
 # --- the real binary, laid out as in the image, run as the image's user

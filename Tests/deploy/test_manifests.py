@@ -96,10 +96,14 @@ def test_disruption_budget_lets_a_drain_proceed():
 
 # --- health paths: the README's, the command's default, the manifests' and the image's
 
-def health_paths_for(args):
-    """live and ready as the server answers them with these container arguments."""
-    assert "--no-health" not in args, "probes need the health endpoint"
-    base = option(args, "--health-path") or default_health_path()
+def health_paths_for(container):
+    """live and ready as the server answers them in this container: its arguments, else the
+    APUS_<NAME> variables apus reads for any option, else the command's default."""
+    args = [str(a) for a in container.get("args", [])]
+    env = {e["name"]: str(e.get("value", "")) for e in container.get("env", [])}
+    disabled = env.get("APUS_HEALTH", "").lower() in ("0", "false", "no", "off")
+    assert "--no-health" not in args and (not disabled or "--health" in args), "probes need the health endpoint"
+    base = option(args, "--health-path") or env.get("APUS_HEALTH_PATH") or default_health_path()
     return {"live": base + "/live", "ready": base + "/ready"}
 
 
@@ -111,9 +115,8 @@ def test_readme_documents_the_command_default():
 
 def test_deployment_probes_use_the_documented_paths():
     container = app_container()
-    args = [str(a) for a in container.get("args", [])]
-    paths = health_paths_for(args)
-    if option(args, "--health-path") is None:
+    paths = health_paths_for(container)
+    if paths["live"] == default_health_path() + "/live":
         documented = readme_health_paths()
         assert paths == {"live": documented["live"], "ready": documented["ready"]}
     assert container["livenessProbe"]["httpGet"]["path"] == paths["live"]
@@ -125,7 +128,7 @@ def test_deployment_probes_use_the_documented_paths():
 
 def test_knative_readiness_uses_the_documented_path():
     container = knative_container()
-    paths = health_paths_for([str(a) for a in container.get("args", [])])
+    paths = health_paths_for(container)
     assert container["readinessProbe"]["httpGet"]["path"] == paths["ready"] == readme_health_paths()["ready"]
     if "livenessProbe" in container:
         assert container["livenessProbe"]["httpGet"]["path"] == paths["live"]
