@@ -23,17 +23,22 @@ let compactExecutable = [
     "-Xlinker", "--no-warn-symbol-ordering",
 ]
 
-// The interpreter the CLI embeds: Debian's static libpython (the code /usr/bin/python3.11 runs,
-// not position-independent, so the executable is not either) when scripts/setup.sh has made it
-// into one object; the shared library otherwise, whose Python runs ~12% slower. The executable
-// exports the C API that extension modules link against, and nothing else (the static Swift
-// runtime's flags would export every symbol).
-let staticPython = "\(Context.packageDirectory)/.build/static-python/libpython3.11.o"
+// The Python version this build embeds: 3.11 (Debian's) unless APUS_PYTHON_VERSION names another
+// (scripts/build-for-python.sh sets it, with PKG_CONFIG_PATH at that interpreter's headers, and
+// builds in a scratch path of its own: .build-py3.12, ...).
+let pythonVersion = Context.environment["APUS_PYTHON_VERSION"] ?? "3.11"
+
+// The interpreter the CLI embeds: the static libpython (for 3.11, Debian's: the code
+// /usr/bin/python3.11 runs, not position-independent, so the executable is not either) when
+// scripts/static-python.sh has made it into one object; the shared library otherwise, whose
+// Python runs ~12% slower. The executable exports the C API that extension modules link
+// against, and nothing else (the static Swift runtime's flags would export every symbol).
+let staticPython = "\(Context.packageDirectory)/.build/static-python/libpython\(pythonVersion).o"
 let embeddedPython: [LinkerSetting] = FileManager.default.fileExists(atPath: staticPython)
     ? [.unsafeFlags(["-Xclang-linker", "-no-pie", "-Xlinker", staticPython, "-lexpat", "-lz", "-lm", "-ldl",
                      "-Xlinker", "--no-export-dynamic", "-Xlinker", "--export-dynamic-symbol=Py*",
                      "-Xlinker", "--export-dynamic-symbol=_Py*"])]
-    : [.linkedLibrary("python3.11")]
+    : [.linkedLibrary("python\(pythonVersion)")]
 
 // The C++ runtime, static when scripts/setup.sh has put its archive where -lstdc++ finds it
 // first (the shared one made ~1 MB resident at start).
@@ -42,10 +47,26 @@ let embeddedCXX: [LinkerSetting] = FileManager.default.fileExists(atPath: static
     ? [.unsafeFlags(["-L", staticCXX])]
     : []
 
+// libuv, static in the executable (a wheel then needs none on the system, where Debian's base has
+// none): its whole archive, so that every libuv symbol is defined within; the shared library the
+// module map also names is then unused, and scripts/build-wheel.sh drops it from the executable's
+// needs. (The extension module links the shared one, as the archive is built for executables
+// only; a wheel carries a copy of it beside the extension.)
+#if arch(arm64)
+let multiarch = "aarch64-linux-gnu"
+#else
+let multiarch = "x86_64-linux-gnu"
+#endif
+let staticLibUV = "/usr/lib/\(multiarch)/libuv_a.a"
+let embeddedLibUV: [LinkerSetting] = FileManager.default.fileExists(atPath: staticLibUV)
+    ? [.unsafeFlags(["-Xlinker", "--whole-archive", "-Xlinker", staticLibUV, "-Xlinker", "--no-whole-archive"])]
+    : []
+
 var targets: [Target] = [
-    .systemLibrary(name: "CLibUV", pkgConfig: "libuv", providers: [.apt(["libuv1-dev"])]),
+    // libuv, linked statically wherever Apus is linked (Sources/CLibUV/module.modulemap says why).
+    .systemLibrary(name: "CLibUV", providers: [.apt(["libuv1-dev"])]),
     // Headers only: the embedding executable links libpython itself, the extension module must not.
-    .systemLibrary(name: "CPython", pkgConfig: "python3", providers: [.apt(["python3-dev"])]),
+    .systemLibrary(name: "CPython", pkgConfig: "python-\(pythonVersion)", providers: [.apt(["python3-dev"])]),
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
     .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
     // The module boundaries are targets: the loop knows nothing of HTTP, and neither knows
@@ -140,7 +161,7 @@ var targets: [Target] = [
         // libraries at start (3.5 MB less RSS, a faster cold start).
         // (FoundationEssentials, which the argument parser uses, needs its two support
         // libraries named when linked statically.)
-        linkerSettings: embeddedPython + embeddedCXX + [
+        linkerSettings: embeddedPython + embeddedCXX + embeddedLibUV + [
             .unsafeFlags(compactExecutable),
             .unsafeFlags(["-static-stdlib", "-Xlinker", "-l_FoundationCollections", "-Xlinker", "-l_FoundationCShims", "-Xlinker", "-lswiftSynchronization"]),
         ]
@@ -150,14 +171,18 @@ var targets: [Target] = [
         name: "ApusExtension",
         dependencies: ["ActorRuntime", "CPython"],
         cSettings: sameCFeatures,
-        swiftSettings: swiftSettings
+        swiftSettings: swiftSettings,
+        // The Swift runtime inside the module (as in the executable): a Python process that
+        // imports it needs no Swift toolchain installed.
+        linkerSettings: [.unsafeFlags(["-static-stdlib", "-Xlinker", "-l_FoundationCollections", "-Xlinker", "-l_FoundationCShims",
+                                       "-Xlinker", "-lswiftSynchronization"])]
     ),
     .testTarget(
         name: "ActorRuntimeTests",
         dependencies: ["ActorRuntime", "ApusHTTP", "ApusLoop", "ApusMiddleware", "ApusPython", "ApusWorkers", "CPython"],
         cSettings: sameCFeatures,
         swiftSettings: swiftSettings,
-        linkerSettings: [.linkedLibrary("python3.11")]
+        linkerSettings: [.linkedLibrary("python\(pythonVersion)")]
     ),
 ]
 
@@ -176,7 +201,7 @@ if ProcessInfo.processInfo.environment["APUS_FUZZ"] == "1" {
         dependencies: ["ApusHTTP", "FuzzDriver"],
         cSettings: sameCFeatures,
         swiftSettings: swiftSettings + [.unsafeFlags(["-parse-as-library"])],
-        linkerSettings: [.linkedLibrary("python3.11")]
+        linkerSettings: [.linkedLibrary("python\(pythonVersion)")]
     ))
     products.append(.executable(name: "http-parser-fuzz", targets: ["HTTPParserFuzz"]))
     targets.append(.executableTarget(
@@ -184,7 +209,7 @@ if ProcessInfo.processInfo.environment["APUS_FUZZ"] == "1" {
         dependencies: ["ApusHTTP", "FuzzDriver"],
         cSettings: sameCFeatures,
         swiftSettings: swiftSettings + [.unsafeFlags(["-parse-as-library"])],
-        linkerSettings: [.linkedLibrary("python3.11")]
+        linkerSettings: [.linkedLibrary("python\(pythonVersion)")]
     ))
     products.append(.executable(name: "connection-fuzz", targets: ["ConnectionFuzz"]))
 }

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(libuv1-dev python3-dev python3-venv pkg-config zlib1g-dev libssl-dev nodejs php-cli golang-go)
+PACKAGES=(libuv1-dev python3-dev python3-venv pkg-config zlib1g-dev libssl-dev nodejs php-cli golang-go patchelf)
 # Rust functions need rustc on PATH (no crates); Debian's, unless one is there already (rustup).
 command -v rustc >/dev/null || PACKAGES+=(rustc)
 [[ "${APUS_SETUP_EXTRA:-}" ]] && PACKAGES+=(${APUS_SETUP_EXTRA})
@@ -47,22 +47,8 @@ fi
 site=$("$VENV/bin/python" -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")
 echo "$PWD/python" > "$site/apus-dev.pth"
 
-# The interpreter the apus executable links: Debian's static libpython, the code that
-# /usr/bin/python3.11 runs (Python code runs ~12% slower in the position-independent shared
-# library), made one relocatable object so that its C API stays exported to extension
-# modules. Package.swift links the shared library when this is absent. `--unique` keeps each
-# member's code sections apart (hot, normal, unlikely), so that the link order
-# (scripts/symbol-order.txt) can put those with code that runs together and leave the rest
-# unmapped. Remade when the archive or this recipe changes.
-libpl=$("$PYTHON" -c 'import sysconfig; print(sysconfig.get_config_var("LIBPL"))')
-static_python=.build/static-python/libpython3.11.o
-python_recipe="ld -r --whole-archive --unique=.text* $libpl/libpython3.11.a"
-if [[ -f $libpl/libpython3.11.a ]] && [[ ! -f $static_python || $libpl/libpython3.11.a -nt $static_python ||
-      "$(cat "$static_python.recipe" 2>/dev/null)" != "$python_recipe" ]]; then
-  mkdir -p "$(dirname "$static_python")"
-  ld -r --whole-archive --unique='.text*' "$libpl/libpython3.11.a" -o "$static_python.tmp" &&
-    mv "$static_python.tmp" "$static_python" && echo "$python_recipe" > "$static_python.recipe"
-fi
+# The interpreter the apus executable links, as one static object (the script says why).
+scripts/static-python.sh "$PYTHON"
 
 # The C++ runtime the static Swift runtime needs, linked statically too (Package.swift), so that
 # the executable carries only the parts it uses: the shared libstdc++ made ~1 MB resident at

@@ -23,7 +23,7 @@ enum FunctionsServing {
 
     private static func options(_ directory: String, _ threads: Int, development: Bool = false) -> FunctionsHost.Options {
         guard let package = PythonPackage.directory() else {
-            Console.error("error: cannot find the apus Python package; set APUS_PYTHONPATH")
+            Console.error(PythonPackage.missing)
             Console.terminate(1)
         }
         return FunctionsHost.Options(

@@ -43,10 +43,12 @@ enum PythonHost {
             Console.terminate(1)
         }
         guard let package = PythonPackage.directory() else {
-            Console.error("error: cannot find the apus Python package; set APUS_PYTHONPATH")
+            Console.error(PythonPackage.missing)
             Console.terminate(1)
         }
-        var environment = PythonEnvironment.resolve(appDirectory: directory, environment: SystemFiles.environment)
+        var environment = PythonEnvironment.resolve(
+            appDirectory: directory, environment: SystemFiles.environment,
+            installedIn: SystemFiles.parent(SystemFiles.executablePath))
         environment.leadingPaths = [directory, package]
         logger.debug("python: \(environment.executable), sys.path starts with \(environment.leadingPaths)")
         if let mismatch = environment.versionMismatch { logger.warning("\(mismatch)") }

@@ -41,27 +41,30 @@ public struct PythonEnvironment: Sendable {
         guard let version = environmentVersion, version != PythonInterpreter.embeddedVersion else { return nil }
         let folder = String(executable.dropLast("/bin/python3".count))
         return "Apus embeds Python \(PythonInterpreter.embeddedVersion), but \(folder) is a Python \(version) environment; "
-            + "make it with python\(PythonInterpreter.embeddedVersion) -m venv, or use the apus build for Python \(version)"
+            + "make it with python\(PythonInterpreter.embeddedVersion) -m venv, or install apus into it "
+            + "(pip install apus picks the build for Python \(version): its cp\(version.filter { $0 != "." }) wheel)"
     }
 
-    /// `VIRTUAL_ENV` if set, else the nearest `.venv` in the app's directory or above it,
-    /// else the system interpreter. (CPython never reads VIRTUAL_ENV itself.)
-    public static func resolve(appDirectory: String, environment: [String: String]) -> PythonEnvironment {
-        let system = "/usr/bin/python3.11"
-        var executable = system
-        if let venv = environment["VIRTUAL_ENV"], !venv.isEmpty, access(venv + "/bin/python3", X_OK) == 0 {
-            executable = venv + "/bin/python3"
-        } else {
-            var directory = appDirectory
-            while true {
-                if access(directory + "/.venv/bin/python3", X_OK) == 0 {
-                    executable = directory + "/.venv/bin/python3"
-                    break
-                }
-                guard let slash = directory.lastIndex(of: "/"), directory != "/" else { break }
-                directory = slash == directory.startIndex ? "/" : String(directory[..<slash])
-            }
+    /// The interpreter CPython is told it is, first found of: `VIRTUAL_ENV`; the venv Apus is
+    /// installed in (`installedIn`, the executable's folder: a wheel's `<venv>/bin/apus`, as
+    /// uvicorn runs in the venv it was installed in); the nearest `.venv` in the app's directory
+    /// or above it; `python3.X` of the embedded version on `PATH`, then in `/usr/bin`. (CPython
+    /// never reads VIRTUAL_ENV itself.)
+    public static func resolve(appDirectory: String, environment: [String: String], installedIn: String? = nil) -> PythonEnvironment {
+        let named = "python\(PythonInterpreter.embeddedVersion)"
+        var candidates: [String] = []
+        if let venv = environment["VIRTUAL_ENV"], !venv.isEmpty { candidates.append(venv + "/bin/python3") }
+        if let installedIn, access(installedIn + "/../pyvenv.cfg", R_OK) == 0 { candidates.append(installedIn + "/python3") }
+        var directory = appDirectory
+        while true {
+            candidates.append(directory + "/.venv/bin/python3")
+            guard let slash = directory.lastIndex(of: "/"), directory != "/" else { break }
+            directory = slash == directory.startIndex ? "/" : String(directory[..<slash])
         }
+        for folder in (environment["PATH"] ?? "").split(separator: ":") where folder.hasPrefix("/") {
+            candidates.append("\(folder)/\(named)")
+        }
+        let executable = candidates.first { access($0, X_OK) == 0 } ?? "/usr/bin/\(named)"
         return PythonEnvironment(executable: executable, leadingPaths: [appDirectory])
     }
 }

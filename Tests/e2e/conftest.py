@@ -11,6 +11,10 @@ import pytest
 
 APUS_BIN = os.environ.get("APUS_BIN") or os.path.join(
     os.path.dirname(__file__), "..", "..", ".build", "debug", "apus")
+# The venv the servers run in: the project's, or that of the Python version under test
+# (scripts/test-python.sh).
+PROJECT_VENV = os.environ.get("APUS_TEST_VENV") or os.path.abspath(
+    os.path.join(os.path.dirname(__file__), "..", "..", ".venv"))
 
 
 class ApusServer:

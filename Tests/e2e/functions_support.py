@@ -6,7 +6,7 @@ import textwrap
 import urllib.error
 import urllib.request
 
-from conftest import ApusServer
+from conftest import PROJECT_VENV, ApusServer
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
@@ -24,7 +24,7 @@ def write_tree(root, files):
 def serve(directory, *args, env=None):
     """Serves a tree with the project's venv (a tree in a temporary folder has none above it).
     Its Go and Rust functions are built before it listens: the first time, that takes a while."""
-    environment = {**os.environ, "VIRTUAL_ENV": os.path.join(REPO, ".venv"), **(env or {})}
+    environment = {**os.environ, "VIRTUAL_ENV": PROJECT_VENV, **(env or {})}
     return ApusServer(str(directory), "--port", "0", *args, env=environment, ready_timeout=120)
 
 

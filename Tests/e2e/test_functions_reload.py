@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from conftest import APUS_BIN
+from conftest import APUS_BIN, PROJECT_VENV
 from functions_support import REPO, call_json, serve, write_tree
 
 
@@ -71,7 +71,7 @@ def test_a_syntax_error_keeps_the_previous_version_serving(dev):
 
 def test_apus_dev_defaults_to_functions_and_takes_run_options(tmp_path):
     write_tree(tmp_path / "functions", {"hi.py": py("dev")})
-    env = {**os.environ, "VIRTUAL_ENV": os.path.join(REPO, ".venv")}
+    env = {**os.environ, "VIRTUAL_ENV": PROJECT_VENV}
     proc = subprocess.Popen([APUS_BIN, "dev", "--port", "0"], cwd=tmp_path, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from conftest import APPS, APUS_BIN, ApusServer
+from conftest import APPS, APUS_BIN, PROJECT_VENV, ApusServer
 
 FORM_BOUNDARY = "apusboundary"
 MULTIPART = (
@@ -196,7 +196,7 @@ def test_a_routes_plan_is_built_on_its_first_request(tmp_path):
         "@app.get('/never')\ndef never():\n    return 'never'\n\n\n"
         "@app.get('/broken')\ndef broken():\n    return 'broken'\n")
     server = ApusServer("counted:app", "--app-dir", str(tmp_path), "--port", "0", "--no-access-log",
-                        env=dict(os.environ, VIRTUAL_ENV=os.path.join(ROOT, ".venv")))
+                        env=dict(os.environ, VIRTUAL_ENV=PROJECT_VENV))
     try:
         assert any("routes: 4 direct, 4 endpoint" in line for line in server.lines)  # FastAPI's 4 docs routes too
         assert exchange(server, get("/built"))[2] == b'["/built"]'

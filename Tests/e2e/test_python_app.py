@@ -9,7 +9,7 @@ import urllib.request
 
 import pytest
 
-from conftest import APPS, APUS_BIN
+from conftest import APPS, APUS_BIN, PROJECT_VENV
 
 
 @pytest.fixture(scope="module")
@@ -279,7 +279,7 @@ def test_start_up_runs_without_automatic_collections_and_freezes_what_it_made(tm
     import os
     from conftest import ApusServer
     (tmp_path / "gc_app.py").write_text(GC_APP)
-    env = {**os.environ, "VIRTUAL_ENV": os.path.join(os.path.dirname(APPS), "..", "..", ".venv")}
+    env = {**os.environ, "VIRTUAL_ENV": PROJECT_VENV}
     if app_disables:
         env["GC_APP_DISABLES"] = "1"
     server = ApusServer("gc_app:app", "--app-dir", str(tmp_path), "--port", "0", "--no-access-log", env=env)
@@ -312,7 +312,7 @@ def test_a_plain_asgi_app_runs_without_fastapi_being_imported_for_it(tmp_path):
     import os
     from conftest import ApusServer
     (tmp_path / "plain_asgi.py").write_text(PLAIN_ASGI_APP)
-    env = {**os.environ, "VIRTUAL_ENV": os.path.join(os.path.dirname(APPS), "..", "..", ".venv")}
+    env = {**os.environ, "VIRTUAL_ENV": PROJECT_VENV}
     server = ApusServer("plain_asgi:app", "--app-dir", str(tmp_path), "--port", "0", env=env)
     try:
         status, headers, body = call(server, "/anything")

@@ -1,6 +1,7 @@
 """The embedded interpreter behaves as `python3` does in the same environment: the locale and
 its encodings, UTF-8 mode, buffered and unbuffered stdio (flushed at exit), `sys.argv` and
 `sys.executable` for libraries that start Python processes of their own."""
+import glob
 import json
 import os
 import subprocess
@@ -10,9 +11,9 @@ import urllib.request
 
 import pytest
 
-from conftest import APUS_BIN, ApusServer
+from conftest import APUS_BIN, PROJECT_VENV, ApusServer
 
-VENV = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".venv"))
+VENV = PROJECT_VENV
 PYTHON = os.path.join(VENV, "bin", "python3")
 
 APP = '''
@@ -188,9 +189,11 @@ def test_argv_and_executable_let_libraries_start_python(app_dir):
 
 
 def test_a_venv_of_another_python_is_named_as_the_cause(tmp_path, app_dir):
-    other = next((path for path in ("/root/.pyenv/versions/3.12.1/bin/python3",
-                                    "/root/.pyenv/versions/3.13.0/bin/python3")
-                  if os.path.exists(path)), None)
+    embedded = "%d.%d" % sys.version_info[:2]
+    others = [f"/usr/bin/python{minor}" for minor in ("3.11", "3.12", "3.13") if minor != embedded]
+    others += sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.1[123].*/bin/python3")))
+    other = next((path for path in others if os.path.exists(path) and not os.path.realpath(path).startswith(
+        os.path.realpath(sys.base_prefix) + "/") and embedded not in path), None)
     if other is None:
         pytest.skip("no Python but the embedded one on this machine")
     venv = tmp_path / "other-venv"
@@ -202,13 +205,12 @@ def test_a_venv_of_another_python_is_named_as_the_cause(tmp_path, app_dir):
     result = subprocess.run([APUS_BIN, "run", "environment_app:app", "--app-dir", str(app_dir),
                              "--port", "0"], env=env, capture_output=True, text=True, timeout=30)
     assert result.returncode == 1
-    embedded = "%d.%d" % sys.version_info[:2]
     assert f"Apus embeds Python {embedded}, but {venv} is a Python {version} environment" in result.stderr + result.stdout
 
 
 def test_an_environment_without_fastapi_is_named_with_what_to_install(tmp_path):
     venv = tmp_path / "bare-venv"
-    subprocess.run(["/usr/bin/python3.11", "-m", "venv", "--without-pip", str(venv)], check=True)
+    subprocess.run([sys._base_executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     tree = tmp_path / "functions"
     tree.mkdir()
     (tree / "hello.js").write_text("exports.handler = async () => ({ok: true});\n")

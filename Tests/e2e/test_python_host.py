@@ -42,10 +42,12 @@ def test_import_apus_in_the_project_venv_serves_in_process():
     assert result.stdout.splitlines() == ['200 {"hello":"abab"}', '200 {"async":true}', "stopped"]
 
 
-def test_any_python311_given_the_path():
+def test_any_interpreter_of_the_version_given_the_path():
+    """The base interpreter (outside any venv), with the package and the venv's site-packages on
+    PYTHONPATH."""
     site = sysconfig.get_paths()["purelib"]
     env = {"PYTHONPATH": os.path.join(ROOT, "python") + os.pathsep + site, "PATH": "/usr/bin:/bin"}
-    result = run("/usr/bin/python3.11", env=env)
+    result = run(sys._base_executable, env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "stopped"
 

@@ -6,9 +6,9 @@ import os
 import textwrap
 import time
 
-from conftest import ApusServer, parse_responses, read_until_closed
+from conftest import PROJECT_VENV, ApusServer, parse_responses, read_until_closed
 
-VENV = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".venv"))
+VENV = PROJECT_VENV
 
 APP = textwrap.dedent("""
     from fastapi import FastAPI

@@ -9,12 +9,12 @@ import urllib.request
 
 import pytest
 
-from conftest import APPS, APUS_BIN
+from conftest import APPS, APUS_BIN, PROJECT_VENV
 
 SETPRIV = shutil.which("setpriv")
 
 
-VENV = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), ".venv")
+VENV = PROJECT_VENV
 
 
 def nobody_can_run_the_server():

@@ -12,9 +12,9 @@ import time
 
 import pytest
 
-from conftest import APPS, APUS_BIN, ApusServer, parse_responses, read_until_closed
+from conftest import APPS, APUS_BIN, PROJECT_VENV, ApusServer, parse_responses, read_until_closed
 
-VENV = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".venv"))
+VENV = PROJECT_VENV
 
 
 def get(server, path, headers=b""):

@@ -6,7 +6,7 @@ import socket
 import textwrap
 import time
 
-from conftest import APPS, ApusServer, read_response
+from conftest import APPS, PROJECT_VENV, ApusServer, read_response
 
 
 def pid_over_new_connection(server):
@@ -86,12 +86,8 @@ def test_reload_restarts_on_source_change(tmp_path):
         VERSION = 1
     """)
     app.write_text(source)
-    venv = os.path.join(os.path.dirname(APPS), "..", "..", ".venv")
-    os.environ["VIRTUAL_ENV"] = os.path.abspath(venv)
-    try:
-        server = ApusServer("reloadable:app", "--app-dir", str(tmp_path), "--port", "0", "--reload", "--no-access-log")
-    finally:
-        del os.environ["VIRTUAL_ENV"]
+    server = ApusServer("reloadable:app", "--app-dir", str(tmp_path), "--port", "0", "--reload", "--no-access-log",
+                        env={**os.environ, "VIRTUAL_ENV": PROJECT_VENV})
     try:
         def version():
             sock = socket.create_connection(("127.0.0.1", server.port), timeout=5)

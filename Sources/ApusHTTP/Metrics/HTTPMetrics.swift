@@ -9,17 +9,31 @@
 final class HTTPMetrics {
     /// Seconds; Prometheus's usual latency buckets, with finer ones at the fast end.
     static let bounds: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
-    private static let methods: Set<String> = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
     private struct Key: Hashable {
         let route: String
         let method: String
     }
 
-    private struct Series {
-        var byStatus: [Int: Int] = [:]
+    /// One route and method's counts, a class so that recording mutates it in place (a struct
+    /// read out of the dictionary and written back copied its arrays on every request).
+    private final class Series {
+        /// Few statuses per route: a short list searched in order beats a dictionary's hashing.
+        var statuses: [(status: Int, count: Int)] = []
         var buckets = [Int](repeating: 0, count: HTTPMetrics.bounds.count + 1)
         var sum = 0.0
+
+        func record(status: Int, seconds: Double) {
+            if let index = statuses.firstIndex(where: { $0.status == status }) {
+                statuses[index].count += 1
+            } else {
+                statuses.append((status, 1))
+            }
+            var bucket = 0
+            while bucket < HTTPMetrics.bounds.count && seconds > HTTPMetrics.bounds[bucket] { bucket += 1 }
+            buckets[bucket] += 1
+            sum += seconds
+        }
     }
 
     private var series: [Key: Series] = [:]
@@ -29,21 +43,30 @@ final class HTTPMetrics {
     var refused: [Int: Int] = [:]
 
     func record(route: String?, method: String, status: Int, seconds: Double) {
-        let key = Key(route: route ?? "<server>", method: Self.methods.contains(method) ? method : "OTHER")
-        var entry = series[key] ?? Series()
-        entry.byStatus[status, default: 0] += 1
-        var bucket = 0
-        while bucket < Self.bounds.count && seconds > Self.bounds[bucket] { bucket += 1 }
-        entry.buckets[bucket] += 1
-        entry.sum += seconds
-        series[key] = entry
+        let key = Key(route: route ?? "<server>", method: Self.methodLabel(method))
+        let entry: Series
+        if let known = series[key] {
+            entry = known
+        } else {
+            entry = Series()
+            series[key] = entry
+        }
+        entry.record(status: status, seconds: seconds)
+    }
+
+    /// The standard methods as themselves, any other as `OTHER` (a bounded label).
+    private static func methodLabel(_ method: String) -> String {
+        switch method {
+        case "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS": method
+        default: "OTHER"
+        }
     }
 
     func render(into text: inout MetricsText, inFlight: Int, connections: Int) {
         let ordered = series.sorted { ($0.key.route, $0.key.method) < ($1.key.route, $1.key.method) }
         text.family("apus_http_requests_total", .counter, "HTTP requests answered, by route template, method and status.")
         for (key, entry) in ordered {
-            for (status, count) in entry.byStatus.sorted(by: { $0.key < $1.key }) {
+            for (status, count) in entry.statuses.sorted(by: { $0.status < $1.status }) {
                 text.sample("apus_http_requests_total", ["route": key.route, "method": key.method, "status": String(status)], count)
             }
         }
