@@ -5,7 +5,7 @@ SWIFT_BUILD_FLAGS ?=
 PORT ?= 8000
 FUZZ_SECONDS ?= 60
 
-.PHONY: setup build release run test swift-test e2e compat deploy-check bench fuzz fuzz-connection clean
+.PHONY: setup build release run test swift-test e2e compat deploy-check test-pythons wheel bench fuzz fuzz-connection clean
 
 setup:
 	@scripts/setup.sh
@@ -41,7 +41,21 @@ deploy-check: build
 	scripts/venv-deploy.sh >/dev/null
 	APUS_BIN=$(CURDIR)/.build/debug/apus .build/venv-deploy/bin/python -m pytest -q Tests/deploy
 
-test: swift-test e2e compat deploy-check
+# The Pythons Apus is built for: each is this machine's own interpreter (scripts/find-python.sh).
+PYTHON_VERSIONS ?= 3.11 3.12 3.13
+
+# The end-to-end suite and FastAPI's tutorial tests on the builds for the other Pythons
+# (scripts/test-python.sh), and each version's wheel installed and used as a user would
+# (scripts/test-wheel.sh).
+test-pythons: build
+	for version in $(filter-out 3.11,$(PYTHON_VERSIONS)); do scripts/test-python.sh $$version || exit 1; done
+	for version in $(PYTHON_VERSIONS); do scripts/test-wheel.sh $$version || exit 1; done
+
+# Release wheels in dist/, one per Python version (scripts/build-wheel.sh).
+wheel: setup
+	for version in $(PYTHON_VERSIONS); do scripts/build-wheel.sh $$version release || exit 1; done
+
+test: swift-test e2e compat deploy-check test-pythons
 
 bench: release
 	APUS_SETUP_EXTRA="wrk gcc curl" scripts/setup.sh
@@ -69,4 +83,4 @@ fuzz-connection: setup
 	SWIFT_BACKTRACE=enable=no .build-fuzz/debug/connection-fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=512 -timeout=10 fuzz-connection-corpus
 
 clean:
-	rm -rf .build .build-fuzz
+	rm -rf .build .build-fuzz .build-py3.* dist

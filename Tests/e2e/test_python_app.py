@@ -288,7 +288,8 @@ def test_start_up_runs_without_automatic_collections_and_freezes_what_it_made(tm
         answer = json.loads(body)
         assert status == 200
         assert answer["threshold_at_import"] == 0  # no automatic collection during the import
-        assert answer["threshold"] == 700 and answer["frozen"] > 10_000  # thresholds back; the app's objects frozen
+        # thresholds back (the interpreter's default: 700 up to 3.12, 2000 from 3.13); the app's objects frozen
+        assert answer["threshold"] == gc.get_threshold()[0] and answer["frozen"] > 10_000
         assert answer["enabled"] is not app_disables  # an app's own gc.disable() stands
         assert answer["collected"] >= 1  # an explicit collection still frees what requests make
     finally:
