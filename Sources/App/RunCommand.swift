@@ -62,6 +62,10 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Bind socket to this host.")
     var host = "127.0.0.1"
 
+    /// uvicorn's `--uds`: for a reverse proxy on the same machine.
+    @Option(help: "Bind to a Unix domain socket at this path instead of --host and --port (mode 0666; removed at exit).")
+    var uds: String?
+
     // `.unconditional`: "--port -1" is a bad port, not a missing value.
     @Option(parsing: .unconditional, help: "Bind socket to this port (0 picks a free one).")
     var port = 8000
@@ -163,6 +167,10 @@ struct RunCommand: AsyncParsableCommand {
         if hotReload && !servesFunctions { throw ValidationError("hot reload serves a functions directory: \(target ?? "none given") is not one") }
         if hotReload && (workers > 1 || reload) { throw ValidationError("hot reload runs one process: drop --workers and --reload") }
         if !(0...65535).contains(port) { throw ValidationError("--port must be between 0 and 65535") }
+        if let uds {
+            if listenFd != nil && !worker { throw ValidationError("give either --uds or --fd, not both") }
+            if uds.isEmpty { throw ValidationError("--uds needs a path") }
+        }
         if let limitConcurrency, limitConcurrency < 1 { throw ValidationError("--limit-concurrency must be at least 1") }
         if let metricsPort {
             if !(0...65535).contains(metricsPort) { throw ValidationError("--metrics-port must be between 0 and 65535") }
@@ -208,6 +216,8 @@ struct RunCommand: AsyncParsableCommand {
         if (workers > 1 || reload) && !worker {
             return try await superviseWorkers(logger: logger)
         }
+        // A worker serves its supervisor's socket (--listen-fd); this process makes its own.
+        let unixSocket = worker ? nil : uds.map(listenOnUnixSocket)
         if worker { ProcessControl.dieWithParent() }
         let responder: any HTTPResponder
         var application: (ASGIApplication, AsyncioThread)?
@@ -285,7 +295,9 @@ struct RunCommand: AsyncParsableCommand {
         }
         let server: ServerProcess
         do {
-            server = try ServerProcess(configuration: serverConfiguration(), responder: served, logger: logger)
+            server = try ServerProcess(
+                configuration: serverConfiguration(listeningDescriptor: listenFd ?? unixSocket), responder: served,
+                logger: logger)
         } catch {
             Console.error("error: cannot start the event loop: \(error.message) (a tasks or memory limit?)")
             Console.terminate(1)
@@ -309,7 +321,7 @@ struct RunCommand: AsyncParsableCommand {
             if worker { ProcessControl.ignoreHangups() }
             boundPort = try await server.start(hangupStops: !worker)
         } catch {
-            Console.error("error: cannot listen on \(host):\(port): \(error.message)")
+            Console.error("error: cannot listen on \(listenAddress): \(error.message)")
             Console.terminate(1)
         }
         if let metricsServer {
@@ -328,7 +340,7 @@ struct RunCommand: AsyncParsableCommand {
         if worker {
             logger.info("Started server process [\(getpid())]")
         } else {
-            logger.info("Apus running on \(displayURL(port: boundPort)) (Press CTRL+C to quit)")
+            logger.info("Apus running on \(displayAddress(port: boundPort)) (Press CTRL+C to quit)")
         }
         let signal = await server.waitForStopSignal()
         if signal == ServerProcess.requestLimitSignal {
@@ -344,9 +356,23 @@ struct RunCommand: AsyncParsableCommand {
             }
             asyncio.stop()
         }
+        if unixSocket != nil, let uds { unlink(uds) }
         logger.info("Finished server process")
         Console.terminate(0)
     }
+
+    /// `--uds`'s listening socket, or a one-line error and exit 1.
+    private func listenOnUnixSocket(_ path: String) -> Int32 {
+        do {
+            return try UnixListener.listeningSocket(path: path)
+        } catch {
+            let reason = error.code == -EEXIST ? "a file that is not a socket is there" : error.message
+            Console.error("error: cannot listen on unix socket \(path): \(reason)")
+            Console.terminate(1)
+        }
+    }
+
+    private var listenAddress: String { uds.map { "unix socket \($0)" } ?? "\(host):\(port)" }
 
     /// Worker processes beyond this only compete for the CPUs (each holds an interpreter and its
     /// app): 16 per CPU this process may run on, 64 at least.
@@ -371,8 +397,10 @@ struct RunCommand: AsyncParsableCommand {
         return SystemFiles.isDirectory(target)
     }
 
-    private func displayURL(port: Int) -> String {
-        "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+    /// Where the server answers, as the start-up line says it (uvicorn's words).
+    private func displayAddress(port: Int) -> String {
+        if let uds, listenFd == nil { return "unix socket \(uds)" }
+        return "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
     }
 
     /// `--workers N` / `--reload`: this process only supervises; each worker is this
@@ -386,11 +414,13 @@ struct RunCommand: AsyncParsableCommand {
             // A socket given with --fd is the one shared.
             if let listenFd {
                 (descriptor, chosenPort) = (listenFd, port)
+            } else if let uds {
+                (descriptor, chosenPort) = (listenOnUnixSocket(uds), 0)
             } else {
                 (descriptor, chosenPort) = try TCPListener.sharedSocket(host: host, port: port)
             }
         } catch {
-            Console.error("error: cannot listen on \(host):\(port): \(error.message)")
+            Console.error("error: cannot listen on \(listenAddress): \(error.message)")
             Console.terminate(1)
         }
         let arguments = workerArguments(port: chosenPort) + ["--listen-fd", String(ReadinessPipe.childDescriptor + 1)]
@@ -407,10 +437,11 @@ struct RunCommand: AsyncParsableCommand {
         ), logger: logger)
         await supervisor.watchSignals()
         logger.info("Started parent process [\(getpid())]")
-        logger.info("Apus running on \(displayURL(port: chosenPort)) with \(workers) worker(s) (Press CTRL+C to quit)")
+        logger.info("Apus running on \(displayAddress(port: chosenPort)) with \(workers) worker(s) (Press CTRL+C to quit)")
         await supervisor.run()
         loop.stop()
         loop.join()
+        if listenFd == nil, let uds { unlink(uds) }
         logger.info("Finished parent process")
         Console.terminate(0)
     }
@@ -446,12 +477,12 @@ struct RunCommand: AsyncParsableCommand {
         return arguments
     }
 
-    private func serverConfiguration() -> HTTPServerConfiguration {
+    private func serverConfiguration(listeningDescriptor: Int32?) -> HTTPServerConfiguration {
         var configuration = HTTPServerConfiguration()
         configuration.host = host
         configuration.port = port
         configuration.reusePort = worker
-        configuration.listeningDescriptor = listenFd
+        configuration.listeningDescriptor = listeningDescriptor
         configuration.accessLog = accessLog
         configuration.requestIdentity = logFormat == .json
         configuration.metrics = metricsPort != nil

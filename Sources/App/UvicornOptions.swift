@@ -72,7 +72,6 @@ struct ReplacedUvicornOptions: ParsableArguments {
     @Option(help: .hidden) var http: String?
     @Option(help: .hidden) var ws: String?
     @Option(help: .hidden) var interface: String?
-    @Option(help: .hidden) var uds: String?
     @Option(name: .customLong("h11-max-incomplete-event-size"), help: .hidden) var h11MaxIncompleteEventSize: Int?
     @Option(name: .customLong("ws-max-queue"), help: .hidden) var wsMaxQueue: Int?
     @Option(name: .customLong("timeout-worker-healthcheck"), help: .hidden) var timeoutWorkerHealthcheck: Double?
@@ -85,9 +84,6 @@ struct ReplacedUvicornOptions: ParsableArguments {
         }
         if let interface, interface != "auto" && interface != "asgi3" {
             throw ValidationError("--interface \(interface): Apus serves ASGI 3 apps (FastAPI, Starlette, ...); drop the option")
-        }
-        if uds != nil {
-            throw ValidationError("--uds: Apus listens on TCP; give --host and --port, or a bound socket with --fd")
         }
         if h11MaxIncompleteEventSize != nil {
             throw ValidationError("--h11-max-incomplete-event-size: Apus parses HTTP itself; use --limit-request-head-size")

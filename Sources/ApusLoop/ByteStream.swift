@@ -37,6 +37,15 @@ public class ByteStream {
         rawHandle.assumingMemoryBound(to: uv_handle_t.self).pointee.data = Unmanaged.passRetained(self).toOpaque()
     }
 
+    /// "ip:port" of the peer, or "-" where there is none (a Unix-domain socket's peer).
+    public var peerAddress: String { "-" }
+
+    /// "ip:port" this end is bound to, or "-" where there is none.
+    public var localAddress: String { "-" }
+
+    /// Sends small writes at once (TCP_NODELAY); nothing to do on other streams.
+    public func setNoDelay(_ on: Bool) {}
+
     var stream: UnsafeMutablePointer<uv_stream_t> {
         rawHandle.assumingMemoryBound(to: uv_stream_t.self)
     }

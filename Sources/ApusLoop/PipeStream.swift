@@ -1,7 +1,8 @@
 internal import CLibUV
 
-/// One end of a pipe to a child process, made before the child is spawned (see
-/// `ChildProcess.Stdio.pipe`) and read or written like a socket.
+/// A pipe read or written like a socket: one end of a pipe to a child process, made before the
+/// child is spawned (see `ChildProcess.Stdio.pipe`), or a connection accepted on a Unix-domain
+/// socket (`UnixListener`).
 public final class PipeStream: ByteStream {
     public init(loop: EventLoop) {
         loop.preconditionInLoop()

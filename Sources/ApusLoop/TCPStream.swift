@@ -15,16 +15,16 @@ public final class TCPStream: ByteStream {
 
     // MARK: options
 
-    public func setNoDelay(_ on: Bool) {
+    public override func setNoDelay(_ on: Bool) {
         guard !isClosed else { return }
         uv_tcp_nodelay(handle, on ? 1 : 0)
     }
 
     /// "ip:port" of the peer, or "-" if unknown.
-    public var peerAddress: String { address(uv_tcp_getpeername) }
+    public override var peerAddress: String { address(uv_tcp_getpeername) }
 
     /// "ip:port" this end of the connection is bound to, or "-" if unknown.
-    public var localAddress: String { address(uv_tcp_getsockname) }
+    public override var localAddress: String { address(uv_tcp_getsockname) }
 
     private func address(
         _ query: (UnsafePointer<uv_tcp_t>?, UnsafeMutablePointer<sockaddr>?, UnsafeMutablePointer<Int32>?) -> Int32

@@ -13,6 +13,9 @@
 #include <sys/prctl.h>
 #include <malloc.h>
 #include <sched.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 
 /* Swift cannot size these C unions itself without a type; one place says how big a handle is. */
 static inline size_t apus_uv_tcp_size(void) { return sizeof(uv_tcp_t); }
@@ -49,6 +52,37 @@ static inline int apus_listen_socket(const struct sockaddr *address, int backlog
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
     socklen_t length = address->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
     if (bind(fd, address, length) != 0 || listen(fd, backlog) != 0) {
+        int error = errno;
+        close(fd);
+        return -error;
+    }
+    return fd;
+}
+
+/* The address family of a socket (AF_INET, AF_INET6, AF_UNIX), or -errno. */
+static inline int apus_socket_family(int fd) {
+    struct sockaddr_storage address;
+    socklen_t length = sizeof address;
+    if (getsockname(fd, (struct sockaddr *)&address, &length) != 0) return -errno;
+    return address.ss_family;
+}
+
+/* A listening Unix-domain socket at `path` (close-on-exec), readable and writable by everyone
+   as uvicorn's --uds makes it (a proxy running as another user connects to it): a socket left
+   at the path by an earlier run is replaced, any other file is refused. The descriptor, or -errno. */
+static inline int apus_listen_unix(const char *path, int backlog) {
+    struct sockaddr_un address = { .sun_family = AF_UNIX };
+    if (strlen(path) >= sizeof address.sun_path) return -ENAMETOOLONG;
+    strcpy(address.sun_path, path);
+    struct stat existing;
+    if (lstat(path, &existing) == 0) {
+        if (!S_ISSOCK(existing.st_mode)) return -EEXIST;
+        unlink(path);
+    }
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -errno;
+    if (bind(fd, (struct sockaddr *)&address, sizeof address) != 0 || chmod(path, 0666) != 0 ||
+        listen(fd, backlog) != 0) {
         int error = errno;
         close(fd);
         return -error;

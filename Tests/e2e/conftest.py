@@ -24,6 +24,7 @@ class ApusServer:
         self.args = [APUS_BIN, "run", *args]
         self.lines = []
         self.port = None
+        self.unix_socket = None  # the path, when it serves --uds
         self.proc = subprocess.Popen(
             self.args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
         ready = threading.Event()
@@ -31,9 +32,10 @@ class ApusServer:
         def pump():
             for line in self.proc.stdout:
                 self.lines.append(line.rstrip("\n"))
-                match = re.search(r"running on http://\S+:(\d+)", line)
+                match = re.search(r"running on (?:http://\S+:(\d+)|unix socket (\S+))", line)
                 if match:
-                    self.port = int(match.group(1))
+                    self.port = int(match.group(1) or 0)
+                    self.unix_socket = match.group(2)
                     ready.set()
             ready.set()
 

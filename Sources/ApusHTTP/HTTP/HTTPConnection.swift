@@ -16,7 +16,7 @@ final class HTTPConnection: ByteStreamDelegate {
     typealias Machine = ConnectionStateMachine<LoopClock, PendingResponse, ResponseStreamState>
 
     unowned let core: HTTPServerCore
-    let stream: TCPStream
+    let stream: ByteStream
     var decoder: HTTPRequestDecoder
     var machine: Machine
     /// The body of the request with the responder, while some of it has not been read.
@@ -40,7 +40,7 @@ final class HTTPConnection: ByteStreamDelegate {
     var requestStarted: UInt64 = 0
     var identity: RequestIdentity?
 
-    init(core: HTTPServerCore, stream: TCPStream) {
+    init(core: HTTPServerCore, stream: ByteStream) {
         self.core = core
         self.stream = stream
         decoder = HTTPRequestDecoder(limits: core.limits)

@@ -8,7 +8,8 @@ public struct HTTPServerConfiguration: Sendable {
     /// SO_REUSEPORT, for several worker processes on one port.
     public var reusePort = false
     /// A listening socket to serve instead of binding one (a supervisor's, shared by its
-    /// workers); `host`, `port` and `reusePort` are then unused.
+    /// workers, `--fd`'s, or `--uds`'s Unix-domain socket); `host`, `port` and `reusePort` are
+    /// then unused.
     public var listeningDescriptor: Int32?
     public var limits = HTTPLimits()
     public var accessLog = true
@@ -45,7 +46,7 @@ final class HTTPServerCore {
     let logger: Logger
     private let accessLogger: Logger?
     private var connections: [ObjectIdentifier: HTTPConnection] = [:]
-    private var listener: TCPListener?
+    private var listener: (any ConnectionListener)?
     private var sweepTimer: LoopTimer?
     private var drainSweep: LoopTimer?
     private(set) var isDraining = false
@@ -97,8 +98,10 @@ final class HTTPServerCore {
     }
 
     func start() throws(UVError) -> Int {
-        let listener: TCPListener
-        if let descriptor = configuration.listeningDescriptor {
+        let listener: any ConnectionListener
+        if let descriptor = configuration.listeningDescriptor, UnixListener.isUnixSocket(descriptor) {
+            listener = try UnixListener(loop: loop, adopting: descriptor) { [unowned self] stream in accept(stream) }
+        } else if let descriptor = configuration.listeningDescriptor {
             listener = try TCPListener(loop: loop, adopting: descriptor) { [unowned self] stream in accept(stream) }
         } else {
             listener = try TCPListener(
@@ -122,7 +125,7 @@ final class HTTPServerCore {
         return max(10, min(250, shortest / 4))
     }
 
-    private func accept(_ stream: TCPStream) {
+    private func accept(_ stream: ByteStream) {
         guard !isDraining else { return stream.close() }
         let connection = HTTPConnection(core: self, stream: stream)
         metrics?.connectionsAccepted += 1
@@ -206,14 +209,17 @@ final class HTTPServerCore {
         identity: RequestIdentity?
     ) {
         guard let accessLogger else { return }
-        let line = "\(client) - \"\(method) \(target) \(version.text)\" \(status) \(HTTPStatus.reason(status))"
+        // A client without an address (a Unix-domain socket's) is left out, as uvicorn leaves it.
+        let known = client != "-"
+        let line = "\(known ? client : "") - \"\(method) \(target) \(version.text)\" \(status) \(HTTPStatus.reason(status))"
         guard configuration.requestIdentity else { return accessLogger.info("\(line)") }
         let elapsed = Double(MonotonicClock.nanoseconds() &- started) / 1_000_000
         var fields: Logger.Metadata = [
-            "client": "\(client)", "method": "\(method)", "path": "\(target)",
+            "method": "\(method)", "path": "\(target)",
             "http_version": "\(version.text)", "status": .stringConvertible(status),
             "duration_ms": .stringConvertible((elapsed * 1000).rounded() / 1000),
         ]
+        if known { fields["client"] = "\(client)" }
         if let identity {
             fields["request_id"] = "\(identity.requestID)"
             if let traceID = identity.traceID { fields["trace_id"] = "\(traceID)" }
