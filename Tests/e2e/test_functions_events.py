@@ -121,3 +121,23 @@ def test_the_apps_own_asgi_path_gives_the_same_event(tmp_path):
     assert event["context"]["request_id"] == event["id"]
     refused = client.post("/small/upload", content=b"x" * 17)
     assert (refused.status_code, refused.json()) == (413, {"error": "payload too large"})
+
+
+def test_the_first_parameter_is_the_event_whatever_its_name(tmp_path):
+    """As FastFN calls a handler: its first parameter gets the event, named `event` or not,
+    unannotated or annotated as a mapping; a parameter typed otherwise makes a typed handler."""
+    root = write_tree(tmp_path, {
+        "underscore.py": "def handler(_event):\n    return {'method': _event['method']}\n",
+        "request.py": "def handler(req: dict, context=None):\n    return {'query': req['query']}\n",
+        "stringly.py": "from __future__ import annotations\n\ndef handler(e: dict[str, object]):\n    return {'id': e['id'] != ''}\n",
+        "typed.py": "def handler(count: int = 1):\n    return {'count': count}\n",
+    })
+    server = serve(root)
+    try:
+        assert call_json(server, "/underscore") == (200, {"method": "GET"})
+        assert call_json(server, "/request?a=1") == (200, {"query": {"a": "1"}})
+        assert call_json(server, "/stringly") == (200, {"id": True})
+        assert call_json(server, "/typed?count=3") == (200, {"count": 3})
+        assert call_json(server, "/typed?count=x")[0] == 422
+    finally:
+        server.stop()

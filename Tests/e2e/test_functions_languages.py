@@ -102,7 +102,11 @@ def test_every_language_gets_the_same_event(tmp_path):
                                      headers={"Cookie": "sid=s1", "User-Agent": "tester", "X-Two": "1"})
             assert status == 200, body
             event = body["event"]
-            assert event["id"].startswith("req-") and event["context"]["request_id"] == event["id"]
+            request_id = event["context"]["request_id"]
+            assert request_id.startswith("req-")
+            # Go and Rust also get the route's parameters as top-level keys, over the event's own,
+            # as FastFN merges them there.
+            assert event["id"] == ("7" if language in ("go", "rust") else request_id)
             assert event["context"]["runtime"] == language
             for volatile in ("id", "ts"):
                 event.pop(volatile)
@@ -137,5 +141,45 @@ def test_apus_init_creates_a_working_function(tmp_path, language):
     server = serve(tmp_path / "fns")
     try:
         assert call_json(server, "/greet?name=you") == (200, {"hello": "you"})
+    finally:
+        server.stop()
+
+
+PRODUCT_GO = """package main
+
+func handler(event map[string]interface{}) interface{} {
+	return map[string]interface{}{"id": event["id"]}
+}
+"""
+FILES_GO = """package main
+
+func handler(event map[string]interface{}) interface{} {
+	return map[string]interface{}{"path": event["path"]}
+}
+"""
+PRODUCT_RUST = """use serde_json::{json, Value};
+
+pub fn handler(event: Value) -> Value {
+    json!({"id": event["id"].clone()})
+}
+"""
+FILES_RUST = """use serde_json::{json, Value};
+
+pub fn handler(event: Value) -> Value {
+    json!({"path": event["path"].clone()})
+}
+"""
+
+
+def test_go_and_rust_read_route_parameters_from_the_event_as_fastfn_examples_do(tmp_path):
+    """FastFN's rest-api-methods examples: `products/[id]/get.go` reads event["id"] and
+    `files/[...path]/get.go` reads event["path"]: the route's values, not the request id and path."""
+    write_tree(tmp_path, {"gofn/products/[id]/get.go": PRODUCT_GO, "gofn/files/[...path]/get.go": FILES_GO,
+                          "rsfn/products/[id]/get.rs": PRODUCT_RUST, "rsfn/files/[...path]/get.rs": FILES_RUST})
+    server = serve(tmp_path)
+    try:
+        for prefix in ("/gofn", "/rsfn"):
+            assert call_json(server, f"{prefix}/products/42") == (200, {"id": "42"})
+            assert call_json(server, f"{prefix}/files/a/b.txt") == (200, {"path": "a/b.txt"})
     finally:
         server.stop()

@@ -8,6 +8,7 @@ and OpenAPI.
 
 A function's folder is put first on ``sys.path``, after its own ``.deps`` (its
 ``requirements.txt``, installed there), so it can import its helpers and its dependencies."""
+import collections.abc
 import hashlib
 import importlib.util
 import inspect
@@ -15,6 +16,7 @@ import os
 import sys
 import threading
 import traceback
+import typing
 
 from .. import _asyncio_host
 from . import event as events
@@ -59,10 +61,27 @@ def find_handler(module, spec):
     return handler
 
 
+# Annotations that say "this parameter is the event" (a mapping), as written or as strings.
+_EVENT_ANNOTATIONS = {dict, typing.Any, collections.abc.Mapping, collections.abc.MutableMapping}
+_EVENT_ANNOTATION_NAMES = {"dict", "Dict", "Any", "Mapping", "MutableMapping", "typing.Any", "typing.Dict"}
+
+
 def is_event_handler(handler):
+    """Whether ``handler`` takes FastFN's event: its first parameter is positional and is the
+    event whatever its name (``event``, ``_event``, ``req``), unless a type other than a mapping
+    annotates it, which makes the handler a typed one (``def handler(id: int)``: a FastAPI
+    endpoint)."""
     parameters = list(inspect.signature(handler).parameters.values())
-    return bool(parameters) and parameters[0].name == "event" and parameters[0].kind in (
-        inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    if not parameters or parameters[0].kind not in (
+            inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD):
+        return False
+    first = parameters[0]
+    annotation = first.annotation
+    if first.name == "event" or annotation is inspect.Parameter.empty:
+        return True
+    if isinstance(annotation, str):
+        return annotation.split("[", 1)[0].strip() in _EVENT_ANNOTATION_NAMES
+    return annotation in _EVENT_ANNOTATIONS or typing.get_origin(annotation) in _EVENT_ANNOTATIONS
 
 
 class EventCall:

@@ -151,12 +151,11 @@ func answer(id interface{}, event map[string]interface{}) (reply map[string]inte
 			reply = map[string]interface{}{"id": id, "error": fmt.Sprintf("panic: %v\n%s", failure, debug.Stack())}
 		}
 	}()
-	// As FastFN: route parameters also as top-level keys of the event.
+	// As FastFN: route parameters also as top-level keys of the event, over the event's own
+	// (`[id]` is event["id"], `[...path]` is event["path"]).
 	if params, ok := event["params"].(map[string]interface{}); ok {
 		for name, value := range params {
-			if _, taken := event[name]; !taken {
-				event[name] = value
-			}
+			event[name] = value
 		}
 	}
 	normalized, err := normalize(handler(event))

@@ -78,11 +78,12 @@ fn normalize(result: Value) -> Map {
 fn answer(request: Value) -> Value {
     let id = request["id"].clone();
     let mut event = request["event"].clone();
-    // As FastFN: route parameters also as top-level keys of the event.
+    // As FastFN: route parameters also as top-level keys of the event, over the event's own
+    // (`[id]` is event["id"], `[...path]` is event["path"]).
     if let Some(params) = event["params"].as_object().cloned() {
         if let Some(fields) = event.as_object_mut() {
             for (name, value) in params {
-                fields.entry(name).or_insert(value);
+                fields.insert(name, value);
             }
         }
     }
