@@ -1,5 +1,6 @@
 """A FastAPI-style app served by the embedded interpreter, over real sockets."""
 import asyncio
+import gc
 import json
 import subprocess
 import threading
