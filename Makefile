@@ -47,9 +47,17 @@ PYTHON_VERSIONS ?= 3.11 3.12 3.13
 # The end-to-end suite and FastAPI's tutorial tests on the builds for the other Pythons
 # (scripts/test-python.sh), and each version's wheel installed and used as a user would
 # (scripts/test-wheel.sh).
+# A version this machine has no interpreter of is skipped with a line that says so
+# (APUS_PYTHONS_REQUIRED=1 makes it an error).
 test-pythons: build
-	for version in $(filter-out 3.11,$(PYTHON_VERSIONS)); do scripts/test-python.sh $$version || exit 1; done
-	for version in $(PYTHON_VERSIONS); do scripts/test-wheel.sh $$version || exit 1; done
+	for version in $(filter-out 3.11,$(PYTHON_VERSIONS)); do \
+	  if scripts/find-python.sh $$version >/dev/null 2>&1; then scripts/test-python.sh $$version || exit 1; \
+	  else echo "test-pythons: no CPython $$version on this machine; its build is NOT tested"; \
+	    [ "$${APUS_PYTHONS_REQUIRED:-0}" = 0 ] || exit 1; fi; done
+	for version in $(PYTHON_VERSIONS); do \
+	  if scripts/find-python.sh $$version >/dev/null 2>&1; then scripts/test-wheel.sh $$version || exit 1; \
+	  else echo "test-pythons: no CPython $$version on this machine; its wheel is NOT tested"; \
+	    [ "$${APUS_PYTHONS_REQUIRED:-0}" = 0 ] || exit 1; fi; done
 
 # Release wheels in dist/, one per Python version (scripts/build-wheel.sh).
 wheel: setup
