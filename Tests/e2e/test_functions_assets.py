@@ -43,6 +43,10 @@ def test_a_single_page_app_gets_its_index_for_navigation_only(tmp_path):
         assert call(server, "/some/client/route", headers={"Accept": "text/html"})[2] == b"<html>home</html>"
         assert call_json(server, "/missing.js", headers={"Accept": "text/html"}) == (404, {"error": "not found"})
         assert call_json(server, "/api/x", headers={"Accept": "application/json"}) == (404, {"error": "not found"})
+        # An API client's unknown path is FastFN's 404, whatever it accepts, not the app shell.
+        assert call_json(server, "/api/x", headers={"Accept": "*/*"}) == (404, {"error": "not found"})
+        assert call_json(server, "/api/x") == (404, {"error": "not found"})
+        assert call(server, "/deep/link", headers={"Sec-Fetch-Mode": "navigate", "Accept": "*/*"})[2] == b"<html>home</html>"
         assert call(server, "/hello")[2] == b"function"
     finally:
         server.stop()

@@ -7,8 +7,9 @@ functions, as FastFN serves it.
 - static-first (``run_worker_first`` false, the default): a file beats a function at its path;
 - worker-first: functions first, files after;
 - ``/`` and a folder's URL serve its ``index.html``; only GET and HEAD;
-- single-page-application: a navigation request (an extensionless GET that accepts HTML) that
-  nothing else answers gets the root ``index.html``; ``/missing.js`` stays 404;
+- single-page-application: a navigation request (an extensionless GET that asks for HTML, or a
+  browser's ``Sec-Fetch-Mode: navigate``) that nothing else answers gets the root
+  ``index.html``; ``/missing.js`` and an API client's unknown path (``Accept: */*``) stay 404;
 - a file whose real path leaves the folder (a symlink to ``/etc/passwd``, say) is not served,
   unless ``follow_symlinks`` is true (Starlette's ``StaticFiles(follow_symlink=)``); such a file
   is named in the log at start, and checked again on each request (a link swapped in later).
@@ -95,9 +96,10 @@ def _single_page_endpoint(index):
 
     def endpoint(request: Request):
         last = request.url.path.rsplit("/", 1)[-1]
-        accept = request.headers.get("accept", "")
-        navigation = (request.headers.get("sec-fetch-mode") == "navigate" or "text/html" in accept or "*/*" in accept
-                      or not accept)
+        # A browser's navigation asks for HTML; an API client (curl's and fetch's `*/*`, or no
+        # Accept at all) asking for a path no function has gets FastFN's 404, not the app shell.
+        navigation = (request.headers.get("sec-fetch-mode") == "navigate"
+                      or "text/html" in request.headers.get("accept", ""))
         if "." in last or not navigation:
             return JSONResponse({"error": "not found"}, status_code=404)
         return FileResponse(index)
