@@ -9,6 +9,7 @@ FILES = {
     "public/app.js": "console.log('app')",
     "public/docs/index.html": "<html>docs</html>",
     "hello.py": "def handler(event):\n    return 'function'\n",
+    "tools/ping.py": "def handler(event):\n    return 'pong'\n",  # /tools: a folder of functions
     # A function at a file's path: /app.js
     "mapped/fn.routes.json": '{"routes": {"GET /app.js": "app.py"}}',
     "mapped/app.py": "def handler(event):\n    return 'the function'\n",
@@ -43,10 +44,14 @@ def test_a_single_page_app_gets_its_index_for_navigation_only(tmp_path):
         assert call(server, "/some/client/route", headers={"Accept": "text/html"})[2] == b"<html>home</html>"
         assert call_json(server, "/missing.js", headers={"Accept": "text/html"}) == (404, {"error": "not found"})
         assert call_json(server, "/api/x", headers={"Accept": "application/json"}) == (404, {"error": "not found"})
-        # An API client's unknown path is FastFN's 404, whatever it accepts, not the app shell.
-        assert call_json(server, "/api/x", headers={"Accept": "*/*"}) == (404, {"error": "not found"})
-        assert call_json(server, "/api/x") == (404, {"error": "not found"})
-        assert call(server, "/deep/link", headers={"Sec-Fetch-Mode": "navigate", "Accept": "*/*"})[2] == b"<html>home</html>"
+        # FastFN's navigation signals (curl's */* among them); an API-looking path stays 404.
+        assert call(server, "/dashboard/team", headers={"Accept": "*/*"})[2] == b"<html>home</html>"
+        assert call(server, "/deep/link", headers={"Sec-Fetch-Dest": "document"})[2] == b"<html>home</html>"
+        assert call_json(server, "/deep/link") == (404, {"error": "not found"})  # no signal at all
+        assert call_json(server, "/api/unknown", headers={"Accept": "*/*"}) == (404, {"error": "not found"})
+        assert call_json(server, "/api/unknown", headers={"Accept": "text/html"}) == (404, {"error": "not found"})
+        assert call_json(server, "/tools/unknown", headers={"Accept": "*/*"}) == (404, {"error": "not found"})
+        assert call(server, "/tools/ping")[2] == b"pong"
         assert call(server, "/hello")[2] == b"function"
     finally:
         server.stop()

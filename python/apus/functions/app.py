@@ -167,7 +167,7 @@ def build_app(found, previous=None, app=None, development=False):
              name=f"conflict {conflict.path}", include_in_schema=False)
     _add_method_not_allowed(app, found)
     if assets is not None:
-        assets.add_fallback(app)
+        assets.add_fallback(app, [spec.path for spec in found.specs])
     _add_home(app, found)
     routes = [f"{','.join(spec.methods)} {spec.path} {spec.runtime} {spec.relative_file}" for spec in found.specs]
     return FunctionsApp(found.root, app, routes, list(workers.values()), found.conflicts, errors, found.warnings, loaded,

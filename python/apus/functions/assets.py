@@ -7,9 +7,11 @@ functions, as FastFN serves it.
 - static-first (``run_worker_first`` false, the default): a file beats a function at its path;
 - worker-first: functions first, files after;
 - ``/`` and a folder's URL serve its ``index.html``; only GET and HEAD;
-- single-page-application: a navigation request (an extensionless GET that asks for HTML, or a
-  browser's ``Sec-Fetch-Mode: navigate``) that nothing else answers gets the root
-  ``index.html``; ``/missing.js`` and an API client's unknown path (``Accept: */*``) stay 404;
+- single-page-application: a navigation request (an extensionless GET with one of FastFN's
+  signals: ``Accept`` with ``text/html`` or ``*/*``, ``Sec-Fetch-Mode: navigate``,
+  ``Sec-Fetch-Dest: document``) that nothing else answers gets the root ``index.html``;
+  ``/missing.js`` stays 404, and so does an API-looking path (under ``/api``, or under a folder of
+  functions: ``/api/unknown`` beside ``/api/hello``);
 - a file whose real path leaves the folder (a symlink to ``/etc/passwd``, say) is not served,
   unless ``follow_symlinks`` is true (Starlette's ``StaticFiles(follow_symlink=)``); such a file
   is named in the log at start, and checked again on each request (a link swapped in later).
@@ -70,12 +72,16 @@ class Assets:
             app.router.routes.append(APIRoute(url, _file_endpoint(file, checked), methods=["GET", "HEAD"],
                                               include_in_schema=False, name=f"asset {url}"))
 
-    def add_fallback(self, app):
+    def add_fallback(self, app, function_paths):
+        """``function_paths``: the tree's function routes, whose first folders (with ``api``) are
+        API-looking: an unknown path under them is a 404, not the app shell."""
         index = os.path.join(self.folder, "index.html")
         if not self.single_page or not os.path.isfile(index):
             return
-        app.router.routes.append(APIRoute("/{path:path}", _single_page_endpoint(index), methods=["GET", "HEAD"],
-                                          include_in_schema=False, name="single-page fallback"))
+        api_prefixes = {"api"} | {path.lstrip("/").split("/", 1)[0] for path in function_paths
+                                  if "/" in path.lstrip("/") and not path.lstrip("/").startswith("{")}
+        app.router.routes.append(APIRoute("/{path:path}", _single_page_endpoint(index, api_prefixes),
+                                          methods=["GET", "HEAD"], include_in_schema=False, name="single-page fallback"))
 
 
 def _inside(real_folder, file):
@@ -91,15 +97,19 @@ def _file_endpoint(file, real_folder):
     return endpoint
 
 
-def _single_page_endpoint(index):
+def _single_page_endpoint(index, api_prefixes):
     from starlette.requests import Request
 
     def endpoint(request: Request):
         last = request.url.path.rsplit("/", 1)[-1]
-        # A browser's navigation asks for HTML; an API client (curl's and fetch's `*/*`, or no
-        # Accept at all) asking for a path no function has gets FastFN's 404, not the app shell.
-        navigation = (request.headers.get("sec-fetch-mode") == "navigate"
-                      or "text/html" in request.headers.get("accept", ""))
+        # FastFN's navigation signals; an API-looking path (under /api, or under a folder of
+        # functions) that no function answers stays 404, whatever the client accepts.
+        accept = request.headers.get("accept", "")
+        navigation = ("text/html" in accept or "*/*" in accept or request.headers.get("sec-fetch-mode") == "navigate"
+                      or request.headers.get("sec-fetch-dest") == "document")
+        first = request.url.path.lstrip("/").split("/", 1)[0]
+        if first in api_prefixes:
+            navigation = False
         if "." in last or not navigation:
             return JSONResponse({"error": "not found"}, status_code=404)
         return FileResponse(index)
