@@ -134,3 +134,26 @@ def test_startup_reports_routes_and_conflicts(server):
     log = "\n".join(server.lines)
     assert "function GET /users/{id} python users/[id].py" in log
     assert "conflict (answered 409): GET /dup/{a}: dup/[a].py and dup/[b].js" in log
+
+
+def test_home_aliases_of_the_root_and_of_a_folder(tmp_path):
+    """FastFN's `home`: the root's serves a route at `/` (or redirects); a folder's serves one of
+    its routes (relative or absolute) at the folder's URL, without an index file."""
+    root = tmp_path / "routing"
+    write_tree(root, {
+        "fn.config.json": '{"home": {"route": "/showcase"}}',
+        "showcase/index.py": PY_ECHO,
+        "portal/fn.config.json": '{"home": {"route": "dashboard"}}',
+        "portal/get.dashboard.js": JS_ECHO,
+        "admin/fn.config.json": '{"home": {"route": "/portal/dashboard"}}',
+        "admin/get.users.py": PY_ECHO,
+    })
+    server = serve(root)
+    try:
+        assert routed(server, "/")[0] == "showcase/index.py"
+        assert routed(server, "/portal")[0] == "portal/get.dashboard.js"
+        assert routed(server, "/portal/dashboard")[0] == "portal/get.dashboard.js"
+        assert routed(server, "/admin")[0] == "portal/get.dashboard.js"
+        assert routed(server, "/admin/users")[0] == "admin/get.users.py"
+    finally:
+        server.stop()

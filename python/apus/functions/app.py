@@ -169,6 +169,7 @@ def build_app(found, previous=None, app=None, development=False):
     if assets is not None:
         assets.add_fallback(app, [spec.path for spec in found.specs])
     _add_home(app, found)
+    _add_folder_homes(app, found)
     routes = [f"{','.join(spec.methods)} {spec.path} {spec.runtime} {spec.relative_file}" for spec in found.specs]
     return FunctionsApp(found.root, app, routes, list(workers.values()), found.conflicts, errors, found.warnings, loaded,
                         development)
@@ -255,16 +256,36 @@ def _add_home(app, found):
         target = str(home.get("route", home.get("function")))
         if not target.startswith("/"):
             target = "/" + target
-        for route in list(app.router.routes):
-            if isinstance(route, APIRoute) and route.path == target:
-                alias = APIRoute("/", route.endpoint, methods=list(route.methods), name="home", include_in_schema=False)
-                for attribute in ("apus_function", "apus_worker"):
-                    if hasattr(route, attribute):
-                        setattr(alias, attribute, getattr(route, attribute))
-                app.router.routes.insert(0, alias)
-                break
-        else:
+        if not _alias(app, target, "/"):
             raise ConfigError(f"fn.config.json: home route {target} is no function's route")
+
+
+def _add_folder_homes(app, found):
+    """Each folder's ``home`` alias, as FastFN's: ``portal/fn.config.json`` with ``{"home":
+    {"route": "dashboard"}}`` serves ``/portal/dashboard``'s function at ``/portal`` too (a
+    route relative to the folder, or absolute). A folder whose URL a function already has keeps
+    it."""
+    for folder_url, route, config_path in found.folder_homes:
+        target = route if route.startswith("/") else folder_url.rstrip("/") + "/" + route
+        if any(isinstance(existing, APIRoute) and existing.path == folder_url for existing in app.router.routes):
+            found.warnings.append(f"{config_path}: home: {folder_url} is a function's route already; alias skipped")
+        elif not _alias(app, target, folder_url):
+            raise ConfigError(f"{config_path}: home route {target} is no function's route")
+
+
+def _alias(app, target, path):
+    """Serves the route at ``target`` (its endpoint and plan) at ``path`` too, ahead of the
+    others; whether ``target`` is a route."""
+    for route in list(app.router.routes):
+        if isinstance(route, APIRoute) and route.path == target:
+            alias = APIRoute(path, route.endpoint, methods=list(route.methods), name=f"home {path}",
+                             include_in_schema=False)
+            for attribute in ("apus_function", "apus_worker"):
+                if hasattr(route, attribute):
+                    setattr(alias, attribute, getattr(route, attribute))
+            app.router.routes.insert(0, alias)
+            return True
+    return False
 
 
 def _answer(status, message, headers=None):

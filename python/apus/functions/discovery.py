@@ -88,6 +88,9 @@ class Discovery:
         self.conflicts = []
         self.warnings = []
         self.root_config = None
+        # A folder's ``home`` alias (its fn.config.json's ``{"home": {"route": ...}}``): the
+        # folder's URL and the route (relative to it, or absolute) it serves there.
+        self.folder_homes = []
 
 
 def discover(root):
@@ -121,7 +124,12 @@ def _walk(found, folder, segments, inherited, depth):
         own = FunctionConfig(raw, config_path)
         if own.names_a_function:
             return _configured_function(found, folder, segments, inherited.merged(raw, config_path))
-        config = inherited.merged(raw, config_path)
+        if isinstance(raw.get("home"), dict) and isinstance(raw["home"].get("route"), str):
+            try:
+                found.folder_homes.append((_paths(segments)[0], raw["home"]["route"], config_path))
+            except ValueError as error:
+                found.warnings.append(f"{config_path}: home: {error}; skipped")
+        config = inherited.merged({key: value for key, value in raw.items() if key != "home"}, config_path)
     manifest = read_json(os.path.join(folder, "fn.routes.json"))
     if manifest is not None:
         return _manifest_routes(found, folder, manifest, config)
