@@ -68,7 +68,8 @@ var targets: [Target] = [
     // Headers only: the embedding executable links libpython itself, the extension module must not.
     .systemLibrary(name: "CPython", pkgConfig: "python-\(pythonVersion)", providers: [.apt(["python3-dev"])]),
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-    .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+    // OpenSSL: libcrypto (the WebSocket handshake's SHA-1) and libssl (TLS).
+    .systemLibrary(name: "CCrypto", pkgConfig: "libssl", providers: [.apt(["libssl-dev"])]),
     // The module boundaries are targets: the loop knows nothing of HTTP, and neither knows
     // Python exists.
     .target(

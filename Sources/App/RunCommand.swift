@@ -110,6 +110,7 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var responseHeaders: ResponseHeaderOptions
     @OptionGroup var reloadWatch: ReloadWatchOptions
     @OptionGroup var replaced: ReplacedUvicornOptions
+    @OptionGroup var tls: TLSOptions
 
     @Option(help: "Bytes queued for a slow reader before its connection stops reading.")
     var limitWriteBuffer = 1024 * 1024
@@ -237,6 +238,7 @@ struct RunCommand: AsyncParsableCommand {
             options.rootPath = rootPath
             options.lifespan = lifespan.rawValue
             options.forwardedAllowIPs = proxyHeaders ? trustedProxies : nil
+            if tls.isOn { options.scheme = "https" }
             let asgi = try PythonHost.application(app: app, options: options)
             guard let asyncio = AsyncioThread() else {
                 Console.error("error: cannot start the asyncio thread (a tasks or memory limit?)")
@@ -294,10 +296,11 @@ struct RunCommand: AsyncParsableCommand {
             served = probes
         }
         let server: ServerProcess
+        let tlsContext = tls.context()
         do {
             server = try ServerProcess(
-                configuration: serverConfiguration(listeningDescriptor: listenFd ?? unixSocket), responder: served,
-                logger: logger)
+                configuration: serverConfiguration(listeningDescriptor: listenFd ?? unixSocket, tls: tlsContext),
+                responder: served, logger: logger)
         } catch {
             Console.error("error: cannot start the event loop: \(error.message) (a tasks or memory limit?)")
             Console.terminate(1)
@@ -400,7 +403,7 @@ struct RunCommand: AsyncParsableCommand {
     /// Where the server answers, as the start-up line says it (uvicorn's words).
     private func displayAddress(port: Int) -> String {
         if let uds, listenFd == nil { return "unix socket \(uds)" }
-        return "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+        return "\(tls.isOn ? "https" : "http")://\(host.contains(":") ? "[\(host)]" : host):\(port)"
     }
 
     /// `--workers N` / `--reload`: this process only supervises; each worker is this
@@ -472,17 +475,19 @@ struct RunCommand: AsyncParsableCommand {
         arguments += [responseHeaders.serverHeader ? "--server-header" : "--no-server-header",
                       responseHeaders.dateHeader ? "--date-header" : "--no-date-header"]
         for header in responseHeaders.headers { arguments += ["--header", header] }
+        arguments += tls.workerArguments()
         if factory { arguments.append("--factory") }
         if let functions { arguments += ["--functions", SystemFiles.absolutePath(functions)] }
         return arguments
     }
 
-    private func serverConfiguration(listeningDescriptor: Int32?) -> HTTPServerConfiguration {
+    private func serverConfiguration(listeningDescriptor: Int32?, tls: TLSContext?) -> HTTPServerConfiguration {
         var configuration = HTTPServerConfiguration()
         configuration.host = host
         configuration.port = port
         configuration.reusePort = worker
         configuration.listeningDescriptor = listeningDescriptor
+        configuration.tls = tls
         configuration.accessLog = accessLog
         configuration.requestIdentity = logFormat == .json
         configuration.metrics = metricsPort != nil

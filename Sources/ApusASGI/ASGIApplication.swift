@@ -14,6 +14,8 @@ public final class ASGIApplication: Sendable {
         /// Peers whose `X-Forwarded-Proto`/`X-Forwarded-For` set the scope's scheme and client
         /// (`--forwarded-allow-ips`); nil: proxy headers are not read.
         public var forwardedAllowIPs: String?
+        /// The scope's `scheme` on the server's sockets: `https` with TLS.
+        public var scheme = "http"
 
         public init() {}
     }
@@ -33,6 +35,8 @@ public final class ASGIApplication: Sendable {
     let runLifespanPhase: PyObjectRef
     /// Served for the TestClient, whose `apus-testclient` header carries the request's scheme.
     let testing: Bool
+    /// `Options.scheme`.
+    let serverScheme: String
     /// The named tuple each request is handed to Python as.
     let requestParts: StructSequenceType
 
@@ -49,6 +53,7 @@ public final class ASGIApplication: Sendable {
     package init(app: PyObjectRef, options: Options, state: PyObjectRef?, _ gil: borrowing GIL) throws(PythonError) {
         self.app = app
         testing = options.testing
+        serverScheme = options.scheme
         requestParts = try RequestParts.type(gil)
         let host = try gil.importModule("apus._asgi_host")
         let lifespanModule = try gil.importModule("apus._lifespan")
@@ -57,12 +62,13 @@ public final class ASGIApplication: Sendable {
         lifespanArguments.append(try gil.str(options.lifespan))
         if let state { lifespanArguments.append(state) } else { lifespanArguments.append(gil.none()) }
         let lifespan = try gil.call(try gil.attribute(lifespanModule, "Lifespan").share(), positional: lifespanArguments).share()
-        var serverArguments = CallArguments(capacity: 5)
+        var serverArguments = CallArguments(capacity: 6)
         serverArguments.append(app)
         serverArguments.append(try gil.str(options.rootPath))
         serverArguments.append(try gil.attribute(lifespan, "state"))
         serverArguments.append(gil.bool(options.testing))
         if let allowed = options.forwardedAllowIPs { serverArguments.append(try gil.str(allowed)) } else { serverArguments.append(gil.none()) }
+        serverArguments.append(try gil.str(options.scheme))
         let server = try gil.call(try gil.attribute(host, "Server").share(), positional: serverArguments).share()
         self.lifespan = lifespan
         self.server = server
@@ -76,10 +82,10 @@ public final class ASGIApplication: Sendable {
         runLifespanPhase = try gil.attribute(lifespanModule, "run_phase").share()
     }
 
-    /// The URL scheme of a request: `http` on the server's plain sockets; for the TestClient,
-    /// the one its base URL names (the first word of its `apus-testclient` header).
+    /// The URL scheme of a request: the server's (`http`, or `https` with TLS); for the
+    /// TestClient, the one its base URL names (the first word of its `apus-testclient` header).
     package func scheme(of head: HTTPRequestHead) -> String {
-        guard testing, let value = head.headers["apus-testclient"] else { return "http" }
-        return value.split(separator: " ", maxSplits: 1).first.map(String.init) ?? "http"
+        guard testing, let value = head.headers["apus-testclient"] else { return serverScheme }
+        return value.split(separator: " ", maxSplits: 1).first.map(String.init) ?? serverScheme
     }
 }

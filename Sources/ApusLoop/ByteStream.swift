@@ -27,6 +27,8 @@ public class ByteStream {
     public private(set) var pendingWriteBytes = 0
     public private(set) var isClosed = false
     private var isReading = false
+    /// A layer (TLS) between the socket and the delegate: set before reading starts.
+    public var layer: (any StreamLayer)?
 
     /// `initialize` sets up the handle memory (`byteCount` bytes) for `loop`; it cannot fail
     /// for the handle kinds used here (libuv's tcp and pipe inits only fill the structure).
@@ -68,12 +70,33 @@ public class ByteStream {
         }, { stream, nread, buf in
             let this = ByteStream.from(stream)
             if nread > 0 {
-                this.delegate?.streamDidRead(UnsafeRawBufferPointer(start: buf!.pointee.base, count: nread))
+                let bytes = UnsafeRawBufferPointer(start: buf!.pointee.base, count: nread)
+                if let layer = this.layer { this.readThrough(layer, bytes) } else { this.delegate?.streamDidRead(bytes) }
             } else if nread < 0 {
                 this.stopReading()
                 this.delegate?.streamDidEnd(error: nread == Int(UV_EOF.rawValue) ? nil : UVError(code: Int32(nread)))
             }
         })
+    }
+
+    /// What the socket read, decoded by the layer: its pieces to the delegate, its own answers
+    /// to the socket.
+    private func readThrough(_ layer: any StreamLayer, _ bytes: UnsafeRawBufferPointer) {
+        let outcome = layer.decode(bytes, deliver: { piece in
+            if !isClosed { delegate?.streamDidRead(piece) }
+        }, send: { piece in
+            _ = writeToSocket(piece)
+        })
+        switch outcome {
+        case .open:
+            break
+        case .ended:
+            stopReading()
+            if !isClosed { delegate?.streamDidEnd(error: nil) }
+        case .failed:
+            stopReading()
+            if !isClosed { delegate?.streamDidEnd(error: UVError(code: Int32(UV_EPROTO.rawValue))) }
+        }
     }
 
     public func stopReading() {
@@ -89,6 +112,15 @@ public class ByteStream {
     @discardableResult
     public func write(_ bytes: UnsafeRawBufferPointer) -> Bool {
         guard !isClosed else { return false }
+        guard let layer else { return writeToSocket(bytes) }
+        var written = true
+        let encoded = layer.encode(bytes) { piece in written = writeToSocket(piece) && written }
+        return encoded && written
+    }
+
+    /// `bytes` as they are to the socket (past any layer).
+    private func writeToSocket(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard !isClosed else { return false }
         guard let offset = tryWrite(bytes) else { return false }
         guard offset < bytes.count else { return true }
         return enqueueWrite(CopiedBytes(UnsafeRawBufferPointer(rebasing: bytes[offset...])), from: 0)
@@ -103,6 +135,8 @@ public class ByteStream {
     @discardableResult
     public func write(_ owner: some StableBytes) -> Bool {
         guard !isClosed else { return false }
+        // A layer writes bytes of its own (encoded), so the owner's are not kept.
+        if layer != nil { return write(owner.bytes) }
         guard let offset = tryWrite(owner.bytes) else { return false }
         guard offset < owner.bytes.count else { return true }
         return enqueueWrite(owner, from: offset)
@@ -180,6 +214,7 @@ public class ByteStream {
     /// `completion` runs (unless the stream was closed first).
     public func shutdownWrite(then completion: @escaping () -> Void) {
         guard !isClosed else { return }
+        layer?.finish { piece in _ = writeToSocket(piece) }
         onShutdown = completion
         let request = UnsafeMutablePointer<uv_shutdown_t>.allocate(capacity: 1)
         let rc = uv_shutdown(request, stream) { request, _ in
@@ -202,6 +237,7 @@ public class ByteStream {
         isClosed = true
         isReading = false
         delegate = nil
+        layer = nil
         onShutdown = nil
         uv_close(rawHandle.assumingMemoryBound(to: uv_handle_t.self)) { raw in
             Unmanaged<ByteStream>.fromOpaque(raw!.pointee.data).release()

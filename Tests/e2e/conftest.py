@@ -32,7 +32,7 @@ class ApusServer:
         def pump():
             for line in self.proc.stdout:
                 self.lines.append(line.rstrip("\n"))
-                match = re.search(r"running on (?:http://\S+:(\d+)|unix socket (\S+))", line)
+                match = re.search(r"running on (?:https?://\S+:(\d+)|unix socket (\S+))", line)
                 if match:
                     self.port = int(match.group(1) or 0)
                     self.unix_socket = match.group(2)

@@ -216,11 +216,13 @@ class Server:
     whether a TestClient drives it (``testing``: the client's scope values arrive in the
     ``apus-testclient`` header, and the end of each response waits for the app to return)."""
 
-    __slots__ = ("app", "root_path", "state", "testing", "proxy_headers")
+    __slots__ = ("app", "root_path", "state", "testing", "proxy_headers", "scheme")
 
-    def __init__(self, app, root_path="", state=None, testing=False, forwarded_allow_ips=None):
+    def __init__(self, app, root_path="", state=None, testing=False, forwarded_allow_ips=None, scheme="http"):
         self.app = app
         self.root_path = root_path
+        # The server's own: "https" when it terminates TLS.
+        self.scheme = scheme
         self.state = state
         self.testing = testing
         # Proxy headers are read from trusted peers (None: not read; the TestClient never).
@@ -237,7 +239,7 @@ class Server:
             "asgi": {"version": "3.0", "spec_version": "2.4"},
             "http_version": request.http_version,
             "method": request.method,
-            "scheme": "http",
+            "scheme": self.scheme,
             "path": path,
             "raw_path": raw_path,
             "query_string": request.query_string,

@@ -30,6 +30,8 @@ public struct HTTPServerConfiguration: Sendable {
     /// replaced). The requests after it are still answered until the shutdown begins.
     public var requestLimit: Int?
     public var requestLimitReached: (@Sendable () -> Void)?
+    /// TLS on every connection (`--ssl-certfile`), or plain HTTP.
+    public var tls: TLSContext?
     /// How long shutdown waits for in-flight requests, in milliseconds.
     public var gracefulTimeoutMilliseconds: UInt64 = 10_000
 
@@ -127,6 +129,10 @@ final class HTTPServerCore {
 
     private func accept(_ stream: ByteStream) {
         guard !isDraining else { return stream.close() }
+        if let tls = configuration.tls {
+            guard let layer = tls.makeLayer() else { return stream.close() }
+            stream.layer = layer
+        }
         let connection = HTTPConnection(core: self, stream: stream)
         metrics?.connectionsAccepted += 1
         connections[ObjectIdentifier(connection)] = connection

@@ -1,0 +1,200 @@
+"""--ssl-certfile: HTTPS with OpenSSL under the event loop, as uvicorn's --ssl-* options set
+it: TLS 1.2 and 1.3, ALPN, session resumption, client certificates, an encrypted key, the
+scope's scheme, and a plain-HTTP client on the TLS port refused without harm."""
+import http.client
+import json
+import os
+import socket
+import ssl
+import subprocess
+
+import pytest
+
+from conftest import APUS_BIN, PROJECT_VENV, ApusServer
+
+APP = '''
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+
+app = FastAPI()
+
+
+@app.get("/scheme")
+async def scheme(request: Request):
+    return {"scheme": request.url.scheme, "url": str(request.url)}
+
+
+@app.get("/big")
+def big():
+    return Response(b"x" * 1_000_000, media_type="application/octet-stream")
+
+
+@app.post("/length")
+async def length(request: Request):
+    return {"length": len(await request.body())}
+'''
+
+
+def openssl(*args, cwd):
+    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    """A CA; a server certificate for localhost and 127.0.0.1 and a client certificate, both
+    signed by it; a stranger's self-signed client certificate; the server key encrypted."""
+    folder = tmp_path_factory.mktemp("tls")
+    curve = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    openssl("req", "-x509", *curve, "-keyout", "ca.key", "-out", "ca.pem", "-subj", "/CN=apus test CA", "-days", "2",
+            cwd=folder)
+    (folder / "server.ext").write_text("subjectAltName=DNS:localhost,IP:127.0.0.1\n")
+    for name, extension in (("server", ["-extfile", "server.ext"]), ("client", [])):
+        openssl("req", *curve, "-keyout", f"{name}.key", "-out", f"{name}.csr", "-subj", f"/CN={name}", cwd=folder)
+        openssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+                "-out", f"{name}.pem", "-days", "2", *extension, cwd=folder)
+    openssl("req", "-x509", *curve, "-keyout", "stranger.key", "-out", "stranger.pem", "-subj", "/CN=stranger",
+            "-days", "2", cwd=folder)
+    openssl("ec", "-in", "server.key", "-aes256", "-passout", "pass:s3cret", "-out", "server-encrypted.key", cwd=folder)
+    (folder / "tls_app.py").write_text(APP)
+    return folder
+
+
+def serve(files, *args):
+    return ApusServer("tls_app:app", "--app-dir", str(files), "--port", "0", "--ssl-certfile", str(files / "server.pem"),
+                      *args, env={**os.environ, "VIRTUAL_ENV": PROJECT_VENV})
+
+
+def client_context(files, version=None, certificate=None):
+    context = ssl.create_default_context(cafile=str(files / "ca.pem"))
+    if version is not None:
+        context.minimum_version = context.maximum_version = version
+    context.set_alpn_protocols(["h2", "http/1.1"])
+    if certificate:
+        context.load_cert_chain(str(files / f"{certificate}.pem"), str(files / f"{certificate}.key"))
+    return context
+
+
+def request(port, context, method="GET", path="/scheme", body=None, session=None):
+    """(status, body, the TLS socket's version, ALPN protocol, whether the session was resumed,
+    the session)."""
+    connection = http.client.HTTPSConnection("localhost", port, context=context, timeout=10)
+    try:
+        connection.connect()
+        if session is not None:  # http.client has no session argument: wrap again with one
+            connection.sock.close()
+            raw = socket.create_connection(("127.0.0.1", port), timeout=10)
+            connection.sock = context.wrap_socket(raw, server_hostname="localhost", session=session)
+        connection.request(method, path, body=body)
+        response = connection.getresponse()
+        content = response.read()
+        sock = connection.sock
+        return response.status, content, sock.version(), sock.selected_alpn_protocol(), sock.session_reused, sock.session
+    finally:
+        connection.close()
+
+
+@pytest.fixture(scope="module")
+def server(files):
+    server = serve(files, "--ssl-keyfile", str(files / "server.key"))
+    yield server
+    server.stop()
+
+
+def test_announced_as_https(server):
+    assert any(f"running on https://127.0.0.1:{server.port}" in line for line in server.lines)
+
+
+@pytest.mark.parametrize("version", [ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3])
+def test_tls_12_and_13_with_alpn_and_the_https_scheme(server, files, version):
+    status, body, negotiated, alpn, _, _ = request(server.port, client_context(files, version))
+    assert status == 200 and json.loads(body) == {"scheme": "https", "url": f"https://localhost:{server.port}/scheme"}
+    assert negotiated == {ssl.TLSVersion.TLSv1_2: "TLSv1.2", ssl.TLSVersion.TLSv1_3: "TLSv1.3"}[version]
+    assert alpn == "http/1.1"  # h2 is offered first, HTTP/1.1 is what the server speaks
+
+
+def test_large_bodies_both_ways(server, files):
+    context = client_context(files)
+    status, body, *_ = request(server.port, context, path="/big")
+    assert status == 200 and body == b"x" * 1_000_000
+    status, body, *_ = request(server.port, context, method="POST", path="/length", body=b"y" * 3_000_000)
+    assert status == 200 and json.loads(body) == {"length": 3_000_000}
+
+
+@pytest.mark.parametrize("version", [ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3])
+def test_sessions_resume(server, files, version):
+    context = client_context(files, version)
+    *_, resumed, session = request(server.port, context)
+    assert not resumed
+    *_, resumed, _ = request(server.port, context, session=session)
+    assert resumed
+
+
+def test_plain_http_on_the_tls_port_is_closed_and_the_server_serves_on(server, files):
+    received = b""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(b"GET /scheme HTTP/1.1\r\nHost: x\r\n\r\n")
+        try:
+            while chunk := sock.recv(65536):
+                received += chunk
+        except ConnectionResetError:
+            pass
+    # At most a TLS alert record (content type 21), never an HTTP answer; then the close.
+    assert received == b"" or received[0] == 21, received[:40]
+    assert request(server.port, client_context(files))[0] == 200
+
+
+def test_openssl_s_client(server, files):
+    result = subprocess.run(
+        ["openssl", "s_client", "-connect", f"127.0.0.1:{server.port}", "-servername", "localhost", "-alpn", "http/1.1",
+         "-CAfile", str(files / "ca.pem"), "-verify_return_error", "-ign_eof"],
+        input=b"GET /scheme HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", capture_output=True, timeout=30)
+    output = result.stdout.decode(errors="replace")
+    assert "ALPN protocol: http/1.1" in output and "Verify return code: 0 (ok)" in output
+    assert '"scheme":"https"' in output
+
+
+def test_client_certificates_when_required(files):
+    server = serve(files, "--ssl-keyfile", str(files / "server.key"), "--ssl-cert-reqs", "2",
+                   "--ssl-ca-certs", str(files / "ca.pem"))
+    try:
+        assert request(server.port, client_context(files, certificate="client"))[0] == 200
+        for certificate in (None, "stranger"):
+            with pytest.raises((ssl.SSLError, ConnectionError)):
+                request(server.port, client_context(files, certificate=certificate))
+        assert request(server.port, client_context(files, certificate="client"))[0] == 200
+    finally:
+        server.stop()
+
+
+def test_an_encrypted_key_with_its_password(files):
+    server = serve(files, "--ssl-keyfile", str(files / "server-encrypted.key"), "--ssl-keyfile-password", "s3cret")
+    try:
+        assert request(server.port, client_context(files))[0] == 200
+    finally:
+        server.stop()
+    wrong = subprocess.run([APUS_BIN, "run", "tls_app:app", "--app-dir", str(files), "--port", "0",
+                            "--ssl-certfile", str(files / "server.pem"), "--ssl-keyfile",
+                            str(files / "server-encrypted.key"), "--ssl-keyfile-password", "wrong"],
+                           capture_output=True, text=True, timeout=60, env={**os.environ, "VIRTUAL_ENV": PROJECT_VENV})
+    assert wrong.returncode == 1 and "error: TLS: --ssl-keyfile" in wrong.stderr
+
+
+def test_workers_serve_tls(files):
+    server = serve(files, "--ssl-keyfile", str(files / "server-encrypted.key"), "--ssl-keyfile-password", "s3cret",
+                   "--workers", "2")
+    try:
+        for _ in range(4):
+            assert request(server.port, client_context(files))[0] == 200
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("arguments, says", [
+    (["--ssl-keyfile", "/etc/hostname"], "go with --ssl-certfile"),
+    (["--ssl-certfile", "/nonexistent.pem"], "no such file"),
+    (["--ssl-certfile", "/etc/hostname", "--ssl-cert-reqs", "2"], "--ssl-ca-certs"),
+    (["--ssl-version", "3"], "TLS 1.2 or 1.3"),
+])
+def test_tls_options_that_cannot_work_are_refused(arguments, says):
+    result = subprocess.run([APUS_BIN, "run", "--hello", *arguments], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2 and says in result.stderr
