@@ -59,11 +59,11 @@ def to_ms(text):
 Load = collections.namedtuple("Load", "rps p50 p99")
 
 
-def wrk(port, path, duration, connections=64):
+def wrk(port, path, duration, connections=64, scheme="http"):
     """wrk -t1 on CPU 1: requests/s and the p50 and p99 latencies (ms); any non-2xx fails."""
     out = subprocess.run(
         ["taskset", "-c", "1", "wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency",
-         f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True).stdout
+         f"{scheme}://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True).stdout
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if errors:
         raise RuntimeError(f"{errors.group(1)} non-2xx responses:\n{out}")

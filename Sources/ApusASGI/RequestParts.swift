@@ -9,7 +9,7 @@ internal import ApusHTTP
 enum RequestParts {
     static let fields = [
         "method", "http_version", "path", "raw_path", "query_string", "headers", "client", "server", "path_params",
-        "more_body",
+        "more_body", "tls",
     ]
 
     /// Made on first use, with the GIL (which orders every use).
@@ -51,6 +51,25 @@ extension StructSequenceType {
         parts.append(try gil.str(request.server))
         if let pathParameters { parts.append(try gil.stringDict(pathParameters)) } else { parts.append(gil.none()) }
         parts.append(gil.bool(request.bodyStream != nil))
+        if let tls = request.tls { parts.append(try gil.tlsExtension(tls)) } else { parts.append(gil.none()) }
         return try make(parts, gil)
+    }
+}
+
+extension GIL {
+    /// The ASGI `tls` extension's dict for a connection (ASGI's TLS extension, 0.2), with the
+    /// name the client asked for (SNI) as `server_name`.
+    func tlsExtension(_ tls: TLSConnectionInfo) throws(PythonError) -> PyOwned {
+        let info = try dict()
+        try setItem(info, "server_cert", none())
+        var chain = CallArguments(capacity: tls.clientCertificateChain.count)
+        for certificate in tls.clientCertificateChain { chain.append(try str(certificate)) }
+        try setItem(info, "client_cert_chain", try list(chain))
+        try setItem(info, "client_cert_name", try tls.clientCertificateName.map { text throws(PythonError) in try str(text) } ?? none())
+        try setItem(info, "client_cert_error", try tls.clientCertificateError.map { text throws(PythonError) in try str(text) } ?? none())
+        try setItem(info, "tls_version", try int(tls.version))
+        try setItem(info, "cipher_suite", try int(tls.cipherSuite))
+        try setItem(info, "server_name", try tls.serverName.map { text throws(PythonError) in try str(text) } ?? none())
+        return info
     }
 }

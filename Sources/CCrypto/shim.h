@@ -53,3 +53,60 @@ static inline void apus_ssl_error(char *buffer, size_t size) {
     else ERR_error_string_n(code, buffer, size);
     ERR_clear_error();
 }
+
+/* What the ASGI `tls` extension tells the app about a connection, once its handshake is done. */
+#include <openssl/x509.h>
+#include <openssl/pem.h>
+
+static inline int apus_ssl_handshake_done(SSL *ssl) { return SSL_is_init_finished(ssl); }
+static inline int apus_ssl_cipher_suite(SSL *ssl) {
+    const SSL_CIPHER *cipher = SSL_get_current_cipher(ssl);
+    return cipher ? (int)SSL_CIPHER_get_protocol_id(cipher) : 0;
+}
+/* The name the client asked for (SNI), or NULL. */
+static inline const char *apus_ssl_server_name(SSL *ssl) {
+    return SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+}
+/* A memory BIO's contents as a malloc'd C string (the BIO is freed), or NULL. */
+static inline char *apus_bio_string(BIO *bio) {
+    char *data = NULL;
+    long length = BIO_get_mem_data(bio, &data);
+    char *copy = length >= 0 ? malloc((size_t)length + 1) : NULL;
+    if (copy) { memcpy(copy, data, (size_t)length); copy[length] = 0; }
+    BIO_free(bio);
+    return copy;
+}
+/* The client's certificate then the rest of the chain it sent, as concatenated PEM (malloc'd),
+   or NULL without a client certificate. */
+static inline char *apus_ssl_peer_chain_pem(SSL *ssl) {
+    X509 *leaf = SSL_get1_peer_certificate(ssl);
+    if (!leaf) return NULL;
+    BIO *bio = BIO_new(BIO_s_mem());
+    if (!bio) { X509_free(leaf); return NULL; }
+    PEM_write_bio_X509(bio, leaf);
+    /* The chain as sent, without the client's own certificate should it hold it again. */
+    STACK_OF(X509) *chain = SSL_get_peer_cert_chain(ssl);
+    for (int i = 0; chain && i < sk_X509_num(chain); i++) {
+        X509 *certificate = sk_X509_value(chain, i);
+        if (X509_cmp(certificate, leaf) != 0) PEM_write_bio_X509(bio, certificate);
+    }
+    X509_free(leaf);
+    return apus_bio_string(bio);
+}
+/* The client certificate's subject as an RFC 4514 string (malloc'd), or NULL. */
+static inline char *apus_ssl_peer_name(SSL *ssl) {
+    X509 *leaf = SSL_get1_peer_certificate(ssl);
+    if (!leaf) return NULL;
+    BIO *bio = BIO_new(BIO_s_mem());
+    if (bio) X509_NAME_print_ex(bio, X509_get_subject_name(leaf), 0, XN_FLAG_RFC2253);
+    X509_free(leaf);
+    return bio ? apus_bio_string(bio) : NULL;
+}
+/* Why the client certificate did not verify, or NULL (verified, or none sent). */
+static inline const char *apus_ssl_verify_error(SSL *ssl) {
+    X509 *leaf = SSL_get1_peer_certificate(ssl);
+    if (!leaf) return NULL;
+    X509_free(leaf);
+    long result = SSL_get_verify_result(ssl);
+    return result == X509_V_OK ? NULL : X509_verify_cert_error_string(result);
+}

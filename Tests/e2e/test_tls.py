@@ -24,6 +24,11 @@ async def scheme(request: Request):
     return {"scheme": request.url.scheme, "url": str(request.url)}
 
 
+@app.get("/tls")
+async def tls(request: Request):
+    return request.scope["extensions"]["tls"]
+
+
 @app.get("/big")
 def big():
     return Response(b"x" * 1_000_000, media_type="application/octet-stream")
@@ -112,6 +117,14 @@ def test_tls_12_and_13_with_alpn_and_the_https_scheme(server, files, version):
     assert alpn == "http/1.1"  # h2 is offered first, HTTP/1.1 is what the server speaks
 
 
+def test_the_tls_extension_in_the_scope(server, files):
+    status, body, *_ = request(server.port, client_context(files, ssl.TLSVersion.TLSv1_3), path="/tls")
+    info = json.loads(body)
+    assert status == 200 and info["tls_version"] == 0x0304 and info["server_name"] == "localhost"
+    assert info["cipher_suite"] in (0x1301, 0x1302, 0x1303)  # a TLS 1.3 suite, by its IANA number
+    assert info["client_cert_chain"] == [] and info["client_cert_name"] is None and info["server_cert"] is None
+
+
 def test_large_bodies_both_ways(server, files):
     context = client_context(files)
     status, body, *_ = request(server.port, context, path="/big")
@@ -157,7 +170,11 @@ def test_client_certificates_when_required(files):
     server = serve(files, "--ssl-keyfile", str(files / "server.key"), "--ssl-cert-reqs", "2",
                    "--ssl-ca-certs", str(files / "ca.pem"))
     try:
-        assert request(server.port, client_context(files, certificate="client"))[0] == 200
+        status, body, *_ = request(server.port, client_context(files, certificate="client"), path="/tls")
+        info = json.loads(body)
+        assert status == 200 and info["client_cert_name"] == "CN=client" and info["client_cert_error"] is None
+        # The client's certificate first, then what else it sent (OpenSSL clients add the CA)
+        assert info["client_cert_chain"][0] == (files / "client.pem").read_text()
         for certificate in (None, "stranger"):
             with pytest.raises((ssl.SSLError, ConnectionError)):
                 request(server.port, client_context(files, certificate=certificate))

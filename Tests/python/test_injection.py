@@ -85,7 +85,7 @@ def make_app():
 
 def parts_of(query, headers):
     return RequestParts(method="GET", http_version="1.1", path="/tree", raw_path=b"/tree", query_string=query,
-                        headers=headers, client="", server="", path_params={}, more_body=False)
+                        headers=headers, client="", server="", path_params={}, more_body=False, tls=None)
 
 
 def request_for(query=b"", headers=()):

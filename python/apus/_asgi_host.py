@@ -248,6 +248,9 @@ class Server:
             "client": _address(request.client),
             "server": _address(request.server),
         }
+        if request.tls is not None:
+            # ASGI's TLS extension (and the client's SNI name as `server_name`).
+            scope["extensions"] = {"tls": request.tls}
         if self.state is not None:
             scope["state"] = self.state.copy()
         if self.testing:

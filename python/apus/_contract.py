@@ -8,7 +8,7 @@ body so far, and ``native``: the function that takes the answer's messages, desc
 import collections
 
 REQUEST_PARTS_FIELDS = ("method", "http_version", "path", "raw_path", "query_string", "headers", "client", "server",
-                        "path_params", "more_body")
+                        "path_params", "more_body", "tls")
 
 # The same fields in plain Python, for code that builds a request's parts itself (tests, tools);
 # the runtime's own type replaces it when the runtime starts.

@@ -71,7 +71,7 @@ extension HTTPConnection {
         do {
             while let part = try decoder.nextBodyPart() {
                 guard case .bytes(let bytes) = part else {
-                    return dispatch(HTTPRequest(head: head, body: prefix, client: client, server: server))
+                    return dispatch(self.request(head, body: prefix))
                 }
                 prefix.append(contentsOf: bytes)
             }
@@ -80,9 +80,9 @@ extension HTTPConnection {
         }
         let stream = RequestBodyStream(connection: self)
         bodyStream = stream
-        var request = HTTPRequest(head: head, body: prefix, client: client, server: server)
-        request.bodyStream = stream
-        dispatch(request)
+        var whole = self.request(head, body: prefix)
+        whole.bodyStream = stream
+        dispatch(whole)
     }
 
     /// For a responder that takes whole bodies: reads the rest of `request`'s body within the

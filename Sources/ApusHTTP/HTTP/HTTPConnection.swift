@@ -58,6 +58,17 @@ final class HTTPConnection: ByteStreamDelegate {
 
     var isIdle: Bool { machine.isReading && decoder.isBetweenRequests }
 
+    /// The connection's TLS as its requests carry it, read once (its handshake is done by the
+    /// first request).
+    private lazy var tls: TLSConnectionInfo? = (stream.layer as? TLSLayer)?.connectionInfo
+
+    /// A request of this connection: its addresses and TLS with `head` and the body so far.
+    func request(_ head: HTTPRequestHead, body: [UInt8]) -> HTTPRequest {
+        var request = HTTPRequest(head: head, body: body, client: client, server: server)
+        request.tls = tls
+        return request
+    }
+
     // MARK: stream events
 
     func streamDidRead(_ bytes: UnsafeRawBufferPointer) {

@@ -20,6 +20,8 @@ public struct HTTPRequest: Sendable {
     /// Set when the request is a valid WebSocket handshake: the responder accepts it through
     /// its slot (`ResponseSlot.acceptWebSocket`) or answers it as an HTTP request (a denial).
     public var webSocket: WebSocketUpgrade?
+    /// The connection's TLS (the ASGI `tls` extension), or nil on a plain socket.
+    public var tls: TLSConnectionInfo?
 
     public var method: String { head.method }
     public var headers: HTTPHeaders { head.headers }

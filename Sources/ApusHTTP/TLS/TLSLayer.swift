@@ -1,5 +1,8 @@
 internal import ApusLoop
 internal import CCrypto
+#if canImport(Glibc)
+internal import Glibc
+#endif
 
 /// One connection's TLS, in the server's role, as a `StreamLayer` of its socket: OpenSSL reads
 /// the socket's bytes from one memory BIO and writes what goes back into another, so the
@@ -82,6 +85,31 @@ final class TLSLayer: StreamLayer {
         finished = true
         _ = SSL_shutdown(ssl)
         flush(send)
+    }
+
+    /// The connection as the app's `tls` extension describes it; nil until the handshake is done.
+    var connectionInfo: TLSConnectionInfo? {
+        guard apus_ssl_handshake_done(ssl) == 1 else { return nil }
+        let chain = Self.taken(apus_ssl_peer_chain_pem(ssl)).map(Self.certificates) ?? []
+        return TLSConnectionInfo(
+            version: Int(SSL_version(ssl)), cipherSuite: Int(apus_ssl_cipher_suite(ssl)),
+            serverName: apus_ssl_server_name(ssl).map { String(cString: $0) },
+            clientCertificateChain: chain, clientCertificateName: Self.taken(apus_ssl_peer_name(ssl)),
+            clientCertificateError: apus_ssl_verify_error(ssl).map { String(cString: $0) })
+    }
+
+    /// A C string OpenSSL's helpers allocated, as a String; freed.
+    private static func taken(_ text: UnsafeMutablePointer<CChar>?) -> String? {
+        guard let text else { return nil }
+        defer { free(text) }
+        return String(cString: text)
+    }
+
+    /// Concatenated PEM certificates, one string each.
+    private static func certificates(_ pem: String) -> [String] {
+        let end = "-----END CERTIFICATE-----"
+        return pem.split(separator: end).filter { $0.contains("-----BEGIN") }
+            .map { String($0.drop { $0 == "\n" }) + end + "\n" }
     }
 
     /// Hands what OpenSSL wrote for the socket to `send`.

@@ -11,7 +11,7 @@ extension HTTPConnection {
             // A handshake has no body: its empty one is taken, so what follows stays buffered
             // for the session.
             _ = try? decoder.nextBodyPart()
-            var request = HTTPRequest(head: head, body: [], client: client, server: server)
+            var request = self.request(head, body: [])
             request.webSocket = upgrade
             dispatch(request)
         }
