@@ -10,13 +10,22 @@ import subprocess
 
 import pytest
 
+import ws_client
 from conftest import APUS_BIN, PROJECT_VENV, ApusServer
 
 APP = '''
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, WebSocket
 from fastapi.responses import Response
 
 app = FastAPI()
+
+
+@app.websocket("/echo")
+async def echo(websocket: WebSocket):
+    await websocket.accept()
+    text = await websocket.receive_text()
+    await websocket.send_text(websocket.url.scheme + " " + text)
+    await websocket.close()
 
 
 @app.get("/scheme")
@@ -123,6 +132,20 @@ def test_the_tls_extension_in_the_scope(server, files):
     assert status == 200 and info["tls_version"] == 0x0304 and info["server_name"] == "localhost"
     assert info["cipher_suite"] in (0x1301, 0x1302, 0x1303)  # a TLS 1.3 suite, by its IANA number
     assert info["client_cert_chain"] == [] and info["client_cert_name"] is None and info["server_cert"] is None
+
+
+def test_websockets_over_tls(server, files):
+    context = client_context(files)
+
+    class Secure:
+        def connect(self):
+            raw = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+            return context.wrap_socket(raw, server_hostname="localhost")
+
+    client = ws_client.Client(Secure(), "/echo")
+    client.send_text("hello")
+    assert client.read_frame() == (ws_client.TEXT, b"wss hello")
+    assert client.read_close()[0] == 1000
 
 
 def test_large_bodies_both_ways(server, files):
