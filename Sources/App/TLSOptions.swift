@@ -20,8 +20,9 @@ struct TLSOptions: ParsableArguments {
     @Option(name: .customLong("ssl-ca-certs"), help: "CA certificates (PEM) that client certificates are checked against.")
     var caCertificates: String?
 
-    @Option(name: .customLong("ssl-ciphers"), help: "OpenSSL cipher list for TLS 1.2.")
-    var ciphers = "TLSv1"
+    @Option(name: .customLong("ssl-ciphers"),
+            help: "OpenSSL cipher list for TLS 1.2 (default: OpenSSL's own, AEAD suites first).")
+    var ciphers: String?
 
     /// uvicorn's protocol choice; Apus negotiates TLS 1.2 or 1.3, which is what uvicorn's
     /// default (ssl.PROTOCOL_TLS_SERVER, 17) and ssl.PROTOCOL_TLS (2) mean.
@@ -77,7 +78,8 @@ struct TLSOptions: ParsableArguments {
     func workerArguments() -> [String] {
         guard let certificateFile else { return [] }
         var arguments = ["--ssl-certfile", SystemFiles.absolutePath(certificateFile),
-                         "--ssl-cert-reqs", String(certificateRequirements), "--ssl-ciphers", ciphers]
+                         "--ssl-cert-reqs", String(certificateRequirements)]
+        if let ciphers { arguments += ["--ssl-ciphers", ciphers] }
         if let keyFile { arguments += ["--ssl-keyfile", SystemFiles.absolutePath(keyFile)] }
         if let keyPassword { setenv(Self.workerPasswordVariable, keyPassword, 1) }
         if let caCertificates { arguments += ["--ssl-ca-certs", SystemFiles.absolutePath(caCertificates)] }

@@ -59,10 +59,14 @@ def files(tmp_path_factory):
     signed by it; a stranger's self-signed client certificate; the server key encrypted."""
     folder = tmp_path_factory.mktemp("tls")
     curve = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    # Extensions as strict verification wants them (Python 3.13's default context checks them).
     openssl("req", "-x509", *curve, "-keyout", "ca.key", "-out", "ca.pem", "-subj", "/CN=apus test CA", "-days", "2",
+            "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
             cwd=folder)
-    (folder / "server.ext").write_text("subjectAltName=DNS:localhost,IP:127.0.0.1\n")
-    for name, extension in (("server", ["-extfile", "server.ext"]), ("client", [])):
+    leaf = "authorityKeyIdentifier=keyid,issuer\nsubjectKeyIdentifier=hash\nkeyUsage=critical,digitalSignature\n"
+    (folder / "server.ext").write_text(leaf + "extendedKeyUsage=serverAuth\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n")
+    (folder / "client.ext").write_text(leaf + "extendedKeyUsage=clientAuth\n")
+    for name, extension in (("server", ["-extfile", "server.ext"]), ("client", ["-extfile", "client.ext"])):
         openssl("req", *curve, "-keyout", f"{name}.key", "-out", f"{name}.csr", "-subj", f"/CN={name}", cwd=folder)
         openssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
                 "-out", f"{name}.pem", "-days", "2", *extension, cwd=folder)
@@ -227,6 +231,26 @@ def test_workers_serve_tls(files):
             assert request(server.port, client_context(files))[0] == 200
     finally:
         server.stop()
+
+
+def test_ciphers_can_be_chosen(files):
+    """--ssl-ciphers narrows TLS 1.2's suites; the default is OpenSSL's, which a client that
+    offers only AEAD suites (Python 3.12's default context) shares."""
+    server = serve(files, "--ssl-keyfile", str(files / "server.key"), "--ssl-ciphers", "ECDHE-ECDSA-CHACHA20-POLY1305")
+    try:
+        context = client_context(files, ssl.TLSVersion.TLSv1_2)
+        connection = http.client.HTTPSConnection("localhost", server.port, context=context, timeout=10)
+        connection.connect()
+        assert connection.sock.cipher()[0] == "ECDHE-ECDSA-CHACHA20-POLY1305"
+        connection.close()
+    finally:
+        server.stop()
+
+
+def test_a_client_of_aead_suites_only_shakes_hands_over_tls_12(server, files):
+    context = client_context(files, ssl.TLSVersion.TLSv1_2)
+    context.set_ciphers("ECDHE+AESGCM:ECDHE+CHACHA20")  # no CBC, no SHA-1: as Python 3.12's default
+    assert request(server.port, context)[0] == 200
 
 
 @pytest.mark.parametrize("arguments, says", [

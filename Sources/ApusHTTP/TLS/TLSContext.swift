@@ -21,9 +21,10 @@ public final class TLSContext: @unchecked Sendable {
         public var keyPassword: String?
         public var caCertificates: String?
         public var clientCertificates = ClientCertificates.none
-        /// An OpenSSL cipher list for TLS 1.2 (uvicorn's default, "TLSv1": every TLS 1.x
-        /// suite OpenSSL enables); TLS 1.3's suites are OpenSSL's defaults.
-        public var ciphers = "TLSv1"
+        /// An OpenSSL cipher list for TLS 1.2, or nil for OpenSSL's default (AEAD suites first).
+        /// uvicorn's default, "TLSv1", names only the suites TLS 1.0 had (CBC with SHA-1), which
+        /// Python 3.12's clients, among others, no longer offer. TLS 1.3's suites are OpenSSL's.
+        public var ciphers: String?
 
         public init(certificateFile: String) {
             self.certificateFile = certificateFile
@@ -56,8 +57,8 @@ public final class TLSContext: @unchecked Sendable {
         guard SSL_CTX_check_private_key(context) == 1 else {
             throw Self.failure("--ssl-keyfile \(keyFile) does not match --ssl-certfile \(settings.certificateFile)")
         }
-        guard SSL_CTX_set_cipher_list(context, settings.ciphers) == 1 else {
-            throw Self.failure("--ssl-ciphers \(settings.ciphers)")
+        if let ciphers = settings.ciphers, SSL_CTX_set_cipher_list(context, ciphers) != 1 {
+            throw Self.failure("--ssl-ciphers \(ciphers)")
         }
         if let caCertificates = settings.caCertificates {
             guard SSL_CTX_load_verify_locations(context, caCertificates, nil) == 1 else {
