@@ -33,8 +33,13 @@ e2e: build
 	APUS_BIN=$(CURDIR)/.build/debug/apus .venv/bin/python -m pytest -q --timeout 300 Tests/e2e
 
 # FastAPI's own tutorial tests through Apus; fails below the floors of Tests/compat/floors.json.
+# Then again with `httpx2` installed, which Starlette's TestClient then uses instead of `httpx`.
 compat: build
 	Tests/compat/run.sh
+	venv=$$(scripts/venv-httpx2.sh) && \
+	  $$venv/bin/python -c "import starlette.testclient as t; assert t.httpx.__name__ == 'httpx2', t.httpx" && \
+	  echo "compat: with httpx2 under Starlette's TestClient" && \
+	  APUS_TEST_VENV=$(CURDIR)/$$venv APUS_COMPAT_OUT=$(CURDIR)/.build/compat-httpx2 Tests/compat/run.sh
 
 # The container recipe and the Kubernetes and Knative manifests, checked offline (deploy/).
 deploy-check: build
