@@ -5,7 +5,7 @@ SWIFT_BUILD_FLAGS ?=
 PORT ?= 8000
 FUZZ_SECONDS ?= 60
 
-.PHONY: setup build release run test swift-test e2e compat deploy-check test-pythons wheel bench fuzz fuzz-connection clean
+.PHONY: setup build release run test swift-test e2e compat deploy-check example-check test-pythons wheel bench fuzz fuzz-connection clean
 
 setup:
 	@scripts/setup.sh
@@ -18,9 +18,7 @@ build: setup
 	cp .build/debug/libApusExtension.so python/apus/_apus$(EXT_SUFFIX)
 
 release: setup
-	swift build -c release $(SWIFT_BUILD_FLAGS) --product apus
-	swift build -c release $(SWIFT_BUILD_FLAGS) --product ApusExtension
-	cp .build/release/libApusExtension.so python/apus/_apus$(EXT_SUFFIX)
+	SWIFT_BUILD_FLAGS="$(SWIFT_BUILD_FLAGS)" scripts/build-for-python.sh 3.11 release >/dev/null
 
 run: release
 	.build/release/apus run app:app --app-dir examples --functions functions --host 127.0.0.1 --port $(PORT)
@@ -46,6 +44,11 @@ deploy-check: build
 	scripts/venv-deploy.sh >/dev/null
 	APUS_BIN=$(CURDIR)/.build/debug/apus .build/venv-deploy/bin/python -m pytest -q Tests/deploy
 
+# examples/mixed-service built as a package that depends on Apus by URL and version, and its
+# Swift handlers and FastAPI app tested over a socket (scripts/test-mixed-example.sh).
+example-check: build
+	scripts/test-mixed-example.sh
+
 # The Pythons Apus is built for: each is this machine's own interpreter (scripts/find-python.sh).
 PYTHON_VERSIONS ?= 3.11 3.12 3.13
 
@@ -68,7 +71,7 @@ test-pythons: build
 wheel: setup
 	for version in $(PYTHON_VERSIONS); do scripts/build-wheel.sh $$version release || exit 1; done
 
-test: swift-test e2e compat deploy-check test-pythons
+test: swift-test e2e compat deploy-check example-check test-pythons
 
 bench: release
 	APUS_SETUP_EXTRA="wrk gcc curl" scripts/setup.sh

@@ -5,13 +5,14 @@ import Foundation
 // Every Clang module must see the same feature macros: pyconfig.h defines these before libc
 // headers, so targets that import both CPython and CLibUV define them too.
 let sameCFeatures: [CSetting] = [.define("_GNU_SOURCE"), .define("_FILE_OFFSET_BITS", to: "64")]
+// (No unsafe flags in the library's targets: SwiftPM refuses them in a package that others
+// depend on by version. Release builds skip the run-time exclusivity checks, about 4% of a
+// request's instructions on the loop thread, by scripts/build-for-python.sh's
+// `-Xswiftc -enforce-exclusivity=unchecked`; debug builds, which the tests run, keep them and
+// trap on any overlapping access.)
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("InternalImportsByDefault"),
-    // Release builds skip the run-time exclusivity checks (about 4% of a request's instructions
-    // on the loop thread: every mutation of a connection's or stream's state); debug builds,
-    // which the tests run, keep them and trap on any overlapping access.
-    .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
 ]
 
 // The executable's resident size: lld packs its relative relocations (DT_RELR: a few KiB

@@ -1,3 +1,4 @@
+import ActorRuntime
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,3 +1,4 @@
+import ActorRuntime
 import ArgumentParser
 
 /// Every option of `apus run` (and `apus dev`) may come from the environment, as uvicorn reads

@@ -23,7 +23,7 @@ enum FunctionsServing {
 
     private static func options(_ directory: String, _ threads: Int, development: Bool = false) -> FunctionsHost.Options {
         guard let package = PythonPackage.directory() else {
-            Console.error(PythonPackage.missing)
+            Console.error("error: " + PythonPackage.missing)
             Console.terminate(1)
         }
         return FunctionsHost.Options(
@@ -43,7 +43,7 @@ enum FunctionsServing {
             return Loaded(functions: host, application: host.application, asyncio: asyncio)
         } catch {
             var message = "error: cannot serve the functions in \(directory): \(error)"
-            if let hint = PythonHost.missingModuleHint("\(error)", environment) { message += "\n(\(hint))" }
+            if let hint = environment.missingModuleHint("\(error)") { message += "\n(\(hint))" }
             Console.error(message)
             Console.terminate(1)
         }

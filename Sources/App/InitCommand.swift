@@ -1,3 +1,4 @@
+import ActorRuntime
 import ArgumentParser
 import Glibc
 

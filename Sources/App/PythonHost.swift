@@ -1,85 +1,66 @@
 import ActorRuntime
 import Logging
 
-/// Starting the embedded interpreter and loading the app for `apus run module:app`. Any
-/// failure prints the Python traceback (or a one-line reason) and exits 1.
+/// The embedded interpreter and the app for `apus run module:app` and `apus routes`: the
+/// runtime's `EmbeddedInterpreter` and `PythonService`, with any failure printed (the Python
+/// traceback, or a one-line reason) and the process ended: 1, or 3 when the app's startup fails.
 enum PythonHost {
-    static func loadApp(
-        target: String, factory: Bool, appDirectory: String, logger: Logger, logging: PythonLogging = PythonLogging()
-    ) throws -> PyObjectRef {
-        let environment = startInterpreter(appDirectory: appDirectory, logger: logger, logging: logging)
+    /// The app served: imported, its lifespan started.
+    static func service(
+        target: String, options: PythonService.Options, logger: Logger, logging: PythonLogging = PythonLogging()
+    ) -> PythonService {
+        startInterpreter(appDirectory: options.appDirectory, logger: logger, logging: logging)
         do {
-            return try PythonApp.load(target, factory: factory)
+            return try PythonService(target, options: options, logger: logger)
         } catch {
-            var message = "error: cannot load \(target): \(error)"
-            if case .python(let traceback) = error, let hint = missingModuleHint(traceback, environment) {
-                message += "\n(\(hint))"
+            if case .startup(let failure) = error {
+                Console.error("ERROR:    \(failure)\nERROR:    Application startup failed. Exiting.")
+                Console.terminate(3)
             }
-            Console.error(message)
-            Console.terminate(1)
+            exit(error)
         }
     }
 
-    /// Why a module could not be imported, in one line, when the error says so: the environment
-    /// is another Python, FastAPI is missing from it (a functions tree needs it), or the app's
-    /// packages live in another environment.
-    static func missingModuleHint(_ text: String, _ environment: PythonEnvironment) -> String? {
-        guard text.contains("ModuleNotFoundError") || text.contains("No module named") else { return nil }
-        if let mismatch = environment.versionMismatch { return mismatch }
-        if text.contains("No module named 'fastapi'") {
-            return "python: \(environment.executable) has no fastapi; install it there (pip install fastapi), "
-                + "or set VIRTUAL_ENV to a venv that has it"
+    /// The app imported, its lifespan not run (`apus routes`).
+    static func application(target: String, factory: Bool, appDirectory: String, logger: Logger) -> ASGIApplication {
+        let environment = startInterpreter(appDirectory: appDirectory, logger: logger)
+        do {
+            return try PythonService.application(target, factory: factory, options: ASGIApplication.Options(), environment)
+        } catch {
+            exit(error)
         }
-        return "python: \(environment.executable); set VIRTUAL_ENV or create .venv next to the app"
     }
 
     /// Starts the interpreter with `appDirectory` and the apus package first on `sys.path`, and
     /// the app's logging set up as `logging` says, before the app is imported.
     @discardableResult
     static func startInterpreter(appDirectory: String, logger: Logger, logging: PythonLogging = PythonLogging()) -> PythonEnvironment {
-        let directory = SystemFiles.absolutePath(appDirectory)
-        guard SystemFiles.isDirectory(directory) else {
-            Console.error("error: --app-dir \(appDirectory): no such directory")
-            Console.terminate(1)
-        }
-        guard let package = PythonPackage.directory() else {
-            Console.error(PythonPackage.missing)
-            Console.terminate(1)
-        }
-        var environment = PythonEnvironment.resolve(
-            appDirectory: directory, environment: SystemFiles.environment,
-            installedIn: SystemFiles.parent(SystemFiles.executablePath))
-        environment.leadingPaths = [directory, package]
-        logger.debug("python: \(environment.executable), sys.path starts with \(environment.leadingPaths)")
-        if let mismatch = environment.versionMismatch { logger.warning("\(mismatch)") }
-        ApusNativeModule.registerBuiltin()
+        let environment: PythonEnvironment
         do {
-            try PythonInterpreter.start(environment, arguments: CommandLine.arguments)
+            environment = try EmbeddedInterpreter.start(appDirectory: appDirectory, logger: logger)
         } catch {
-            Console.error("error: \(error)")
+            if case .noSuchDirectory = error {
+                Console.error("error: --app-dir \(appDirectory): no such directory")
+            } else {
+                Console.error("error: \(error)")
+            }
             Console.terminate(1)
         }
-        PythonStartUp.begin(logger: logger)
         logging.apply(logger: logger)
         return environment
     }
 
-    static func application(app: PyObjectRef, options: ASGIApplication.Options) throws -> ASGIApplication {
+    static func planResponder(_ service: PythonService, threads: Int) -> PlanResponder {
         do {
-            return try ASGIApplication.make(app: app, options: options)
+            return try service.plans(threads: threads)
         } catch {
-            Console.error("error: cannot serve the app: \(error)")
-            Console.terminate(1)
+            exit(error)
         }
     }
 
-    static func planResponder(asgi: ASGIResponder, threads: Int, logger: Logger) throws -> PlanResponder {
-        do {
-            return try PlanResponder.make(asgi: asgi, threads: threads, logger: logger)
-        } catch {
-            Console.error("error: cannot compile the app's routes: \(error)")
-            Console.terminate(1)
-        }
+    private static func exit(_ error: PythonService.Failure) -> Never {
+        Console.error("error: \(error)")
+        Console.terminate(1)
     }
 }
 

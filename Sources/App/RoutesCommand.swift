@@ -23,8 +23,7 @@ struct RoutesCommand: AsyncParsableCommand {
     func run() async throws {
         LoggingSystem.bootstrap { label in ConsoleLogHandler(label: label, logLevel: .warning) }
         let logger = Logger(label: "apus")
-        let app = try PythonHost.loadApp(target: target, factory: factory, appDirectory: appDir, logger: logger)
-        let application = try PythonHost.application(app: app, options: ASGIApplication.Options())
+        let application = PythonHost.application(target: target, factory: factory, appDirectory: appDir, logger: logger)
         let routes: [PlannedRoute]
         do {
             routes = try PlanResponder.compileRoutes(application)

@@ -232,31 +232,24 @@ struct RunCommand: AsyncParsableCommand {
             responder = host.functions.responder
             if !worker { host.functions.report.forEach { logger.log(level: $0.level, "\($0.text)") } }
         } else if let target {
-            let app = try PythonHost.loadApp(
-                target: target, factory: factory, appDirectory: appDir, logger: logger, logging: pythonLogging)
-            var options = ASGIApplication.Options()
-            options.rootPath = rootPath
-            options.lifespan = lifespan.rawValue
-            options.forwardedAllowIPs = proxyHeaders ? trustedProxies : nil
-            if tls.isOn { options.scheme = "https" }
-            let asgi = try PythonHost.application(app: app, options: options)
-            guard let asyncio = AsyncioThread() else {
-                Console.error("error: cannot start the asyncio thread (a tasks or memory limit?)")
-                Console.terminate(1)
-            }
-            if let failure = asgi.runLifespan(.startup, on: asyncio) {
-                Console.error("ERROR:    \(failure)\nERROR:    Application startup failed. Exiting.")
-                Console.terminate(3)
-            }
+            var options = PythonService.Options()
+            options.appDirectory = appDir
+            options.factory = factory
+            options.application.rootPath = rootPath
+            options.application.lifespan = lifespan.rawValue
+            options.application.forwardedAllowIPs = proxyHeaders ? trustedProxies : nil
+            if tls.isOn { options.application.scheme = "https" }
+            let service = PythonHost.service(target: target, options: options, logger: logger, logging: pythonLogging)
+            let (asgi, asyncio) = (service.application, service.asyncio)
             application = (asgi, asyncio)
-            let asgiResponder = ASGIResponder(application: asgi, asyncio: asyncio, logger: logger)
+            let asgiResponder = service.asgi
             if let functionsDirectory = self.functions {
                 let host = FunctionsServing.add(directory: functionsDirectory, to: asgi, asyncio: asyncio, threads: threads, logger: logger)
                 functionsHost = host
                 if !worker { host.report.forEach { logger.log(level: $0.level, "\($0.text)") } }
                 responder = host.responder
             } else if plans {
-                let planned = try PythonHost.planResponder(asgi: asgiResponder, threads: threads, logger: logger)
+                let planned = PythonHost.planResponder(service, threads: threads)
                 if !worker { logger.info("\(planned.summary)") }
                 // Built only for the lines logged (an app may have thousands of routes).
                 func line(_ route: PlannedRoute) -> String {

@@ -108,20 +108,7 @@ final class WorkerFunctionResponder: HTTPResponder, @unchecked Sendable {
         if let declared = request.headers["content-length"].flatMap({ Int($0) }), declared > maxBodyBytes {
             return slot.complete(Self.error(413, "payload too large", close: true))
         }
-        guard let stream = request.bodyStream else { return invoke(request, slot) }
-        stream.collect(request.body) { [self] collected in
-            switch collected {
-            case .failed:
-                return
-            case .overBudget:
-                slot.complete(.bodiesOverBudget)
-            case .body(let body, _):
-                var whole = request
-                whole.body = body
-                whole.bodyStream = nil
-                invoke(whole, slot)
-            }
-        }
+        request.withWholeBody(via: slot) { [self] whole in invoke(whole, slot) }
     }
 
     private func invoke(_ request: HTTPRequest, _ slot: ResponseSlot) {

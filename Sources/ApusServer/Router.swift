@@ -42,9 +42,11 @@ public final class Router {
     public func patch(_ path: String, _ handler: @escaping Handler) throws(RouteError) { try route(["PATCH"], path, handler) }
     public func delete(_ path: String, _ handler: @escaping Handler) throws(RouteError) { try route(["DELETE"], path, handler) }
 
-    /// Freezes the routes registered so far.
-    public func responder() -> RouterResponder {
-        RouterResponder(table: builder.freeze(), routes: listing, logger: logger)
+    /// Freezes the routes registered so far. With `fallback` (a Python app's responder, say),
+    /// a request no Swift route has, by path or by method, goes to it instead, which then
+    /// answers 404 or 405 as it would alone: Swift routes first, one server, one port.
+    public func responder(fallback: (any HTTPResponder)? = nil) -> RouterResponder {
+        RouterResponder(table: builder.freeze(), routes: listing, fallback: fallback, logger: logger)
     }
 
     private func add(_ methods: [String], _ path: String, _ handler: RouteHandler) throws(RouteError) {
@@ -75,21 +77,37 @@ public struct RouterResponder: HTTPResponder {
     let table: RouteTable<RoutedHandler>
     /// Declared routes as (methods, path), in order; for listings such as `apus routes`.
     public let routes: [(methods: [String]?, path: String)]
+    /// Where requests no route has go (`Router.responder(fallback:)`).
+    let fallback: (any HTTPResponder)?
     let logger: Logger
+
+    /// Bodies come as streams when the fallback takes them so; the Swift handlers still get
+    /// theirs whole.
+    public var streamsRequestBodies: Bool { fallback?.streamsRequestBodies ?? false }
 
     public func respond(to request: HTTPRequest, via slot: ResponseSlot) {
         switch table.lookup(method: request.method, path: request.path) {
         case .notFound:
-            slot.complete(.error(404))
+            guard let fallback else { return slot.complete(.error(404)) }
+            fallback.respond(to: request, via: slot)
         case .methodNotAllowed(let allowed):
-            slot.complete(.methodNotAllowed(allowed: allowed))
+            guard let fallback else { return slot.complete(.methodNotAllowed(allowed: allowed)) }
+            fallback.respond(to: request, via: slot)
         case .matched(let routed, let parameters):
             var request = request
             request.pathParameters = parameters
             slot.route = routed.path
-            run(routed.handler, request, slot)
+            // (No closure is made for a request whose body is already whole: the common case.)
+            guard request.bodyStream != nil else { return run(routed.handler, request, slot) }
+            request.withWholeBody(via: slot) { [self] whole in run(routed.handler, whole, slot) }
         }
     }
+
+    public func serverWillDrain() { fallback?.serverWillDrain() }
+
+    public func collectMetrics(into text: inout MetricsText) { fallback?.collectMetrics(into: &text) }
+
+    public func serverDidStop() { fallback?.serverDidStop() }
 
     private func run(_ handler: RouteHandler, _ request: HTTPRequest, _ slot: ResponseSlot) {
         switch handler {

@@ -87,22 +87,8 @@ extension HTTPConnection {
 
     /// For a responder that takes whole bodies: reads the rest of `request`'s body within the
     /// server's budget for bodies in memory, then hands it over.
-    func respondWhenComplete(_ request: HTTPRequest, _ stream: RequestBodyStream, _ slot: ResponseSlot) {
-        stream.collect(request.body) { [core] collected in
-            switch collected {
-            case .failed:
-                return  // the connection has answered
-            case .overBudget:
-                core.logger.warning("request bodies in memory reached the limit: 503 for \(request.method) \(request.head.target)")
-                slot.complete(.bodiesOverBudget)
-            case .body(let body, let reservation):
-                var whole = request
-                whole.body = body
-                whole.bodyStream = nil
-                slot.heldBody = reservation
-                core.responder.respond(to: whole, via: slot)
-            }
-        }
+    func respondWhenComplete(_ request: HTTPRequest, _ slot: ResponseSlot) {
+        request.withWholeBody(via: slot) { [core] whole in core.responder.respond(to: whole, via: slot) }
     }
 
     /// Serves a pending read of the current body stream from what the decoder holds.
@@ -177,4 +163,31 @@ extension HTTPConnection {
 
     /// Pieces handed to a reader are at most this large.
     static let bodyPieceBytes = 64 * 1024
+}
+
+extension HTTPRequest {
+    /// Calls `then` with this request whose body is whole: at once if it is, else once the rest
+    /// of its stream has been read, within the server's budget for bodies in memory (the body's
+    /// hold on that budget lasts until the response ends). A body that cannot be read to its
+    /// end is answered by the connection; one past the budget gets a 503. For a part of a
+    /// responder that takes streams (`HTTPResponder.streamsRequestBodies`) but needs the whole
+    /// body. On the loop thread.
+    public func withWholeBody(via slot: ResponseSlot, then: @escaping (HTTPRequest) -> Void) {
+        guard let stream = bodyStream else { return then(self) }
+        stream.collect(body) { collected in
+            switch collected {
+            case .failed:
+                return  // the connection has answered
+            case .overBudget:
+                slot.overBudgetWarning(self)
+                slot.complete(.bodiesOverBudget)
+            case .body(let body, let reservation):
+                var whole = self
+                whole.body = body
+                whole.bodyStream = nil
+                slot.heldBody = reservation
+                then(whole)
+            }
+        }
+    }
 }

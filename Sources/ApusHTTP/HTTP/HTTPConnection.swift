@@ -204,8 +204,8 @@ final class HTTPConnection: ByteStreamDelegate {
             return deliver(busy, from: slot)
         }
         holdsAdmission = true
-        if let stream = request.bodyStream, !core.responder.streamsRequestBodies {
-            return respondWhenComplete(request, stream, slot)
+        if request.bodyStream != nil, !core.responder.streamsRequestBodies {
+            return respondWhenComplete(request, slot)
         }
         core.responder.respond(to: request, via: slot)
     }

@@ -62,6 +62,12 @@ public final class ResponseSlot: @unchecked Sendable {
         }
     }
 
+    /// Logs that bodies held in memory reached the server's budget (the 503 that follows).
+    func overBudgetWarning(_ request: HTTPRequest) {
+        connection?.core.logger.warning(
+            "request bodies in memory reached the limit: 503 for \(request.method) \(request.head.target)")
+    }
+
     /// Starts a response whose body follows in pieces through the returned writer.
     public func startStream(status: Int = 200, headers: HTTPHeaders = HTTPHeaders()) -> ResponseBodyWriter {
         onConnection({ $0.beginStream(status: status, headers: headers, from: self) }, otherwise: {})

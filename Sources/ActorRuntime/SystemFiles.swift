@@ -1,27 +1,27 @@
-import Glibc
+internal import Glibc
 
-/// The few file-system and environment questions the CLI asks, answered by libc (the CLI links
-/// no Foundation: a smaller process that starts faster).
-enum SystemFiles {
+/// The few file-system and environment questions the runtime and the CLI ask, answered by libc
+/// (the CLI links no Foundation: a smaller process that starts faster).
+package enum SystemFiles {
     /// The absolute, resolved form of `path`, or `path` itself if it does not exist.
-    static func absolutePath(_ path: String) -> String {
+    package static func absolutePath(_ path: String) -> String {
         guard let resolved = realpath(path, nil) else { return path }
         defer { free(resolved) }
         return String(cString: resolved)
     }
 
-    static func isDirectory(_ path: String) -> Bool {
+    package static func isDirectory(_ path: String) -> Bool {
         var status = stat()
         return stat(path, &status) == 0 && status.st_mode & S_IFMT == S_IFDIR
     }
 
-    static func isFile(_ path: String) -> Bool {
+    package static func isFile(_ path: String) -> Bool {
         var status = stat()
         return stat(path, &status) == 0 && status.st_mode & S_IFMT == S_IFREG
     }
 
     /// A small text file's contents (UTF-8), or nil if it cannot be read.
-    static func read(_ path: String, limit: Int = 1 << 20) -> String? {
+    package static func read(_ path: String, limit: Int = 1 << 20) -> String? {
         guard let file = fopen(path, "rb") else { return nil }
         defer { fclose(file) }
         var bytes: [UInt8] = []
@@ -36,13 +36,13 @@ enum SystemFiles {
     }
 
     /// `path` without its last component ("/a/b" → "/a", "/a" → "/").
-    static func parent(_ path: String) -> String {
+    package static func parent(_ path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 
     /// The running executable's path.
-    static var executablePath: String {
+    package static var executablePath: String {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
         guard count > 0 else { return CommandLine.arguments[0] }
@@ -50,7 +50,7 @@ enum SystemFiles {
     }
 
     /// The process environment.
-    static var environment: [String: String] {
+    package static var environment: [String: String] {
         var values: [String: String] = [:]
         var entry = environ
         while let pointer = entry.pointee {
