@@ -133,9 +133,19 @@ public final class FunctionsHost: @unchecked Sendable {
 
     /// The routes that run through the app or FastAPI's own handler, with why (as `apus run`
     /// says them for an app alone).
+    /// says them for an app alone). A reason many routes share (a tree served without FastAPI,
+    /// where its files and answers are all the tree's own router's) is said once, with the count.
     private static func unplanned(_ plans: PlanResponder) -> [String] {
-        plans.routes.filter { $0.kind == .asgi || $0.kind == .handler }.map { route in
-            ([(route.methods ?? ["*"]).joined(separator: ","), route.path, route.location].filter { !$0.isEmpty }
+        let routes = plans.routes.filter { $0.kind == .asgi || $0.kind == .handler }
+        var counts: [String: Int] = [:]
+        for route in routes { counts[route.label, default: 0] += 1 }
+        var said: Set<String> = []
+        return routes.compactMap { route in
+            let shared = counts[route.label, default: 0]
+            if shared > 3 {
+                return said.insert(route.label).inserted ? "\(shared) routes \(route.label)" : nil
+            }
+            return ([(route.methods ?? ["*"]).joined(separator: ","), route.path, route.location].filter { !$0.isEmpty }
                 + [route.label]).joined(separator: " ")
         }
     }

@@ -12,16 +12,21 @@ import os
 import re
 import sys
 
-from fastapi import FastAPI
-from fastapi.routing import APIRoute
-from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+try:
+    from fastapi import FastAPI
+    from fastapi.routing import APIRoute
+    from starlette.concurrency import run_in_threadpool
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse, RedirectResponse, Response
+except ImportError:  # a tree without Python functions is served without FastAPI (see plain)
+    FastAPI = run_in_threadpool = None
+    from .plain import JSONResponse, PlainApp, RedirectResponse, Request, Response
+    from .plain import PlainRoute as APIRoute
 
 from . import dependencies
 from . import event as events
 from .assets import Assets
-from .config import ConfigError
+from .config import ConfigError, MissingFastAPI
 from .discovery import discover, sort_key
 from .python_function import EventCall, FunctionPlan, LoadError, find_handler, is_event_handler, load_module
 
@@ -118,7 +123,19 @@ def reload(directory, previous):
 
 
 def build_app(found, previous=None, app=None, development=False):
-    if app is None:
+    if FastAPI is None and app is not None:
+        raise MissingFastAPI("functions beside an app (--functions) need FastAPI: pip install fastapi")
+    if FastAPI is None:
+        python = sorted({spec.relative_file for spec in found.specs if spec.runtime == "python"})
+        if python:
+            more = f" and {len(python) - 1} more" if len(python) > 1 else ""
+            raise MissingFastAPI(f"the Python functions ({python[0]}{more}) need FastAPI, which {sys.executable} "
+                                 f"does not have: install it there (pip install fastapi), or set VIRTUAL_ENV to a "
+                                 f"venv that has it")
+        app = PlainApp()
+        app.router.default = _not_found
+        built_in = []
+    elif app is None:
         app = FastAPI(title="Functions", version="1.0.0")
         app.router.default = _not_found
         # FastAPI's own /openapi.json and /docs go after the functions: a function's route wins.

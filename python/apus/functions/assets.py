@@ -21,8 +21,13 @@ are planned like any other route."""
 import logging
 import os
 
-from fastapi.routing import APIRoute
-from starlette.responses import FileResponse, JSONResponse
+try:
+    from fastapi.routing import APIRoute
+    from starlette.requests import Request
+    from starlette.responses import FileResponse, JSONResponse
+except ImportError:  # served without FastAPI (see plain)
+    from .plain import FileResponse, JSONResponse, Request
+    from .plain import PlainRoute as APIRoute
 
 from .config import ConfigError
 
@@ -98,8 +103,6 @@ def _file_endpoint(file, real_folder):
 
 
 def _single_page_endpoint(index, api_prefixes):
-    from starlette.requests import Request
-
     def endpoint(request: Request):
         last = request.url.path.rsplit("/", 1)[-1]
         # FastFN's navigation signals; an API-looking path (under /api, or under a folder of

@@ -14,6 +14,10 @@ class ConfigError(Exception):
     """A configuration file that cannot be used, with the file in the message."""
 
 
+class MissingFastAPI(ConfigError):
+    """The tree needs FastAPI (it has Python functions), and the environment has none."""
+
+
 def read_json(path):
     """The parsed file, or None if it does not exist."""
     try:

@@ -19,7 +19,7 @@ import os
 import time
 from urllib.parse import unquote_plus
 
-from ..plans.fast_render import _encode as _encode_json
+from .._compact_json import encode as _encode_json
 
 ENVELOPE_KEYS = frozenset(("status", "statusCode", "headers", "body", "is_base64", "isBase64Encoded", "body_base64"))
 SESSION_COOKIES = ("session_id", "sessionid", "sid")

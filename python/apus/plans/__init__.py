@@ -18,6 +18,9 @@ def compile_app(app, server, run_on_executor=None):
     made without importing FastAPI cannot be a FastAPI
     app: it runs as ASGI, and FastAPI is not imported for it (a quarter of a second, and some
     20 MB, that a plain ASGI app would pay for nothing)."""
+    route_entries = getattr(app, "route_entries", None)
+    if route_entries is not None and type(app).__module__ == "apus.functions.plain":
+        return CompiledApp(route_entries(), None)  # a functions tree served without FastAPI
     if "fastapi" not in sys.modules:
         return CompiledApp([RouteEntry(None, ANY_PATH, "asgi", reason=not_a_fastapi_app(app))], None)
     from .compiler import compile_app as compile_fastapi_app

@@ -4,29 +4,9 @@
 ``json.dumps(ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":"))``, then
 ``content-length`` and ``content-type``); checked against the installed Starlette at import, and
 not used if it writes anything else."""
-import json
-from json import encoder as _json_encoder
-
 from starlette.responses import JSONResponse, Response
 
-_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":"))
-
-
-def _make_encode():
-    """``_ENCODER.encode``, minus the encoder object ``json`` builds on every call: the same C
-    encoder, made once. Without circular-reference markers, which plain JSON data (see
-    ``plain_json``, depth-limited) cannot need, so no state is left behind by a value that
-    fails to encode."""
-    make = _json_encoder.c_make_encoder
-    if make is None:
-        return _ENCODER.encode
-    iterencode = make(None, _ENCODER.default, _json_encoder.encode_basestring, None, ":", ",",
-                      False, False, False)
-    join = "".join
-    return lambda content: join(iterencode(content, 0))
-
-
-_encode = _make_encode()
+from .._compact_json import encode as _encode
 
 
 def json_message(status, content):
