@@ -173,3 +173,28 @@ def test_a_pytest_suite_runs_through_the_plugin(installed):
                          cwd=project, env=environment, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "1 passed" in run.stdout
+
+
+def test_a_tree_without_python_functions_needs_only_the_wheel(tmp_path):
+    """`pip install apus` alone (no FastAPI): a tree of Node functions and files serves."""
+    venv = str(tmp_path / "venv")
+    subprocess.run([PYTHON, "-m", "venv", venv], check=True)
+    subprocess.run([f"{venv}/bin/python", "-m", "pip", "install", "-q", "--disable-pip-version-check", WHEEL],
+                   check=True)
+    environment = user_environment(venv)
+    assert subprocess.run([f"{venv}/bin/python", "-c", "import fastapi"], env=environment,
+                          capture_output=True).returncode != 0
+    tree = tmp_path / "site"
+    (tree / "public").mkdir(parents=True)
+    (tree / "public" / "index.html").write_text("<h1>site</h1>")
+    (tree / "fn.config.json").write_text('{"assets": {"directory": "public"}}')
+    if shutil.which("node"):
+        (tree / "shout.js").write_text(
+            "exports.handler = async (event) => ({ status: 200, body: String(event.query.text || '').toUpperCase() });\n")
+    process, port = serve(["apus", "dev", ".", "--port", "0"], str(tree), environment)
+    try:
+        assert fetch(port, "/") == (200, "<h1>site</h1>")
+        if shutil.which("node"):
+            assert fetch(port, "/shout?text=hi") == (200, "HI")
+    finally:
+        stop(process)
