@@ -63,6 +63,13 @@ let embeddedLibUV: [LinkerSetting] = FileManager.default.fileExists(atPath: stat
     ? [.unsafeFlags(["-Xlinker", "--whole-archive", "-Xlinker", staticLibUV, "-Xlinker", "--no-whole-archive"])]
     : []
 
+// nghttp2 (HTTP/2), static in the executable and the extension module: its archive is
+// position-independent, so both can carry it (Sources/CNGHTTP2/module.modulemap).
+let staticNGHTTP2 = "/usr/lib/\(multiarch)/libnghttp2.a"
+let embeddedNGHTTP2: [LinkerSetting] = FileManager.default.fileExists(atPath: staticNGHTTP2)
+    ? [.unsafeFlags(["-Xlinker", staticNGHTTP2])]
+    : []
+
 var targets: [Target] = [
     // libuv, linked statically wherever Apus is linked (Sources/CLibUV/module.modulemap says why).
     .systemLibrary(name: "CLibUV", providers: [.apt(["libuv1-dev"])]),
@@ -71,6 +78,7 @@ var targets: [Target] = [
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
     // OpenSSL: libcrypto (the WebSocket handshake's SHA-1) and libssl (TLS).
     .systemLibrary(name: "CCrypto", pkgConfig: "libssl", providers: [.apt(["libssl-dev"])]),
+    .systemLibrary(name: "CNGHTTP2", pkgConfig: "libnghttp2", providers: [.apt(["libnghttp2-dev"])]),
     // The module boundaries are targets: the loop knows nothing of HTTP, and neither knows
     // Python exists.
     .target(
@@ -81,7 +89,7 @@ var targets: [Target] = [
     ),
     .target(
         name: "ApusHTTP",
-        dependencies: ["ApusLoop", "CCrypto", "CZlib", .product(name: "Logging", package: "swift-log")],
+        dependencies: ["ApusLoop", "CCrypto", "CNGHTTP2", "CZlib", .product(name: "Logging", package: "swift-log")],
         cSettings: sameCFeatures,
         swiftSettings: swiftSettings
     ),
@@ -163,7 +171,7 @@ var targets: [Target] = [
         // libraries at start (3.5 MB less RSS, a faster cold start).
         // (FoundationEssentials, which the argument parser uses, needs its two support
         // libraries named when linked statically.)
-        linkerSettings: embeddedPython + embeddedCXX + embeddedLibUV + [
+        linkerSettings: embeddedPython + embeddedCXX + embeddedLibUV + embeddedNGHTTP2 + [
             .unsafeFlags(compactExecutable),
             .unsafeFlags(["-static-stdlib", "-Xlinker", "-l_FoundationCollections", "-Xlinker", "-l_FoundationCShims", "-Xlinker", "-lswiftSynchronization"]),
         ]
@@ -176,8 +184,10 @@ var targets: [Target] = [
         swiftSettings: swiftSettings,
         // The Swift runtime inside the module (as in the executable): a Python process that
         // imports it needs no Swift toolchain installed.
-        linkerSettings: [.unsafeFlags(["-static-stdlib", "-Xlinker", "-l_FoundationCollections", "-Xlinker", "-l_FoundationCShims",
-                                       "-Xlinker", "-lswiftSynchronization"])]
+        linkerSettings: embeddedNGHTTP2 + [
+            .unsafeFlags(["-static-stdlib", "-Xlinker", "-l_FoundationCollections", "-Xlinker", "-l_FoundationCShims",
+                          "-Xlinker", "-lswiftSynchronization"]),
+        ]
     ),
     .testTarget(
         name: "ActorRuntimeTests",

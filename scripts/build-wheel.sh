@@ -43,6 +43,14 @@ if nm -D --undefined-only "$data/apus" | grep -q ' uv_'; then
   exit 1
 fi
 patchelf --remove-needed libuv.so.1 "$data/apus"
+# nghttp2 likewise, in the executable and the extension, both of which link its archive.
+for binary in "$data/apus" "$staging/apus/_apus$suffix"; do
+  if nm -D --undefined-only "$binary" | grep -q ' nghttp2_'; then
+    echo "build-wheel: $binary imports nghttp2 symbols; it must link nghttp2 statically" >&2
+    exit 1
+  fi
+  patchelf --remove-needed libnghttp2.so.14 "$binary"
+done
 if [[ $configuration == release ]]; then
   strip --strip-debug "$data/apus" "$staging/apus/_apus$suffix"
 fi

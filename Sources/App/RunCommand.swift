@@ -40,6 +40,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Threads for blocking (def) handlers.")
     var threads = 40
 
+    @Option(help: "HTTP versions: auto (HTTP/1.1, and HTTP/2 for a client that asks: h2 by ALPN over TLS, h2c by prior knowledge), 1.1 (also uvicorn's h11 and httptools), or 2 (HTTP/2 only).")
+    var http: HTTPOption = .auto
+
     @Option(help: "Number of worker processes (each with its own interpreter), sharing the port.")
     var workers = 1
 
@@ -289,7 +292,7 @@ struct RunCommand: AsyncParsableCommand {
             served = probes
         }
         let server: ServerProcess
-        let tlsContext = tls.context()
+        let tlsContext = tls.context(offersHTTP2: http.versions != .http1)
         do {
             server = try ServerProcess(
                 configuration: serverConfiguration(listeningDescriptor: listenFd ?? unixSocket, tls: tlsContext),
@@ -450,7 +453,7 @@ struct RunCommand: AsyncParsableCommand {
             "--log-format", logFormat.rawValue,
             accessLog ? "--access-log" : "--no-access-log",
             "--app-dir", SystemFiles.absolutePath(appDir), "--threads", String(threads),
-            "--root-path", rootPath, "--lifespan", lifespan.rawValue, plans ? "--plans" : "--no-plans",
+            "--root-path", rootPath, "--lifespan", lifespan.rawValue, plans ? "--plans" : "--no-plans", "--http", http.rawValue,
             "--graceful-timeout", String(gracefulTimeout), "--timeout-keep-alive", String(timeoutKeepAlive),
             "--timeout-request-head", String(timeoutRequestHead),
             "--limit-request-head-size", String(limitRequestHeadSize), "--limit-request-headers", String(limitRequestHeaders),
@@ -481,6 +484,7 @@ struct RunCommand: AsyncParsableCommand {
         configuration.reusePort = worker
         configuration.listeningDescriptor = listeningDescriptor
         configuration.tls = tls
+        configuration.http = http.versions
         configuration.accessLog = accessLog
         configuration.requestIdentity = logFormat == .json
         configuration.metrics = metricsPort != nil
@@ -502,6 +506,23 @@ struct RunCommand: AsyncParsableCommand {
         configuration.limits.webSocketPingIntervalMilliseconds = wsPingInterval > 0 ? UInt64(wsPingInterval * 1000) : nil
         configuration.limits.webSocketPingTimeoutMilliseconds = wsPingTimeout > 0 ? UInt64(wsPingTimeout * 1000) : nil
         return configuration
+    }
+}
+
+/// `--http`, as `HTTPVersions` names them; uvicorn's values (its HTTP/1.1 parsers, `h11` and
+/// `httptools`) mean HTTP/1.1 only, as under uvicorn.
+enum HTTPOption: String, ExpressibleByArgument, CaseIterable {
+    case auto
+    case http1 = "1.1"
+    case http2 = "2"
+    case h11, httptools
+
+    var versions: HTTPVersions {
+        switch self {
+        case .auto: .auto
+        case .http1, .h11, .httptools: .http1
+        case .http2: .http2
+        }
     }
 }
 

@@ -53,9 +53,11 @@ struct TLSOptions: ParsableArguments {
 
     /// The loaded context, or nil without --ssl-certfile; a one-line error and exit 1 if OpenSSL
     /// refuses a file.
-    func context() -> TLSContext? {
+    /// `offersHTTP2`: ALPN offers h2 (`--http auto` or `2`).
+    func context(offersHTTP2: Bool) -> TLSContext? {
         guard let certificateFile else { return nil }
         var settings = TLSContext.Settings(certificateFile: SystemFiles.absolutePath(certificateFile))
+        settings.offersHTTP2 = offersHTTP2
         settings.keyFile = keyFile.map(SystemFiles.absolutePath)
         settings.keyPassword = keyPassword ?? SystemFiles.environment[Self.workerPasswordVariable]
         settings.caCertificates = caCertificates.map(SystemFiles.absolutePath)

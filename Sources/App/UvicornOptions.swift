@@ -69,7 +69,6 @@ struct ReloadWatchOptions: ParsableArguments {
 /// use instead, so a uvicorn command line fails clearly rather than half-working.
 struct ReplacedUvicornOptions: ParsableArguments {
     @Option(help: .hidden) var loop: String?
-    @Option(help: .hidden) var http: String?
     @Option(help: .hidden) var ws: String?
     @Option(help: .hidden) var interface: String?
     @Option(name: .customLong("h11-max-incomplete-event-size"), help: .hidden) var h11MaxIncompleteEventSize: Int?
@@ -78,7 +77,6 @@ struct ReplacedUvicornOptions: ParsableArguments {
 
     func validate() throws {
         if loop != nil { throw ValidationError("--loop: Apus runs its own libuv event loop; drop the option") }
-        if http != nil { throw ValidationError("--http: Apus parses HTTP/1.1 itself; drop the option") }
         if ws != nil {
             throw ValidationError("--ws: Apus serves WebSockets itself; set them with --ws-max-size, --ws-ping-interval, --ws-ping-timeout, --ws-per-message-deflate")
         }

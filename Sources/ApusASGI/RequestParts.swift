@@ -42,7 +42,7 @@ extension StructSequenceType {
     func requestParts(_ request: HTTPRequest, pathParameters: [String: String]?, _ gil: borrowing GIL) throws(PythonError) -> PyOwned {
         var parts = CallArguments(capacity: RequestParts.fields.count)
         parts.append(try gil.str(request.method))
-        parts.append(try gil.str(request.version == .http1_1 ? "1.1" : "1.0"))
+        parts.append(try gil.str(request.version.number))
         parts.append(try gil.str(request.path))
         parts.append(try gil.latin1Bytes(request.rawPath))
         parts.append(try gil.latin1Bytes(request.query))

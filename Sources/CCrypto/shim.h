@@ -17,19 +17,30 @@ static inline void apus_ssl_ctx_cache_sessions(SSL_CTX *ctx) {
 }
 static inline size_t apus_bio_pending(BIO *bio) { return BIO_ctrl_pending(bio); }
 
-/* ALPN: HTTP/1.1 when the client offers it (RFC 7301); a client offering only other protocols
-   (h2 alone) gets no protocol, and the connection goes on as HTTP/1.1. */
+/* ALPN (RFC 7301): h2 first when the server speaks HTTP/2 (a non-NULL arg), then HTTP/1.1, in
+   the server's order of preference; a client offering none of them gets no protocol, and the
+   connection goes on as HTTP/1.1. */
 static inline int apus_alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
                             const unsigned char *in, unsigned int inlen, void *arg) {
-    (void)ssl; (void)arg;
-    static const unsigned char supported[] = { 8, 'h', 't', 't', 'p', '/', '1', '.', '1' };
-    if (SSL_select_next_proto((unsigned char **)out, outlen, supported, sizeof supported, in, inlen)
+    (void)ssl;
+    static const unsigned char both[] = { 2, 'h', '2', 8, 'h', 't', 't', 'p', '/', '1', '.', '1' };
+    static const unsigned char http11[] = { 8, 'h', 't', 't', 'p', '/', '1', '.', '1' };
+    const unsigned char *supported = arg ? both : http11;
+    unsigned int length = arg ? sizeof both : sizeof http11;
+    if (SSL_select_next_proto((unsigned char **)out, outlen, supported, length, in, inlen)
         == OPENSSL_NPN_NEGOTIATED)
         return SSL_TLSEXT_ERR_OK;
     return SSL_TLSEXT_ERR_NOACK;
 }
-static inline void apus_ssl_ctx_alpn_http11(SSL_CTX *ctx) {
-    SSL_CTX_set_alpn_select_cb(ctx, apus_alpn_select, NULL);
+static inline void apus_ssl_ctx_alpn(SSL_CTX *ctx, int offer_h2) {
+    SSL_CTX_set_alpn_select_cb(ctx, apus_alpn_select, offer_h2 ? (void *)1 : NULL);
+}
+/* Whether ALPN chose h2 on this connection. */
+static inline int apus_ssl_alpn_is_h2(SSL *ssl) {
+    const unsigned char *protocol = NULL;
+    unsigned int length = 0;
+    SSL_get0_alpn_selected(ssl, &protocol, &length);
+    return length == 2 && protocol[0] == 'h' && protocol[1] == '2';
 }
 
 /* The private key's password (--ssl-keyfile-password), read while the key file loads. */

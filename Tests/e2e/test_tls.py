@@ -82,11 +82,11 @@ def serve(files, *args):
                       *args, env={**os.environ, "VIRTUAL_ENV": PROJECT_VENV})
 
 
-def client_context(files, version=None, certificate=None):
+def client_context(files, version=None, certificate=None, alpn=("http/1.1",)):
     context = ssl.create_default_context(cafile=str(files / "ca.pem"))
     if version is not None:
         context.minimum_version = context.maximum_version = version
-    context.set_alpn_protocols(["h2", "http/1.1"])
+    context.set_alpn_protocols(list(alpn))
     if certificate:
         context.load_cert_chain(str(files / f"{certificate}.pem"), str(files / f"{certificate}.key"))
     return context
@@ -127,7 +127,20 @@ def test_tls_12_and_13_with_alpn_and_the_https_scheme(server, files, version):
     status, body, negotiated, alpn, _, _ = request(server.port, client_context(files, version))
     assert status == 200 and json.loads(body) == {"scheme": "https", "url": f"https://localhost:{server.port}/scheme"}
     assert negotiated == {ssl.TLSVersion.TLSv1_2: "TLSv1.2", ssl.TLSVersion.TLSv1_3: "TLSv1.3"}[version]
-    assert alpn == "http/1.1"  # h2 is offered first, HTTP/1.1 is what the server speaks
+    assert alpn == "http/1.1"
+
+
+def test_alpn_prefers_h2_unless_http_1_1_only(server, files):
+    offered = client_context(files, alpn=("h2", "http/1.1"))
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as raw:
+        with offered.wrap_socket(raw, server_hostname="localhost") as sock:
+            assert sock.selected_alpn_protocol() == "h2"
+    only = serve(files, "--ssl-keyfile", str(files / "server.key"), "--http", "1.1")
+    try:
+        _, _, _, alpn, _, _ = request(only.port, client_context(files, alpn=("h2", "http/1.1")))
+        assert alpn == "http/1.1"
+    finally:
+        only.stop()
 
 
 def test_the_tls_extension_in_the_scope(server, files):

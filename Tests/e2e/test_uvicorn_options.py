@@ -48,7 +48,7 @@ def run_cli(*args, env=None, timeout=30):
 
 
 @pytest.mark.parametrize("option, says", [
-    (["--loop", "uvloop"], "libuv"), (["--http", "httptools"], "HTTP/1.1"), (["--ws", "websockets"], "--ws-max-size"),
+    (["--loop", "uvloop"], "libuv"), (["--ws", "websockets"], "--ws-max-size"),
     (["--interface", "wsgi"], "ASGI 3"),
     (["--header", "no colon"], "Name:Value"), (["--reload-delay", "0"], "--reload-delay"),
 ])

@@ -51,7 +51,7 @@ extension HTTPConnection {
             declared = try given.takeFraming(for: head, complete: false)
         } catch {
             core.logger.error("invalid streamed response for \(head.method) \(head.target): \(error.reason); sent 500 instead")
-            return deliver(.text("Internal Server Error", status: 500), from: slot)
+            return deliver(.text("Internal Server Error", status: 500), from: slot, forceClose: false)
         }
         let sendsBody = given.sendsBody(to: head)
         let framing: ResponseStreamState.Framing

@@ -12,7 +12,7 @@ struct PendingResponse {
 /// a connection are answered one at a time: while a response is outstanding, the bytes of
 /// pipelined requests wait in the decoder, which keeps responses in order without a reorder
 /// queue. Responses produced during one read are written with one socket write.
-final class HTTPConnection: ByteStreamDelegate {
+final class HTTPConnection: ByteStreamDelegate, ResponseSink, ServerConnection {
     typealias Machine = ConnectionStateMachine<LoopClock, PendingResponse, ResponseStreamState>
 
     unowned let core: HTTPServerCore
@@ -39,6 +39,8 @@ final class HTTPConnection: ByteStreamDelegate {
     /// its identity (with `requestIdentity`): one request at a time per connection.
     var requestStarted: UInt64 = 0
     var identity: RequestIdentity?
+    /// The first bytes have been read, and with them the HTTP version chosen.
+    private var versionChosen = false
 
     init(core: HTTPServerCore, stream: ByteStream) {
         self.core = core
@@ -72,6 +74,13 @@ final class HTTPConnection: ByteStreamDelegate {
     // MARK: stream events
 
     func streamDidRead(_ bytes: UnsafeRawBufferPointer) {
+        if !versionChosen {
+            versionChosen = true
+            if core.configuration.http != .http1, startsHTTP2(bytes) { return becomeHTTP2(bytes) }
+            if core.configuration.http == .http2 {
+                return reject(HTTPParseError(status: 505, reason: "this server speaks HTTP/2 only"))
+            }
+        }
         core.metrics?.bytesIn += bytes.count
         if let webSocket {
             batching = true
@@ -86,6 +95,29 @@ final class HTTPConnection: ByteStreamDelegate {
         if pauseReading { stream.stopReading() }
         bodyBytesArrived()
         runBatch()
+    }
+
+    private static let http2Preface = Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8)
+
+    /// Whether the connection speaks HTTP/2: ALPN chose h2, or the client's first bytes are
+    /// HTTP/2's connection preface (h2c with prior knowledge; "PRI" is no HTTP/1.1 method).
+    private func startsHTTP2(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        if let tls = stream.layer as? TLSLayer { return tls.choseHTTP2 }
+        let count = min(bytes.count, Self.http2Preface.count)
+        return count >= 3 && bytes.prefix(count).elementsEqual(Self.http2Preface.prefix(count))
+    }
+
+    /// Hands the stream, and the bytes read, to an HTTP/2 connection.
+    private func becomeHTTP2(_ bytes: UnsafeRawBufferPointer) {
+        guard let http2 = HTTP2Connection(core: core, stream: stream) else {
+            core.logger.error("cannot start an HTTP/2 session (out of memory?)")
+            return close()
+        }
+        withExtendedLifetime(self) {
+            _ = machine.close()
+            core.connection(self, becomes: http2)
+            http2.start(with: bytes)
+        }
     }
 
     /// Processes buffered requests and writes every response they produced at once.
@@ -194,14 +226,14 @@ final class HTTPConnection: ByteStreamDelegate {
     }
 
     func dispatch(_ request: HTTPRequest) {
-        let slot = ResponseSlot(loop: core.loop, connection: self)
+        let slot = ResponseSlot(loop: core.loop, sink: self)
         machine.dispatched(PendingResponse(slot: slot, head: request.head))
         // Past the concurrency limit the server answers for the responder: 503, at once.
         guard core.admitRequest() else {
             core.logger.debug("concurrency limit reached: 503 for \(request.method) \(request.head.target)")
             var busy = HTTPResponse.error(503)
             busy.headers.add("retry-after", "1")
-            return deliver(busy, from: slot)
+            return deliver(busy, from: slot, forceClose: false)
         }
         holdsAdmission = true
         if request.bodyStream != nil, !core.responder.streamsRequestBodies {
@@ -219,7 +251,7 @@ final class HTTPConnection: ByteStreamDelegate {
     }
 
     /// The responder's answer, on the loop thread.
-    func deliver(_ response: HTTPResponse, from slot: ResponseSlot, forceClose: Bool = false) {
+    func deliver(_ response: HTTPResponse, from slot: ResponseSlot, forceClose: Bool) {
         guard case .responding(let pending) = machine.state, pending.slot === slot else { return }
         let head = pending.head
         var response = response

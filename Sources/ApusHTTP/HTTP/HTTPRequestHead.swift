@@ -1,7 +1,16 @@
 public enum HTTPVersion: Sendable, Equatable {
-    case http1_0, http1_1
+    case http1_0, http1_1, http2
 
-    public var text: String { self == .http1_1 ? "HTTP/1.1" : "HTTP/1.0" }
+    public var text: String { "HTTP/" + number }
+
+    /// As the ASGI scope's `http_version` says it.
+    public var number: String {
+        switch self {
+        case .http1_0: "1.0"
+        case .http1_1: "1.1"
+        case .http2: "2"
+        }
+    }
 }
 
 /// How the body of a request is delimited.

@@ -37,8 +37,8 @@ extension HTTPResponder {
 public final class ResponseSlot: @unchecked Sendable {
     /// The loop of the connection that waits for this response.
     public let loop: EventLoop
-    /// Touched only on the loop thread.
-    private weak var connection: HTTPConnection?
+    /// Where the answer goes (an HTTP/1.1 connection, an HTTP/2 stream). Loop thread only.
+    private weak var sink: (any ResponseSink)?
     /// Touched only on the loop thread.
     private var disconnectHandler: (() -> Void)?
     /// The whole request body's hold on the server's budget, for a responder that takes whole
@@ -48,23 +48,23 @@ public final class ResponseSlot: @unchecked Sendable {
     /// (never a raw path: labels must stay few). Set on the loop thread, in `respond`.
     public var route: String?
 
-    init(loop: EventLoop, connection: HTTPConnection) {
+    init(loop: EventLoop, sink: any ResponseSink) {
         self.loop = loop
-        self.connection = connection
+        self.sink = sink
     }
 
     public func complete(_ response: HTTPResponse) {
         // The common case, a handler on the loop thread, allocates no closure.
         if loop.inLoop {
-            connection?.deliver(response, from: self)
+            sink?.deliver(response, from: self, forceClose: false)
         } else {
-            loop.execute { self.connection?.deliver(response, from: self) }
+            loop.execute { self.sink?.deliver(response, from: self, forceClose: false) }
         }
     }
 
     /// Logs that bodies held in memory reached the server's budget (the 503 that follows).
     func overBudgetWarning(_ request: HTTPRequest) {
-        connection?.core.logger.warning(
+        sink?.core.logger.warning(
             "request bodies in memory reached the limit: 503 for \(request.method) \(request.head.target)")
     }
 
@@ -79,7 +79,7 @@ public final class ResponseSlot: @unchecked Sendable {
     /// Call on the loop thread, from `respond`.
     public func onDisconnect(_ handler: @escaping () -> Void) {
         precondition(loop.inLoop, "ResponseSlot.onDisconnect must be called on the loop thread")
-        if connection == nil { return handler() }
+        if sink == nil { return handler() }
         disconnectHandler = handler
     }
 
@@ -132,14 +132,14 @@ public final class ResponseSlot: @unchecked Sendable {
         onConnection({ $0.abortResponse(from: self) }, otherwise: {})
     }
 
-    /// Runs `body` with the connection on the loop thread (now, if already there), or
-    /// `otherwise` if the connection has gone away.
-    func onConnection(_ body: @escaping @Sendable (HTTPConnection) -> Void, otherwise: @escaping @Sendable () -> Void) {
+    /// Runs `body` with the connection (or stream) on the loop thread (now, if already there),
+    /// or `otherwise` if it has gone away.
+    func onConnection(_ body: @escaping @Sendable (any ResponseSink) -> Void, otherwise: @escaping @Sendable () -> Void) {
         if loop.inLoop {
-            if let connection { body(connection) } else { otherwise() }
+            if let sink { body(sink) } else { otherwise() }
         } else {
             loop.execute {
-                if let connection = self.connection { body(connection) } else { otherwise() }
+                if let sink = self.sink { body(sink) } else { otherwise() }
             }
         }
     }

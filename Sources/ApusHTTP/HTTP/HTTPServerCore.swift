@@ -32,10 +32,22 @@ public struct HTTPServerConfiguration: Sendable {
     public var requestLimitReached: (@Sendable () -> Void)?
     /// TLS on every connection (`--ssl-certfile`), or plain HTTP.
     public var tls: TLSContext?
+    /// The HTTP versions served (`--http`): HTTP/1.1 and HTTP/2 (by ALPN on TLS, by the client's
+    /// preface in the clear), or only one of them.
+    public var http = HTTPVersions.auto
     /// How long shutdown waits for in-flight requests, in milliseconds.
     public var gracefulTimeoutMilliseconds: UInt64 = 10_000
 
     public init() {}
+}
+
+/// `--http`: which HTTP versions a server speaks.
+public enum HTTPVersions: String, Sendable, CaseIterable {
+    /// HTTP/1.1, and HTTP/2 for a client that asks (ALPN's h2, or h2c with prior knowledge).
+    case auto
+    case http1 = "1.1"
+    /// HTTP/2 only: an HTTP/1.1 request is answered 505.
+    case http2 = "2"
 }
 
 /// The server's loop-confined state: connections, the response encoder, the sweep timer.
@@ -47,7 +59,7 @@ final class HTTPServerCore {
     let encoder: ResponseEncoder
     let logger: Logger
     private let accessLogger: Logger?
-    private var connections: [ObjectIdentifier: HTTPConnection] = [:]
+    private var connections: [ObjectIdentifier: any ServerConnection] = [:]
     private var listener: (any ConnectionListener)?
     private var sweepTimer: LoopTimer?
     private var drainSweep: LoopTimer?
@@ -139,7 +151,13 @@ final class HTTPServerCore {
         connection.start()
     }
 
-    func connectionClosed(_ connection: HTTPConnection) {
+    /// A connection's first bytes chose HTTP/2: `replacement` takes its place.
+    func connection(_ connection: HTTPConnection, becomes replacement: HTTP2Connection) {
+        connections[ObjectIdentifier(connection)] = nil
+        connections[ObjectIdentifier(replacement)] = replacement
+    }
+
+    func connectionClosed(_ connection: any ServerConnection) {
         connections[ObjectIdentifier(connection)] = nil
         if isDraining && connections.isEmpty, let done = onAllClosed {
             onAllClosed = nil

@@ -11,9 +11,13 @@ final class ResponseEncoder {
     /// The header lines every response starts with after `date` (`server: apus` and the
     /// server's own, `--header`), encoded once.
     private let fixedLines: [UInt8]
+    /// The same as fields, for HTTP/2 (whose header fields HPACK encodes).
+    private let fixedFields: [(name: String, value: String)]
+    private var dateValue = ""
 
     init(date: Bool = true, server: Bool = true, headers: [(name: String, value: String)] = []) {
         sendsDate = date
+        fixedFields = (server ? [("server", "apus")] : []) + headers.map { ($0.name.lowercased(), $0.value) }
         var lines: [UInt8] = server ? Array("server: apus\r\n".utf8) : []
         for field in headers {
             lines.append(contentsOf: field.name.utf8)
@@ -65,7 +69,7 @@ final class ResponseEncoder {
         switch (connection, version) {
         case (.close, _): out.append(contentsOf: "connection: close\r\n".utf8)
         case (.keepAlive, .http1_0): out.append(contentsOf: "connection: keep-alive\r\n".utf8)
-        case (.keepAlive, .http1_1): break
+        case (.keepAlive, .http1_1), (.keepAlive, .http2): break
         }
         out.append(contentsOf: "\r\n".utf8)
     }
@@ -87,12 +91,25 @@ final class ResponseEncoder {
     private static let notFound = Array("HTTP/1.1 404 Not Found\r\n".utf8)
 
     private func currentDateLine() -> [UInt8] {
+        refreshDate()
+        return dateLine
+    }
+
+    private func refreshDate() {
         let now = time(nil)
         if now != cachedSecond {
             cachedSecond = now
-            dateLine = Array("date: \(Self.httpDate(now))\r\n".utf8)
+            dateValue = Self.httpDate(now)
+            dateLine = Array("date: \(dateValue)\r\n".utf8)
         }
-        return dateLine
+    }
+
+    /// The fields every HTTP/2 response starts with: `date`, `server` and the server's own
+    /// (`--header`), as HTTP/1.1 responses get them as lines.
+    func leadingFields() -> [(name: String, value: String)] {
+        guard sendsDate else { return fixedFields }
+        refreshDate()
+        return [("date", dateValue)] + fixedFields
     }
 
     /// IMF-fixdate, e.g. "Sun, 06 Nov 1994 08:49:37 GMT".

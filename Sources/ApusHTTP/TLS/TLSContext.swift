@@ -5,7 +5,7 @@ internal import Glibc
 
 /// The server's TLS settings, as uvicorn's `--ssl-*` options name them, loaded once into an
 /// OpenSSL context that every connection's `TLSLayer` shares: the certificate chain and its
-/// key, TLS 1.2 and 1.3, ALPN (HTTP/1.1), a server-side session cache and tickets (session
+/// key, TLS 1.2 and 1.3, ALPN (h2 and HTTP/1.1), a server-side session cache and tickets (session
 /// resumption), and, when asked, client certificates checked against a CA file.
 public final class TLSContext: @unchecked Sendable {
     /// uvicorn's `--ssl-cert-reqs`: Python's `ssl.CERT_NONE`, `CERT_OPTIONAL`, `CERT_REQUIRED`.
@@ -25,6 +25,8 @@ public final class TLSContext: @unchecked Sendable {
         /// uvicorn's default, "TLSv1", names only the suites TLS 1.0 had (CBC with SHA-1), which
         /// Python 3.12's clients, among others, no longer offer. TLS 1.3's suites are OpenSSL's.
         public var ciphers: String?
+        /// ALPN offers h2 before HTTP/1.1 (the server speaks HTTP/2: `--http auto` or `2`).
+        public var offersHTTP2 = false
 
         public init(certificateFile: String) {
             self.certificateFile = certificateFile
@@ -74,7 +76,7 @@ public final class TLSContext: @unchecked Sendable {
         let sessionContext: [UInt8] = Array("apus".utf8)
         _ = SSL_CTX_set_session_id_context(context, sessionContext, UInt32(sessionContext.count))
         apus_ssl_ctx_cache_sessions(context)
-        apus_ssl_ctx_alpn_http11(context)
+        apus_ssl_ctx_alpn(context, settings.offersHTTP2 ? 1 : 0)
     }
 
     deinit {

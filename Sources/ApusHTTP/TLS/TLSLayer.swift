@@ -87,6 +87,9 @@ final class TLSLayer: StreamLayer {
         flush(send)
     }
 
+    /// Whether ALPN chose HTTP/2 (known once the handshake is done: by the first bytes read).
+    var choseHTTP2: Bool { apus_ssl_alpn_is_h2(ssl) == 1 }
+
     /// The connection as the app's `tls` extension describes it; nil until the handshake is done.
     var connectionInfo: TLSConnectionInfo? {
         guard apus_ssl_handshake_done(ssl) == 1 else { return nil }

@@ -1,0 +1,28 @@
+/// Where a `ResponseSlot`'s answer goes: an HTTP/1.1 connection (`HTTPConnection`), or one stream
+/// of an HTTP/2 connection (`HTTP2Stream`). Each method is called on the loop thread, and ignores
+/// a slot that is not the one it waits for (a late or second answer).
+protocol ResponseSink: AnyObject {
+    var core: HTTPServerCore { get }
+    /// The whole response; `forceClose`: the connection (HTTP/1.1) closes after it.
+    func deliver(_ response: HTTPResponse, from slot: ResponseSlot, forceClose: Bool)
+    /// The head of a response whose body follows in pieces.
+    func beginStream(status: Int, headers: HTTPHeaders, from slot: ResponseSlot)
+    /// A piece of that body; `then(true)` when the writer may go on, `then(false)` if the client
+    /// is gone.
+    func streamWrite(_ piece: BodyPiece, from slot: ResponseSlot, then: @escaping (Bool) -> Void)
+    func endStream(from slot: ResponseSlot)
+    /// A response that cannot be completed: a 500 if nothing was sent yet, else the client sees
+    /// it broken off.
+    func abortResponse(from slot: ResponseSlot)
+    func acceptWebSocket(_ session: WebSocketSession, upgrade: WebSocketUpgrade, headers: HTTPHeaders, from slot: ResponseSlot)
+}
+
+/// A client connection as the server keeps it, whatever its protocol: checked by the sweep,
+/// drained at shutdown, closed at the end. Loop thread.
+protocol ServerConnection: AnyObject {
+    /// Answers or closes what is past its time (the server's sweep).
+    func checkDeadline()
+    /// Graceful shutdown: close when idle, else once what is in progress is answered.
+    func drain()
+    func close()
+}
