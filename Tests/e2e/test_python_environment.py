@@ -213,10 +213,12 @@ def test_an_environment_without_fastapi_is_named_with_what_to_install(tmp_path):
     subprocess.run([sys._base_executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     tree = tmp_path / "functions"
     tree.mkdir()
-    (tree / "hello.js").write_text("exports.handler = async () => ({ok: true});\n")
+    # (A tree of Node functions alone needs no FastAPI: test_functions_without_fastapi.)
+    (tree / "hello.py").write_text("def handler(event):\n    return {'ok': True}\n")
     env = base_environment(LANG="C.UTF-8")
     env["VIRTUAL_ENV"] = str(venv)
     result = subprocess.run([APUS_BIN, "run", str(tree), "--port", "0"], env=env, capture_output=True, text=True,
                             timeout=30)
     assert result.returncode == 1
-    assert f"python: {venv}/bin/python3 has no fastapi; install it there (pip install fastapi)" in result.stderr
+    assert (f"the Python functions (hello.py) need FastAPI, which {venv}/bin/python3 does not have: install it there "
+            "(pip install fastapi)") in result.stderr
