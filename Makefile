@@ -5,7 +5,7 @@ SWIFT_BUILD_FLAGS ?=
 PORT ?= 8000
 FUZZ_SECONDS ?= 60
 
-.PHONY: setup build release run test swift-test e2e compat deploy-check example-check test-pythons wheel bench fuzz fuzz-connection clean
+.PHONY: setup build release run test swift-test e2e compat deploy-check example-check test-pythons wheel bench fuzz fuzz-connection fuzz-http2 clean
 
 setup:
 	@scripts/setup.sh
@@ -97,6 +97,13 @@ fuzz-connection: setup
 	  -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library --product connection-fuzz
 	mkdir -p fuzz-connection-corpus
 	SWIFT_BACKTRACE=enable=no .build-fuzz/debug/connection-fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=512 -timeout=10 fuzz-connection-corpus
+
+# libFuzzer over an HTTP/2 session (nghttp2 and the runtime's wrapper), answering what it reads.
+fuzz-http2: setup
+	APUS_FUZZ=1 swift build --scratch-path .build-fuzz -c debug \
+	  -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library --product http2-fuzz
+	mkdir -p fuzz-http2-corpus
+	SWIFT_BACKTRACE=enable=no .build-fuzz/debug/http2-fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 fuzz-http2-corpus
 
 clean:
 	rm -rf .build .build-fuzz .build-py3.* dist

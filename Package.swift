@@ -224,6 +224,14 @@ if ProcessInfo.processInfo.environment["APUS_FUZZ"] == "1" {
         linkerSettings: [.linkedLibrary("python\(pythonVersion)")]
     ))
     products.append(.executable(name: "connection-fuzz", targets: ["ConnectionFuzz"]))
+    targets.append(.executableTarget(
+        name: "HTTP2Fuzz",
+        dependencies: ["ApusHTTP", "FuzzDriver"],
+        cSettings: sameCFeatures,
+        swiftSettings: swiftSettings + [.unsafeFlags(["-parse-as-library"])],
+        linkerSettings: [.linkedLibrary("python\(pythonVersion)")]
+    ))
+    products.append(.executable(name: "http2-fuzz", targets: ["HTTP2Fuzz"]))
 }
 
 let package = Package(

@@ -2,7 +2,7 @@
 """HTTP/2 in the clear (h2c, prior knowledge): FastAPI's `/json` (the peer matrix's sync app)
 served by Apus, by Granian (`--http 2`) and by Hypercorn, each on the interpreter Apus embeds
 (Debian's python3.11; Granian and Hypercorn in a venv of their own, made here), in the same run,
-rounds alternated; `h2load -c8 -m16` (8 connections, 16 streams at once on each), server on CPU 0
+rounds alternated; `h2load -c64 -m10` (64 connections, 10 streams at once on each), server on CPU 0
 and load on CPU 1. Apus over HTTP/1.1 (`wrk -c64`) is measured alongside, for its own
 HTTP/1.1-to-HTTP/2 ratio.
 
@@ -31,7 +31,7 @@ def peer_venv():
     return os.path.join(ROOT, folder)
 
 
-def h2load(port, path, duration, connections=8, streams=16):
+def h2load(port, path, duration, connections=64, streams=10):
     """h2load on CPU 1: requests/s; any failed or non-2xx request fails the run."""
     out = subprocess.run(
         ["taskset", "-c", "1", "h2load", "-c", str(connections), "-m", str(streams), "-D", str(duration),
@@ -76,7 +76,7 @@ def main():
                     results["apus HTTP/1.1 (wrk -c64)"].append(load.rps)
                     print(f"round {round_ + 1}  {name:10} {load.rps:>9,.0f} req/s (HTTP/1.1)", flush=True)
     medians = {name: statistics.median(values) for name, values in results.items()}
-    print(f"\nHTTP/2 /json, h2load -c8 -m16, median of {args.rounds}:")
+    print(f"\nHTTP/2 /json, h2load -c64 -m10, median of {args.rounds}:")
     for name, value in medians.items():
         print(f"  {name:26} {value:>9,.0f} req/s   apus/this = {medians['apus'] / value:.2f}x")
 

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(libuv1-dev python3-dev python3-venv pkg-config zlib1g-dev libssl-dev libnghttp2-dev nodejs php-cli golang-go patchelf)
+PACKAGES=(libuv1-dev python3-dev python3-venv pkg-config zlib1g-dev libssl-dev libnghttp2-dev nghttp2-client nodejs php-cli golang-go patchelf)
 # Rust functions need rustc on PATH (no crates); Debian's, unless one is there already (rustup).
 command -v rustc >/dev/null || PACKAGES+=(rustc)
 [[ "${APUS_SETUP_EXTRA:-}" ]] && PACKAGES+=(${APUS_SETUP_EXTRA})

@@ -265,3 +265,75 @@ def test_h2_over_tls_by_alpn(app_dir, certificates):
             assert client.get("/scope").http_version == "HTTP/1.1"
     finally:
         server.stop()
+
+
+def test_h2load_many_connections_and_streams(server):
+    """nghttp2's own load tool: 4 connections of 10 streams at once, every answer a 200."""
+    out = subprocess.run(["h2load", "-n", "2000", "-c", "4", "-m", "10", server.url("/items/1")],
+                         capture_output=True, text=True, timeout=120).stdout
+    assert "2000 succeeded, 0 failed" in out and "status codes: 2000 2xx" in out, out
+
+
+def test_the_limits_of_http_1_1_hold(app_dir):
+    limited = serve(app_dir, "--limit-request-body-size", "1000", "--limit-concurrency", "1")
+    try:
+        with h2c(limited) as client:
+            assert client.post("/digest", content=b"x" * 999).json()["length"] == 999
+            assert client.post("/digest", content=b"x" * 5000).status_code == 413
+
+        async def two_at_once():
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{limited.port}", http1=False, http2=True,
+                                         timeout=10) as client:
+                return await asyncio.gather(client.get("/slow"), client.get("/items/1"))
+        slow, busy = asyncio.run(two_at_once())
+        assert slow.status_code == 200 and busy.status_code == 503 and busy.headers["retry-after"] == "1"
+    finally:
+        limited.stop()
+
+
+def test_a_client_that_stops_reading_stalls_only_its_stream(server):
+    """Flow control: a client with a 1 KiB window that grants no more gets 1 KiB of /big and the
+    server waits; other streams and connections go on; once it grants the rest, all of it comes."""
+    import h2.config
+    import h2.connection
+    import h2.events
+    import h2.settings
+
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+    connection = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True, header_encoding="utf-8"))
+    connection.initiate_connection()
+    connection.update_settings({h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: 1024})
+    sock.sendall(connection.data_to_send())
+    connection.send_headers(1, [(":method", "GET"), (":path", "/big"), (":scheme", "http"),
+                                (":authority", "127.0.0.1")], end_stream=True)
+    sock.sendall(connection.data_to_send())
+    received = 0
+    ended = False
+
+    def pump(seconds):
+        nonlocal received, ended
+        sock.settimeout(seconds)
+        try:
+            while not ended:
+                data = sock.recv(65536)
+                if not data:
+                    break
+                for event in connection.receive_data(data):
+                    if isinstance(event, h2.events.DataReceived):
+                        received += len(event.data)
+                    elif isinstance(event, h2.events.StreamEnded):
+                        ended = True
+                sock.sendall(connection.data_to_send())
+        except socket.timeout:
+            pass
+
+    pump(1.0)
+    assert 0 < received <= 1024 and not ended
+    # Meanwhile the server answers others.
+    assert httpx.get(server.url("/items/9")).json()["item_id"] == 9
+    connection.increment_flow_control_window(10_000_000, stream_id=1)
+    connection.increment_flow_control_window(10_000_000)
+    sock.sendall(connection.data_to_send())
+    pump(10.0)
+    sock.close()
+    assert ended and received == 5_120_000

@@ -3,7 +3,7 @@ internal import CNGHTTP2
 /// What an HTTP/2 session hears from the client, as nghttp2 decodes it: a request's header
 /// fields, its end, its body's bytes, a stream's close. Called synchronously from `receive`
 /// (and, for closes, from `takeOutput`), on the loop thread.
-protocol HTTP2SessionDelegate: AnyObject {
+package protocol HTTP2SessionDelegate: AnyObject {
     /// A client's request opens stream `id`.
     func streamOpened(_ id: Int32)
     /// One header field of the request (names arrive lowercase, validated by nghttp2).
@@ -25,7 +25,7 @@ protocol HTTP2SessionDelegate: AnyObject {
 ///
 /// Why nghttp2: the HTTP/2 library Debian ships, that curl and Node (on libuv) run on, kept and
 /// fuzzed for a decade; it works on memory buffers, so it fits a loop that owns the socket.
-final class HTTP2Session {
+package final class HTTP2Session {
     /// A response body waiting to be framed: nghttp2 pulls it as flow control allows.
     private final class OutgoingBody {
         var bytes: [UInt8] = []
@@ -36,13 +36,13 @@ final class HTTP2Session {
         var pending: Int { bytes.count - offset }
     }
 
-    weak var delegate: (any HTTP2SessionDelegate)?
+    package weak var delegate: (any HTTP2SessionDelegate)?
     private var session: OpaquePointer?
     private var outgoing: [Int32: OutgoingBody] = [:]
 
     /// The server's SETTINGS: `maxConcurrentStreams`, and `maxHeaderListBytes` (the client is
     /// told; the connection enforces it).
-    init?(maxConcurrentStreams: UInt32, maxHeaderListBytes: UInt32, initialWindowBytes: UInt32) {
+    package init?(maxConcurrentStreams: UInt32, maxHeaderListBytes: UInt32, initialWindowBytes: UInt32) {
         var callbacks: OpaquePointer?
         guard nghttp2_session_callbacks_new(&callbacks) == 0, let callbacks else { return nil }
         defer { nghttp2_session_callbacks_del(callbacks) }
@@ -69,14 +69,14 @@ final class HTTP2Session {
 
     /// Feeds the client's bytes; false when the session cannot go on (a protocol error, a bad
     /// preface, a flood): what it queued (a GOAWAY) should still be sent, then the connection closed.
-    func receive(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    package func receive(_ bytes: UnsafeRawBufferPointer) -> Bool {
         guard let session, let base = bytes.baseAddress else { return session != nil }
         let consumed = nghttp2_session_mem_recv(session, base.assumingMemoryBound(to: UInt8.self), bytes.count)
         return consumed >= 0
     }
 
     /// Appends every byte the session has to send to `output`; false on a fatal error.
-    func takeOutput(into output: inout [UInt8]) -> Bool {
+    package func takeOutput(into output: inout [UInt8]) -> Bool {
         guard let session else { return false }
         while true {
             var data: UnsafePointer<UInt8>?
@@ -88,7 +88,7 @@ final class HTTP2Session {
     }
 
     /// Whether the session is over: neither side has anything more to say.
-    var isFinished: Bool {
+    package var isFinished: Bool {
         guard let session else { return true }
         return nghttp2_session_want_read(session) == 0 && nghttp2_session_want_write(session) == 0
     }
@@ -97,7 +97,7 @@ final class HTTP2Session {
     /// connection-specific fields), then `body`; `ended`: the body is complete (else more comes
     /// through `appendBody`). False if the stream can no longer be answered.
     @discardableResult
-    func submitResponse(_ id: Int32, status: Int, headers: [(name: String, value: String)], body: [UInt8], ended: Bool) -> Bool {
+    package func submitResponse(_ id: Int32, status: Int, headers: [(name: String, value: String)], body: [UInt8], ended: Bool) -> Bool {
         guard let session else { return false }
         var text: [UInt8] = []
         var spans: [(name: Range<Int>, value: Range<Int>)] = []
@@ -105,7 +105,7 @@ final class HTTP2Session {
             let nameStart = text.count
             text.append(contentsOf: name.utf8)
             let valueStart = text.count
-            text.append(contentsOf: value.utf8)
+            Latin1.withBytes(of: value) { text.append(contentsOf: $0) }  // header text is Latin-1
             spans.append((nameStart..<valueStart, valueStart..<text.count))
         }
         add(":status", String(status))
@@ -132,7 +132,7 @@ final class HTTP2Session {
     }
 
     /// More of stream `id`'s body; `ended`: that was the last of it.
-    func appendBody(_ id: Int32, _ bytes: [UInt8], ended: Bool) {
+    package func appendBody(_ id: Int32, _ bytes: [UInt8], ended: Bool) {
         guard let session, let source = outgoing[id] else { return }
         if source.offset > 64 * 1024 && source.offset * 2 > source.bytes.count {
             source.bytes.removeFirst(source.offset)
@@ -147,20 +147,20 @@ final class HTTP2Session {
     }
 
     /// Bytes of stream `id`'s body not yet framed (held back by flow control, or not yet taken).
-    func pendingBodyBytes(_ id: Int32) -> Int { outgoing[id]?.pending ?? 0 }
+    package func pendingBodyBytes(_ id: Int32) -> Int { outgoing[id]?.pending ?? 0 }
 
     /// RST_STREAM's code for a stream the server did not process (the client may retry it).
-    static let refusedStream = NGHTTP2_REFUSED_STREAM.rawValue
+    package static let refusedStream = NGHTTP2_REFUSED_STREAM.rawValue
 
     /// Resets stream `id` (an internal error unless `errorCode` says otherwise).
-    func reset(_ id: Int32, errorCode: UInt32 = NGHTTP2_INTERNAL_ERROR.rawValue) {
+    package func reset(_ id: Int32, errorCode: UInt32 = NGHTTP2_INTERNAL_ERROR.rawValue) {
         guard let session else { return }
         outgoing[id] = nil
         nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), id, errorCode)
     }
 
     /// GOAWAY: no stream after the last the server processed will be; those it has go on.
-    func goAway() {
+    package func goAway() {
         guard let session else { return }
         nghttp2_submit_goaway(
             session, UInt8(NGHTTP2_FLAG_NONE.rawValue), nghttp2_session_get_last_proc_stream_id(session),
