@@ -28,7 +28,9 @@ public class ByteStream {
     public private(set) var isClosed = false
     private var isReading = false
     /// A layer (TLS) between the socket and the delegate: set before reading starts.
-    public var layer: (any StreamLayer)?
+    public var layer: (any StreamLayer)? {
+        didSet { layer?.wake = { [weak self] in self?.layerWoke() } }
+    }
 
     /// `initialize` sets up the handle memory (`byteCount` bytes) for `loop`; it cannot fail
     /// for the handle kinds used here (libuv's tcp and pipe inits only fill the structure).
@@ -97,6 +99,12 @@ public class ByteStream {
             stopReading()
             if !isClosed { delegate?.streamDidEnd(error: UVError(code: Int32(UV_EPROTO.rawValue))) }
         }
+    }
+
+    /// The layer finished work off the loop: what it produced goes on as if the socket had read.
+    private func layerWoke() {
+        guard !isClosed, let layer else { return }
+        readThrough(layer, UnsafeRawBufferPointer(start: nil, count: 0))
     }
 
     public func stopReading() {

@@ -14,6 +14,11 @@ public protocol StreamLayer: AnyObject {
 
     /// The layer's own goodbye before the socket's write side closes (TLS's close_notify).
     func finish(send: (UnsafeRawBufferPointer) -> Void)
+
+    /// Set by the stream: a layer that did work off the loop thread calls it, on the loop
+    /// thread, when that work is done; the stream then calls `decode` with no new bytes, and the
+    /// layer hands over what the work produced.
+    var wake: (() -> Void)? { get set }
 }
 
 public enum StreamLayerOutcome {

@@ -27,7 +27,7 @@ public func fuzzHTTP2(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         let choice = input[offset]
         offset += 1
         let end = min(input.count, offset + length)
-        let ok = session.receive(UnsafeRawBufferPointer(rebasing: input[offset..<end]))
+        let ok = session.receive(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: input[offset..<end])))
         offset = end
         server.answer(choice)
         output.removeAll(keepingCapacity: true)

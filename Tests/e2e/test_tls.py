@@ -275,3 +275,28 @@ def test_a_client_of_aead_suites_only_shakes_hands_over_tls_12(server, files):
 def test_tls_options_that_cannot_work_are_refused(arguments, says):
     result = subprocess.run([APUS_BIN, "run", "--hello", *arguments], capture_output=True, text=True, timeout=30)
     assert result.returncode == 2 and says in result.stderr
+
+
+def test_handshakes_run_off_the_loop_thread(files):
+    """Each handshake step runs on libuv's thread pool: the metrics count every handshake and
+    the CPU time spent there; 40 handshakes at once all complete, and a request on a connection
+    already open is answered meanwhile."""
+    from concurrent.futures import ThreadPoolExecutor
+    from test_metrics import scrape
+
+    server = serve(files, "--ssl-keyfile", str(files / "server.key"), "--metrics-port", "0")
+    try:
+        open_connection = http.client.HTTPSConnection("localhost", server.port, context=client_context(files), timeout=10)
+        open_connection.request("GET", "/scheme")
+        assert open_connection.getresponse().read()
+        with ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(lambda _: request(server.port, client_context(files))[0], range(40)))
+            open_connection.request("GET", "/scheme")
+            assert open_connection.getresponse().status == 200
+        assert answers == [200] * 40
+        open_connection.close()
+        samples, _ = scrape(server)
+        assert samples["apus_tls_handshakes_total"] == 41
+        assert samples["apus_tls_handshake_cpu_seconds_total"] > 0
+    finally:
+        server.stop()

@@ -142,7 +142,10 @@ final class HTTPServerCore {
     private func accept(_ stream: ByteStream) {
         guard !isDraining else { return stream.close() }
         if let tls = configuration.tls {
-            guard let layer = tls.makeLayer() else { return stream.close() }
+            let handshakeDone: ((Double) -> Void)? = metrics.map { metrics in
+                { seconds in metrics.handshakeCompleted(seconds: seconds) }
+            }
+            guard let layer = tls.makeLayer(loop: loop, handshakeDone: handshakeDone) else { return stream.close() }
             stream.layer = layer
         }
         let connection = HTTPConnection(core: self, stream: stream)

@@ -41,6 +41,14 @@ final class HTTPMetrics {
     var bytesOut = 0
     var connectionsAccepted = 0
     var refused: [Int: Int] = [:]
+    /// TLS handshakes completed, and the CPU time their steps took on libuv's thread pool.
+    private var handshakes = 0
+    private var handshakeSeconds = 0.0
+
+    func handshakeCompleted(seconds: Double) {
+        handshakes += 1
+        handshakeSeconds += seconds
+    }
 
     func record(route: String?, method: String, status: Int, seconds: Double) {
         let key = Key(route: route ?? "<server>", method: Self.methodLabel(method))
@@ -90,5 +98,10 @@ final class HTTPMetrics {
         text.sample("apus_http_connections", connections)
         text.family("apus_http_connections_accepted_total", .counter, "Client connections accepted.")
         text.sample("apus_http_connections_accepted_total", connectionsAccepted)
+        text.family("apus_tls_handshakes_total", .counter, "TLS handshakes completed.")
+        text.sample("apus_tls_handshakes_total", handshakes)
+        text.family("apus_tls_handshake_cpu_seconds_total", .counter,
+                    "CPU time of the completed TLS handshakes, spent on libuv's thread pool (off the loop thread).")
+        text.sample("apus_tls_handshake_cpu_seconds_total", handshakeSeconds)
     }
 }

@@ -1,3 +1,4 @@
+internal import ApusLoop
 internal import CCrypto
 #if canImport(Glibc)
 internal import Glibc
@@ -84,8 +85,11 @@ public final class TLSContext: @unchecked Sendable {
         free(password)
     }
 
-    /// A connection's layer, in the server's role.
-    func makeLayer() -> TLSLayer? { TLSLayer(context: context) }
+    /// A connection's layer, in the server's role; `handshakeDone` hears each completed
+    /// handshake's CPU seconds.
+    func makeLayer(loop: EventLoop, handshakeDone: ((Double) -> Void)?) -> TLSLayer? {
+        TLSLayer(context: context, loop: loop, handshakeDone: handshakeDone)
+    }
 
     /// OpenSSL's reason, after what was being done.
     private static func failure(_ doing: String) -> LoadError {
