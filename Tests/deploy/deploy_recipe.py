@@ -17,7 +17,7 @@ KUBERNETES = os.path.join(DEPLOY, "kubernetes")
 KNATIVE_SERVICE = os.path.join(DEPLOY, "knative", "service.yaml")
 README = os.path.join(ROOT, "README.md")
 RUN_COMMAND = os.path.join(ROOT, "Sources", "App", "RunCommand.swift")
-PYTHON_PACKAGE = os.path.join(ROOT, "Sources", "App", "PythonPackage.swift")
+PYTHON_PACKAGE = os.path.join(ROOT, "Sources", "ActorRuntime", "PythonPackage.swift")
 
 
 def read(path):

@@ -44,6 +44,11 @@ async def digest(request: Request):
     return {"length": len(body), "sha256": hashlib.sha256(body).hexdigest()}
 
 
+@app.post("/ignore")
+def ignore():
+    return {"ignored": True}
+
+
 @app.get("/big")
 def big():
     return Response(bytes(range(256)) * 20_000, media_type="application/octet-stream")
@@ -337,3 +342,45 @@ def test_a_client_that_stops_reading_stalls_only_its_stream(server):
     pump(10.0)
     sock.close()
     assert ended and received == 5_120_000
+
+
+def test_uploads_stream_to_the_app_and_unread_bodies_do_not_stall_the_connection(server):
+    body = os.urandom(20_000_000)
+    with h2c(server) as client:
+        answer = client.post("/digest", content=body).json()
+        assert answer == {"length": len(body), "sha256": hashlib.sha256(body).hexdigest()}
+        # A route that never reads its body: answered, and the connection's window reopened.
+        for _ in range(3):
+            assert client.post("/ignore", content=os.urandom(2_000_000)).json() == {"ignored": True}
+        assert client.get("/items/6").json()["item_id"] == 6
+
+
+def test_a_body_that_stops_arriving_times_out(app_dir):
+    import h2.config
+    import h2.connection
+    import h2.events
+
+    server = serve(app_dir, "--timeout-request-head", "1")
+    try:
+        sock = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+        connection = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True, header_encoding="utf-8"))
+        connection.initiate_connection()
+        connection.send_headers(1, [(":method", "POST"), (":path", "/digest"), (":scheme", "http"),
+                                    (":authority", "127.0.0.1")])
+        connection.send_data(1, b"part of it")
+        sock.sendall(connection.data_to_send())
+        status = None
+        sock.settimeout(5)
+        deadline = time.monotonic() + 5
+        while status is None and time.monotonic() < deadline:
+            data = sock.recv(65536)
+            if not data:
+                break
+            for event in connection.receive_data(data):
+                if isinstance(event, h2.events.ResponseReceived):
+                    status = dict(event.headers)[":status"]
+            sock.sendall(connection.data_to_send())
+        sock.close()
+        assert status == "408"
+    finally:
+        server.stop()

@@ -1,68 +1,3 @@
-/// The rest of a request body that had not arrived when the request was handed to the
-/// responder (a responder that takes bodies as streams, see `HTTPResponder`). The reader pulls:
-/// each `read` takes what has arrived since the last one, so a reader that stops reading stops
-/// the connection reading (past 64 KiB buffered), and a slow upload never fills memory.
-///
-/// Confined to the loop thread of its connection: call it there (`ResponseSlot.loop`).
-public final class RequestBodyStream: @unchecked Sendable {
-    private weak var connection: HTTPConnection?
-    /// The reader waiting for bytes.
-    fileprivate var pendingRead: ((_ bytes: [UInt8]?, _ more: Bool) -> Void)?
-    public fileprivate(set) var isComplete = false
-
-    init(connection: HTTPConnection) {
-        self.connection = connection
-    }
-
-    /// Calls `then` with the next piece of the body and whether more follows; `then(nil,
-    /// false)` if the body cannot be read to its end (the client went away, the body was too
-    /// large or malformed). Once complete, `then([], false)`.
-    public func read(then: @escaping (_ bytes: [UInt8]?, _ more: Bool) -> Void) {
-        guard !isComplete else { return then([], false) }
-        guard let connection else { return then(nil, false) }
-        precondition(pendingRead == nil, "RequestBodyStream.read called while a read is pending")
-        pendingRead = then
-        connection.serveBodyRead(self)
-    }
-
-    /// What `collect` got.
-    public enum Collected {
-        /// The whole body, and its bytes' hold on the server's budget: keep it while the
-        /// body is held.
-        case body([UInt8], BodyReservation)
-        /// The body cannot be read to its end; the connection has answered (or closed).
-        case failed
-        /// Holding the whole body would pass the server's budget for bodies in memory
-        /// (`HTTPLimits.maxBufferedBodyBytes`); the rest is left unread.
-        case overBudget
-    }
-
-    /// Reads the whole rest of the body, after `prefix` (which arrived with the head).
-    public func collect(_ prefix: [UInt8], then: @escaping (Collected) -> Void) {
-        guard let budget = connection?.core.bodyBudget else { return then(.failed) }
-        let reservation = BodyReservation(budget: budget)
-        guard reservation.take(prefix.count) else { return then(.overBudget) }
-        var body = prefix
-        func next() {
-            read { bytes, more in
-                guard let bytes else { return then(.failed) }
-                guard reservation.take(bytes.count) else { return then(.overBudget) }
-                body.append(contentsOf: bytes)
-                if more { next() } else { then(.body(body, reservation)) }
-            }
-        }
-        next()
-    }
-
-    /// The body cannot be read any further.
-    fileprivate func fail() {
-        isComplete = true
-        let reader = pendingRead
-        pendingRead = nil
-        reader?(nil, false)
-    }
-}
-
 extension HTTPConnection {
     /// Hands `head` to the responder, with the body that is already here; the rest (if any)
     /// follows through a `RequestBodyStream`.
@@ -78,7 +13,7 @@ extension HTTPConnection {
         } catch {
             return reject(error)
         }
-        let stream = RequestBodyStream(connection: self)
+        let stream = RequestBodyStream(source: self)
         bodyStream = stream
         var whole = self.request(head, body: prefix)
         whole.bodyStream = stream

@@ -12,7 +12,7 @@ struct PendingResponse {
 /// a connection are answered one at a time: while a response is outstanding, the bytes of
 /// pipelined requests wait in the decoder, which keeps responses in order without a reorder
 /// queue. Responses produced during one read are written with one socket write.
-final class HTTPConnection: ByteStreamDelegate, ResponseSink, ServerConnection {
+final class HTTPConnection: ByteStreamDelegate, ResponseSink, ServerConnection, RequestBodySource {
     typealias Machine = ConnectionStateMachine<LoopClock, PendingResponse, ResponseStreamState>
 
     unowned let core: HTTPServerCore

@@ -5,9 +5,11 @@ internal import ApusLoop
 /// this class turns each stream into a request for the same responder, limits and access log
 /// as HTTP/1.1, and writes what the session produces to the socket. Loop thread.
 ///
-/// Request bodies are read whole before the request goes to the responder (up to
-/// `HTTPLimits.maxBodyBytes`, within the server's budget for bodies in memory); responses stream
-/// as they are written, paced by the client's flow-control windows.
+/// A request goes to the responder once its head is here; its body follows through a
+/// `RequestBodyStream` as the client sends it (each stream's window opening as the app reads,
+/// so an app that does not read holds one window at most), within `HTTPLimits.maxBodyBytes` and
+/// the server's budget for bodies in memory. Responses stream as they are written, paced by the
+/// client's flow-control windows.
 final class HTTP2Connection: ByteStreamDelegate, HTTP2SessionDelegate, ServerConnection {
     /// Streams the client may open at once (SETTINGS_MAX_CONCURRENT_STREAMS).
     static let maxConcurrentStreams: UInt32 = 100
@@ -97,19 +99,17 @@ final class HTTP2Connection: ByteStreamDelegate, HTTP2SessionDelegate, ServerCon
         if request.headTooLarge {
             return refuse(request, HTTPParseError(status: 431, reason: "request header fields too large"))
         }
-        if endStream { dispatch(request) }
+        dispatch(request, bodyFollows: !endStream)
     }
 
     func dataArrived(_ id: Int32, _ bytes: UnsafeRawBufferPointer) {
-        guard let request = streams[id], request.state == .receiving else { return }
-        if !request.bodyArrived(bytes) {
-            refuse(request, HTTPParseError(status: 413, reason: "request body too large"))
-        }
+        // (A stream no longer open: the connection's window was reopened by the session.)
+        guard let request = streams[id] else { return }
+        if let error = request.bodyArrived(bytes) { request.refuseBody(error) }
     }
 
     func requestEnded(_ id: Int32) {
-        guard let request = streams[id], request.state == .receiving, !request.headTooLarge else { return }
-        dispatch(request)
+        streams[id]?.bodyComplete()
     }
 
     func streamClosed(_ id: Int32, errorCode: UInt32) {
@@ -122,8 +122,8 @@ final class HTTP2Connection: ByteStreamDelegate, HTTP2SessionDelegate, ServerCon
 
     // MARK: requests
 
-    private func dispatch(_ request: HTTP2Stream) {
-        var head = request.makeHead()
+    private func dispatch(_ request: HTTP2Stream, bodyFollows: Bool) {
+        var head = request.makeHead(bodyFollows: bodyFollows)
         if core.timesRequests { request.started = MonotonicClock.nanoseconds() }
         if core.configuration.requestIdentity {
             let (identity, madeHere) = RequestIdentity.of(head.headers, ids: &core.requestIDs)
@@ -134,7 +134,6 @@ final class HTTP2Connection: ByteStreamDelegate, HTTP2SessionDelegate, ServerCon
         request.state = .responding
         let slot = ResponseSlot(loop: core.loop, sink: request)
         request.slot = slot
-        request.handOverBody(to: slot)
         guard core.admitRequest() else {
             core.logger.debug("concurrency limit reached: 503 for \(head.method) \(head.target)")
             var busy = HTTPResponse.error(503)
@@ -142,14 +141,22 @@ final class HTTP2Connection: ByteStreamDelegate, HTTP2SessionDelegate, ServerCon
             return request.deliver(busy, from: slot, forceClose: false)
         }
         request.holdsAdmission = true
-        var whole = HTTPRequest(head: head, body: request.body, client: client, server: server)
+        var whole = HTTPRequest(head: head, body: [], client: client, server: server)
         whole.tls = tls
+        if bodyFollows {
+            let body = RequestBodyStream(source: request)
+            request.bodyWillFollow(body)
+            whole.bodyStream = body
+            if !core.responder.streamsRequestBodies {
+                return whole.withWholeBody(via: slot) { [core] whole in core.responder.respond(to: whole, via: slot) }
+            }
+        }
         core.responder.respond(to: whole, via: slot)
     }
 
     /// Answers a request the server will not take (its head or body past the limits).
     private func refuse(_ request: HTTP2Stream, _ error: HTTPParseError) {
-        request.head = request.makeHead()
+        request.head = request.makeHead(bodyFollows: false)
         request.state = .responding
         let slot = ResponseSlot(loop: core.loop, sink: request)
         request.slot = slot
@@ -219,6 +226,11 @@ final class HTTP2Connection: ByteStreamDelegate, HTTP2SessionDelegate, ServerCon
             if let slot = request.slot, let deadline = slot.responseDeadline, now >= deadline.at {
                 slot.responseDeadline = nil
                 slot.complete(deadline.response)
+            }
+            // A body its reader waits for must keep arriving (HTTP/1.1's rule for bodies).
+            if let body = request.bodyStream, body.pendingRead != nil,
+               now >= request.lastBodyActivity + core.limits.headTimeoutMilliseconds {
+                request.refuseBody(HTTPParseError(status: 408, reason: "request body not received in time"))
             }
         }
         if streams.isEmpty, now >= idleSince + core.limits.keepAliveTimeoutMilliseconds {

@@ -51,8 +51,15 @@ package final class HTTP2Session {
         nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks, onFrameReceived)
         nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks, onDataChunk)
         nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, onStreamClose)
+        // The window of a stream opens as its reader takes the body (`consumed`), so a request
+        // whose app does not read holds no more than one window; the connection's opens as DATA
+        // arrives (in `onDataChunk`), so one slow reader never stalls the other streams.
+        var options: OpaquePointer?
+        guard nghttp2_option_new(&options) == 0, let options else { return nil }
+        defer { nghttp2_option_del(options) }
+        nghttp2_option_set_no_auto_window_update(options, 1)
         var made: OpaquePointer?
-        guard nghttp2_session_server_new(&made, callbacks, nil) == 0, let made else { return nil }
+        guard nghttp2_session_server_new2(&made, callbacks, nil, options) == 0, let made else { return nil }
         session = made
         nghttp2_session_set_user_data(made, Unmanaged.passUnretained(self).toOpaque())
         var settings = [
@@ -60,7 +67,19 @@ package final class HTTP2Session {
             nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE.rawValue), value: maxHeaderListBytes),
             nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE.rawValue), value: initialWindowBytes),
         ]
-        guard nghttp2_submit_settings(made, UInt8(NGHTTP2_FLAG_NONE.rawValue), &settings, settings.count) == 0 else { return nil }
+        guard nghttp2_submit_settings(made, UInt8(NGHTTP2_FLAG_NONE.rawValue), &settings, settings.count) == 0,
+              nghttp2_session_set_local_window_size(made, UInt8(NGHTTP2_FLAG_NONE.rawValue), 0, Self.connectionWindowBytes) == 0
+        else { return nil }
+    }
+
+    /// The connection's receive window: large, since it is opened as DATA arrives (what bounds
+    /// memory is each stream's window and the server's budget for bodies).
+    private static let connectionWindowBytes: Int32 = 16 * 1024 * 1024
+
+    /// The reader of stream `id`'s body took `count` bytes: the client may send that many more.
+    package func consumed(_ id: Int32, _ count: Int) {
+        guard let session, count > 0 else { return }
+        nghttp2_session_consume_stream(session, id, count)
     }
 
     deinit {
@@ -239,8 +258,9 @@ private let onFrameReceived: nghttp2_on_frame_recv_callback = { _, frame, userDa
     return 0
 }
 
-private let onDataChunk: nghttp2_on_data_chunk_recv_callback = { _, _, id, data, length, userData in
-    guard let owner = HTTP2Session.owner(userData) else { return 0 }
+private let onDataChunk: nghttp2_on_data_chunk_recv_callback = { session, _, id, data, length, userData in
+    guard let session, let owner = HTTP2Session.owner(userData) else { return 0 }
+    nghttp2_session_consume_connection(session, length)
     owner.delegate?.dataArrived(id, UnsafeRawBufferPointer(start: data, count: length))
     return 0
 }

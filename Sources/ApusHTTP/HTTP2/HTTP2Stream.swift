@@ -1,8 +1,10 @@
 internal import ApusLoop
 
-/// One request and its response on an HTTP/2 connection: the request's head and body as they
-/// arrive, then the `ResponseSink` its slot answers through. Loop thread.
-final class HTTP2Stream: ResponseSink {
+/// One request and its response on an HTTP/2 connection: the request's head as it arrives, its
+/// body's source (`RequestBodySource`: DATA frames held until the reader takes them, the
+/// stream's flow-control window opening as it does), then the `ResponseSink` its slot answers
+/// through. Loop thread.
+final class HTTP2Stream: ResponseSink, RequestBodySource {
     enum State {
         /// The head, then the body, are arriving.
         case receiving
@@ -25,8 +27,15 @@ final class HTTP2Stream: ResponseSink {
     private var cookies: [String] = []
     private var headerBytes = 0
     private(set) var headTooLarge = false
-    private(set) var body: [UInt8] = []
-    private var bodyHold: BodyReservation?
+    /// The body's reader, while the request is with the responder and the body not all read.
+    private(set) var bodyStream: RequestBodyStream?
+    /// What arrived and the reader has not taken yet (held against the server's budget for
+    /// bodies in memory).
+    private var unread: [UInt8] = []
+    private var bodyReceived = 0
+    private var bodyEnded = false
+    /// When the body last moved (for the body timeout).
+    private(set) var lastBodyActivity: UInt64 = 0
     var slot: ResponseSlot?
     var head: HTTPRequestHead?
     var identity: RequestIdentity?
@@ -68,30 +77,94 @@ final class HTTP2Stream: ResponseSink {
 
     /// The head, once its fields are all here: `host` from `:authority` (as HTTP/1.1 carries
     /// it), and the cookie fields joined as one (RFC 9113 §8.2.3).
-    func makeHead() -> HTTPRequestHead {
+    func makeHead(bodyFollows: Bool) -> HTTPRequestHead {
         var headers = fields
         if let authority, !headers.contains(where: { $0.name == "host" }) { headers.insert(("host", authority), at: 0) }
         if !cookies.isEmpty { headers.append(("cookie", cookies.joined(separator: "; "))) }
         return HTTPRequestHead(
-            method: method, target: path, version: .http2, headers: HTTPHeaders(headers), framing: .length(body.count),
-            keepAlive: true, expectsContinue: false)
+            method: method, target: path, version: .http2, headers: HTTPHeaders(headers),
+            framing: bodyFollows ? .chunked : .none, keepAlive: true, expectsContinue: false)
     }
 
-    /// More of the body; false if it passes the server's limits (the stream is then answered).
-    func bodyArrived(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        guard state == .receiving else { return true }
-        guard body.count + bytes.count <= core.limits.maxBodyBytes else { return false }
-        let hold = bodyHold ?? BodyReservation(budget: core.bodyBudget)
-        bodyHold = hold
-        guard hold.take(bytes.count) else { return false }
-        body.append(contentsOf: bytes)
-        return true
+    // MARK: the body (RequestBodySource)
+
+    /// The body follows the head: `stream` reads it.
+    func bodyWillFollow(_ stream: RequestBodyStream) {
+        bodyStream = stream
+        lastBodyActivity = core.loop.now
     }
 
-    /// The request with the responder holds its body's bytes until its response ends.
-    func handOverBody(to slot: ResponseSlot) {
-        slot.heldBody = bodyHold
-        bodyHold = nil
+    /// DATA arrived; the error to answer with if the body passes the server's limits.
+    func bodyArrived(_ bytes: UnsafeRawBufferPointer) -> HTTPParseError? {
+        lastBodyActivity = core.loop.now
+        bodyReceived += bytes.count
+        guard let stream = bodyStream else {
+            // Nobody will read it (answered already, or refused): dropped, the window reopened.
+            connection.session.consumed(id, bytes.count)
+            return nil
+        }
+        guard bodyReceived <= core.limits.maxBodyBytes else {
+            return HTTPParseError(status: 413, reason: "request body too large")
+        }
+        guard core.bodyBudget.reserve(bytes.count) else {
+            return HTTPParseError(status: 503, reason: "request bodies in memory reached the limit")
+        }
+        unread.append(contentsOf: bytes)
+        if stream.pendingRead != nil { serveBodyRead(stream) }
+        return nil
+    }
+
+    /// The client sent the body's last byte.
+    func bodyComplete() {
+        bodyEnded = true
+        if let stream = bodyStream, stream.pendingRead != nil { serveBodyRead(stream) }
+    }
+
+    func serveBodyRead(_ stream: RequestBodyStream) {
+        guard stream === bodyStream, let reader = stream.pendingRead, !unread.isEmpty || bodyEnded else { return }
+        let count = min(unread.count, HTTPConnection.bodyPieceBytes)
+        let bytes = Array(unread[..<count])
+        unread.removeFirst(count)
+        core.bodyBudget.release(count)
+        connection.session.consumed(id, count)
+        connection.outputReady()
+        let more = !(bodyEnded && unread.isEmpty)
+        stream.pendingRead = nil
+        if !more {
+            stream.isComplete = true
+            bodyStream = nil
+        }
+        reader(bytes, more)
+    }
+
+    /// The body will not be read to its end (too large, timed out, the stream reset, the
+    /// response over): its reader hears so, and what was held is dropped.
+    func failBody() {
+        core.bodyBudget.release(unread.count)
+        connection.session.consumed(id, unread.count)
+        unread = []
+        guard let stream = bodyStream else { return }
+        bodyStream = nil
+        stream.fail()
+    }
+
+    /// The body broke a limit: the reader fails, and the client gets `error`'s status if no
+    /// response has started (else the stream is reset).
+    func refuseBody(_ error: HTTPParseError) {
+        failBody()
+        switch state {
+        case .responding:
+            if let slot {
+                deliver(HTTPResponse(status: error.status, headers: HTTPHeaders([("content-type", "text/plain; charset=utf-8")]),
+                                     body: Array("\(HTTPStatus.reason(error.status)): \(error.reason)\n".utf8)),
+                        from: slot, forceClose: false)
+                slot.connectionClosed()  // the app hears the request is gone
+            }
+        case .streaming:
+            if let slot { abortResponse(from: slot) }
+        default:
+            break
+        }
     }
 
     // MARK: ResponseSink
@@ -201,9 +274,11 @@ final class HTTP2Stream: ResponseSink {
 
     // MARK: the end
 
-    /// The response is complete (or given up): logged, counted, the slot let go.
+    /// The response is complete (or given up): logged, counted, the slot let go, and what is
+    /// left of the body dropped (as HTTP/1.1 reads and drops it).
     private func finish(status: Int) {
         state = .finished
+        failBody()
         slot?.responseCompleted()
         connection.requestFinished(self, status: status)
     }
@@ -211,12 +286,12 @@ final class HTTP2Stream: ResponseSink {
     /// The client reset the stream, or the connection closed, with the request unanswered.
     func abandoned() {
         cancelWaiter()
+        failBody()
         if state == .responding || state == .streaming {
             slot?.connectionClosed()
             connection.requestFinished(self, status: nil)
         }
         state = .finished
-        bodyHold = nil
     }
 
     func resumeWriter() {
