@@ -82,6 +82,7 @@ bench: release
 	.venv/bin/python bench/websockets.py --apus .build/release/apus
 	.venv/bin/python bench/soak.py --apus .build/release/apus
 	.venv/bin/python bench/metrics_cost.py --apus .build/release/apus
+	.venv/bin/python bench/http2.py --apus .build/release/apus
 	bench/peers.sh
 
 # libFuzzer over the HTTP request decoder; not part of `make test`.

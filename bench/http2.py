@@ -14,6 +14,7 @@ import re
 import statistics
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from http_core import PEERS, ROOT, serving, wait_ready, wrk  # noqa: E402
@@ -32,15 +33,27 @@ def peer_venv():
 
 
 def h2load(port, path, duration, connections=64, streams=10):
-    """h2load on CPU 1: requests/s; any failed or non-2xx request fails the run."""
+    """h2load on CPU 1: requests/s; any failed, errored or non-2xx request fails the run."""
     out = subprocess.run(
         ["taskset", "-c", "1", "h2load", "-c", str(connections), "-m", str(streams), "-D", str(duration),
          f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True).stdout
-    done = re.search(r"requests: (\d+) total, \d+ started, (\d+) done, (\d+) succeeded, (\d+) failed", out)
-    codes = re.search(r"status codes: (\d+) 2xx", out)
-    if not done or int(done.group(4)) or int(codes.group(1)) != int(done.group(3)):
+    done = re.search(r"requests: \d+ total, \d+ started, \d+ done, \d+ succeeded, (\d+) failed, (\d+) errored", out)
+    codes = re.search(r"status codes: \d+ 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx", out)
+    if not done or not codes or any(int(count) for count in done.groups() + codes.groups()):
         raise RuntimeError(f"failed requests:\n{out}")
     return float(re.search(r"finished in [\d.]+\w+, ([\d.]+) req/s", out).group(1))
+
+
+def wait_h2(port, path, timeout=60):
+    """Until the server answers one HTTP/2 request (Granian with `--http 2` answers no HTTP/1.1)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        out = subprocess.run(["h2load", "-n", "1", "-c", "1", f"http://127.0.0.1:{port}{path}"],
+                             capture_output=True, text=True).stdout
+        if "1 succeeded" in out and "status codes: 1 2xx" in out:
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"no HTTP/2 answer on port {port}")
 
 
 def main():
@@ -56,7 +69,7 @@ def main():
         "apus": ["env", f"VIRTUAL_ENV={VENV}", os.path.abspath(args.apus), "run", "fastapi_sync:app", "--app-dir", APPS,
                  "--port", "{port}", *quiet],
         "granian": [f"{peers}/bin/granian", "--interface", "asgi", "--workers", "1", "--http", "2", "--host",
-                    "127.0.0.1", "--port", "{port}", "--log-level", "warning", "--app-dir", APPS, "fastapi_sync:app"],
+                    "127.0.0.1", "--port", "{port}", "--log-level", "warning", "--working-dir", APPS, "fastapi_sync:app"],
         "hypercorn": [f"{peers}/bin/hypercorn", "--bind", "127.0.0.1:{port}", "--workers", "1", "--log-level", "warning",
                       "fastapi_sync:app"],
     }
@@ -66,6 +79,7 @@ def main():
         for name in (list(servers) if round_ % 2 == 0 else list(reversed(servers))):
             environment = {**os.environ, "PYTHONPATH": APPS}
             with serving(servers[name], env=environment) as port:
+                wait_h2(port, "/json")
                 h2load(port, "/json", args.warmup)
                 rps = h2load(port, "/json", args.duration)
                 results[name].append(rps)
