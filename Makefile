@@ -83,6 +83,8 @@ bench: release
 	.venv/bin/python bench/soak.py --apus .build/release/apus
 	.venv/bin/python bench/metrics_cost.py --apus .build/release/apus
 	.venv/bin/python bench/http2.py --apus .build/release/apus
+	.venv/bin/python bench/tls.py --apus .build/release/apus
+	.venv/bin/python bench/pythons.py
 	bench/peers.sh
 
 # libFuzzer over the HTTP request decoder; not part of `make test`.
