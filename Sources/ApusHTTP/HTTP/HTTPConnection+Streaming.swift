@@ -44,13 +44,7 @@ extension HTTPConnection {
         let head = pending.head
         // The server owns framing (see `HTTPResponse.takeFraming`): a declared content-length
         // is held to, else the body is chunked (or ends with the connection on HTTP/1.0).
-        var given = HTTPResponse(status: status, headers: headers)
-        let declared: DeclaredFraming
-        do throws(FramingProblem) {
-            if let problem = given.problem { throw FramingProblem(reason: problem) }
-            declared = try given.takeFraming(for: head, complete: false)
-        } catch {
-            core.logger.error("invalid streamed response for \(head.method) \(head.target): \(error.reason); sent 500 instead")
+        guard let (given, declared) = streamedHead(status: status, headers: headers, for: head) else {
             return deliver(.text("Internal Server Error", status: 500), from: slot, forceClose: false)
         }
         let sendsBody = given.sendsBody(to: head)

@@ -257,7 +257,6 @@ final class HTTPConnection: ByteStreamDelegate, ResponseSink, ServerConnection, 
         var response = response
         var closeAsked = false
         do throws(FramingProblem) {
-            if let problem = response.problem { throw FramingProblem(reason: problem) }
             // A handler's `connection: close` is honoured (the server writes the header itself).
             closeAsked = try response.takeFraming(for: head, complete: true).closeAsked
         } catch {

@@ -76,12 +76,14 @@ struct FramingProblem: Error {
 }
 
 extension HTTPResponse {
-    /// The server owns framing, for complete and streamed responses alike: a 1xx status cannot
-    /// be a final response; an app's `transfer-encoding` and `connection` are taken out (the
+    /// The server owns framing, for complete and streamed responses alike: a response with a
+    /// `problem` is refused; a 1xx status cannot be a final response; an app's
+    /// `transfer-encoding` and `connection` are taken out (the
     /// server writes its own); one valid `content-length` is kept and held to — for a complete
     /// response (`complete`), it must match the body, unless the response has no body (HEAD,
     /// 204, 304), which may announce another length.
     mutating func takeFraming(for head: HTTPRequestHead, complete: Bool) throws(FramingProblem) -> DeclaredFraming {
+        if let problem { throw FramingProblem(reason: problem) }
         guard status >= 200 else { throw FramingProblem(reason: "status \(status) cannot be a final response") }
         let (lengths, closeAsked) = headers.takeFramingFields()
         guard !lengths.isEmpty else { return DeclaredFraming(length: nil, closeAsked: closeAsked) }

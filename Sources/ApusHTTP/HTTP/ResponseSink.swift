@@ -17,6 +17,23 @@ protocol ResponseSink: AnyObject {
     func acceptWebSocket(_ session: WebSocketSession, upgrade: WebSocketUpgrade, headers: HTTPHeaders, from slot: ResponseSlot)
 }
 
+extension ResponseSink {
+    /// The head of a streamed response to `head`, its framing taken (`HTTPResponse.takeFraming`);
+    /// nil, with the reason logged, when the app's head is invalid: the caller answers 500.
+    func streamedHead(
+        status: Int, headers: HTTPHeaders, for head: HTTPRequestHead
+    ) -> (response: HTTPResponse, declared: DeclaredFraming)? {
+        var given = HTTPResponse(status: status, headers: headers)
+        do throws(FramingProblem) {
+            let declared = try given.takeFraming(for: head, complete: false)
+            return (given, declared)
+        } catch {
+            core.logger.error("invalid streamed response for \(head.method) \(head.target): \(error.reason); sent 500 instead")
+            return nil
+        }
+    }
+}
+
 /// A client connection as the server keeps it, whatever its protocol: checked by the sweep,
 /// drained at shutdown, closed at the end. Loop thread.
 protocol ServerConnection: AnyObject {

@@ -174,7 +174,6 @@ final class HTTP2Stream: ResponseSink, RequestBodySource {
         var response = response
         let declared: DeclaredFraming
         do throws(FramingProblem) {
-            if let problem = response.problem { throw FramingProblem(reason: problem) }
             declared = try response.takeFraming(for: head, complete: true)
         } catch {
             core.logger.error("invalid response for \(head.method) \(head.target): \(error.reason); sent 500 instead")
@@ -193,13 +192,7 @@ final class HTTP2Stream: ResponseSink, RequestBodySource {
 
     func beginStream(status: Int, headers: HTTPHeaders, from slot: ResponseSlot) {
         guard self.slot === slot, state == .responding, let head else { return }
-        var given = HTTPResponse(status: status, headers: headers)
-        let declared: DeclaredFraming
-        do throws(FramingProblem) {
-            if let problem = given.problem { throw FramingProblem(reason: problem) }
-            declared = try given.takeFraming(for: head, complete: false)
-        } catch {
-            core.logger.error("invalid streamed response for \(head.method) \(head.target): \(error.reason); sent 500 instead")
+        guard let (given, declared) = streamedHead(status: status, headers: headers, for: head) else {
             return deliver(.text("Internal Server Error", status: 500), from: slot, forceClose: false)
         }
         self.status = status
