@@ -76,7 +76,7 @@ package final class ASGIChannel: @unchecked Sendable {
         })
         let cycle = try gil.call(try entry.resolve(gil), positional: arguments)
         // A plan run on an executor thread is over when it returns: it may return its
-        // whole response as a message (the fast path), and there is no cycle to keep.
+        // whole response as a message (a `Body`: the fast path), and there is no cycle to keep.
         if gil.isTuple(cycle) { return try receive(cycle, gil) }
         guard !gil.isNone(cycle) else { return }
         let kept = cycle.share()
@@ -99,15 +99,18 @@ package final class ASGIChannel: @unchecked Sendable {
 
     /// A message from the app's `send` (or its end), on the asyncio thread.
     private func receive(_ message: consuming PyOwned, _ gil: borrowing GIL) throws(PythonError) {
-        let kind = gil.swiftString(try gil.tupleItem(message, 0)) ?? ""
+        typealias Body = ResponseMessage.BodyField
+        typealias More = ResponseMessage.MoreField
+        typealias Failure = ResponseMessage.ErrorField
+        let kind = try ResponseMessage.kind(of: message, gil)
         switch kind {
-        case "body", "outer-body":
-            let status = gil.swiftInt(try gil.tupleItem(message, 1)) ?? 0
-            var headers = HTTPHeaders(try gil.stringPairs(try gil.tupleItem(message, 2)))
-            let bodyObject = try gil.tupleItem(message, 3)
-            let more = gil.isTrue(try gil.tupleItem(message, 4))
-            if kind == "outer-body" { rewriter = nil }
-            let waiter = more ? try gil.tupleItem(message, 5).share() : nil
+        case .body, .outerBody:
+            let status = gil.swiftInt(try gil.field(message, Body.status)) ?? 0
+            var headers = HTTPHeaders(try gil.stringPairs(try gil.field(message, Body.headers)))
+            let bodyObject = try gil.field(message, Body.body)
+            let more = gil.isTrue(try gil.field(message, Body.more))
+            if kind == .outerBody { rewriter = nil }
+            let waiter = more ? try gil.field(message, Body.waiter).share() : nil
             if let inPlace = inPlaceBody(bodyObject, gil), more || headers.holdsLength(inPlace.bytes.count) {
                 let writer = slot.startStream(status: status, headers: headers)
                 if more { self.writer = writer }
@@ -129,11 +132,11 @@ package final class ASGIChannel: @unchecked Sendable {
             } else {
                 slot.complete(HTTPResponse(status: status, headers: headers, body: body))
             }
-        case "more":
+        case .more:
             guard let writer else { throw .runtime("body piece before the response started") }
-            let bodyObject = try gil.tupleItem(message, 1)
-            let more = gil.isTrue(try gil.tupleItem(message, 2))
-            let waiter = more ? try gil.tupleItem(message, 3).share() : nil
+            let bodyObject = try gil.field(message, More.body)
+            let more = gil.isTrue(try gil.field(message, More.more))
+            let waiter = more ? try gil.field(message, More.waiter).share() : nil
             if let inPlace = inPlaceBody(bodyObject, gil) {
                 return stream(.inPlace(inPlace), writer, waiter: waiter)
             }
@@ -147,24 +150,24 @@ package final class ASGIChannel: @unchecked Sendable {
                 (rewriter, body) = rewritten
             }
             stream(.copied(body), writer, waiter: waiter)
-        case "error":
-            let exception = try gil.tupleItem(message, 1).share()
-            let traceback = gil.swiftString(try gil.tupleItem(message, 2)) ?? ""
+        case .error:
+            let exception = try gil.field(message, Failure.exception).share()
+            let traceback = gil.swiftString(try gil.field(message, Failure.traceback)) ?? ""
             requestLogger.error("Exception in ASGI application (\(description))\n\(traceback)")
             if let exceptionSink { _ = try? gil.call(exceptionSink, [exception]) }
-            if !gil.isTrue(try gil.tupleItem(message, 3)) { slot.abort() }
-        case "read":
-            let waiter = try gil.tupleItem(message, 1).share()
+            if !gil.isTrue(try gil.field(message, Failure.answered)) { slot.abort() }
+        case .read:
+            let waiter = try gil.tupleItem(message, ResponseMessage.onlyField).share()
             guard let stream = bodyStream else { return resumeRead(waiter, nil, false) }
             slot.loop.execute { [self] in
                 stream.read { bytes, more in self.resumeRead(waiter, bytes, more) }
             }
-        case "abort":
-            let reason = gil.swiftString(try gil.tupleItem(message, 1)) ?? "the ASGI app broke the protocol"
+        case .abort:
+            let reason = gil.swiftString(try gil.tupleItem(message, ResponseMessage.onlyField)) ?? "the ASGI app broke the protocol"
             requestLogger.error("\(reason) (\(description))")
             slot.abort()
-        default:
-            throw .runtime("unknown message from the ASGI host: \(kind)")
+        case .webSocketAccept, .webSocketSend, .webSocketClose, .webSocketConsumed:
+            throw .runtime("a WebSocket message for an HTTP request")
         }
     }
 

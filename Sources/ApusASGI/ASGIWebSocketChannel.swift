@@ -62,13 +62,15 @@ final class ASGIWebSocketChannel: @unchecked Sendable {
     }
 
     /// A message from the app's `send` (or its end), on the asyncio thread. What it returns is
-    /// `ws-send`'s answer: True (sent), False (the session is over), None (wait for
+    /// `WebSocketSend`'s answer: True (sent), False (the session is over), None (wait for
     /// `send_done`).
     private func receive(_ message: consuming PyOwned, _ gil: borrowing GIL) throws(PythonError) -> PyOwned {
-        let kind = gil.swiftString(try gil.tupleItem(message, 0)) ?? ""
-        switch kind {
-        case "ws-send":
-            let payload = try gil.tupleItem(message, 1)
+        typealias Failure = ResponseMessage.ErrorField
+        typealias Accept = ResponseMessage.WebSocketAcceptField
+        typealias Close = ResponseMessage.WebSocketCloseField
+        switch try ResponseMessage.kind(of: message, gil) {
+        case .webSocketSend:
+            let payload = try gil.tupleItem(message, ResponseMessage.onlyField)
             let bytes: [UInt8]
             let text: Bool
             if let string = gil.swiftString(payload) {
@@ -82,33 +84,35 @@ final class ASGIWebSocketChannel: @unchecked Sendable {
             case .closed: return gil.bool(false)
             case .waiting: return gil.none()
             }
-        case "ws-consumed":
-            session?.consumed(bytes: gil.swiftInt(try gil.tupleItem(message, 1)) ?? 0)
-        case "ws-accept":
-            let chosen = try gil.tupleItem(message, 1)
+        case .webSocketConsumed:
+            session?.consumed(bytes: gil.swiftInt(try gil.tupleItem(message, ResponseMessage.onlyField)) ?? 0)
+        case .webSocketAccept:
+            let chosen = try gil.field(message, Accept.subprotocol)
             let subprotocol = gil.isNone(chosen) ? nil : gil.swiftString(chosen)
-            let headers = HTTPHeaders(try gil.stringPairs(try gil.tupleItem(message, 2)))
+            let headers = HTTPHeaders(try gil.stringPairs(try gil.field(message, Accept.headers)))
             session = slot.acceptWebSocket(upgrade, subprotocol: subprotocol, headers: headers) { [self] event in
                 deliver(event)
             }
-        case "ws-close":
-            let code = gil.swiftInt(try gil.tupleItem(message, 1)) ?? Int(WebSocketCloseCode.normal)
-            let reason = gil.swiftString(try gil.tupleItem(message, 2)) ?? ""
+        case .webSocketClose:
+            let code = gil.swiftInt(try gil.field(message, Close.code)) ?? Int(WebSocketCloseCode.normal)
+            let reason = gil.swiftString(try gil.field(message, Close.reason)) ?? ""
             session?.close(code: UInt16(clamping: code), reason: reason)
-        case "body", "more":
-            try respondWithDenial(kind, message, gil)
-        case "error":
-            let exception = try gil.tupleItem(message, 1).share()
-            let traceback = gil.swiftString(try gil.tupleItem(message, 2)) ?? ""
+        case .body:
+            try respondWithDenial(message, gil)
+        case .more:
+            try continueDenial(message, gil)
+        case .error:
+            let exception = try gil.field(message, Failure.exception).share()
+            let traceback = gil.swiftString(try gil.field(message, Failure.traceback)) ?? ""
             requestLogger.error("Exception in ASGI application (\(description))\n\(traceback)")
             if let exceptionSink { _ = try? gil.call(exceptionSink, [exception]) }
             failed()
-        case "abort":
-            let reason = gil.swiftString(try gil.tupleItem(message, 1)) ?? "the ASGI app broke the protocol"
+        case .abort:
+            let reason = gil.swiftString(try gil.tupleItem(message, ResponseMessage.onlyField)) ?? "the ASGI app broke the protocol"
             requestLogger.error("\(reason) (\(description))")
             failed()
-        default:
-            throw .runtime("unknown message from the WebSocket host: \(kind)")
+        case .outerBody, .read:
+            throw .runtime("an HTTP request's message for a WebSocket session")
         }
         return gil.none()
     }
@@ -123,28 +127,30 @@ final class ASGIWebSocketChannel: @unchecked Sendable {
     }
 
     /// `websocket.http.response.*` (or a close before the accept: 403), as an HTTP response.
-    private func respondWithDenial(_ kind: String, _ message: borrowing PyOwned, _ gil: borrowing GIL) throws(PythonError) {
-        if kind == "body" {
-            let status = gil.swiftInt(try gil.tupleItem(message, 1)) ?? 500
-            let headers = HTTPHeaders(try gil.stringPairs(try gil.tupleItem(message, 2)))
-            let body = try gil.bufferBytes(try gil.tupleItem(message, 3))
-            let more = gil.isTrue(try gil.tupleItem(message, 4))
-            guard more else { return slot.complete(HTTPResponse(status: status, headers: headers, body: body)) }
-            let waiter = try gil.tupleItem(message, 5).share()
-            let writer = slot.startStream(status: status, headers: headers)
-            denialWriter = writer
+    private func respondWithDenial(_ message: borrowing PyOwned, _ gil: borrowing GIL) throws(PythonError) {
+        typealias Body = ResponseMessage.BodyField
+        let status = gil.swiftInt(try gil.field(message, Body.status)) ?? 500
+        let headers = HTTPHeaders(try gil.stringPairs(try gil.field(message, Body.headers)))
+        let body = try gil.bufferBytes(try gil.field(message, Body.body))
+        let more = gil.isTrue(try gil.field(message, Body.more))
+        guard more else { return slot.complete(HTTPResponse(status: status, headers: headers, body: body)) }
+        let waiter = try gil.field(message, Body.waiter).share()
+        let writer = slot.startStream(status: status, headers: headers)
+        denialWriter = writer
+        writer.write(body) { [self] ok in resume(waiter, ok) }
+    }
+
+    /// The next piece of a denial's body.
+    private func continueDenial(_ message: borrowing PyOwned, _ gil: borrowing GIL) throws(PythonError) {
+        typealias More = ResponseMessage.MoreField
+        guard let writer = denialWriter else { throw .runtime("denial body before its start") }
+        let body = try gil.bufferBytes(try gil.field(message, More.body))
+        if gil.isTrue(try gil.field(message, More.more)) {
+            let waiter = try gil.field(message, More.waiter).share()
             writer.write(body) { [self] ok in resume(waiter, ok) }
         } else {
-            guard let writer = denialWriter else { throw .runtime("denial body before its start") }
-            let body = try gil.bufferBytes(try gil.tupleItem(message, 1))
-            let more = gil.isTrue(try gil.tupleItem(message, 2))
-            if more {
-                let waiter = try gil.tupleItem(message, 3).share()
-                writer.write(body) { [self] ok in resume(waiter, ok) }
-            } else {
-                if !body.isEmpty { writer.write(body) { _ in } }
-                writer.finish()
-            }
+            if !body.isEmpty { writer.write(body) { _ in } }
+            writer.finish()
         }
     }
 

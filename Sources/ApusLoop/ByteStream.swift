@@ -26,7 +26,10 @@ public class ByteStream {
     public var delegate: (any ByteStreamDelegate)?
     public private(set) var pendingWriteBytes = 0
     public private(set) var isClosed = false
+    /// Whether the owner reads (`startReading`); the socket is read while it does and the layer
+    /// does not hold it (`StreamLayerOutcome.hold`).
     private var isReading = false
+    private var layerHolds = false
     /// A layer (TLS) between the socket and the delegate: set before reading starts.
     public var layer: (any StreamLayer)? {
         didSet { layer?.wake = { [weak self] in self?.layerWoke() } }
@@ -61,9 +64,14 @@ public class ByteStream {
 
     // MARK: reading
 
+    /// Reads the socket (unless the layer holds it: then once the layer wakes).
     public func startReading() {
         guard !isReading, !isClosed else { return }
         isReading = true
+        if !layerHolds { startSocketReads() }
+    }
+
+    private func startSocketReads() {
         uv_read_start(stream, { handle, _, buf in
             let loop = Unmanaged<ByteStream>.fromOpaque(handle!.pointee.data).takeUnretainedValue().loop
             buf!.pointee = uv_buf_init(
@@ -92,6 +100,10 @@ public class ByteStream {
         switch outcome {
         case .open:
             break
+        case .hold:
+            guard !layerHolds else { break }
+            layerHolds = true
+            if isReading { uv_read_stop(stream) }
         case .ended:
             stopReading()
             if !isClosed { delegate?.streamDidEnd(error: nil) }
@@ -104,13 +116,17 @@ public class ByteStream {
     /// The layer finished work off the loop: what it produced goes on as if the socket had read.
     private func layerWoke() {
         guard !isClosed, let layer else { return }
+        if layerHolds {
+            layerHolds = false
+            if isReading { startSocketReads() }
+        }
         readThrough(layer, UnsafeRawBufferPointer(start: nil, count: 0))
     }
 
     public func stopReading() {
         guard isReading else { return }
         isReading = false
-        uv_read_stop(stream)
+        if !layerHolds { uv_read_stop(stream) }
     }
 
     // MARK: writing

@@ -24,6 +24,9 @@ public protocol StreamLayer: AnyObject {
 public enum StreamLayerOutcome {
     /// Go on reading.
     case open
+    /// Stop reading the socket until the layer wakes the stream (`wake`): it is busy with what
+    /// it has (a TLS handshake's step off the loop).
+    case hold
     /// The peer ended the layer properly (TLS's close_notify): as the socket's end of file.
     case ended
     /// The peer broke the layer's protocol; the stream ends with this error.

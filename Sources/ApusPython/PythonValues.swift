@@ -134,6 +134,11 @@ extension GIL {
     /// Whether both are the same object (Python's `is`).
     package func isSame(_ stored: PyObjectRef, _ object: borrowing PyOwned) -> Bool { stored.pointer == object.pointer }
 
+    /// Whether `object`'s type is `type` itself (no subclass).
+    package func hasExactType(_ object: borrowing PyOwned, _ type: PyObjectRef) -> Bool {
+        apus_type_of(object.pointer) == type.pointer
+    }
+
     package func isInstance(_ object: borrowing PyOwned, _ type: PyObjectRef) -> Bool {
         PyObject_IsInstance(object.pointer, type.pointer) == 1
     }

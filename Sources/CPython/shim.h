@@ -18,6 +18,7 @@ static inline void apus_decref(PyObject *o) { Py_DECREF(o); }
 static inline void apus_xdecref(PyObject *o) { Py_XDECREF(o); }
 static inline Py_ssize_t apus_refcount(PyObject *o) { return Py_REFCNT(o); }
 
+static inline PyObject *apus_type_of(PyObject *o) { return (PyObject *)Py_TYPE(o); }
 static inline int apus_is_long(PyObject *o) { return PyLong_CheckExact(o); }
 static inline int apus_is_float(PyObject *o) { return PyFloat_CheckExact(o); }
 static inline int apus_is_str(PyObject *o) { return PyUnicode_Check(o); }

@@ -41,8 +41,9 @@ def test_json_messages_are_the_bytes_starlette_renders():
         content = value(0)
         assert is_plain_json(content)
         expected = JSONResponse(content, status_code=201)
-        _, status, headers, body, more, _ = fast_render.json_message(201, content)
-        assert (status, list(headers), body, more) == (201, expected.raw_headers, expected.body, False)
+        message = fast_render.json_message(201, content)
+        assert (message.status, list(message.headers), message.body, message.more) == (
+            201, expected.raw_headers, expected.body, False)
 
 
 def test_values_starlette_cannot_render_fail_the_same_way():
@@ -58,7 +59,7 @@ def test_values_starlette_cannot_render_fail_the_same_way():
         else:
             raise AssertionError(f"{bad!r} rendered")
         # and nothing is left behind for the next value
-        assert fast_render.json_message(200, {"ok": [1]})[3] == b'{"ok":[1]}'
+        assert fast_render.json_message(200, {"ok": [1]}).body == b'{"ok":[1]}'
 
 
 def test_parameter_conversions_agree_with_pydantic():

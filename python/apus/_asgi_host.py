@@ -4,16 +4,16 @@ The runtime calls ``start`` on the loop's thread for each request it routes to t
 with the request's parts and ``native``, a function of the runtime that takes the response
 as the app sends it. ``HTTPCycle`` is the request as the app sees it: ``receive`` and ``send``.
 
-Messages to ``native`` (tuples, first item the kind):
-- ``("body", status, headers, body, more, waiter)``: the first body message, with the head;
-- ``("outer-body", ...)``: the same, for the server-error response of a plan, which the
+Messages to ``native`` (the named tuples of ``_contract``, one type per kind):
+- ``Body(status, headers, body, more, waiter)``: the first body message, with the head;
+- ``OuterBody(...)``: the same, for the server-error response of a plan, which the
   middleware the runtime runs itself does not rewrite;
-- ``("more", body, more, waiter)``: the next ones;
-- ``("error", exception, traceback_text, answered)``: the app raised; the runtime logs it and,
+- ``More(body, more, waiter)``: the next ones;
+- ``Error(exception, traceback, answered)``: the app raised; the runtime logs it and,
   unless the app had sent its whole response, answers 500 if nothing was sent yet, else closes
   the connection;
-- ``("abort", reason)``: the app broke the protocol; the same, with ``reason`` logged;
-- ``("read", waiter)``: ``receive`` wants more of the request body: the runtime resolves the
+- ``Abort(reason)``: the app broke the protocol; the same, with ``reason`` logged;
+- ``Read(waiter)``: ``receive`` wants more of the request body: the runtime resolves the
   waiter with ``(bytes, more_body)``, or None if the body cannot be read to its end.
 ``waiter`` is a future when ``more`` is true: the runtime resolves it (``resume``) once the
 client has taken the bytes, with False if the client is gone. A final body needs no waiter.
@@ -26,6 +26,7 @@ import traceback
 from urllib.parse import unquote
 
 from . import _asyncio_host
+from ._contract import Abort, Body, Error, More, OuterBody, Read, new
 from ._proxy_headers import ProxyHeaders
 
 _DISCONNECT = {"type": "http.disconnect"}
@@ -63,7 +64,7 @@ class HTTPCycle:
         self._headers = ()
         self._disconnected = False
         self._waiter = None
-        self._head_kind = "body"
+        self._head_kind = Body
 
     async def receive(self):
         body = self._body
@@ -72,7 +73,7 @@ class HTTPCycle:
             return {"type": "http.request", "body": body, "more_body": self._more_body}
         if self._more_body and not self._disconnected and self._native is not None:
             waiter = _asyncio_host.loop().create_future()
-            self._native(("read", waiter))
+            self._native(Read(waiter))
             piece = await waiter
             if piece is None:
                 self._more_body = False
@@ -148,7 +149,7 @@ class HTTPCycle:
         """The response is the server-error answer, made outside the app's middleware
         (Starlette's ServerErrorMiddleware is the outermost layer): middleware the runtime runs
         itself leaves it alone."""
-        self._head_kind = "outer-body"
+        self._head_kind = OuterBody
 
     def close(self):
         """The request is over: drops the runtime's function, which holds the runtime's side
@@ -157,10 +158,10 @@ class HTTPCycle:
 
     def _emit(self, body, more, waiter):
         if self._sent_head:
-            self._native(("more", body, more, waiter))
+            self._native(new(More, (body, more, waiter)))
         else:
             self._sent_head = True
-            self._native((self._head_kind, self._status, self._headers, body, more, waiter))
+            self._native(new(self._head_kind, (self._status, self._headers, body, more, waiter)))
 
     def disconnected(self):
         """The client went away (called by the runtime, on the loop's thread)."""
@@ -176,9 +177,9 @@ class HTTPCycle:
         if self._disconnected and not self._complete:
             return  # the client left first: an unfinished response is no fault of the app's
         if not self._started:
-            self._native(("abort", "ASGI callable returned without starting response."))
+            self._native(Abort("ASGI callable returned without starting response."))
         elif not self._complete:
-            self._native(("abort", "ASGI callable returned without completing response."))
+            self._native(Abort("ASGI callable returned without completing response."))
         else:
             self.release()
 
@@ -189,7 +190,7 @@ class HTTPCycle:
         # `answered`: the app sent its whole response (maybe held) before raising, as
         # Starlette's ServerErrorMiddleware does; it goes out after the error is reported.
         answered = self._complete
-        self._native(("error", error, "".join(traceback.format_exception(error)), answered))
+        self._native(Error(error, "".join(traceback.format_exception(error)), answered))
         if answered:
             self.release()
 

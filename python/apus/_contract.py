@@ -13,3 +13,28 @@ REQUEST_PARTS_FIELDS = ("method", "http_version", "path", "raw_path", "query_str
 # The same fields in plain Python, for code that builds a request's parts itself (tests, tools);
 # the runtime's own type replaces it when the runtime starts.
 RequestParts = collections.namedtuple("RequestParts", REQUEST_PARTS_FIELDS)
+
+
+# The messages of an answer from Python to the runtime (``native``), one named tuple type per
+# kind: the runtime tells them apart by their type and reads their fields by position, after
+# checking, when it starts, that each type's ``_fields`` are the ones it reads (RESPONSE_MESSAGES).
+# ``_asgi_host`` says what each means.
+Body = collections.namedtuple("Body", ("status", "headers", "body", "more", "waiter"))
+# A plan's server-error answer, made outside the app's middleware: the middleware the runtime
+# runs itself leaves it alone.
+OuterBody = collections.namedtuple("OuterBody", Body._fields)
+More = collections.namedtuple("More", ("body", "more", "waiter"))
+Error = collections.namedtuple("Error", ("exception", "traceback", "answered"))
+Abort = collections.namedtuple("Abort", ("reason",))
+Read = collections.namedtuple("Read", ("waiter",))
+WebSocketAccept = collections.namedtuple("WebSocketAccept", ("subprotocol", "headers"))
+WebSocketSend = collections.namedtuple("WebSocketSend", ("data",))
+WebSocketClose = collections.namedtuple("WebSocketClose", ("code", "reason"))
+WebSocketConsumed = collections.namedtuple("WebSocketConsumed", ("count",))
+RESPONSE_MESSAGES = (Body, OuterBody, More, Error, Abort, Read, WebSocketAccept, WebSocketSend, WebSocketClose,
+                     WebSocketConsumed)
+
+# A message made the quickest way, for the paths every request takes (a named tuple's own
+# constructor is a Python function, twice the cost): ``new(Body, (status, headers, body, more,
+# waiter))``.
+new = tuple.__new__

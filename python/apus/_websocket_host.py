@@ -5,25 +5,26 @@ handshake, with the request's parts and ``native``, which takes what the app sen
 ``WebSocketCycle`` is the session as the app sees it: ``receive`` and ``send`` of the ASGI
 ``websocket`` scope (spec 2.4, with the ``websocket.http.response`` extension).
 
-Messages to ``native`` (tuples, first item the kind):
-- ``("ws-accept", subprotocol, headers)``: the 101. From then on the runtime hands each message
-  to ``received(cycle, event)`` as it arrives: ``("text", str, size)``, ``("bytes", bytes,
-  size)``, and last ``("close", code, reason)``;
-- ``("ws-consumed", size)``: the app took a message (past 32 untaken, the runtime stops
-  reading the client);
-- ``("ws-send", text_or_bytes)``: a message; ``native`` returns True (the app may go on), False
-  (the session is over), or None: the client is behind, and ``send_done(cycle, ok)`` comes
-  once it has room;
-- ``("ws-close", code, reason)``: the app closes the session;
-- ``("body", ...)``, ``("more", ...)``, ``("error", ...)``, ``("abort", reason)``: a denial
-  response (``websocket.close`` before ``websocket.accept`` is a 403) and failures, as for HTTP
-  (see ``_asgi_host``); after the accept a failure closes the session with 1011.
+Messages to ``native`` (the named tuples of ``_contract``, one type per kind):
+- ``WebSocketAccept(subprotocol, headers)``: the 101. From then on the runtime hands each
+  message to ``received(cycle, event)`` as it arrives: ``("text", str, size)``, ``("bytes",
+  bytes, size)``, and last ``("close", code, reason)``;
+- ``WebSocketConsumed(count)``: the app took a message of ``count`` bytes (past 32 untaken,
+  the runtime stops reading the client);
+- ``WebSocketSend(data)``: a message, text or bytes; ``native`` returns True (the app may go
+  on), False (the session is over), or None: the client is behind, and ``send_done(cycle, ok)``
+  comes once it has room;
+- ``WebSocketClose(code, reason)``: the app closes the session;
+- ``Body``, ``More``, ``Error``, ``Abort``: a denial response (``websocket.close`` before
+  ``websocket.accept`` is a 403) and failures, as for HTTP (see ``_asgi_host``); after the
+  accept a failure closes the session with 1011.
 """
 import collections
 import traceback
 from urllib.parse import quote
 
 from . import _asyncio_host
+from ._contract import Abort, Body, Error, More, WebSocketAccept, WebSocketClose, WebSocketConsumed, WebSocketSend
 from ._asgi_host import ClientDisconnected, _is_client_gone
 
 _CONNECTING, _ACCEPTED, _RESPONDING, _CLOSED = range(4)
@@ -79,7 +80,7 @@ class WebSocketCycle:
             return self._ending
         native = self._native
         if native is not None:
-            native(("ws-consumed", event[2]))
+            native(WebSocketConsumed(event[2]))
         if kind == "text":
             return {"type": "websocket.receive", "text": event[1]}
         return {"type": "websocket.receive", "bytes": event[1]}
@@ -106,14 +107,14 @@ class WebSocketCycle:
             raise ClientDisconnected("the WebSocket client has left")
         if kind == "websocket.accept" and state == _CONNECTING:
             self._state = _ACCEPTED
-            self._native(("ws-accept", message.get("subprotocol"), list(message.get("headers") or ())))
+            self._native(WebSocketAccept(message.get("subprotocol"), list(message.get("headers") or ())))
         elif kind == "websocket.send" and state == _ACCEPTED:
             data = message.get("bytes")
             if data is None:
                 data = message.get("text")
             if data is None:
                 raise RuntimeError("'websocket.send' needs 'bytes' or 'text'")
-            sent = self._native(("ws-send", data))
+            sent = self._native(WebSocketSend(data))
             if sent is None:  # the client is behind: wait until it has room
                 waiter = self._send_waiter = _asyncio_host.loop().create_future()
                 sent = await waiter
@@ -127,9 +128,9 @@ class WebSocketCycle:
                     code = message.get("code") or 1000
                     reason = quote(message.get("reason") or "")
                     headers.append((b"apus-websocket-close", f"{code} {reason}".encode()))
-                self._native(("body", 403, headers, b"", False, None))
+                self._native(Body(403, headers, b"", False, None))
             else:
-                self._native(("ws-close", message.get("code") or 1000, message.get("reason") or ""))
+                self._native(WebSocketClose(message.get("code") or 1000, message.get("reason") or ""))
             self._state = _CLOSED
         elif kind == "websocket.close" and state == _CLOSED:
             return
@@ -143,9 +144,9 @@ class WebSocketCycle:
             waiter = _asyncio_host.loop().create_future() if more else None
             if not self._response_started:
                 self._response_started = True
-                self._native(("body", self._status, self._headers, body, more, waiter))
+                self._native(Body(self._status, self._headers, body, more, waiter))
             else:
-                self._native(("more", body, more, waiter))
+                self._native(More(body, more, waiter))
             if not more:
                 self._state = _CLOSED
             elif not await waiter:
@@ -164,16 +165,16 @@ class WebSocketCycle:
     def finish(self):
         state = self._state
         if state == _CONNECTING and self._ending is None:
-            self._native(("abort", "ASGI callable returned without sending handshake."))
+            self._native(Abort("ASGI callable returned without sending handshake."))
         elif state == _RESPONDING:
-            self._native(("abort", "ASGI callable returned without completing the denial response."))
+            self._native(Abort("ASGI callable returned without completing the denial response."))
         elif state == _ACCEPTED and self._ending is None:
-            self._native(("ws-close", 1000, ""))
+            self._native(WebSocketClose(1000, ""))
 
     def fail(self, error):
         if self._ending is not None and _is_client_gone(error):
             return
-        self._native(("error", error, "".join(traceback.format_exception(error)), False))
+        self._native(Error(error, "".join(traceback.format_exception(error)), False))
 
     def close(self):
         self._native = None

@@ -25,14 +25,13 @@ final class TLSLayer: StreamLayer {
     private let loop: EventLoop
     /// Called on the loop thread with the CPU seconds each completed handshake took.
     private let handshakeDone: ((Double) -> Void)?
-    /// A handshake step is running on the pool: socket bytes wait in `heldBack`.
+    /// A handshake step is running on the pool: the socket is not read meanwhile, and what the
+    /// last read brought waits in `heldBack`.
     private var stepAway = false
     private var heldBack: [UInt8] = []
     private var handshakeSeconds = 0.0
     /// The last step's failure (OpenSSL's error queue is per thread, so it is read there).
     private var stepFailure: String?
-    /// What a client may send while a step is away (a handshake's flight is a few KiB).
-    private static let heldBackLimit = 256 * 1024
 
     init?(context: OpaquePointer, loop: EventLoop, handshakeDone: ((Double) -> Void)? = nil) {
         self.loop = loop
@@ -58,8 +57,9 @@ final class TLSLayer: StreamLayer {
         send: (UnsafeRawBufferPointer) -> Void
     ) -> StreamLayerOutcome {
         if stepAway {
+            // (The socket is not read again until the step is back: at most one read waits.)
             heldBack.append(contentsOf: bytes)
-            return heldBack.count <= Self.heldBackLimit ? .open : .failed("too much data during the TLS handshake")
+            return .hold
         }
         if let stepFailure {
             flush(send)  // the alert OpenSSL wrote, if any
@@ -84,8 +84,9 @@ final class TLSLayer: StreamLayer {
             // What the step wrote (the server's flight) goes out now; the next step waits for
             // the client's bytes.
             flush(send)
-            if fresh { handshakeStep() }
-            return .open
+            guard fresh else { return .open }
+            handshakeStep()
+            return .hold
         }
         // SSL_read does the handshake first, then yields application data until OpenSSL needs
         // more of the socket's bytes; everything decoded now goes to the owner now, so nothing

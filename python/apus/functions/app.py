@@ -23,6 +23,7 @@ except ImportError:  # a tree without Python functions is served without FastAPI
     from .plain import JSONResponse, PlainApp, RedirectResponse, Request, Response
     from .plain import PlainRoute as APIRoute
 
+from .._contract import Error
 from . import dependencies
 from . import event as events
 from .assets import Assets
@@ -330,8 +331,8 @@ def _asgi_endpoint(plan):
         failures = []
 
         def native(message):
-            if message[0] == "error":
-                failures.append(message[2])
+            if type(message) is Error:
+                failures.append(message.traceback)
             else:
                 failures.append(None)
                 native.message = message
@@ -343,7 +344,7 @@ def _asgi_endpoint(plan):
         for failure in failures:
             if failure:
                 logger.error(failure)
-        _, status, headers, content, _, _ = message
+        status, headers, content = message.status, message.headers, message.body
         response = Response(content, status_code=status)
         response.raw_headers = [(n, v) for n, v in response.raw_headers if n != b"content-type"] + list(headers)
         return response

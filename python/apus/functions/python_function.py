@@ -19,6 +19,7 @@ import traceback
 import typing
 
 from .. import _asyncio_host
+from .._contract import Body, Error, new
 from . import event as events
 
 
@@ -182,11 +183,11 @@ class FunctionPlan:
 
     def _message(self, status, headers, body):
         if headers is events._JSON_HEADERS:
-            return ("body", status, _JSON_RAW_HEADERS, body, False, None)
-        return ("body", status, [(n.encode("latin-1"), v.encode("latin-1")) for n, v in headers], body, False, None)
+            return new(Body, (status, _JSON_RAW_HEADERS, body, False, None))
+        return new(Body, (status, [(n.encode("latin-1"), v.encode("latin-1")) for n, v in headers], body, False, None))
 
     def _failed(self, native, error):
-        native(("error", error, f"in function {self.function.name}:\n" + "".join(traceback.format_exception(error)), True))
+        native(Error(error, f"in function {self.function.name}:\n" + "".join(traceback.format_exception(error)), True))
         shown = (str(error) or type(error).__name__) if self.function.development else events.INTERNAL_ERROR
         return self._message(*events.error_parts(500, shown))
 

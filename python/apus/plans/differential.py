@@ -11,7 +11,7 @@ import json
 import threading
 
 from .. import _asyncio_host
-from .._contract import REQUEST_PARTS_FIELDS
+from .._contract import REQUEST_PARTS_FIELDS, Abort, Body, Error, More, OuterBody, Read
 from .handler_plan import HandlerPlan
 
 _write_lock = threading.Lock()
@@ -32,22 +32,22 @@ class _Recording:
     def record(self, message):
         """Returns True when this message completes the answer (an error after it is still
         recorded)."""
-        kind = message[0]
-        if kind in ("body", "outer-body"):
-            self.status, self.headers = message[1], [tuple(pair) for pair in message[2]]
-            self.body += bytes(message[3])
-            return self._complete(not message[4])
-        if kind == "more":
-            self.body += bytes(message[1])
-            return self._complete(not message[2])
-        if kind == "error":
-            self.outcome = f"error: {type(message[1]).__name__}"
+        kind = type(message)
+        if kind is Body or kind is OuterBody:
+            self.status, self.headers = message.status, [tuple(pair) for pair in message.headers]
+            self.body += bytes(message.body)
+            return self._complete(not message.more)
+        if kind is More:
+            self.body += bytes(message.body)
+            return self._complete(not message.more)
+        if kind is Error:
+            self.outcome = f"error: {type(message.exception).__name__}"
             # An answered error (the app's 500, held until the error is reported) is followed
             # by that answer: the answer is complete once it has come, not before (comparing
             # earlier would race the thread that sends it).
-            return self._complete(not message[3])
-        if kind == "abort":
-            self.outcome = f"abort: {message[1]}"
+            return self._complete(not message.answered)
+        if kind is Abort:
+            self.outcome = f"abort: {message.reason}"
             return self._complete(True)
         return False
 
@@ -121,7 +121,7 @@ class DifferentialPlan:
         tap = _Tap(native)
         send = self._tapped(tap, copy, body)
         result = self.plan.run(request_parts, body, send)
-        if isinstance(result, tuple):  # the whole answer at once: held like any other
+        if type(result) is Body:  # the whole answer at once: held like any other
             send(result)
         return None
 
@@ -142,13 +142,11 @@ class DifferentialPlan:
         reference = _Recording()
 
         def capture(message):
-            kind = message[0]
-            if kind in ("body", "outer-body") and message[4]:
-                _resolve(message[5])
-            elif kind == "more" and message[2]:
-                _resolve(message[3])
-            elif kind == "read":
-                message[1].set_result(None)
+            kind = type(message)
+            if kind in (Body, OuterBody, More) and message.more:
+                _resolve(message.waiter)
+            elif kind is Read:
+                message.waiter.set_result(None)
             reference.record(message)
 
         try:

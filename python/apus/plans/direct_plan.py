@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.routing import Match
 
 from .. import _asyncio_host
+from .._contract import Body, new
 from . import fast_params, request_body, support
 from .runner import drive, on_loop
 from .route_response import RouteResponse
@@ -88,7 +89,7 @@ class DirectPlan:
                 return
             if slow is None and support.is_plain_response(response) and response.background is None:
                 # The whole response, returned to the runtime (no call back into it).
-                return ("body", response.status_code, response.raw_headers, response.body, False, None)
+                return new(Body, (response.status_code, response.raw_headers, response.body, False, None))
             cycle, _ = slow or self._slow(request_parts, body, native)
             if not self._send_sync(response, cycle, None):
                 cycle.close()
@@ -124,7 +125,7 @@ class DirectPlan:
                 if unhandled:
                     slow.cycle.answer_outside_middleware()
             if slow is None and support.is_plain_response(response) and response.background is None:
-                native(("body", response.status_code, response.raw_headers, response.body, False, None))
+                native(new(Body, (response.status_code, response.raw_headers, response.body, False, None)))
                 return
             cycle, _ = slow or self._slow(request_parts, body, native)
             await self.runner.send(response, cycle)

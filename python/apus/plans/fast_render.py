@@ -7,6 +7,7 @@ not used if it writes anything else."""
 from starlette.responses import JSONResponse, Response
 
 from .._compact_json import encode as _encode
+from .._contract import Body, new
 
 
 def json_message(status, content):
@@ -29,7 +30,7 @@ def bytes_message(status, body):
             length = _LENGTHS[size] = (b"content-length", str(size).encode("latin-1"))
     else:
         length = (b"content-length", str(size).encode("latin-1"))
-    return ("body", status, (length, (b"content-type", b"application/json")), body, False, None)
+    return new(Body, (status, (length, (b"content-type", b"application/json")), body, False, None))
 
 
 def _agrees_with_starlette():
@@ -46,7 +47,7 @@ def _agrees_with_starlette():
 
 def _as_starlette(message):
     """A message's status, headers and body, the headers as a list as Starlette keeps them."""
-    return message[1], list(message[2]), message[3]
+    return message.status, list(message.headers), message.body
 
 
 AVAILABLE = _agrees_with_starlette()

@@ -27,6 +27,7 @@ from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.responses import RedirectResponse
 
 from .. import _asyncio_host
+from .._contract import Body, new
 from .._asgi_host import HTTPCycle
 from . import support
 
@@ -69,7 +70,7 @@ class Runner:
         path = redirect_scope["path"]
         redirect_scope["path"] = path.rstrip("/") if path.endswith("/") else path + "/"
         response = RedirectResponse(url=str(URL(scope=redirect_scope)))
-        return ("body", response.status_code, response.raw_headers, response.body, False, None)
+        return new(Body, (response.status_code, response.raw_headers, response.body, False, None))
 
     # -- exceptions ------------------------------------------------------------------------
 
@@ -164,8 +165,8 @@ class Runner:
         a plan's runtime message for a plain body (``route_response.fast_message``)."""
         if response is None:
             raise RuntimeError("the exception handler returned no response")
-        if type(response) is tuple:
-            cycle.respond(response[1], response[2], response[3])
+        if type(response) is Body:
+            cycle.respond(response.status, response.headers, response.body)
         elif support.is_plain_response(response):
             cycle.respond(response.status_code, response.raw_headers, response.body)
             if response.background is not None:

@@ -14,6 +14,7 @@ from starlette.requests import Request
 
 from fastapi.background import BackgroundTasks
 
+from .._contract import Body, Error
 from . import support
 from .runner import on_loop
 
@@ -54,9 +55,9 @@ class SyncExchange:
         background tasks on this thread (an async task on the loop, waited for)."""
         if answer is None:
             raise RuntimeError("the exception handler returned no response")
-        if type(answer) is tuple:
+        if type(answer) is Body:
             if self.cycle is not None:
-                self.cycle.respond(answer[1], answer[2], answer[3])
+                self.cycle.respond(answer.status, answer.headers, answer.body)
             elif self.hold:
                 self.held = answer
             else:
@@ -84,7 +85,7 @@ class SyncExchange:
         if self.cycle is not None:
             self.plan.runner.report(self.cycle, error)
             return
-        self.native(("error", error, "".join(traceback.format_exception(error)), self.sent))
+        self.native(Error(error, "".join(traceback.format_exception(error)), self.sent))
         if self.sent:
             self.release()
 
