@@ -41,6 +41,15 @@ package enum SystemFiles {
         return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 
+    /// A new folder under $TMPDIR (or /tmp) that only this user can enter, or nil.
+    package static func privateTemporaryFolder(prefix: String) -> String? {
+        let base = environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+        var template = Array("\(base)/\(prefix)-XXXXXX".utf8CString)
+        return template.withUnsafeMutableBufferPointer { buffer in
+            mkdtemp(buffer.baseAddress!).map { String(cString: $0) }
+        }
+    }
+
     /// The running executable's path.
     package static var executablePath: String {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)

@@ -148,6 +148,13 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "The host the metrics listener binds (default: --host).")
     var metricsHost: String?
 
+    /// A worker's metrics, on this Unix socket, for its supervisor's `/metrics` (`--workers`).
+    @Option(help: .hidden)
+    var metricsUds: String?
+
+    /// This process keeps metrics: its own listener's, or its supervisor's.
+    private var keepsMetrics: Bool { metricsPort != nil || metricsUds != nil }
+
     @Flag(inversion: .prefixedNo, help: "Read X-Forwarded-Proto and X-Forwarded-For from trusted proxies.")
     var proxyHeaders = true
 
@@ -178,9 +185,6 @@ struct RunCommand: AsyncParsableCommand {
         if let limitConcurrency, limitConcurrency < 1 { throw ValidationError("--limit-concurrency must be at least 1") }
         if let metricsPort {
             if !(0...65535).contains(metricsPort) { throw ValidationError("--metrics-port must be between 0 and 65535") }
-            if workers > 1 || reload {
-                throw ValidationError("--metrics-port serves one process's metrics: run one worker per container and scale containers, or drop --workers")
-            }
         }
         if !healthPath.hasPrefix("/") || healthPath.count < 2 || healthPath.hasSuffix("/") || healthPath.contains("?") {
             throw ValidationError("--health-path must be a path such as /_apus/health (a leading /, no trailing /)")
@@ -281,7 +285,7 @@ struct RunCommand: AsyncParsableCommand {
             routes = hello.routes
         }
 
-        if metricsPort != nil {
+        if keepsMetrics {
             (responder as? PlanResponder)?.labelsRoutes = true
             functionsHost?.labelsRoutes = true
         }
@@ -302,15 +306,16 @@ struct RunCommand: AsyncParsableCommand {
             Console.terminate(1)
         }
         functionsHost?.attach(to: server.loop, hotReload: hotReload)
-        let metricsServer = metricsPort.map { port in
+        let metricsServer = keepsMetrics ? { () -> HTTPServer in
             var configuration = HTTPServerConfiguration()
             configuration.host = metricsHost ?? host
-            configuration.port = port
+            configuration.port = metricsPort ?? 0
+            configuration.listeningDescriptor = metricsUds.map(listenOnUnixSocket)
             configuration.accessLog = false
             return HTTPServer(
                 loop: server.loop, configuration: configuration,
                 responder: MetricsEndpoint(server: server.server, version: ApusCommand.version), logger: logger)
-        }
+        }() : nil
         if application != nil { PythonStartUp.end(logger: logger) }
         ProcessControl.releaseFreedMemory()
         let boundPort: Int
@@ -326,7 +331,7 @@ struct RunCommand: AsyncParsableCommand {
         if let metricsServer {
             do {
                 let bound = try await metricsServer.start()
-                logger.info("Metrics at http://\(metricsHost ?? host):\(bound)/metrics")
+                if metricsUds == nil { logger.info("Metrics at http://\(metricsHost ?? host):\(bound)/metrics") }
             } catch {
                 Console.error("error: cannot listen for metrics on \(metricsHost ?? host):\(metricsPort ?? 0): \(error.message)")
                 Console.terminate(1)
@@ -423,11 +428,17 @@ struct RunCommand: AsyncParsableCommand {
             Console.terminate(1)
         }
         let arguments = workerArguments(port: chosenPort) + ["--listen-fd", String(ReadinessPipe.childDescriptor + 1)]
+        // With --metrics-port, each worker serves its metrics on a socket of its own, in a folder
+        // only this user reads, and the supervisor answers for all of them.
+        let metricsFolder = metricsPort != nil ? SystemFiles.privateTemporaryFolder(prefix: "apus-metrics") : nil
+        let metricsSockets = metricsFolder.map { folder in (0..<workers).map { "\(folder)/worker-\($0).sock" } } ?? []
         let loop = try EventLoop(name: "apus-supervisor")
         try loop.start()
         let supervisor = ProcessSupervisor(loop: loop, options: .init(
             executable: SystemFiles.executablePath,
-            arguments: { _ in arguments },
+            arguments: { index in
+                metricsSockets.isEmpty ? arguments : arguments + ["--metrics-uds", metricsSockets[index]]
+            },
             workers: workers,
             inherited: [descriptor],
             reload: reload ? reloadSettings : nil,
@@ -435,14 +446,38 @@ struct RunCommand: AsyncParsableCommand {
             gracefulTimeoutMilliseconds: UInt64(gracefulTimeout * 1000)
         ), logger: logger)
         await supervisor.watchSignals()
+        let metricsServer = try await workersMetricsServer(loop: loop, sockets: metricsSockets, logger: logger)
         logger.info("Started parent process [\(getpid())]")
         logger.info("Apus running on \(displayAddress(port: chosenPort)) with \(workers) worker(s) (Press CTRL+C to quit)")
         await supervisor.run()
+        await metricsServer?.shutdown()
+        for socket in metricsSockets { unlink(socket) }
+        if let metricsFolder { rmdir(metricsFolder) }
         loop.stop()
         loop.join()
         if listenFd == nil, let uds { unlink(uds) }
         logger.info("Finished parent process")
         Console.terminate(0)
+    }
+
+    /// The supervisor's `/metrics` (`--metrics-port` with `--workers`): every worker's, merged.
+    private func workersMetricsServer(loop: EventLoop, sockets: [String], logger: Logger) async throws -> HTTPServer? {
+        guard let metricsPort, !sockets.isEmpty else { return nil }
+        var configuration = HTTPServerConfiguration()
+        configuration.host = metricsHost ?? host
+        configuration.port = metricsPort
+        configuration.accessLog = false
+        let server = HTTPServer(
+            loop: loop, configuration: configuration, responder: WorkersMetricsEndpoint(loop: loop, sockets: sockets),
+            logger: logger)
+        do {
+            let bound = try await server.start()
+            logger.info("Metrics at http://\(metricsHost ?? host):\(bound)/metrics (every worker's)")
+        } catch {
+            Console.error("error: cannot listen for metrics on \(metricsHost ?? host):\(metricsPort): \(error.message)")
+            Console.terminate(1)
+        }
+        return server
     }
 
     private func workerArguments(port: Int) -> [String] {
@@ -487,7 +522,7 @@ struct RunCommand: AsyncParsableCommand {
         configuration.http = http.versions
         configuration.accessLog = accessLog
         configuration.requestIdentity = logFormat == .json
-        configuration.metrics = metricsPort != nil
+        configuration.metrics = keepsMetrics
         configuration.gracefulTimeoutMilliseconds = UInt64(gracefulTimeout * 1000)
         configuration.limits.keepAliveTimeoutMilliseconds = UInt64(timeoutKeepAlive * 1000)
         configuration.limits.headTimeoutMilliseconds = UInt64(timeoutRequestHead * 1000)

@@ -54,6 +54,13 @@ public final class UnixListener: ConnectionListener {
         return descriptor
     }
 
+    /// A blocking connection to the socket at `path` (for a thread that may block: a pool
+    /// thread), its reads and writes giving up after `timeoutSeconds`; nil if none can be made.
+    public static func connect(path: String, timeoutSeconds: Int32) -> Int32? {
+        let descriptor = apus_connect_unix(path, timeoutSeconds)
+        return descriptor >= 0 ? descriptor : nil
+    }
+
     /// Whether `descriptor` is a Unix-domain socket (an inherited one may be either kind).
     public static func isUnixSocket(_ descriptor: Int32) -> Bool {
         apus_socket_family(descriptor) == AF_UNIX

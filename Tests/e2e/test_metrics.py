@@ -99,7 +99,17 @@ def test_a_functions_tree_reports_its_pools(tmp_path):
         server.stop()
 
 
-def test_metrics_with_several_workers_are_refused():
-    result = subprocess.run([APUS_BIN, "run", "--hello", "--workers", "2", "--metrics-port", "9999"],
-                            capture_output=True, text=True, timeout=30)
-    assert result.returncode == 2 and "--metrics-port" in result.stderr
+def test_several_workers_answer_as_one_with_a_worker_label(start_app):
+    """--workers 2: the supervisor's /metrics holds every worker's, each sample labelled with
+    its worker, each family's HELP and TYPE once; the counts add up to the load."""
+    server = start_app("planned:app", "--workers", "2", "--metrics-port", "0")
+    for _ in range(40):
+        assert get(server.port, "/params/5")[0] == 200
+    samples, text = scrape(server)
+    assert samples["apus_workers_scraped"] == 2
+    answered = {name: value for name, value in samples.items() if name.startswith("apus_http_requests_total{")}
+    assert sum(answered.values()) == 40, answered
+    assert all('worker="' in name for name in answered), answered
+    assert text.count("# TYPE apus_http_requests_total counter") == 1
+    assert {re.search(r'worker="(\d)"', name).group(1) for name in samples if name.startswith("apus_info{")} == {"0", "1"}
+    assert re.search(r'worker="\d",route="/params/\{item_id\}",method="GET",status="200"', text)
