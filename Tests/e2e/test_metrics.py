@@ -33,6 +33,17 @@ def get(port, path):
     return status, headers, body
 
 
+def parse_responses_until_one(sock):
+    """The first response on a kept-alive connection (read until it is whole)."""
+    data = b""
+    while True:
+        data += sock.recv(65536)
+        head, _, body = data.partition(b"\r\n\r\n")
+        length = re.search(rb"content-length: (\d+)", head, re.I)
+        if length and len(body) >= int(length.group(1)):
+            return parse_responses(data)
+
+
 def scrape(server):
     status, headers, body = get(metrics_port(server), "/metrics")
     assert status == 200 and headers["content-type"].startswith("text/plain; version=0.0.4")
@@ -79,6 +90,25 @@ def test_request_metrics_after_a_known_load(start_app):
     assert samples["apus_executor_gil_held_seconds_total"] > 0
     assert samples["process_resident_memory_bytes"] > 10_000_000 and samples["process_open_fds"] > 3
     assert samples['apus_info{version="0.1.0"}'] == 1 or any(k.startswith("apus_info{") for k in samples)
+
+
+def test_connections_by_state(start_app):
+    server = start_app("planned:app", "--metrics-port", "0")
+    # One HTTP/1.1 connection kept alive, idle once answered; one HTTP/2 connection (its preface
+    # and SETTINGS, no request yet).
+    idle = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+    idle.sendall(b"GET /params/1 HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert parse_responses_until_one(idle)[0][0] == 200
+    http2 = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+    http2.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + b"\x00\x00\x00\x04\x00\x00\x00\x00\x00")
+    time.sleep(0.2)
+    samples, _ = scrape(server)
+    assert samples['apus_http_connections_by_state{state="idle"}'] == 1
+    assert samples['apus_http_connections_by_state{state="http2"}'] == 1
+    assert samples['apus_http_connections_by_state{state="active"}'] == 0
+    assert samples["apus_http_connections"] == 2
+    idle.close()
+    http2.close()
 
 
 def test_a_functions_tree_reports_its_pools(tmp_path):

@@ -60,6 +60,8 @@ final class HTTPConnection: ByteStreamDelegate, ResponseSink, ServerConnection, 
 
     var isIdle: Bool { machine.isReading && decoder.isBetweenRequests }
 
+    var state: ConnectionState { webSocket != nil ? .websocket : isIdle ? .idle : .active }
+
     /// The connection's TLS as its requests carry it, read once (its handshake is done by the
     /// first request).
     private lazy var tls: TLSConnectionInfo? = (stream.layer as? TLSLayer)?.connectionInfo

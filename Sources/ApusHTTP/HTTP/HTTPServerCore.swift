@@ -223,7 +223,9 @@ final class HTTPServerCore {
     /// The metrics as Prometheus text: the server's, then its responder's.
     func metricsText() -> String {
         var text = MetricsText()
-        metrics?.render(into: &text, inFlight: activeRequests, connections: connections.count)
+        var byState: [ConnectionState: Int] = [:]
+        for connection in connections.values { byState[connection.state, default: 0] += 1 }
+        metrics?.render(into: &text, inFlight: activeRequests, connections: connections.count, byState: byState)
         responder.collectMetrics(into: &text)
         return text.output
     }

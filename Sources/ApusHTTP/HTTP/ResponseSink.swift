@@ -42,4 +42,18 @@ protocol ServerConnection: AnyObject {
     /// Graceful shutdown: close when idle, else once what is in progress is answered.
     func drain()
     func close()
+    /// What it is doing, for the metrics (`apus_http_connections_by_state`).
+    var state: ConnectionState { get }
+}
+
+/// A connection's state as the metrics count them.
+enum ConnectionState: String, CaseIterable {
+    /// HTTP/1.1, between requests.
+    case idle
+    /// HTTP/1.1, with a request in progress (reading it, answering it).
+    case active
+    /// An HTTP/1.1 connection upgraded to a WebSocket session.
+    case websocket
+    /// HTTP/2 (any number of streams).
+    case http2
 }

@@ -26,6 +26,7 @@ final class HTTP2Connection: ByteStreamDelegate, HTTP2SessionDelegate, ServerCon
     private var receiving = false
     private var draining = false
     private(set) var isClosed = false
+    let state = ConnectionState.http2
     private var readingPaused = false
     /// When the connection last had no stream open (for the keep-alive timeout).
     private var idleSince: UInt64

@@ -70,7 +70,7 @@ final class HTTPMetrics {
         }
     }
 
-    func render(into text: inout MetricsText, inFlight: Int, connections: Int) {
+    func render(into text: inout MetricsText, inFlight: Int, connections: Int, byState: [ConnectionState: Int]) {
         let ordered = series.sorted { ($0.key.route, $0.key.method) < ($1.key.route, $1.key.method) }
         text.family("apus_http_requests_total", .counter, "HTTP requests answered, by route template, method and status.")
         for (key, entry) in ordered {
@@ -96,6 +96,11 @@ final class HTTPMetrics {
         text.sample("apus_http_sent_bytes_total", bytesOut)
         text.family("apus_http_connections", .gauge, "Client connections open.")
         text.sample("apus_http_connections", connections)
+        text.family("apus_http_connections_by_state", .gauge,
+                    "Client connections open, by state: idle or active (HTTP/1.1), websocket, http2.")
+        for state in ConnectionState.allCases {
+            text.sample("apus_http_connections_by_state", ["state": state.rawValue], byState[state, default: 0])
+        }
         text.family("apus_http_connections_accepted_total", .counter, "Client connections accepted.")
         text.sample("apus_http_connections_accepted_total", connectionsAccepted)
         text.family("apus_tls_handshakes_total", .counter, "TLS handshakes completed.")
