@@ -446,7 +446,7 @@ struct RunCommand: AsyncParsableCommand {
             gracefulTimeoutMilliseconds: UInt64(gracefulTimeout * 1000)
         ), logger: logger)
         await supervisor.watchSignals()
-        let metricsServer = try await workersMetricsServer(loop: loop, sockets: metricsSockets, logger: logger)
+        let metricsServer = try await workersMetricsServer(supervisor, sockets: metricsSockets, logger: logger)
         logger.info("Started parent process [\(getpid())]")
         logger.info("Apus running on \(displayAddress(port: chosenPort)) with \(workers) worker(s) (Press CTRL+C to quit)")
         await supervisor.run()
@@ -461,15 +461,17 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     /// The supervisor's `/metrics` (`--metrics-port` with `--workers`): every worker's, merged.
-    private func workersMetricsServer(loop: EventLoop, sockets: [String], logger: Logger) async throws -> HTTPServer? {
+    private func workersMetricsServer(
+        _ supervisor: ProcessSupervisor, sockets: [String], logger: Logger
+    ) async throws -> HTTPServer? {
         guard let metricsPort, !sockets.isEmpty else { return nil }
         var configuration = HTTPServerConfiguration()
         configuration.host = metricsHost ?? host
         configuration.port = metricsPort
         configuration.accessLog = false
         let server = HTTPServer(
-            loop: loop, configuration: configuration, responder: WorkersMetricsEndpoint(loop: loop, sockets: sockets),
-            logger: logger)
+            loop: supervisor.loop, configuration: configuration,
+            responder: WorkersMetricsEndpoint(supervisor: supervisor, sockets: sockets), logger: logger)
         do {
             let bound = try await server.start()
             logger.info("Metrics at http://\(metricsHost ?? host):\(bound)/metrics (every worker's)")

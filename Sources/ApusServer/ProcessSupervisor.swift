@@ -53,6 +53,19 @@ public actor ProcessSupervisor {
         var waitingForChange = false
     }
 
+    /// What the supervisor has done, for the metrics (`WorkersMetricsEndpoint`).
+    public struct Counts: Sendable {
+        /// Workers started, the first ones included.
+        public var started = 0
+        /// Workers that died (a crash, a failed import), not asked to stop.
+        public var died = 0
+        /// Workers that finished by themselves (`--limit-max-requests`).
+        public var finished = 0
+        /// Restarts for a change of the sources (`--reload`) or a SIGHUP.
+        public var reloads = 0
+    }
+
+    public private(set) var counts = Counts()
     public nonisolated let loop: EventLoop
     let options: Options
     let logger: Logger
@@ -170,6 +183,7 @@ public actor ProcessSupervisor {
         slots[index].child = child.child
         slots[index].startedAt = loop.now
         slots[index].ready = false
+        counts.started += 1
         logger.info("Started worker process [\(child.child.pid)]")
     }
 
@@ -205,19 +219,23 @@ public actor ProcessSupervisor {
         let how = signal != 0 ? "signal \(signal)" : "status \(status)"
         if slots[index].reloading {
             slots[index].reloading = false
+            counts.reloads += 1
             logger.info("Reloading: worker process [\(pid)] stopped; starting a new one")
             slots[index].restartDelay = 0
             return spawn(index)
         }
         if options.reload != nil && !slots[index].ready {
+            counts.died += 1
             return failedToStart(index, pid: pid, how: how)
         }
         if status == 0 && signal == 0 {
             // It stopped by itself, cleanly (its --limit-max-requests): its turn is over.
+            counts.finished += 1
             logger.info("Worker process [\(pid)] finished; starting a replacement")
             slots[index].restartDelay = 0
             return spawn(index)
         }
+        counts.died += 1
         logger.warning("Worker process [\(pid)] died (\(how)); starting a replacement")
         let lived = loop.now - slots[index].startedAt
         // A worker that dies within a second of starting is probably failing at import: back
@@ -245,6 +263,7 @@ public actor ProcessSupervisor {
         guard !stopping else { return }
         guard rolling == nil else { return logger.warning("SIGHUP: a restart is already in progress") }
         logger.info("SIGHUP: restarting the workers one at a time")
+        counts.reloads += 1
         rolling = (0, nil)
         replaceNext()
     }

@@ -8,16 +8,18 @@ internal import Glibc
 /// serves its own metrics on a Unix socket of its own (`--metrics-uds`, in a folder only this
 /// process's user reads); a scrape reads every worker's, off the loop thread, and answers them
 /// as one text: each sample with a `worker` label (`"0"`, `"1"`, ...), each family's HELP and
-/// TYPE once, plus the supervisor's own `apus_workers_scraped`. Prometheus sums across the
+/// TYPE once, plus the supervisor's own: how many workers answered (`apus_workers_scraped`),
+/// and how many were started, died, finished and were reloaded. Prometheus sums across the
 /// label as it would across pods. A worker that does not answer (restarting) is left out, and
 /// the gauge says how many did.
 public struct WorkersMetricsEndpoint: HTTPResponder {
-    let loop: EventLoop
+    let supervisor: ProcessSupervisor
     /// Worker `i`'s socket is `sockets[i]`.
     let sockets: [String]
+    private var loop: EventLoop { supervisor.loop }
 
-    public init(loop: EventLoop, sockets: [String]) {
-        self.loop = loop
+    public init(supervisor: ProcessSupervisor, sockets: [String]) {
+        self.supervisor = supervisor
         self.sockets = sockets
     }
 
@@ -30,8 +32,9 @@ public struct WorkersMetricsEndpoint: HTTPResponder {
         let texts = ScrapedTexts()
         loop.runOffLoop({
             texts.values = sockets.map { Self.scrape($0) }
-        }, then: {
-            let body = Self.merge(texts.values)
+        }, then: { [supervisor] in
+            let counts = supervisor.assumeIsolated { $0.counts }
+            let body = Self.merge(texts.values) + Self.render(counts)
             slot.complete(HTTPResponse(
                 status: 200, headers: HTTPHeaders([("content-type", "text/plain; version=0.0.4; charset=utf-8")]),
                 body: Array(body.utf8)))
@@ -72,6 +75,20 @@ public struct WorkersMetricsEndpoint: HTTPResponder {
         output += "# TYPE apus_workers_scraped gauge\n"
         output += "apus_workers_scraped \(texts.compactMap { $0 }.count)\n"
         return output
+    }
+
+    /// The supervisor's own counts.
+    static func render(_ counts: ProcessSupervisor.Counts) -> String {
+        var text = MetricsText()
+        text.family("apus_workers_started_total", .counter, "Worker processes started, the first ones included.")
+        text.sample("apus_workers_started_total", counts.started)
+        text.family("apus_workers_died_total", .counter, "Worker processes that died (a crash, an app that failed to import).")
+        text.sample("apus_workers_died_total", counts.died)
+        text.family("apus_workers_finished_total", .counter, "Worker processes that finished by themselves (--limit-max-requests).")
+        text.sample("apus_workers_finished_total", counts.finished)
+        text.family("apus_reloads_total", .counter, "Restarts of the workers for a change of the sources (--reload) or a SIGHUP.")
+        text.sample("apus_reloads_total", counts.reloads)
+        return text.output
     }
 
     /// `name{labels} value` (or `name value`) with `worker="index"` first among its labels.

@@ -131,12 +131,20 @@ def test_a_functions_tree_reports_its_pools(tmp_path):
 
 def test_several_workers_answer_as_one_with_a_worker_label(start_app):
     """--workers 2: the supervisor's /metrics holds every worker's, each sample labelled with
-    its worker, each family's HELP and TYPE once; the counts add up to the load."""
+    its worker, each family's HELP and TYPE once, and the supervisor's own counts; the requests
+    add up to the load."""
     server = start_app("planned:app", "--workers", "2", "--metrics-port", "0")
+    # The supervisor listens before its workers have imported the app: until then, a worker's
+    # metrics are not there to read (and the gauge says so).
+    deadline = time.monotonic() + 30
+    while scrape(server)[0]["apus_workers_scraped"] < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
     for _ in range(40):
         assert get(server.port, "/params/5")[0] == 200
     samples, text = scrape(server)
     assert samples["apus_workers_scraped"] == 2
+    assert samples["apus_workers_started_total"] == 2 and samples["apus_workers_died_total"] == 0
+    assert samples["apus_reloads_total"] == 0 and samples["apus_workers_finished_total"] == 0
     answered = {name: value for name, value in samples.items() if name.startswith("apus_http_requests_total{")}
     assert sum(answered.values()) == 40, answered
     assert all('worker="' in name for name in answered), answered
