@@ -23,6 +23,8 @@ public final class PythonService: @unchecked Sendable {
         public var threads = 40
         /// The scope's root path, lifespan mode, proxy headers, scheme.
         public var application = ASGIApplication.Options()
+        /// Count the asyncio thread's time with the GIL (for the metrics: `AsyncioGILClock`).
+        public var measuresAsyncioGIL = false
 
         public init() {}
     }
@@ -65,7 +67,7 @@ public final class PythonService: @unchecked Sendable {
             throw .interpreter(error)
         }
         application = try Self.application(target, factory: options.factory, options: options.application, environment)
-        guard let asyncio = AsyncioThread() else { throw .asyncioThread }
+        guard let asyncio = AsyncioThread(measuresGIL: options.measuresAsyncioGIL) else { throw .asyncioThread }
         self.asyncio = asyncio
         self.logger = logger
         if let failure = application.runLifespan(.startup, on: asyncio) {

@@ -31,10 +31,13 @@ enum FunctionsServing {
             development: development)
     }
 
-    static func load(directory: String, threads: Int, development: Bool, logger: Logger, logging: PythonLogging = PythonLogging()) -> Loaded {
+    static func load(
+        directory: String, threads: Int, development: Bool, measuresGIL: Bool, logger: Logger,
+        logging: PythonLogging = PythonLogging()
+    ) -> Loaded {
         let environment = PythonHost.startInterpreter(
             appDirectory: SystemFiles.absolutePath(directory), logger: logger, logging: logging)
-        guard let asyncio = AsyncioThread() else {
+        guard let asyncio = AsyncioThread(measuresGIL: measuresGIL) else {
             Console.error("error: cannot start the asyncio thread (a tasks or memory limit?)")
             Console.terminate(1)
         }

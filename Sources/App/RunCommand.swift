@@ -233,7 +233,8 @@ struct RunCommand: AsyncParsableCommand {
         var functionsHost: FunctionsHost?
         if let target, servesFunctions {
             let host = FunctionsServing.load(
-                directory: target, threads: threads, development: hotReload, logger: logger, logging: pythonLogging)
+                directory: target, threads: threads, development: hotReload, measuresGIL: keepsMetrics, logger: logger,
+                logging: pythonLogging)
             functionsHost = host.functions
             application = (host.application, host.asyncio)
             responder = host.functions.responder
@@ -246,6 +247,7 @@ struct RunCommand: AsyncParsableCommand {
             options.application.lifespan = lifespan.rawValue
             options.application.forwardedAllowIPs = proxyHeaders ? trustedProxies : nil
             if tls.isOn { options.application.scheme = "https" }
+            options.measuresAsyncioGIL = keepsMetrics
             let service = PythonHost.service(target: target, options: options, logger: logger, logging: pythonLogging)
             let (asgi, asyncio) = (service.application, service.asyncio)
             application = (asgi, asyncio)

@@ -215,6 +215,15 @@ public final class PlanResponder: HTTPResponder {
         text.family("apus_executor_gil_held_seconds_total", .counter,
                     "Time executor threads held the GIL for their jobs (what Python itself releases inside a job included).")
         text.sample("apus_executor_gil_held_seconds_total", executors.gilHeldSeconds)
+        if let clock = asgi.asyncio.gilClock {
+            let (held, wait) = clock.seconds
+            text.family("apus_asyncio_gil_wait_seconds_total", .counter,
+                        "Time the asyncio thread waited to take the GIL back after waiting for events.")
+            text.sample("apus_asyncio_gil_wait_seconds_total", wait)
+            text.family("apus_asyncio_gil_held_seconds_total", .counter,
+                        "Time the asyncio thread held the GIL between its waits for events (the loop's callbacks and the requests on it).")
+            text.sample("apus_asyncio_gil_held_seconds_total", held)
+        }
     }
 
     /// A functions tree's answer to a Python function past its `timeout_ms`.

@@ -17,9 +17,13 @@ public final class AsyncioThread: @unchecked Sendable {
 
     private let queue = PThreadMutex(Queue())
     private let wakeupFD: Int32
+    /// The GIL's time on this thread, when the metrics want it (`measuresGIL`).
+    public let gilClock: AsyncioGILClock?
 
-    /// Nil when the thread cannot be started.
-    public init?() {
+    /// Nil when the thread cannot be started. `measuresGIL`: the loop's waits go through the
+    /// runtime, which counts how long this thread holds the GIL and waits for it (`gilClock`).
+    public init?(measuresGIL: Bool = false) {
+        gilClock = measuresGIL ? AsyncioGILClock() : nil
         wakeupFD = apus_eventfd()
         guard spawnDetachedThread(name: "apus-asyncio", { [self] in threadMain() }) else {
             close(wakeupFD)
@@ -70,9 +74,10 @@ public final class AsyncioThread: @unchecked Sendable {
                     self.drain(gil)
                     return gil.none()
                 }
-                var arguments = CallArguments(capacity: 2)
+                var arguments = CallArguments(capacity: 3)
                 arguments.append(try gil.int(Int(wakeupFD)))
                 arguments.append(drain)
+                if let gilClock { arguments.append(try gilClock.pollFunction(gil)) }
                 _ = try gil.call(run, positional: arguments)
             } catch {
                 FileDescriptorLog.write("apus: the asyncio loop stopped: \(error.formattedTraceback(gil))\n")

@@ -6,8 +6,25 @@
 #include <frameobject.h>
 #include <sys/eventfd.h>
 
+#include <sys/epoll.h>
+#include <errno.h>
+
 /* The asyncio thread's wake-up descriptor (it lives here because Python/ imports only this module). */
 static inline int apus_eventfd(void) { return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); }
+
+/* epoll_wait for the asyncio loop's selector (see AsyncioGILClock), its events as two arrays of
+   `max` (struct epoll_event is packed on x86_64). Returns the count, 0 on EINTR, or -errno. */
+static inline int apus_epoll_wait(int epfd, int *fds, unsigned *events, int max, int timeout_ms) {
+    struct epoll_event ready[64];
+    if (max > 64) max = 64;
+    int count = epoll_wait(epfd, ready, max, timeout_ms);
+    if (count < 0) return errno == EINTR ? 0 : -errno;
+    for (int i = 0; i < count; i++) {
+        fds[i] = ready[i].data.fd;
+        events[i] = ready[i].events;
+    }
+    return count;
+}
 
 /* Macros Swift cannot import, as static inline functions. */
 static inline PyObject *apus_none(void) { return Py_None; }

@@ -88,6 +88,9 @@ def test_request_metrics_after_a_known_load(start_app):
     assert kinds == {"injected"} or kinds == {"direct"}, kinds
     assert samples["apus_executor_jobs_total"] >= 6 and samples["apus_executor_threads"] >= 1
     assert samples["apus_executor_gil_held_seconds_total"] > 0
+    # The asyncio thread's time with the GIL (its waits for events go through the runtime).
+    assert samples["apus_asyncio_gil_held_seconds_total"] > 0
+    assert samples["apus_asyncio_gil_wait_seconds_total"] >= 0
     assert samples["process_resident_memory_bytes"] > 10_000_000 and samples["process_open_fds"] > 3
     assert samples['apus_info{version="0.1.0"}'] == 1 or any(k.startswith("apus_info{") for k in samples)
 

@@ -6,14 +6,16 @@ that never suspends finishes without a trip through the loop's scheduler, and ev
 still runs inside a real Task, so ``asyncio.current_task()``, timeouts, anyio and httpx work."""
 import asyncio
 import os
+import selectors
 import threading
 
 
-def run(wakeup_fd, drain):
+def run(wakeup_fd, drain, poll=None):
     """Runs the loop on the calling thread until ``stop`` is called. ``drain(None)`` runs the
-    requests the runtime queued; the runtime writes to ``wakeup_fd`` (an eventfd) to wake us."""
+    requests the runtime queued; the runtime writes to ``wakeup_fd`` (an eventfd) to wake us.
+    ``poll``: the runtime's timed wait for events (with the metrics, see ``_TimedSelector``)."""
     global _loop
-    loop = _loop = asyncio.new_event_loop()
+    loop = _loop = asyncio.new_event_loop() if poll is None else asyncio.SelectorEventLoop(_TimedSelector(poll))
     asyncio.set_event_loop(loop)
     _running.set()
 
@@ -30,6 +32,31 @@ def run(wakeup_fd, drain):
     finally:
         loop.remove_reader(wakeup_fd)
         loop.close()
+
+
+class _TimedSelector(selectors.EpollSelector):
+    """Python's epoll selector, whose waits go through the runtime's ``poll``: it lets the GIL
+    go around ``epoll_wait`` itself, and counts how long this thread held the GIL between waits
+    and waited to take it back after each (the metrics' ``apus_asyncio_gil_*``)."""
+
+    def __init__(self, poll):
+        super().__init__()
+        self._selector = _TimedEpoll(self._selector, poll)
+
+
+class _TimedEpoll:
+    """``select.epoll`` with ``poll`` the runtime's; the rest is the epoll object's own."""
+
+    __slots__ = ("_epoll", "_poll", "register", "modify", "unregister", "close", "fileno")
+
+    def __init__(self, epoll, poll):
+        self._epoll = epoll
+        self._poll = poll
+        self.register, self.modify, self.unregister = epoll.register, epoll.modify, epoll.unregister
+        self.close, self.fileno = epoll.close, epoll.fileno
+
+    def poll(self, timeout=-1, maxevents=-1):
+        return self._poll((self._epoll.fileno(), -1.0 if timeout is None else float(timeout), maxevents))
 
 
 _get_running_loop = asyncio.get_running_loop
