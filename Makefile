@@ -39,10 +39,13 @@ compat: build
 	  echo "compat: with httpx2 under Starlette's TestClient" && \
 	  APUS_TEST_VENV=$(CURDIR)/$$venv APUS_COMPAT_OUT=$(CURDIR)/.build/compat-httpx2 Tests/compat/run.sh
 
-# The container recipe and the Kubernetes and Knative manifests, checked offline (deploy/).
+# The container recipe and the Kubernetes and Knative manifests, checked offline (deploy/): the
+# wheel installed into the checks' venv as the image installs it into the app's.
 deploy-check: build
 	scripts/venv-deploy.sh >/dev/null
-	APUS_BIN=$(CURDIR)/.build/debug/apus .build/venv-deploy/bin/python -m pytest -q Tests/deploy
+	wheel=$$(scripts/build-wheel.sh 3.11 debug) && \
+	  .build/venv-deploy/bin/python -m pip install -q --disable-pip-version-check --force-reinstall --no-deps $$wheel && \
+	  APUS_DEPLOY_WHEEL=$(CURDIR)/$$wheel .build/venv-deploy/bin/python -m pytest -q Tests/deploy
 
 # examples/mixed-service built as a package that depends on Apus by URL and version, and its
 # Swift handlers and FastAPI app tested over a socket (scripts/test-mixed-example.sh).

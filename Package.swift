@@ -63,11 +63,13 @@ let embeddedLibUV: [LinkerSetting] = FileManager.default.fileExists(atPath: stat
     ? [.unsafeFlags(["-Xlinker", "--whole-archive", "-Xlinker", staticLibUV, "-Xlinker", "--no-whole-archive"])]
     : []
 
-// nghttp2 (HTTP/2), static in the executable and the extension module: its archive is
-// position-independent, so both can carry it (Sources/CNGHTTP2/module.modulemap).
+// nghttp2 (HTTP/2), static in the executable, as libuv is: the whole archive (the module map's
+// -lnghttp2 comes first on the link line, and would otherwise resolve every symbol from the
+// shared library). Not in the extension module: the archive is not all position-independent
+// (nghttp2_map.o), so the extension links the shared library, which a wheel carries.
 let staticNGHTTP2 = "/usr/lib/\(multiarch)/libnghttp2.a"
 let embeddedNGHTTP2: [LinkerSetting] = FileManager.default.fileExists(atPath: staticNGHTTP2)
-    ? [.unsafeFlags(["-Xlinker", staticNGHTTP2])]
+    ? [.unsafeFlags(["-Xlinker", "--whole-archive", "-Xlinker", staticNGHTTP2, "-Xlinker", "--no-whole-archive"])]
     : []
 
 var targets: [Target] = [
@@ -184,10 +186,8 @@ var targets: [Target] = [
         swiftSettings: swiftSettings,
         // The Swift runtime inside the module (as in the executable): a Python process that
         // imports it needs no Swift toolchain installed.
-        linkerSettings: embeddedNGHTTP2 + [
-            .unsafeFlags(["-static-stdlib", "-Xlinker", "-l_FoundationCollections", "-Xlinker", "-l_FoundationCShims",
-                          "-Xlinker", "-lswiftSynchronization"]),
-        ]
+        linkerSettings: [.unsafeFlags(["-static-stdlib", "-Xlinker", "-l_FoundationCollections", "-Xlinker", "-l_FoundationCShims",
+                                       "-Xlinker", "-lswiftSynchronization"])]
     ),
     .testTarget(
         name: "ActorRuntimeTests",

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # A platform wheel of Apus for CPython VERSION in dist/: the `apus` executable (installed as the
 # `apus` command), the `apus` Python package with its `_apus` extension module for that version,
-# and the one library the extension needs beyond Debian's base system (libuv; the executable has
-# it built in). Built from this machine's interpreter of that version (scripts/find-python.sh)
+# and the libraries the extension needs beyond Debian's base system (libuv and nghttp2; the
+# executable has them built in). Built from this machine's interpreter of that version (scripts/find-python.sh)
 # with the release configuration, unless CONFIGURATION says debug (the tests' quick wheel).
 #
 #   scripts/build-wheel.sh 3.12 [release|debug]
@@ -33,6 +33,7 @@ mkdir -p "$data" "$info" "$staging/apus/_libs"
   while read -r file; do install -D -m 644 "python/$file" "$staging/$file"; done
 install -m 755 "$scratch/$configuration/libApusExtension.so" "$staging/apus/_apus$suffix"
 install -m 644 "$(readlink -f "/usr/lib/$multiarch/libuv.so.1")" "$staging/apus/_libs/libuv.so.1"
+install -m 644 "$(readlink -f "/usr/lib/$multiarch/libnghttp2.so.14")" "$staging/apus/_libs/libnghttp2.so.14"
 patchelf --set-rpath '$ORIGIN/_libs' "$staging/apus/_apus$suffix"
 
 # The executable: libuv is linked in from its archive, so the shared library the module map also
@@ -43,14 +44,12 @@ if nm -D --undefined-only "$data/apus" | grep -q ' uv_'; then
   exit 1
 fi
 patchelf --remove-needed libuv.so.1 "$data/apus"
-# nghttp2 likewise, in the executable and the extension, both of which link its archive.
-for binary in "$data/apus" "$staging/apus/_apus$suffix"; do
-  if nm -D --undefined-only "$binary" | grep -q ' nghttp2_'; then
-    echo "build-wheel: $binary imports nghttp2 symbols; it must link nghttp2 statically" >&2
-    exit 1
-  fi
-  patchelf --remove-needed libnghttp2.so.14 "$binary"
-done
+# nghttp2 likewise in the executable; the extension links the shared library, copied beside it.
+if nm -D --undefined-only "$data/apus" | grep -q ' nghttp2_'; then
+  echo "build-wheel: the executable imports nghttp2 symbols; it must link nghttp2 statically" >&2
+  exit 1
+fi
+patchelf --remove-needed libnghttp2.so.14 "$data/apus"
 if [[ $configuration == release ]]; then
   strip --strip-debug "$data/apus" "$staging/apus/_apus$suffix"
 fi

@@ -115,19 +115,22 @@ def copy_sources_and_destination(instruction):
 
 
 def image_paths(dockerfile):
-    """Where the image puts the binary, the folder holding the `apus` package, and the
-    entrypoint: from the build stage's install commands (into /out, copied to / whole) and the
-    final stage's COPY of deploy/entrypoint.sh."""
+    """Where the image puts the `apus` command, the folder holding the `apus` package, and the
+    entrypoint: the build stage installs the wheel (scripts/build-wheel.sh) into the app's venv,
+    which the final stage copies whole, and the final stage copies deploy/entrypoint.sh."""
     build_runs = " ".join(each.value for stage in dockerfile.stages[:-1] for each in stage.all("RUN"))
-    binary = re.search(r"install -D -m 0755 \.build/release/apus /out(\S+)", build_runs)
-    package = re.search(r"cp -r python/apus /out(\S+?)/?(?:\s|$)", build_runs)
-    assert binary and package, "the build stage no longer installs apus and its package into /out"
+    venv = re.search(r"/usr/bin/python3\.11 -m venv (\S+)", build_runs)
+    assert venv, "the build stage no longer makes the app's venv from python3.11"
+    venv = venv.group(1)
+    assert re.search(r"scripts/build-wheel\.sh 3\.11 release", build_runs), "the build stage no longer builds the wheel"
+    assert f"{venv}/bin/python -m pip install" in build_runs, "the build stage no longer installs the wheel into the venv"
     copies = [copy_sources_and_destination(each) for each in dockerfile.final.all("COPY")]
-    assert (["/out/"], "/") in [(sources, destination) for flags, sources, destination in copies
-                                 if "--from=build" in flags], "the final stage no longer copies /out to /"
+    assert ([venv], venv) in [(sources, destination) for flags, sources, destination in copies
+                              if "--from=build" in flags], "the final stage no longer copies the venv"
     entrypoints = [destination for _, sources, destination in copies if sources == ["deploy/entrypoint.sh"]]
     assert len(entrypoints) == 1, "the final stage copies deploy/entrypoint.sh once"
-    return {"binary": binary.group(1), "package_parent": package.group(1), "entrypoint": entrypoints[0]}
+    return {"venv": venv, "binary": f"{venv}/bin/apus", "package_parent": f"{venv}/lib/python3.11/site-packages",
+            "entrypoint": entrypoints[0]}
 
 
 # --- entrypoint
@@ -212,11 +215,7 @@ def default_health_path():
     return match.group(1)
 
 
-def package_candidates():
-    """The folders, relative to the executable's folder and each above it, in which the binary
-    looks for its Python package (PythonPackage.swift), and how many levels it climbs."""
-    source = read(PYTHON_PACKAGE)
-    candidates = re.search(r"for candidate in \[([^\]]*)\]", source)
-    levels = re.search(r"for _ in 0\.\.<(\d+)", source)
-    assert candidates and levels, "PythonPackage.swift no longer looks for the package as it did"
-    return re.findall(r'"([^"]+)"', candidates.group(1)), int(levels.group(1))
+def installed_package_rule():
+    """Whether the binary looks for its package in the site-packages of the venv it is installed
+    in (`<venv>/bin/apus` → `<venv>/lib/pythonX.Y/site-packages`), as PythonPackage.swift says."""
+    return '"/lib/python\\(PythonInterpreter.embeddedVersion)/site-packages"' in read(PYTHON_PACKAGE)

@@ -1,7 +1,7 @@
 """The image's start, without Docker: deploy/entrypoint.sh run with a stand-in `apus` that
-records its argv (and, when a built apus is at hand, with the real one laid out as the image
-lays it out, serving and draining as the image's user); and the Dockerfile's instructions read
-line by line for what the image must be."""
+records its argv (and, with the wheel installed into the checks' venv as the image installs it
+into the app's, with the real one, serving and draining as the image's user); and the
+Dockerfile's instructions read line by line for what the image must be."""
 import http.client
 import importlib.util
 import json
@@ -14,12 +14,13 @@ import sys
 import tempfile
 import threading
 import time
+import zipfile
 
 import pytest
 
 from deploy_recipe import (
-    DEPLOY, ENTRYPOINT, ROOT, copy_sources_and_destination, entrypoint_defaults, image_paths,
-    package_candidates, parse_dockerfile, readme_health_paths,
+    DEPLOY, ENTRYPOINT, copy_sources_and_destination, entrypoint_defaults, image_paths,
+    installed_package_rule, parse_dockerfile, readme_health_paths,
 )
 
 IMAGE_UID = 10001
@@ -220,16 +221,14 @@ def test_venv_is_the_one_apus_uses():
 
 
 def test_package_is_where_the_binary_looks():
-    """The binary and the `apus` package are put where PythonPackage.swift finds one from the
-    other (the real binary finds it so in test_serves_and_drains_as_the_image_user)."""
+    """The wheel puts the `apus` command in the venv's bin/ and the package in its
+    site-packages, where PythonPackage.swift finds it from the command (the real command finds
+    it so in test_serves_and_drains_as_the_image_user), and the venv's bin/ is on the PATH."""
     paths = image_paths(DOCKERFILE)
-    candidates, levels = package_candidates()
-    folder, looked = os.path.dirname(paths["binary"]), []
-    for _ in range(levels):
-        looked += [os.path.normpath(os.path.join(folder, candidate)) for candidate in candidates]
-        folder = os.path.dirname(folder)
-    assert paths["package_parent"] in looked, f"{paths['package_parent']} is not among {looked}"
-    assert os.path.dirname(paths["binary"]) == "/usr/local/bin", "apus on the image's PATH"
+    assert installed_package_rule(), "PythonPackage.swift no longer looks in its venv's site-packages"
+    assert os.path.dirname(os.path.dirname(paths["binary"])) + "/lib/python3.11/site-packages" == paths["package_parent"]
+    env = " ".join(each.value for each in FINAL.all("ENV"))
+    assert f"PATH={os.path.dirname(paths['binary'])}:" in env, "apus on the image's PATH"
 
 
 def runtime_packages():
@@ -240,34 +239,39 @@ def runtime_packages():
     raise AssertionError("no apt-get install in the final stage")
 
 
-def built_binary():
-    """APUS_BIN, else the newer of the release and debug builds."""
-    if os.environ.get("APUS_BIN"):
-        assert os.access(os.environ["APUS_BIN"], os.X_OK), f"APUS_BIN={os.environ['APUS_BIN']} is not an executable"
-        return os.environ["APUS_BIN"]
-    built = [path for path in (os.path.join(ROOT, ".build", kind, "apus") for kind in ("release", "debug"))
-             if os.access(path, os.X_OK)]
-    if not built:
-        pytest.skip("no apus binary built (make release, or APUS_BIN)")
-    return max(built, key=os.path.getmtime)
+def built_wheel():
+    """The wheel the deploy check built (`make deploy-check` sets APUS_DEPLOY_WHEEL)."""
+    wheel = os.environ.get("APUS_DEPLOY_WHEEL")
+    if not wheel:
+        pytest.skip("no wheel (make deploy-check builds one and sets APUS_DEPLOY_WHEEL)")
+    assert os.path.isfile(wheel), f"APUS_DEPLOY_WHEEL={wheel} is not a file"
+    return wheel
 
 
-def test_runtime_packages_cover_what_the_binary_loads():
-    """Every shared library the built binary loads belongs to a package the image installs."""
-    binary = built_binary()
+def test_runtime_packages_cover_what_the_binary_loads(tmp_path):
+    """Every shared library the wheel's command and extension load is in the wheel or belongs
+    to a package the image installs."""
     if not shutil.which("dpkg") or not shutil.which("ldd"):
         pytest.skip("not a Debian system")
-    libraries = re.findall(r"=> (/\S+)", subprocess.run(["ldd", binary], capture_output=True, text=True).stdout)
-    assert libraries
+    with zipfile.ZipFile(built_wheel()) as wheel:
+        wheel.extractall(tmp_path)
+    binaries = [str(path) for path in tmp_path.glob("apus-*.data/scripts/apus")] + [str(path) for path in tmp_path.glob("apus/_apus.*.so")]
+    assert len(binaries) == 2, binaries
     packages = runtime_packages()
-    for library in libraries:
-        owners = subprocess.run(["dpkg", "-S", library], capture_output=True, text=True)
-        if owners.returncode != 0:  # /lib is /usr/lib on bookworm: dpkg knows one of the two
-            alias = library[4:] if library.startswith("/usr/") else "/usr" + library
-            owners = subprocess.run(["dpkg", "-S", alias], capture_output=True, text=True)
-        assert owners.returncode == 0, f"{library} belongs to no Debian package: the image would lack it"
-        names = {line.split(":")[0] for line in owners.stdout.splitlines()}
-        assert names & packages, f"{library} comes from {names}, which the image does not install"
+    for binary in binaries:
+        os.chmod(binary, 0o755)
+        libraries = re.findall(r"=> (/\S+)", subprocess.run(["ldd", binary], capture_output=True, text=True).stdout)
+        assert libraries
+        for library in libraries:
+            if library.startswith(str(tmp_path)):
+                continue  # carried by the wheel (libuv beside the extension)
+            owners = subprocess.run(["dpkg", "-S", library], capture_output=True, text=True)
+            if owners.returncode != 0:  # /lib is /usr/lib on bookworm: dpkg knows one of the two
+                alias = library[4:] if library.startswith("/usr/") else "/usr" + library
+                owners = subprocess.run(["dpkg", "-S", alias], capture_output=True, text=True)
+            assert owners.returncode == 0, f"{library} belongs to no Debian package: the image would lack it"
+            names = {line.split(":")[0] for line in owners.stdout.splitlines()}
+            assert names & packages, f"{binary} loads {library}, from {names}, which the image does not install"
 
 
 def test_runtime_packages_are_bookworm_packages():
@@ -288,24 +292,7 @@ def test_runtime_packages_are_bookworm_packages():
     assert not unknown, f"bookworm has no package {unknown}"
 
 
-# --- the real binary, laid out as in the image, run as the image's user
-
-def image_layout(folder, binary):
-    """The binary, its package (as the build stage copies it: no bytecode, no extension
-    module) and the entrypoint, where the Dockerfile puts them, under `folder`; returns the
-    binary's and the entrypoint's paths."""
-    paths = {name: folder + path for name, path in image_paths(DOCKERFILE).items()}
-    for name, source in (("binary", binary), ("entrypoint", ENTRYPOINT)):
-        os.makedirs(os.path.dirname(paths[name]), exist_ok=True)
-        shutil.copy(source, paths[name])
-        os.chmod(paths[name], 0o755)  # install -m 0755, COPY --chmod=0755
-    shutil.copytree(os.path.join(ROOT, "python", "apus"), os.path.join(paths["package_parent"], "apus"),
-                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "_apus*.so"))
-    for root, folders, _ in os.walk(folder):
-        for name in folders:
-            os.chmod(os.path.join(root, name), 0o755)
-    return paths["binary"], paths["entrypoint"]
-
+# --- the real command, installed from the wheel as in the image, run as the image's user
 
 def get(port, path, method="GET"):
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
@@ -322,18 +309,22 @@ def get(port, path, method="GET"):
     ("functions", "/hello?name=apus", {"hello": "apus"}),
 ])
 def test_serves_and_drains_as_the_image_user(app, path, body):
-    binary = built_binary()
-    # The venv these tests run in: made from python3.11 with the example app's requirements, as
-    # the image's is, and without the repository's own package on its path.
+    built_wheel()
+    # The venv these tests run in: made from python3.11 with the example app's requirements and
+    # the wheel installed (make deploy-check), as the image's is.
     venv = sys.prefix
     if venv == sys.base_prefix or importlib.util.find_spec("fastapi") is None:
         pytest.skip("not run from scripts/venv-deploy.sh's venv")
+    apus = os.path.join(venv, "bin", "apus")
+    assert os.access(apus, os.X_OK), "the wheel is not installed in this venv (make deploy-check installs it)"
     folder = tempfile.mkdtemp(prefix="apus-image-")
     os.chmod(folder, 0o755)
     try:
-        apus, entrypoint = image_layout(folder, binary)
+        entrypoint = os.path.join(folder, "apus-entrypoint")
+        shutil.copy(ENTRYPOINT, entrypoint)
+        os.chmod(entrypoint, 0o755)  # COPY --chmod=0755
         environment = {
-            "PATH": f"{venv}/bin:{os.path.dirname(apus)}:/usr/bin:/bin", "VIRTUAL_ENV": venv, "LANG": "C.UTF-8",
+            "PATH": f"{venv}/bin:/usr/bin:/bin", "VIRTUAL_ENV": venv, "LANG": "C.UTF-8",
             "PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1",
             "APUS_APP": app, "PORT": "0", "APUS_GRACEFUL_TIMEOUT": "5",
         }
