@@ -12,24 +12,15 @@ import os
 import re
 import sys
 
-try:
-    from fastapi import FastAPI
-    from fastapi.routing import APIRoute
-    from starlette.concurrency import run_in_threadpool
-    from starlette.requests import Request
-    from starlette.responses import JSONResponse, RedirectResponse, Response
-except ImportError:  # a tree without Python functions is served without FastAPI (see plain)
-    FastAPI = run_in_threadpool = None
-    from .plain import JSONResponse, PlainApp, RedirectResponse, Request, Response
-    from .plain import PlainRoute as APIRoute
-
 from .._contract import Error
 from . import dependencies
 from . import event as events
 from .assets import Assets
 from .config import ConfigError, MissingFastAPI
 from .discovery import discover, sort_key
+from .plain import PlainApp
 from .python_function import EventCall, FunctionPlan, LoadError, find_handler, is_event_handler, load_module
+from .toolkit import Answer, FastAPI, JSONAnswer, RedirectAnswer, RequestType, Route, run_in_threadpool
 
 ALL_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 logger = logging.getLogger("apus.functions")
@@ -203,7 +194,7 @@ def _path_parameters(path):
 
 
 def _add(app, path, methods, endpoint, **options):
-    app.router.routes.append(APIRoute(path, endpoint, methods=list(methods), **options))
+    app.router.routes.append(Route(path, endpoint, methods=list(methods), **options))
     return app.router.routes[-1]
 
 
@@ -268,7 +259,7 @@ def _add_home(app, found):
         raise ConfigError("fn.config.json: home must be an object")
     if "redirect" in home:
         target = str(home["redirect"])
-        _add(app, "/", ["GET"], lambda: RedirectResponse(target, status_code=302), name="home", include_in_schema=False)
+        _add(app, "/", ["GET"], lambda: RedirectAnswer(target, status_code=302), name="home", include_in_schema=False)
         app.router.routes.insert(0, app.router.routes.pop())
     elif "route" in home or "function" in home:
         target = str(home.get("route", home.get("function")))
@@ -285,7 +276,7 @@ def _add_folder_homes(app, found):
     it."""
     for folder_url, route, config_path in found.folder_homes:
         target = route if route.startswith("/") else folder_url.rstrip("/") + "/" + route
-        if any(isinstance(existing, APIRoute) and existing.path == folder_url for existing in app.router.routes):
+        if any(isinstance(existing, Route) and existing.path == folder_url for existing in app.router.routes):
             found.warnings.append(f"{config_path}: home: {folder_url} is a function's route already; alias skipped")
         elif not _alias(app, target, folder_url):
             raise ConfigError(f"{config_path}: home route {target} is no function's route")
@@ -295,8 +286,8 @@ def _alias(app, target, path):
     """Serves the route at ``target`` (its endpoint and plan) at ``path`` too, ahead of the
     others; whether ``target`` is a route."""
     for route in list(app.router.routes):
-        if isinstance(route, APIRoute) and route.path == target:
-            alias = APIRoute(path, route.endpoint, methods=list(route.methods), name=f"home {path}",
+        if isinstance(route, Route) and route.path == target:
+            alias = Route(path, route.endpoint, methods=list(route.methods), name=f"home {path}",
                              include_in_schema=False)
             for attribute in ("apus_function", "apus_worker"):
                 if hasattr(route, attribute):
@@ -310,17 +301,17 @@ def _answer(status, message, headers=None):
     body = events._json({"error": message})
 
     def endpoint():
-        return Response(body, status_code=status, headers=headers, media_type="application/json")
+        return Answer(body, status_code=status, headers=headers, media_type="application/json")
     return endpoint
 
 
 async def _not_found(scope, receive, send):
-    await JSONResponse({"error": "not found"}, status_code=404)(scope, receive, send)
+    await JSONAnswer({"error": "not found"}, status_code=404)(scope, receive, send)
 
 
 def _asgi_endpoint(plan):
     """The route's endpoint when it runs through the app (no plans): the same event and answer."""
-    async def endpoint(request: Request):
+    async def endpoint(request: RequestType):
         body = await request.body()
         scope = request.scope
         client = scope.get("client") or ("", 0)
@@ -345,7 +336,7 @@ def _asgi_endpoint(plan):
             if failure:
                 logger.error(failure)
         status, headers, content = message.status, message.headers, message.body
-        response = Response(content, status_code=status)
+        response = Answer(content, status_code=status)
         response.raw_headers = [(n, v) for n, v in response.raw_headers if n != b"content-type"] + list(headers)
         return response
     return endpoint

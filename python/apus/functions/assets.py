@@ -21,14 +21,7 @@ are planned like any other route."""
 import logging
 import os
 
-try:
-    from fastapi.routing import APIRoute
-    from starlette.requests import Request
-    from starlette.responses import FileResponse, JSONResponse
-except ImportError:  # served without FastAPI (see plain)
-    from .plain import FileResponse, JSONResponse, Request
-    from .plain import PlainRoute as APIRoute
-
+from .toolkit import FileAnswer, JSONAnswer, RequestType, Route
 from .config import ConfigError
 
 MODES = {"404": False, "single-page-application": True, "spa": True}
@@ -74,7 +67,7 @@ class Assets:
     def add_routes(self, app):
         for url, file in self.files():
             checked = None if self.follow_symlinks else self.real_folder
-            app.router.routes.append(APIRoute(url, _file_endpoint(file, checked), methods=["GET", "HEAD"],
+            app.router.routes.append(Route(url, _file_endpoint(file, checked), methods=["GET", "HEAD"],
                                               include_in_schema=False, name=f"asset {url}"))
 
     def add_fallback(self, app, function_paths):
@@ -85,7 +78,7 @@ class Assets:
             return
         api_prefixes = {"api"} | {path.lstrip("/").split("/", 1)[0] for path in function_paths
                                   if "/" in path.lstrip("/") and not path.lstrip("/").startswith("{")}
-        app.router.routes.append(APIRoute("/{path:path}", _single_page_endpoint(index, api_prefixes),
+        app.router.routes.append(Route("/{path:path}", _single_page_endpoint(index, api_prefixes),
                                           methods=["GET", "HEAD"], include_in_schema=False, name="single-page fallback"))
 
 
@@ -97,13 +90,13 @@ def _file_endpoint(file, real_folder):
     """``real_folder``: the file must resolve inside it (None: symlinks followed anywhere)."""
     def endpoint():
         if real_folder is not None and not _inside(real_folder, file):
-            return JSONResponse({"error": "not found"}, status_code=404)
-        return FileResponse(file)
+            return JSONAnswer({"error": "not found"}, status_code=404)
+        return FileAnswer(file)
     return endpoint
 
 
 def _single_page_endpoint(index, api_prefixes):
-    def endpoint(request: Request):
+    def endpoint(request: RequestType):
         last = request.url.path.rsplit("/", 1)[-1]
         # FastFN's navigation signals; an API-looking path (under /api, or under a folder of
         # functions) that no function answers stays 404, whatever the client accepts.
@@ -114,6 +107,6 @@ def _single_page_endpoint(index, api_prefixes):
         if first in api_prefixes:
             navigation = False
         if "." in last or not navigation:
-            return JSONResponse({"error": "not found"}, status_code=404)
-        return FileResponse(index)
+            return JSONAnswer({"error": "not found"}, status_code=404)
+        return FileAnswer(index)
     return endpoint

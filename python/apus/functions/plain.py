@@ -27,9 +27,9 @@ _CONVERTERS = {None: "[^/]+", "str": "[^/]+", "int": "[0-9]+", "float": r"[0-9]+
                "uuid": "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "path": ".*"}
 
 
-class Response:
-    """Starlette's ``Response``: a body with ``content-length`` and, given a media type,
-    ``content-type`` (with ``charset=utf-8`` for text)."""
+class PlainAnswer:
+    """An answer as Starlette's ``Response`` writes it: a body with ``content-length`` and, given
+    a media type, ``content-type`` (with ``charset=utf-8`` for text)."""
 
     media_type = None
 
@@ -52,21 +52,21 @@ class Response:
         await send({"type": "http.response.body", "body": b"" if scope.get("method") == "HEAD" else self.body})
 
 
-class JSONResponse(Response):
+class JSONAnswer(PlainAnswer):
     media_type = "application/json"
 
     def __init__(self, content, status_code=200, headers=None):
         super().__init__(encode(content).encode("utf-8"), status_code, headers)
 
 
-class RedirectResponse(Response):
+class RedirectAnswer(PlainAnswer):
     def __init__(self, url, status_code=307, headers=None):
         super().__init__(b"", status_code, headers)
         self.raw_headers.append((b"location", quote(str(url), safe=":/%#?=@[]!$&'()*+,;").encode("latin-1")))
 
 
-class FileResponse(Response):
-    """The file whole, as Starlette's ``FileResponse`` heads it (``content-type`` guessed from
+class FileAnswer(PlainAnswer):
+    """A file whole, headed as Starlette's ``FileResponse`` heads it (``content-type`` guessed from
     the name, ``content-length``, ``last-modified``, ``etag``); read when sent."""
 
     def __init__(self, path, status_code=200):
@@ -110,7 +110,7 @@ class _URL:
         self.path = path
 
 
-class Request:
+class RequestView:
     """What the tree's endpoints read of a request: its method, path and headers."""
 
     def __init__(self, scope):
@@ -137,7 +137,7 @@ class PlainRoute:
         return self._pattern.match(path) is not None
 
     async def respond(self, scope, receive, send):
-        response = self.endpoint(Request(scope)) if self._takes_request else self.endpoint()
+        response = self.endpoint(RequestView(scope)) if self._takes_request else self.endpoint()
         if inspect.isawaitable(response):
             response = await response
         await response(scope, receive, send)
@@ -176,7 +176,7 @@ class PlainApp:
                 partial = partial or route
         if partial is not None:
             # FastAPI's answer to Starlette's 405 (the first route of the path, its methods).
-            response = JSONResponse({"detail": "Method Not Allowed"}, 405, {"allow": ", ".join(partial.methods)})
+            response = JSONAnswer({"detail": "Method Not Allowed"}, 405, {"allow": ", ".join(partial.methods)})
             return await response(scope, receive, send)
         await self.router.default(scope, receive, send)
 
