@@ -95,7 +95,7 @@ class FileAnswer(PlainAnswer):
                     break
 
 
-class _Headers:
+class _HeaderFields:
     def __init__(self, raw):
         self._values = {}
         for name, value in raw:
@@ -105,7 +105,7 @@ class _Headers:
         return self._values.get(name.lower(), default)
 
 
-class _URL:
+class _PathOnly:
     def __init__(self, path):
         self.path = path
 
@@ -116,8 +116,8 @@ class RequestView:
     def __init__(self, scope):
         self.scope = scope
         self.method = scope["method"]
-        self.url = _URL(scope["path"])
-        self.headers = _Headers(scope.get("headers", ()))
+        self.url = _PathOnly(scope["path"])
+        self.headers = _HeaderFields(scope.get("headers", ()))
 
 
 class PlainRoute:
@@ -143,7 +143,7 @@ class PlainRoute:
         await response(scope, receive, send)
 
 
-class _Router:
+class _RouteList:
     def __init__(self):
         self.routes = []
         self.default = None
@@ -155,7 +155,7 @@ class PlainApp:
     FastAPI answers it); the rest goes to ``router.default``."""
 
     def __init__(self):
-        self.router = _Router()
+        self.router = _RouteList()
         self.openapi_schema = None
 
     async def __call__(self, scope, receive, send):
