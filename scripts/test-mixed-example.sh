@@ -18,6 +18,9 @@ git -C "$source" add -A
 git -C "$source" -c user.name=apus -c user.email=apus@localhost commit -qm "Apus $version"
 git -C "$source" tag "$version"
 rm -f examples/mixed-service/Package.resolved
+# The tag names a new commit each run: the last run's build (SwiftPM's clone of the copy, its
+# checkout, what it built from them) must go, or version 0.1.0 would resolve to the old commit.
+rm -rf "$work/build"
 APUS_PACKAGE_URL="file://$source" swift build --package-path examples/mixed-service --scratch-path "$work/build" \
   --product MixedService >&2
 MIXED_SERVICE_BIN="$work/build/debug/MixedService" .venv/bin/python -m pytest -q --timeout 300 Tests/example
