@@ -191,7 +191,7 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "ActorRuntimeTests",
-        dependencies: ["ActorRuntime", "ApusHTTP", "ApusLoop", "ApusMiddleware", "ApusPython", "ApusWorkers", "CPython"],
+        dependencies: ["ActorRuntime", "ApusFunctions", "ApusHTTP", "ApusLoop", "ApusMiddleware", "ApusPython", "ApusWorkers", "CPython"],
         cSettings: sameCFeatures,
         swiftSettings: swiftSettings,
         linkerSettings: [.linkedLibrary("python\(pythonVersion)")]

@@ -28,6 +28,17 @@ public enum PythonModuleCall {
         }.get()
     }
 
+    /// `module.function(*arguments)`, which must return a str.
+    public static func text(_ module: String, _ function: String, _ arguments: [Argument]) throws(PythonError) -> String {
+        let result = try call(module, function, arguments)
+        return try Python.withGIL { gil in
+            Result { () throws(PythonError) in
+                guard let text = gil.swiftString(result) else { throw .runtime("\(module).\(function)() did not return a str") }
+                return text
+            }
+        }.get()
+    }
+
     /// `object.name`.
     public static func attribute(_ object: PyObjectRef, _ name: String) throws(PythonError) -> PyObjectRef {
         try Python.withGIL { gil in

@@ -90,6 +90,9 @@ extension GIL {
         try setItem(dict, shape.client, client)
         let context = try dictCopy(source.context)
         try setItem(context, shape.requestID, id)
+        if let extra = event.invocationContext {
+            try update(context, with: try loadsJSON("{" + String(decoding: extra, as: UTF8.self) + "}"))
+        }
         try setItem(dict, shape.context, context)
         try setItem(dict, shape.env, try dictCopy(source.env))
         if event.isBase64 { try setItem(dict, shape.isBase64, bool(true)) }

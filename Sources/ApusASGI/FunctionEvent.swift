@@ -64,6 +64,8 @@ public struct FunctionEvent: Sendable {
     public let isBase64: Bool
     public let session: Session?
     public let clientIP: String
+    /// `event.context` members of an invocation the server made itself (`HTTPRequest.invocationContext`).
+    public let invocationContext: [UInt8]?
 
     /// `user-agent`, as the headers hold it (a list when it repeats).
     public var userAgent: Repeatable? { headers["user-agent"] }
@@ -98,6 +100,7 @@ extension FunctionEvent {
         session = Self.session(headers["cookie"])
         let client = request.client.utf8
         clientIP = client.lastIndex(of: UInt8(ascii: ":")).map { String(Substring(client[..<$0])) } ?? request.client
+        invocationContext = request.invocationContext
     }
 
     private static let processID = Int(getpid())

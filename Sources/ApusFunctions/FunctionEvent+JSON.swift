@@ -48,6 +48,7 @@ extension FunctionEvent {
         if let userAgent { json.repeatable(userAgent) } else { json.raw("null") }
         json.raw("},\"context\":{\"request_id\":"); json.string(id)
         if !constant.contextFields.isEmpty { json.raw(","); json.bytes(constant.contextFields) }
+        if let extra = invocationContext { json.raw(","); json.bytes(extra) }
         json.raw("},\"env\":"); json.bytes(constant.env)
         json.raw("}")
         return json.output

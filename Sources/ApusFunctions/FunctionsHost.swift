@@ -65,6 +65,8 @@ public final class FunctionsHost: @unchecked Sendable {
         didSet { version.plans.labelsRoutes = labelsRoutes }
     }
     private var pendingChanges: Set<String> = []
+    /// The tree's schedules (loop thread, from `attach` on).
+    private var schedules: ScheduleRunner?
 
     /// `app`: an app the functions are added to, after its own routes (`--functions`); without
     /// one, the tree is served alone.
@@ -85,6 +87,8 @@ public final class FunctionsHost: @unchecked Sendable {
         responder.onStop = { [executors, self] in
             watcher?.close()
             watcher = nil
+            schedules?.stop()
+            schedules = nil
             executors.shutdown()
         }
     }
@@ -95,6 +99,9 @@ public final class FunctionsHost: @unchecked Sendable {
         loop.execute { [self] in
             self.loop = loop
             for worker in version.workers.values { worker.startPool(on: loop) }
+            let schedules = ScheduleRunner(root: options.directory, responder: responder, logger: logger)
+            self.schedules = schedules
+            schedules.start(on: loop, version.manifest.schedules)
             if hotReload {
                 watcher = TreeWatcher(loop: loop, root: options.directory) { [weak self] folders in self?.changed(folders) }
             }
@@ -156,6 +163,11 @@ public final class FunctionsHost: @unchecked Sendable {
             + manifest.conflicts.map { (.warning, "conflict (answered 409): \($0)") }
             + manifest.errors.map { (.error, "\($0) (answered 503)") }
             + manifest.warnings.map { (.warning, "\($0)") }
+            + manifest.schedules.map { schedule in
+                let when = schedule.schedule.everySeconds.map { "every \($0) s" }
+                    ?? "cron \(schedule.schedule.cron ?? "?") (\(schedule.schedule.timezone))"
+                return (.info, "schedule \(schedule.key) \(when) (\(schedule.config))")
+            }
     }
 
     // MARK: health
@@ -208,6 +220,10 @@ public final class FunctionsHost: @unchecked Sendable {
         }
         let errors = version.manifest.errors
         json.raw(",\"conflicts\":\(version.manifest.conflicts.count),\"load_errors\":\(errors.count)")
+        if let schedules, !version.manifest.schedules.isEmpty {
+            json.raw(",\"schedules\":")
+            schedules.healthJSON(into: &json)
+        }
         if development {
             json.raw(",\"errors\":")
             json.array(errors) { json, error in json.string(error) }
@@ -289,6 +305,7 @@ public final class FunctionsHost: @unchecked Sendable {
         version = next
         next.plans.labelsRoutes = labelsRoutes
         responder.current = next.plans
+        schedules?.update(next.manifest.schedules)
         reloads += 1
         old.plans.retire()
         logger.info("functions reloaded: \(next.manifest.routes.count) routes")

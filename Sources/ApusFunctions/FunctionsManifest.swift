@@ -18,12 +18,82 @@ struct FunctionsManifest: Decodable {
         let secrets: [String]
     }
 
+    /// A function the server runs on a schedule (`apus.functions.schedules.plan`).
+    struct Schedule: Decodable, Equatable {
+        struct Retry: Decodable, Equatable {
+            let enabled: Bool
+            let maxAttempts: Int
+            let baseDelaySeconds: Double
+            let maxDelaySeconds: Double
+            let jitter: Double
+
+            private enum CodingKeys: String, CodingKey {
+                case enabled, jitter
+                case maxAttempts = "max_attempts", baseDelaySeconds = "base_delay_seconds", maxDelaySeconds = "max_delay_seconds"
+            }
+        }
+
+        /// The block as written, completed with its defaults.
+        struct Settings: Decodable, Equatable {
+            let everySeconds: Int?
+            let cron: String?
+            let timezone: String
+            let method: String
+            let body: String?
+            let retry: Retry
+            /// "queue": a run due while the last one runs starts when it ends; "skip": it is skipped.
+            let overlap: String
+
+            private enum CodingKeys: String, CodingKey {
+                case cron, timezone, method, body, retry, overlap
+                case everySeconds = "every_seconds"
+            }
+        }
+
+        /// "GET /reports/daily": the schedule's name in the state file and the health report.
+        let key: String
+        /// The function's file, relative to the tree.
+        let function: String
+        let runtime: String
+        /// The `fn.config.json` that holds it.
+        let config: String
+        /// The path and query of the request each run makes.
+        let target: String
+        let headers: [[String]]
+        /// `event.context.trigger`, but for `attempt`.
+        let trigger: [String: JSONValue]
+        /// `schedule.context`, given as `event.context.user`.
+        let user: JSONValue?
+        let schedule: Settings
+        /// The block as parsed, for `next_run`.
+        let raw: JSONValue
+
+        private enum CodingKeys: String, CodingKey {
+            case key, function, runtime, config, target, headers, trigger, user, schedule
+        }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            key = try container.decode(String.self, forKey: .key)
+            function = try container.decode(String.self, forKey: .function)
+            runtime = try container.decode(String.self, forKey: .runtime)
+            config = try container.decode(String.self, forKey: .config)
+            target = try container.decode(String.self, forKey: .target)
+            headers = try container.decode([[String]].self, forKey: .headers)
+            trigger = try container.decode([String: JSONValue].self, forKey: .trigger)
+            user = try container.decodeIfPresent(JSONValue.self, forKey: .user)
+            schedule = try container.decode(Settings.self, forKey: .schedule)
+            raw = try container.decode(JSONValue.self, forKey: .schedule)
+        }
+    }
+
     /// "GET /users/{id} node users/[id].js", most specific first.
     let routes: [String]
     let workers: [Worker]
     let conflicts: [String]
     let errors: [String]
     let warnings: [String]
+    let schedules: [Schedule]
 
     static func decode(_ text: String) throws -> FunctionsManifest {
         try JSONDecoder().decode(FunctionsManifest.self, from: Data(text.utf8))

@@ -233,6 +233,20 @@ extension GIL {
         try PyOwned(PyDict_Copy(dict.pointer), self)
     }
 
+    /// `dict.update(other)`.
+    package func update(_ dict: borrowing PyOwned, with other: borrowing PyOwned) throws(PythonError) {
+        if PyDict_Update(dict.pointer, other.pointer) != 0 { throw PythonError.fetch(self) }
+    }
+
+    /// `json.loads(text)`.
+    package func loadsJSON(_ text: String) throws(PythonError) -> PyOwned {
+        let loads = try attribute(try importModule("json"), "loads")
+        let argument = try str(text)
+        let result = PyObject_CallOneArg(loads.pointer, argument.pointer)
+        _ = consume argument
+        return try PyOwned(result, self)
+    }
+
     /// A `list[str]`.
     package func stringList(_ strings: [String]) throws(PythonError) -> PyOwned {
         var items = CallArguments(capacity: strings.count)

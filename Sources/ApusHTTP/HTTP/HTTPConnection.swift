@@ -1,4 +1,5 @@
 internal import ApusLoop
+internal import Logging
 /// The request with the responder: its slot and head.
 struct PendingResponse {
     let slot: ResponseSlot
@@ -16,6 +17,7 @@ final class HTTPConnection: ByteStreamDelegate, ResponseSink, ServerConnection, 
     typealias Machine = ConnectionStateMachine<LoopClock, PendingResponse, ResponseStreamState>
 
     unowned let core: HTTPServerCore
+    var logger: Logger { core.logger }
     let stream: ByteStream
     var decoder: HTTPRequestDecoder
     var machine: Machine

@@ -22,6 +22,10 @@ public struct HTTPRequest: Sendable {
     public var webSocket: WebSocketUpgrade?
     /// The connection's TLS (the ASGI `tls` extension), or nil on a plain socket.
     public var tls: TLSConnectionInfo?
+    /// Members a function's `event.context` gains when the server invokes it itself (a
+    /// schedule's run: `"trigger":{...},"user":...`), as JSON object members without the
+    /// braces; nil for every request a client sends (`LocalExchange` alone sets it).
+    public var invocationContext: [UInt8]?
 
     public var method: String { head.method }
     public var headers: HTTPHeaders { head.headers }

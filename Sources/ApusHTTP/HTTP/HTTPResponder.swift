@@ -64,7 +64,7 @@ public final class ResponseSlot: @unchecked Sendable {
 
     /// Logs that bodies held in memory reached the server's budget (the 503 that follows).
     func overBudgetWarning(_ request: HTTPRequest) {
-        sink?.core.logger.warning(
+        sink?.logger.warning(
             "request bodies in memory reached the limit: 503 for \(request.method) \(request.head.target)")
     }
 

@@ -1,8 +1,11 @@
+internal import Logging
+
 /// Where a `ResponseSlot`'s answer goes: an HTTP/1.1 connection (`HTTPConnection`), or one stream
 /// of an HTTP/2 connection (`HTTP2Stream`). Each method is called on the loop thread, and ignores
 /// a slot that is not the one it waits for (a late or second answer).
 protocol ResponseSink: AnyObject {
-    var core: HTTPServerCore { get }
+    /// Where a response that cannot be sent is reported.
+    var logger: Logger { get }
     /// The whole response; `forceClose`: the connection (HTTP/1.1) closes after it.
     func deliver(_ response: HTTPResponse, from slot: ResponseSlot, forceClose: Bool)
     /// The head of a response whose body follows in pieces.
@@ -28,7 +31,7 @@ extension ResponseSink {
             let declared = try given.takeFraming(for: head, complete: false)
             return (given, declared)
         } catch {
-            core.logger.error("invalid streamed response for \(head.method) \(head.target): \(error.reason); sent 500 instead")
+            logger.error("invalid streamed response for \(head.method) \(head.target): \(error.reason); sent 500 instead")
             return nil
         }
     }

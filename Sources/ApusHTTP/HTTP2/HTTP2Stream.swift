@@ -1,4 +1,5 @@
 internal import ApusLoop
+internal import Logging
 
 /// One request and its response on an HTTP/2 connection: the request's head as it arrives, its
 /// body's source (`RequestBodySource`: DATA frames held until the reader takes them, the
@@ -19,6 +20,7 @@ final class HTTP2Stream: ResponseSink, RequestBodySource {
     let id: Int32
     unowned let connection: HTTP2Connection
     var core: HTTPServerCore { connection.core }
+    var logger: Logger { core.logger }
     var state = State.receiving
     private(set) var method = ""
     private(set) var path = ""

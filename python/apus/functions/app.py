@@ -15,6 +15,7 @@ import sys
 from .._contract import Error
 from . import dependencies
 from . import event as events
+from . import schedules
 from .assets import Assets
 from .config import ConfigError, MissingFastAPI
 from .discovery import discover, sort_key
@@ -62,10 +63,11 @@ class Function:
 class FunctionsApp:
     """What the runtime serves for a tree: ``app``, the functions its worker pools serve
     (``workers``), and what went wrong (``conflicts``, ``errors`` of files that did not load,
-    ``warnings``)."""
+    ``warnings``), and the ``schedules`` the runtime runs (``schedules.plan``)."""
 
-    def __init__(self, root, app, routes, workers, conflicts, errors, warnings, loaded, development=False):
+    def __init__(self, root, app, routes, workers, conflicts, errors, warnings, loaded, development=False, schedules=()):
         self.root = root
+        self.schedules = list(schedules)
         self.development = development
         self.routes = routes
         self.app = app
@@ -84,6 +86,7 @@ class FunctionsApp:
             "conflicts": [str(conflict) for conflict in self.conflicts],
             "errors": self.errors,
             "warnings": self.warnings,
+            "schedules": self.schedules,
         })
 
 
@@ -181,7 +184,7 @@ def build_app(found, previous=None, app=None, development=False):
     _add_folder_homes(app, found)
     routes = [f"{','.join(spec.methods)} {spec.path} {spec.runtime} {spec.relative_file}" for spec in found.specs]
     return FunctionsApp(found.root, app, routes, list(workers.values()), found.conflicts, errors, found.warnings, loaded,
-                        development)
+                        development, schedules.collect(found.specs))
 
 
 def _operation_id(method, spec):

@@ -3,19 +3,14 @@ names a function of its own), ``fn.env.json`` beside the handler, with FastFN's 
 import json
 import os
 
+from . import schedules
+from .errors import ConfigError, MissingFastAPI  # noqa: F401 (the rest of the package imports them from here)
+
 DEFAULT_TIMEOUT_MS = 2500
 DEFAULT_MAX_CONCURRENCY = 20
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 MAX_CONCURRENCY = 100_000
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
-
-
-class ConfigError(Exception):
-    """A configuration file that cannot be used, with the file in the message."""
-
-
-class MissingFastAPI(ConfigError):
-    """The tree needs FastAPI (it has Python functions), and the environment has none."""
 
 
 def read_json(path):
@@ -59,6 +54,11 @@ class FunctionConfig:
         if not isinstance(raw, dict):
             raise ConfigError(f"{where}: must be a JSON object")
         self.raw = raw
+        self.where = where
+        # A schedule is its folder's own: never inherited by the folders below (``merged`` and
+        # ``without_schedule`` drop it), so ``schedule_where`` names the file it came from.
+        self.schedule_where = where if "schedule" in raw else None
+        self.schedule = schedules.parse(raw["schedule"], where) if "schedule" in raw else None
         self.timeout_ms = _positive(raw, "timeout_ms", DEFAULT_TIMEOUT_MS, where)
         self.max_concurrency = _positive(raw, "max_concurrency", DEFAULT_MAX_CONCURRENCY, where)
         if self.max_concurrency > MAX_CONCURRENCY:
@@ -96,12 +96,21 @@ class FunctionConfig:
     def merged(self, child, where):
         """These settings with a nearer ``fn.config.json`` over them."""
         raw = dict(self.raw)
+        raw.pop("schedule", None)
         for key, value in child.items():
             if key == "invoke" and isinstance(value, dict) and isinstance(raw.get("invoke"), dict):
                 raw["invoke"] = {**raw["invoke"], **value}
             else:
                 raw[key] = value
         return FunctionConfig(raw, where)
+
+    def without_schedule(self):
+        """These settings as the folders below inherit them."""
+        if self.schedule_where is None:
+            return self
+        raw = dict(self.raw)
+        del raw["schedule"]
+        return FunctionConfig(raw, self.where)
 
     def context(self):
         return {

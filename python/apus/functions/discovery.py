@@ -100,7 +100,7 @@ def discover(root):
         raise ConfigError(f"{root}: not a directory")
     raw = read_json(os.path.join(found.root, "fn.config.json"))
     found.root_config = FunctionConfig(raw, os.path.join(found.root, "fn.config.json"))
-    base = FunctionConfig(_settings_only(raw), "fn.config.json")
+    base = FunctionConfig(_settings_only(raw), os.path.join(found.root, "fn.config.json"))
     _walk(found, found.root, [], base, 0)
     _resolve(found)
     return found
@@ -145,12 +145,12 @@ def _walk(found, folder, segments, inherited, depth):
             if name.startswith(".") or name in SKIPPED_FOLDERS or _is_assets(found, path):
                 continue
             if depth == 0 and name in RUNTIMES.values():
-                _runtime_layout(found, path, name, config)
+                _runtime_layout(found, path, name, config.without_schedule())
                 continue
             if depth + 1 > MAX_DEPTH:
                 found.warnings.append(f"{path}: deeper than {MAX_DEPTH} folders; skipped")
                 continue
-            _walk(found, path, segments + [name], config, depth + 1)
+            _walk(found, path, segments + [name], config.without_schedule(), depth + 1)
         else:
             _file_route(found, path, segments, config, single_entry)
 
@@ -325,7 +325,7 @@ def _runtime_layout(found, folder, runtime, config, namespace=(), depth=1):
         if _entry_file(path, own) is not None:
             _named_function(found, path, "/".join([*namespace, name]), own, RANK_FILE)
         elif depth < NAMESPACE_DEPTH:
-            _runtime_layout(found, path, runtime, own, (*namespace, name), depth + 1)
+            _runtime_layout(found, path, runtime, own.without_schedule(), (*namespace, name), depth + 1)
 
 
 def _resolve(found):
