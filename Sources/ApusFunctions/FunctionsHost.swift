@@ -12,7 +12,7 @@ public import Logging
 /// watches the tree: a change loads the tree again on a thread of its own, and the new version
 /// takes over on the loop (Python modules imported afresh; a worker function that changed gets
 /// new workers once one of them has loaded it; the rest keep theirs).
-public final class FunctionsHost: @unchecked Sendable {
+public final class FunctionsHost: AdminHost, @unchecked Sendable {
     public struct Options: Sendable {
         /// The tree's root.
         public var directory: String
@@ -67,6 +67,12 @@ public final class FunctionsHost: @unchecked Sendable {
     private var pendingChanges: Set<String> = []
     /// The tree's schedules (loop thread, from `attach` on).
     private var schedules: ScheduleRunner?
+    /// Callers of the admin API's reload waiting for the one under way (loop thread).
+    private var reloadWaiters: [(Result<Int, ReloadFailure>) -> Void] = []
+    /// The next reload gives every worker function new workers (the admin API asked for it).
+    private var reloadsEveryWorker = false
+    /// The callers the reload under way answers.
+    private var answeredByThisReload: [(Result<Int, ReloadFailure>) -> Void] = []
 
     /// `app`: an app the functions are added to, after its own routes (`--functions`); without
     /// one, the tree is served alone.
@@ -89,6 +95,8 @@ public final class FunctionsHost: @unchecked Sendable {
             watcher = nil
             schedules?.stop()
             schedules = nil
+            responder.admin?.stop()
+            responder.admin = nil
             executors.shutdown()
         }
     }
@@ -102,6 +110,13 @@ public final class FunctionsHost: @unchecked Sendable {
             let schedules = ScheduleRunner(root: options.directory, responder: responder, logger: logger)
             self.schedules = schedules
             schedules.start(on: loop, version.manifest.schedules)
+            if let access = AdminAccess.fromEnvironment() {
+                let jobs = FunctionJobs(
+                    loop: loop, store: JobStore(folder: ScheduleRunner.stateFolder(options.directory) + "/jobs"),
+                    responder: responder, limits: .fromEnvironment(), logger: logger)
+                responder.admin = AdminResponder(host: self, access: access, responder: responder, jobs: jobs, logger: logger)
+                logger.info("admin API on at /_fn/ (\(access.localOnly ? "from this machine, " : "")with the token of APUS_ADMIN_TOKEN)")
+            }
             if hotReload {
                 watcher = TreeWatcher(loop: loop, root: options.directory) { [weak self] folders in self?.changed(folders) }
             }
@@ -258,12 +273,30 @@ public final class FunctionsHost: @unchecked Sendable {
 
     // MARK: reloading (on the loop thread, but for the Python part)
 
+    // MARK: the admin API's view
+
+    var manifest: FunctionsManifest { version.manifest }
+
+    func poolStatus(of key: String) -> WorkerPoolStatus? { version.workers[key]?.poolStatus }
+
+    var scheduleRunner: ScheduleRunner? { schedules }
+
+    func reloadEverything(then: @escaping (Result<Int, ReloadFailure>) -> Void) {
+        reloadWaiters.append(then)
+        reloadsEveryWorker = true
+        changed([])
+    }
+
     private func changed(_ folders: Set<String>) {
         pendingChanges.formUnion(folders)
         guard !reloading, let loop else { return }
         reloading = true
         let changes = pendingChanges
         pendingChanges.removeAll()
+        let everyWorker = reloadsEveryWorker
+        reloadsEveryWorker = false
+        answeredByThisReload = reloadWaiters
+        reloadWaiters.removeAll()
         let (previous, existing) = (version.tree, version.workers)
         let (options, asyncio, executors, logger) = (self.options, self.asyncio, self.executors, self.logger)
         let started = spawnDetachedThread(name: "apus-reload") { [self] in
@@ -271,25 +304,33 @@ public final class FunctionsHost: @unchecked Sendable {
                 let tree = try PythonModuleCall.call("apus.functions", "reload", [.text(options.directory), .object(previous)])
                 return try Self.build(tree, app: nil, reusing: existing, options, asyncio, executors, logger)
             }
-            loop.execute { [self] in finishReload(result, changes) }
+            loop.execute { [self] in finishReload(result, changes, everyWorker: everyWorker) }
         }
         if !started {
             reloading = false
+            answeredByThisReload.forEach { $0(.failure(ReloadFailure(reason: "no thread to reload on"))) }
+            answeredByThisReload.removeAll()
             logger.error("cannot start a thread to reload the functions (a tasks or memory limit?)")
         }
     }
 
-    private func finishReload(_ result: Result<Version, any Error>, _ changes: Set<String>) {
+    private func finishReload(
+        _ result: Result<Version, any Error>, _ changes: Set<String>, everyWorker: Bool
+    ) {
         reloading = false
-        defer { if !pendingChanges.isEmpty { changed([]) } }
+        let waiters = answeredByThisReload
+        answeredByThisReload.removeAll()
+        defer { if !pendingChanges.isEmpty || !reloadWaiters.isEmpty { changed([]) } }
         guard let loop else { return }
         watcher?.resync()
         let next: Version
         do {
             next = try result.get()
         } catch {
+            waiters.forEach { $0(.failure(ReloadFailure(reason: "\(error)"))) }
             return logger.error("the functions could not be loaded again; the previous version keeps serving: \(error)")
         }
+        defer { waiters.forEach { $0(.success(next.manifest.routes.count)) } }
         let old = version
         for (key, worker) in next.workers {
             guard let before = old.workers[key] else {
@@ -297,7 +338,7 @@ public final class FunctionsHost: @unchecked Sendable {
                 continue
             }
             let function = next.manifest.workers.first { $0.key == key }!
-            if before.function != function || changes.contains(where: { Self.isInside($0, function.folder) }) {
+            if everyWorker || before.function != function || changes.contains(where: { Self.isInside($0, function.folder) }) {
                 worker.reload(function, command: Self.command(for: function, options), on: loop)
             }
         }

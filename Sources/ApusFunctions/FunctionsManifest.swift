@@ -87,8 +87,24 @@ struct FunctionsManifest: Decodable {
         }
     }
 
+    /// One function (file) as the admin API's catalog shows it.
+    struct Function: Decodable {
+        /// Its file, relative to the tree.
+        let key: String
+        let name: String
+        let runtime: String
+        /// "GET,POST /users/{id}", one per route.
+        let routes: [String]
+        /// `fn.config.json` as its files set it, and the settings that apply.
+        let config: JSONValue
+        let settings: JSONValue
+        let env: [String: String]
+        let secrets: [String]
+    }
+
     /// "GET /users/{id} node users/[id].js", most specific first.
     let routes: [String]
+    let functions: [Function]
     let workers: [Worker]
     let conflicts: [String]
     let errors: [String]

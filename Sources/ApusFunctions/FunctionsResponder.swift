@@ -10,6 +10,8 @@ public final class FunctionsResponder: HTTPResponder, @unchecked Sendable {
     var onStop: (() -> Void)?
     /// The tree's own metrics (its worker pools, its reloads), on the loop thread.
     var treeMetrics: ((inout MetricsText) -> Void)?
+    /// The admin API (`/_fn/`), when it is on; set on the loop thread before the server starts.
+    var admin: AdminResponder?
 
     init(_ current: PlanResponder) {
         self.current = current
@@ -18,6 +20,7 @@ public final class FunctionsResponder: HTTPResponder, @unchecked Sendable {
     public var streamsRequestBodies: Bool { true }
 
     public func respond(to request: HTTPRequest, via slot: ResponseSlot) {
+        if let admin, request.path.hasPrefix(AdminResponder.prefix) { return admin.respond(to: request, via: slot) }
         current.respond(to: request, via: slot)
     }
 

@@ -44,9 +44,12 @@ def test_a_python_function_runs_every_second_with_the_schedules_request(tmp_path
             "context": {"team": "ops"}}}),
         "tick/get.py": RECORDING.format(log=log),
     })
-    server = serve(tmp_path / "tree")
+    server = serve(tmp_path / "tree", env={"APUS_ADMIN_TOKEN": "t"})
     try:
         assert wait_for(lambda: len(runs(log)) >= 2, 5), "\n".join(server.lines)
+        status, listed = call_json(server, "/_fn/schedules", headers={"x-fn-admin-token": "t"})
+        assert status == 200 and listed["runs_here"] is True
+        assert listed["schedules"][0]["key"] == "GET /tick" and listed["schedules"][0]["runs"] >= 2
         first = runs(log)[0]
         assert first["ua"] == "apus-scheduler"
         assert first["query"] == {"kind": "tick"} and first["header"] == "scheduled"

@@ -43,14 +43,11 @@ final class LiveScheduleEnvironment: ScheduleEnvironment {
     func invoke(_ schedule: FunctionsManifest.Schedule, attempt: Int, then: @escaping (Int, [UInt8]) -> Void) {
         var trigger = schedule.trigger
         trigger["attempt"] = .number(Double(attempt))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        var context = Array("\"trigger\":".utf8) + ((try? encoder.encode(trigger)).map(Array.init) ?? Array("{}".utf8))
-        context += Array(",\"user\":".utf8) + ((try? encoder.encode(schedule.user ?? .null)).map(Array.init) ?? Array("null".utf8))
-        let request = LocalExchange.request(
-            method: schedule.schedule.method, target: schedule.target, userAgent: "apus-scheduler",
+        let invocation = FunctionInvocation(
+            method: schedule.schedule.method, target: schedule.target,
             headers: schedule.headers.compactMap { $0.count == 2 ? (name: $0[0], value: $0[1]) : nil },
-            body: Array((schedule.schedule.body ?? "").utf8), invocationContext: context)
+            body: Array((schedule.schedule.body ?? "").utf8), user: schedule.user, userAgent: "apus-scheduler")
+        let request = invocation.request(trigger: trigger)
         LocalExchange.send(request, to: responder, on: loop, logger: logger) { answer in then(answer.status, answer.body) }
     }
 

@@ -101,9 +101,9 @@ final class ScheduleRunner {
         }
     }
 
-    /// `<root>/.fastfn`, made if missing; else a folder of this user's under the temporary
+    /// `<root>/.fastfn` (where the jobs are kept too), made if missing; else a folder of this user's under the temporary
     /// folder, named after the tree.
-    private static func stateFolder(_ root: String) -> String {
+    static func stateFolder(_ root: String) -> String {
         let folder = root + "/.fastfn"
         if mkdir(folder, 0o755) == 0 || errno == EEXIST { return folder }
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
@@ -115,12 +115,20 @@ final class ScheduleRunner {
 
     // MARK: health
 
-    /// The `schedules` member of the health report: each schedule, and its state where this
-    /// process runs them.
+    /// Whether this process runs the schedules.
+    var runsHere: Bool { scheduler != nil }
+
+    /// The `schedules` member of the health report.
     func healthJSON(into json: inout JSONWriter) {
+        json.raw("{\"runs_here\":\(runsHere),\"items\":")
+        itemsJSON(into: &json)
+        json.raw("}")
+    }
+
+    /// Each schedule, and its state where this process runs them: a JSON array in key order.
+    func itemsJSON(into json: inout JSONWriter) {
         let snapshot = scheduler?.snapshot() ?? []
         let states = Dictionary(uniqueKeysWithValues: snapshot.map { ($0.schedule.key, ($0.state, $0.running)) })
-        json.raw("{\"runs_here\":\(scheduler != nil),\"items\":")
         json.array(schedules) { json, schedule in
             json.raw("{\"key\":"); json.string(schedule.key)
             json.raw(",\"function\":"); json.string(schedule.function)
@@ -137,7 +145,6 @@ final class ScheduleRunner {
             json.string(state.lastError)
             json.raw(",\"retry_due\":\(Self.number(state.retryDue))}")
         }
-        json.raw("}")
     }
 
     private static func number(_ value: Double?) -> String {

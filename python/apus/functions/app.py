@@ -65,9 +65,12 @@ class FunctionsApp:
     (``workers``), and what went wrong (``conflicts``, ``errors`` of files that did not load,
     ``warnings``), and the ``schedules`` the runtime runs (``schedules.plan``)."""
 
-    def __init__(self, root, app, routes, workers, conflicts, errors, warnings, loaded, development=False, schedules=()):
+    def __init__(self, root, app, routes, workers, conflicts, errors, warnings, loaded, development=False, schedules=(),
+                 catalog=()):
         self.root = root
         self.schedules = list(schedules)
+        # Every function (file), its routes, settings and env: the admin API's catalog.
+        self.catalog = list(catalog)
         self.development = development
         self.routes = routes
         self.app = app
@@ -87,6 +90,7 @@ class FunctionsApp:
             "errors": self.errors,
             "warnings": self.warnings,
             "schedules": self.schedules,
+            "functions": self.catalog,
         })
 
 
@@ -184,7 +188,22 @@ def build_app(found, previous=None, app=None, development=False):
     _add_folder_homes(app, found)
     routes = [f"{','.join(spec.methods)} {spec.path} {spec.runtime} {spec.relative_file}" for spec in found.specs]
     return FunctionsApp(found.root, app, routes, list(workers.values()), found.conflicts, errors, found.warnings, loaded,
-                        development, schedules.collect(found.specs))
+                        development, schedules.collect(found.specs), _catalog(found.specs))
+
+
+def _catalog(specs):
+    """Each function (file) once: its routes, its configuration as its files set it, the
+    settings that apply, and its env with the names of the secret values."""
+    functions = {}
+    for spec in specs:
+        entry = functions.setdefault(spec.relative_file, {
+            "key": spec.relative_file, "name": spec.name, "runtime": spec.runtime, "routes": [],
+            "config": spec.config.raw, "settings": {**spec.config.context(), "methods": spec.config.methods or ["GET"],
+                                                   "handler": spec.config.handler},
+            "env": spec.env, "secrets": sorted(spec.secrets),
+        })
+        entry["routes"].append(f"{','.join(spec.methods)} {spec.path}")
+    return sorted(functions.values(), key=lambda entry: entry["key"])
 
 
 def _operation_id(method, spec):
