@@ -87,6 +87,7 @@ public final class FunctionsHost: AdminHost, @unchecked Sendable {
         version = try Self.build(tree, app: app, reusing: [:], options, asyncio, executors, logger)
         application = version.application
         responder = FunctionsResponder(version.plans)
+        responder.rollouts = Self.rollouts(version.manifest)
         report = Self.report(version.manifest, missing: Self.missingLanguages(version.manifest, options))
             + Self.unplanned(version.plans).map { (.info, $0) } + [(.info, version.plans.summary)]
         responder.treeMetrics = { [unowned self] text in collectMetrics(into: &text) }
@@ -178,6 +179,9 @@ public final class FunctionsHost: AdminHost, @unchecked Sendable {
             + manifest.conflicts.map { (.warning, "conflict (answered 409): \($0)") }
             + manifest.errors.map { (.error, "\($0) (answered 503)") }
             + manifest.warnings.map { (.warning, "\($0)") }
+            + manifest.rollouts.map { rollout in
+                (.info, "rollout \(rollout.path): " + rollout.versions.map { "\(Self.percent($0.weight))% to \($0.path)" }.joined(separator: ", "))
+            }
             + manifest.schedules.map { schedule in
                 let when = schedule.schedule.everySeconds.map { "every \($0) s" }
                     ?? "cron \(schedule.schedule.cron ?? "?") (\(schedule.schedule.timezone))"
@@ -346,12 +350,21 @@ public final class FunctionsHost: AdminHost, @unchecked Sendable {
         version = next
         next.plans.labelsRoutes = labelsRoutes
         responder.current = next.plans
+        responder.rollouts = Self.rollouts(next.manifest)
         schedules?.update(next.manifest.schedules)
         reloads += 1
         old.plans.retire()
         logger.info("functions reloaded: \(next.manifest.routes.count) routes")
         next.manifest.errors.forEach { logger.error("\($0) (the previous version keeps serving)") }
         next.manifest.conflicts.forEach { logger.warning("conflict (answered 409): \($0)") }
+    }
+
+    private static func percent(_ weight: Double) -> String {
+        weight == weight.rounded() ? String(Int(weight)) : String(weight)
+    }
+
+    private static func rollouts(_ manifest: FunctionsManifest) -> [String: FunctionsManifest.Rollout] {
+        Dictionary(manifest.rollouts.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// Whether `path` is `folder` or inside it.

@@ -93,6 +93,8 @@ struct FunctionsManifest: Decodable {
         let key: String
         let name: String
         let runtime: String
+        /// "default", or the version folder's name.
+        let version: String
         /// "GET,POST /users/{id}", one per route.
         let routes: [String]
         /// `fn.config.json` as its files set it, and the settings that apply.
@@ -102,8 +104,34 @@ struct FunctionsManifest: Decodable {
         let secrets: [String]
     }
 
+    /// A function's route whose requests are shared with its versions (`fn.config.json`'s `rollout`).
+    struct Rollout: Decodable, Equatable {
+        struct Share: Decodable, Equatable {
+            let version: String
+            /// The version's route (`/hello@v2`).
+            let path: String
+            /// Percent of the requests.
+            let weight: Double
+        }
+
+        let path: String
+        let methods: [String]
+        let versions: [Share]
+
+        /// The version's path for a draw in 0..<100, or nil for the function's own route.
+        func path(forDraw draw: Double) -> String? {
+            var bound = 0.0
+            for share in versions {
+                bound += share.weight
+                if draw < bound { return share.path }
+            }
+            return nil
+        }
+    }
+
     /// "GET /users/{id} node users/[id].js", most specific first.
     let routes: [String]
+    let rollouts: [Rollout]
     let functions: [Function]
     let workers: [Worker]
     let conflicts: [String]

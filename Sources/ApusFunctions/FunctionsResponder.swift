@@ -12,6 +12,8 @@ public final class FunctionsResponder: HTTPResponder, @unchecked Sendable {
     var treeMetrics: ((inout MetricsText) -> Void)?
     /// The admin API (`/_fn/`), when it is on; set on the loop thread before the server starts.
     var admin: AdminResponder?
+    /// Routes shared with their versions, by path (loop thread; replaced with `current`).
+    var rollouts: [String: FunctionsManifest.Rollout] = [:]
 
     init(_ current: PlanResponder) {
         self.current = current
@@ -21,6 +23,10 @@ public final class FunctionsResponder: HTTPResponder, @unchecked Sendable {
 
     public func respond(to request: HTTPRequest, via slot: ResponseSlot) {
         if let admin, request.path.hasPrefix(AdminResponder.prefix) { return admin.respond(to: request, via: slot) }
+        if !rollouts.isEmpty, let rollout = rollouts[request.path], rollout.methods.contains(request.method),
+           let version = rollout.path(forDraw: Double.random(in: 0..<100)) {
+            return current.respond(to: request.rewritten(toPath: version), via: slot)
+        }
         current.respond(to: request, via: slot)
     }
 

@@ -31,6 +31,21 @@ public struct HTTPRequest: Sendable {
     public var headers: HTTPHeaders { head.headers }
     public var version: HTTPVersion { head.version }
 
+    /// The same request sent to another path (a rollout's version of a function): the target,
+    /// path and raw path change; the query, headers, body and the rest stay. `rawPath` is
+    /// percent-encoded as a target's path is.
+    public func rewritten(toPath rawPath: String) -> HTTPRequest {
+        var head = self.head
+        head.target = query.isEmpty ? rawPath : rawPath + "?" + query
+        var request = HTTPRequest(head: head, body: body, client: client, server: server)
+        request.pathParameters = pathParameters
+        request.bodyStream = bodyStream
+        request.webSocket = webSocket
+        request.tls = tls
+        request.invocationContext = invocationContext
+        return request
+    }
+
     public init(head: HTTPRequestHead, body: [UInt8], client: String = "-", server: String = "-") {
         self.head = head
         self.body = body

@@ -15,7 +15,7 @@ import sys
 from .._contract import Error
 from . import dependencies
 from . import event as events
-from . import schedules
+from . import rollouts, schedules
 from .assets import Assets
 from .config import ConfigError, MissingFastAPI
 from .discovery import discover, sort_key
@@ -42,7 +42,7 @@ class Function:
         self.env = spec.env
         self.secrets = spec.secrets
         self.max_body_bytes = spec.config.max_body_bytes
-        self.context = {"function_name": spec.name, "runtime": spec.runtime, "version": "default",
+        self.context = {"function_name": spec.name, "runtime": spec.runtime, "version": spec.version,
                         **spec.config.context()}
 
     def worker_settings(self):
@@ -66,8 +66,9 @@ class FunctionsApp:
     ``warnings``), and the ``schedules`` the runtime runs (``schedules.plan``)."""
 
     def __init__(self, root, app, routes, workers, conflicts, errors, warnings, loaded, development=False, schedules=(),
-                 catalog=()):
+                 catalog=(), rollouts=()):
         self.root = root
+        self.rollouts = list(rollouts)
         self.schedules = list(schedules)
         # Every function (file), its routes, settings and env: the admin API's catalog.
         self.catalog = list(catalog)
@@ -91,6 +92,7 @@ class FunctionsApp:
             "warnings": self.warnings,
             "schedules": self.schedules,
             "functions": self.catalog,
+            "rollouts": self.rollouts,
         })
 
 
@@ -188,7 +190,8 @@ def build_app(found, previous=None, app=None, development=False):
     _add_folder_homes(app, found)
     routes = [f"{','.join(spec.methods)} {spec.path} {spec.runtime} {spec.relative_file}" for spec in found.specs]
     return FunctionsApp(found.root, app, routes, list(workers.values()), found.conflicts, errors, found.warnings, loaded,
-                        development, schedules.collect(found.specs), _catalog(found.specs))
+                        development, schedules.collect(found.specs), _catalog(found.specs),
+                        rollouts.collect(found.specs))
 
 
 def _catalog(specs):
@@ -197,7 +200,7 @@ def _catalog(specs):
     functions = {}
     for spec in specs:
         entry = functions.setdefault(spec.relative_file, {
-            "key": spec.relative_file, "name": spec.name, "runtime": spec.runtime, "routes": [],
+            "key": spec.relative_file, "name": spec.name, "runtime": spec.runtime, "version": spec.version, "routes": [],
             "config": spec.config.raw, "settings": {**spec.config.context(), "methods": spec.config.methods or ["GET"],
                                                    "handler": spec.config.handler},
             "env": spec.env, "secrets": sorted(spec.secrets),

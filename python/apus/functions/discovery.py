@@ -20,6 +20,11 @@
   ``invoke.routes``) beats both.
 - Two routes of the same rank for the same path shape and method are a conflict: reported at
   startup and answered 409.
+- Versions, as FastFN lays them out: a subfolder of a function's home holding an entry file is
+  a version of it, served at ``/<route>@<version>`` (``hello/v2/handler.js`` → ``/hello@v2``),
+  with the home's settings under its own ``fn.config.json``. Under a named function (the
+  runtime layout, or a config that names one) any subfolder name does; in a zero-config folder,
+  whose other subfolders are routes of their own, only ``v`` and a digit (``v2``, ``v2.1``).
 
 Precedence for a request: static beats ``[param]`` beats catch-all; ``sort_key`` orders the
 routes so that the first match is the most specific one."""
@@ -38,6 +43,8 @@ ENTRY_FILES = ("handler.py", "main.py", "handler.js", "index.js", "handler.php",
 MAX_DEPTH = 6
 NAMESPACE_DEPTH = 3
 
+_VERSION_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
+_ZERO_CONFIG_VERSION_NAME = re.compile(r"^v[0-9][A-Za-z0-9_.-]*$")
 _PARAMETER = re.compile(r"^\[(\[)?(\.\.\.)?([A-Za-z0-9_]+)\]((?(1)\]))$")
 _STATIC_JUNK = re.compile(r"[^a-z0-9-]+")
 # Rank of where a route came from: a function's own config beats fn.routes.json beats a file.
@@ -47,8 +54,10 @@ RANK_FILE, RANK_MANIFEST, RANK_CONFIG = 1, 2, 3
 class FunctionSpec:
     """One route of one function."""
 
-    def __init__(self, name, file, runtime, methods, path, rank, config, env, secrets, root):
+    def __init__(self, name, file, runtime, methods, path, rank, config, env, secrets, root, version="default"):
         self.name = name
+        # "default", or the version folder's name (``hello/v2/`` → "v2"): ``event.context.version``.
+        self.version = version
         self.file = file
         self.folder = os.path.dirname(file)
         self.runtime = runtime
@@ -139,8 +148,19 @@ def _walk(found, folder, segments, inherited, depth):
         found.warnings.append(f"{folder}: {error}")
         return
     single_entry = any(name in ENTRY_FILES for name in entries)
+    versions = _versions(found, folder, config, _ZERO_CONFIG_VERSION_NAME) if single_entry and depth > 0 else []
+    if versions:
+        try:
+            home = _paths(segments)[0]
+        except ValueError:
+            home = None
+        for version, version_folder, version_config in versions if home is not None else []:
+            _add_version(found, version_folder, None, home, version, version_config, RANK_FILE)
+    version_folders = {version_folder for _, version_folder, _ in versions}
     for name in entries:
         path = os.path.join(folder, name)
+        if path in version_folders:
+            continue
         if os.path.isdir(path):
             if name.startswith(".") or name in SKIPPED_FOLDERS or _is_assets(found, path):
                 continue
@@ -307,6 +327,37 @@ def _named_function(found, folder, name, config, rank):
             continue
         found.specs.append(FunctionSpec(name, entry, runtime, config.methods or ["GET"], path, rank, config, env, secrets,
                                         found.root))
+    for version, version_folder, version_config in _versions(found, folder, config, _VERSION_NAME):
+        _add_version(found, version_folder, name, f"/{name}", version, version_config, rank)
+
+
+def _versions(found, folder, config, pattern):
+    """The version folders of the function at home in ``folder``: (name, folder, settings), the
+    folder's ``fn.config.json`` over the home's."""
+    versions = []
+    for name in sorted(os.listdir(folder)):
+        path = os.path.join(folder, name)
+        if not os.path.isdir(path) or name in SKIPPED_FOLDERS or name.startswith(".") or not pattern.match(name):
+            continue
+        raw = read_json(os.path.join(path, "fn.config.json"))
+        own = config.without_schedule()
+        if raw is not None:
+            own = own.merged(raw, os.path.join(path, "fn.config.json"))
+        if _entry_file(path, own) is not None:
+            versions.append((name, path, own))
+    return versions
+
+
+def _add_version(found, folder, name, home, version, config, rank):
+    entry = _entry_file(folder, config)
+    runtime = config.raw.get("runtime") or RUNTIMES.get(os.path.splitext(entry)[1])
+    if runtime not in RUNTIMES.values():
+        found.warnings.append(f"{folder}: unknown runtime {runtime!r}; skipped")
+        return
+    env, secrets = read_env(folder)
+    name = name or os.path.relpath(entry, found.root)
+    found.specs.append(FunctionSpec(name, entry, runtime, config.methods or ["GET"], f"{home.rstrip('/') or ''}@{version}",
+                                    rank, config, env, secrets, found.root, version=version))
 
 
 def _configured_function(found, folder, segments, config):
