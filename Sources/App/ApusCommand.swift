@@ -12,7 +12,7 @@ struct ApusCommand: AsyncParsableCommand {
         commandName: "apus",
         abstract: "A Swift runtime for Python web apps and polyglot functions.",
         version: version,
-        subcommands: [RunCommand.self, DevCommand.self, InitCommand.self, RoutesCommand.self, ParseCommand.self]
+        subcommands: [RunCommand.self, DevCommand.self, InitCommand.self, RoutesCommand.self, DoctorCommand.self, ParseCommand.self]
     )
 
     /// Runs the command as a task and parks the main thread until the task ends the process.
