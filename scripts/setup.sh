@@ -5,8 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(libuv1-dev python3-dev python3-venv pkg-config zlib1g-dev libssl-dev libnghttp2-dev nghttp2-client nodejs php-cli golang-go patchelf)
-# Rust functions need rustc on PATH (no crates); Debian's, unless one is there already (rustup).
+# Rust functions need rustc on PATH (Debian's, unless one is there already: rustup), and link the
+# real serde_json, built once by cargo from Debian's packaged crates (crates.io may be out of reach).
 command -v rustc >/dev/null || PACKAGES+=(rustc)
+command -v cargo >/dev/null || PACKAGES+=(cargo)
+PACKAGES+=(librust-serde-json-dev)
 [[ "${APUS_SETUP_EXTRA:-}" ]] && PACKAGES+=(${APUS_SETUP_EXTRA})
 
 missing=()

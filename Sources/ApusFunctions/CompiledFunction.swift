@@ -2,12 +2,18 @@ internal import ApusLoop
 internal import FoundationEssentials
 
 /// Go and Rust functions are compiled once into a binary of their own, with the wrapper that
-/// speaks the worker protocol (`runtimes/go_worker.go`, `runtimes/rust_worker.rs`; Rust's with
-/// the `serde_json` subset in `runtimes/rust_serde_json.rs`, since crates.io may be out of
-/// reach). Binaries are cached under `$XDG_CACHE_HOME/apus` (or `~/.cache/apus`), keyed by the
-/// function's source, the wrapper and the toolchain's version: a restart, or a reload that
-/// leaves the function as it was, does not build again. Builds run at start-up or on a reload,
-/// never on the request path.
+/// speaks the worker protocol (`runtimes/go_worker.go`, `runtimes/rust_worker.rs`).
+///
+/// - Rust: the wrapper names the function's own file by its absolute path, so the modules it
+///   declares beside it (`#[path = "_shared.rs"] mod _shared;`) are found where they are, and
+///   links the real `serde_json` (`RustCrates`).
+/// - Go: the function's file is copied beside the wrapper, with the folder's helper files
+///   (`_*.go`, private by FastFN's rules), into one `main` package.
+///
+/// Binaries are cached under `$XDG_CACHE_HOME/apus` (or `~/.cache/apus`), keyed by the
+/// function's source and its folder's other sources, the wrapper and the toolchain's version: a
+/// restart, or a reload that leaves the function as it was, does not build again. Builds run at
+/// start-up or on a reload, never on the request path.
 enum CompiledFunction {
     /// Why a function cannot run: its status and message for requests, the details for the log.
     struct Failure: Error {
@@ -20,36 +26,50 @@ enum CompiledFunction {
         let rust = function.runtime == "rust"
         let wrapperPath = runtimes + (rust ? "/rust_worker.rs" : "/go_worker.go")
         guard let source = try? Data(contentsOf: URL(filePath: function.file)),
-              let wrapper = try? Data(contentsOf: URL(filePath: wrapperPath)) else {
+              var wrapper = try? Data(contentsOf: URL(filePath: wrapperPath)) else {
             return .failure(Failure(message: "cannot read \(function.file)", details: ""))
         }
         let version = toolchainVersion(compiler, rust ? "-V" : "version")
-        var arguments = ["build", "-o", "function.tmp", "main.go", "function.go"]
-        var key = [Array(source), Array(wrapper), Array(version.utf8)]
-        let (main, copy) = rust ? ("main.rs", "function.rs") : ("main.go", "function.go")
+        let companions = companionFiles(of: function, rust: rust)
+        var key = [Array(source), Array(wrapper), Array(version.utf8), Array(function.file.utf8)]
+        for (name, contents) in companions { key += [Array(name.utf8), contents] }
+        // Go leaves out files whose names start with "_", even named on its command line.
+        let copies = companions.map { "helper" + $0.name }
+        var arguments = ["build", "-o", "function.tmp", "main.go", "function.go"] + copies
         if rust {
-            switch serdeLibrary(rustc: compiler, version: version, runtimes: runtimes) {
-            case .success(let library):
-                arguments = ["--edition", "2021", "-O", "main.rs", "--extern", "serde_json=" + library, "-o", "function.tmp"]
-                key.append(Array(library.utf8))
+            switch RustCrates.libraries(rustc: compiler, version: version, cacheFolder: cacheFolder()) {
+            case .success(let crates):
+                arguments = ["--edition", "2021", "-O", "main.rs", "--extern", "serde_json=" + crates.serdeJSON,
+                             "-L", "dependency=" + crates.dependencies, "-o", "function.tmp"]
+                key.append(Array(crates.serdeJSON.utf8))
             case .failure(let failure):
                 return .failure(failure)
             }
+            let escaped = function.file.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"")
+            wrapper = Data(String(decoding: wrapper, as: UTF8.self)
+                .replacing("#[path = \"function.rs\"]", with: "#[path = \"\(escaped)\"]").utf8)
         }
         let folder = cacheFolder() + "/\(function.runtime)/" + fingerprint(key)
         let binary = folder + "/function"
         if FileManager.default.isExecutableFile(atPath: binary) { return .success(binary) }
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            try wrapper.write(to: URL(filePath: folder + "/" + main))
-            try source.write(to: URL(filePath: folder + "/" + copy))
+            try wrapper.write(to: URL(filePath: folder + "/" + (rust ? "main.rs" : "main.go")))
+            if !rust {
+                try source.write(to: URL(filePath: folder + "/function.go"))
+                for (copy, (_, contents)) in zip(copies, companions) { try Data(contents).write(to: URL(filePath: folder + "/" + copy)) }
+            }
         } catch {
             return .failure(Failure(message: "cannot prepare its build in \(folder)", details: "\(error)"))
         }
         let build = Subprocess.run(compiler, arguments, in: folder)
         guard build.succeeded else {
             // The compiler names the copy; the user knows the file by its own name.
-            let output = build.output.replacing("./" + copy, with: function.file).replacing(copy, with: function.file)
+            var output = build.output
+            if !rust {
+                output = output.replacing("./function.go", with: function.file).replacing("function.go", with: function.file)
+                for (copy, (name, _)) in zip(copies, companions) { output = output.replacing(copy, with: function.folder + "/" + name) }
+            }
             return .failure(Failure(message: "the \(rust ? "Rust" : "Go") build failed", details: output))
         }
         do {
@@ -60,32 +80,16 @@ enum CompiledFunction {
         return .success(binary)
     }
 
-    /// The `serde_json` subset every Rust function links, built once per toolchain.
-    private static func serdeLibrary(rustc: String, version: String, runtimes: String) -> Result<String, Failure> {
-        guard let source = try? Data(contentsOf: URL(filePath: runtimes + "/rust_serde_json.rs")) else {
-            return .failure(Failure(message: "cannot read the Rust support library", details: runtimes))
+    /// The folder's other sources a build takes in (Go: its `_*.go` helpers, copied into the
+    /// package; Rust: every other `.rs` file, which a module may name, for the cache key only).
+    private static func companionFiles(of function: FunctionsManifest.Worker, rust: Bool) -> [(name: String, contents: [UInt8])] {
+        let own = String(function.file.split(separator: "/").last ?? "")
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: function.folder)) ?? []).sorted().filter { name in
+            name != own && (rust ? name.hasSuffix(".rs") : name.hasPrefix("_") && name.hasSuffix(".go") && !name.hasSuffix("_test.go"))
         }
-        let folder = cacheFolder() + "/rust-serde_json/" + fingerprint([Array(source), Array(version.utf8)])
-        let library = folder + "/libserde_json.rlib"
-        if FileManager.default.fileExists(atPath: library) { return .success(library) }
-        do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            try source.write(to: URL(filePath: folder + "/serde_json.rs"))
-        } catch {
-            return .failure(Failure(message: "cannot prepare the Rust support library", details: "\(error)"))
+        return names.compactMap { name in
+            (try? Data(contentsOf: URL(filePath: function.folder + "/" + name))).map { (name, Array($0)) }
         }
-        let build = Subprocess.run(
-            rustc, ["--edition", "2021", "--crate-type", "rlib", "--crate-name", "serde_json", "-O", "serde_json.rs",
-                    "-o", "libserde_json.tmp"], in: folder)
-        guard build.succeeded else {
-            return .failure(Failure(message: "the Rust support library does not build", details: build.output))
-        }
-        do {
-            try FileManager.default.moveItem(atPath: folder + "/libserde_json.tmp", toPath: library)
-        } catch {
-            return .failure(Failure(message: "cannot keep the Rust support library", details: "\(error)"))
-        }
-        return .success(library)
     }
 
     private static let versions = PThreadMutex<[String: String]>([:])
@@ -105,7 +109,7 @@ enum CompiledFunction {
     }
 
     /// FNV-1a over the parts (a cache key, not a security boundary), as 16 hex digits.
-    private static func fingerprint(_ parts: [[UInt8]]) -> String {
+    static func fingerprint(_ parts: [[UInt8]]) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for part in parts {
             for byte in part {

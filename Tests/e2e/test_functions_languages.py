@@ -183,3 +183,60 @@ def test_go_and_rust_read_route_parameters_from_the_event_as_fastfn_examples_do(
             assert call_json(server, f"{prefix}/files/a/b.txt") == (200, {"path": "a/b.txt"})
     finally:
         server.stop()
+
+
+# Ordinary serde_json code the real crate accepts: borrowing iterators over the event's maps and
+# arrays, typed parsing, pretty printing, and a module shared by the folder (FastFN's
+# next-style example: `#[path = "_shared.rs"] mod _shared;`).
+SERDE_RUST = """#[path = "_shared.rs"]
+mod _shared;
+
+use serde_json::{json, Map, Value};
+
+pub fn handler(event: Value) -> Value {
+    let mut names: Vec<&String> = event["query"].as_object().map(|query| query.keys().collect()).unwrap_or_default();
+    names.sort();
+    let parsed: Value = serde_json::from_str(event["body"].as_str().unwrap_or("null")).unwrap_or(Value::Null);
+    let total: i64 = parsed["items"].as_array().map(|items| items.iter().filter_map(Value::as_i64).sum()).unwrap_or(0);
+    let mut extra = Map::new();
+    extra.insert("pretty".to_string(), Value::from(serde_json::to_string_pretty(&json!({"a": 1})).unwrap()));
+    json!({"names": names, "total": total, "shared": _shared::greeting(), "extra": extra})
+}
+"""
+SHARED_RUST = """pub fn greeting() -> String {
+    "from _shared.rs".to_string()
+}
+"""
+# A Go function and a private helper of its folder (`_*.go`), one package.
+HELPED_GO = """package main
+
+func handler(event map[string]interface{}) interface{} {
+	return map[string]interface{}{"shout": shout("hi")}
+}
+"""
+HELPER_GO = """package main
+
+import "strings"
+
+func shout(text string) string { return strings.ToUpper(text) + "!" }
+"""
+
+
+def test_rust_gets_the_real_serde_json_and_modules_beside_it_and_go_its_helpers(tmp_path):
+    write_tree(tmp_path, {"rs/post.sum.rs": SERDE_RUST, "rs/_shared.rs": SHARED_RUST,
+                          "go/loud/handler.go": HELPED_GO, "go/loud/_strings.go": HELPER_GO})
+    server = serve(tmp_path)
+    try:
+        status, body = call_json(server, "/rs/sum?b=2&a=1", method="POST", body='{"items": [1, 2, 39]}')
+        assert status == 200, "\n".join(server.lines)
+        assert body == {"names": ["a", "b"], "total": 42, "shared": "from _shared.rs", "extra": {"pretty": '{\n  "a": 1\n}'}}
+        assert call_json(server, "/loud") == (200, {"shout": "HI!"})  # go/: the runtime layout
+    finally:
+        server.stop()
+    # A change to the shared module is a new build.
+    write_tree(tmp_path, {"rs/_shared.rs": SHARED_RUST.replace("from _shared.rs", "changed")})
+    server = serve(tmp_path)
+    try:
+        assert call_json(server, "/rs/sum", method="POST", body="{}")[1]["shared"] == "changed"
+    finally:
+        server.stop()

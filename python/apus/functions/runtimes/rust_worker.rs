@@ -24,7 +24,7 @@ fn looks_like_html(text: &str) -> bool {
     head.starts_with("<!doctype html") || head.starts_with("<html") || text.contains("<body") || text.contains("</html>")
 }
 
-fn reply(status: Value, headers: Map, body: Value, is_base64: bool) -> Map {
+fn reply(status: Value, headers: Map<String, Value>, body: Value, is_base64: bool) -> Map<String, Value> {
     let mut reply = Map::new();
     reply.insert("status".into(), status);
     reply.insert("headers".into(), Value::Object(headers));
@@ -36,7 +36,7 @@ fn reply(status: Value, headers: Map, body: Value, is_base64: bool) -> Map {
 }
 
 /// What a handler returned, as FastFN answers it.
-fn normalize(result: Value) -> Map {
+fn normalize(result: Value) -> Map<String, Value> {
     let mut headers = Map::new();
     match result {
         Value::Null => reply(Value::from(200), headers, Value::from(""), false),
@@ -62,7 +62,7 @@ fn normalize(result: Value) -> Map {
                 None | Some(Value::Null) => Value::from(""),
                 Some(Value::String(text)) => Value::String(text.clone()),
                 Some(other) => {
-                    headers.entry("content-type".into()).or_insert(Value::from("application/json"));
+                    headers.entry("content-type").or_insert(Value::from("application/json"));
                     Value::String(other.to_string())
                 }
             };
