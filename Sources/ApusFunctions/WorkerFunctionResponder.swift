@@ -90,7 +90,7 @@ final class WorkerFunctionResponder: HTTPResponder, @unchecked Sendable {
     }
 
     private static func makePool(_ function: FunctionsManifest.Worker, _ command: WorkerCommand, _ loop: EventLoop, _ logger: Logger) -> WorkerPool {
-        let settings = WorkerPoolSettings(
+        var settings = WorkerPoolSettings(
             maxWorkers: function.poolSetting("max_workers", default: 20),
             maxConcurrency: function.setting("max_concurrency", default: 20),
             maxQueue: function.poolSetting("max_queue", default: 0),
@@ -99,6 +99,7 @@ final class WorkerFunctionResponder: HTTPResponder, @unchecked Sendable {
             idleSeconds: UInt64(function.poolSetting("idle_ttl_seconds", default: 300)),
             overflowStatus: function.poolSetting("overflow_status", default: 429),
             timeoutMilliseconds: UInt64(function.setting("timeout_ms", default: 2_500)))
+        settings.keepsOneWorker = command.concurrency > 1
         return WorkerPool(loop: loop, name: function.name, command: command, settings: settings, logger: logger)
     }
 

@@ -239,7 +239,8 @@ public actor WorkerPool {
     private func retireIdle() {
         let now = loop.now
         var active = workers.filter { !$0.isRetiring && !$0.isExited }.count
-        for worker in workers where active > settings.minWarm && worker.isReady && !worker.isRetiring
+        let kept = max(settings.minWarm, settings.keepsOneWorker ? 1 : 0)
+        for worker in workers where active > kept && worker.isReady && !worker.isRetiring
             && worker.inFlightCount == 0 && now - worker.idleSince >= settings.idleSeconds * 1_000 {
             worker.retire()
             active -= 1

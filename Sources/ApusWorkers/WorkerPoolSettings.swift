@@ -17,6 +17,10 @@ public struct WorkerPoolSettings: Sendable {
     public var overflowStatus: Int
     /// How long a request may take (`timeout_ms`, default 2500).
     public var timeoutMilliseconds: UInt64
+    /// Once started, one worker stays however long it idles: a runtime whose one worker takes
+    /// many requests at once (Node, Go) keeps the state its function holds between requests
+    /// for as long as the server runs, as FastFN's one process per runtime does.
+    public var keepsOneWorker = false
 
     public init(maxWorkers: Int = 20, maxConcurrency: Int = 20, maxQueue: Int = 0, queueTimeoutMilliseconds: UInt64 = 0,
                 minWarm: Int = 0, idleSeconds: UInt64 = 300, overflowStatus: Int = 429, timeoutMilliseconds: UInt64 = 2_500) {

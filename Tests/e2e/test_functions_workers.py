@@ -269,7 +269,7 @@ def test_a_python_function_past_its_timeout_is_504(tmp_path):
 
 
 def test_idle_workers_beyond_min_warm_are_retired(tmp_path):
-    write_tree(tmp_path, {"idle.js": "exports.handler = () => ({ pid: process.pid });\n",
+    write_tree(tmp_path, {"idle.php": "<?php function handler($event) { return ['pid' => getmypid()]; }\n",
                           "fn.config.json": '{"worker_pool": {"idle_ttl_seconds": 1}}'})
     server = serve(tmp_path)
     try:
@@ -279,8 +279,27 @@ def test_idle_workers_beyond_min_warm_are_retired(tmp_path):
         while os.path.exists(f"/proc/{pid}") and time.monotonic() < deadline:
             time.sleep(0.1)
         assert not os.path.exists(f"/proc/{pid}")  # retired after a second without work
-        assert call_json(server, "/_apus/health")[1]["runtimes"]["node"]["functions"]["idle.js"]["workers"] == 0
+        assert call_json(server, "/_apus/health")[1]["runtimes"]["php"]["functions"]["idle.php"]["workers"] == 0
         assert call_json(server, "/idle")[0] == 200  # and started again when needed
+    finally:
+        server.stop()
+
+
+def test_a_node_function_keeps_its_module_state_in_its_one_worker(tmp_path):
+    """FastFN's Node runs every function in one long-lived process, so state a module keeps
+    between requests (a PUT, then a GET) stays. Apus's Node worker takes 64 requests at once and
+    the pool keeps it, however long it idles."""
+    write_tree(tmp_path, {"counter/handler.js": "let count = 0;\nexports.handler = async (event) => {\n"
+                                                "  if (event.method === 'PUT') count += 1;\n  return {count, pid: process.pid};\n};\n",
+                          "counter/fn.config.json": '{"invoke": {"methods": ["GET", "PUT"]}, "worker_pool": {"idle_ttl_seconds": 1}}'})
+    server = serve(tmp_path)
+    try:
+        for _ in range(3):
+            assert call_json(server, "/counter", method="PUT")[0] == 200
+        status, first = call_json(server, "/counter")
+        assert first["count"] == 3
+        time.sleep(2.5)  # past idle_ttl_seconds
+        assert call_json(server, "/counter")[1] == first
     finally:
         server.stop()
 
