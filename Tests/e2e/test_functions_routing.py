@@ -157,3 +157,32 @@ def test_home_aliases_of_the_root_and_of_a_folder(tmp_path):
         assert routed(server, "/admin/users")[0] == "admin/get.users.py"
     finally:
         server.stop()
+
+
+def test_fastfns_private_helper_shapes(tmp_path):
+    """FastFN's zero-config routing guide, "Private helpers vs public endpoints": in a pure file
+    tree only `_` files are private; beside an entry file, every non-explicit file is; a folder
+    with several entry files is served by one, in FastFN's runtime order."""
+    handler = "exports.handler = async (event) => ({file: __filename.split('/').slice(-2).join('/')});\n"
+    write_tree(tmp_path, {
+        "users/index.js": handler, "users/[id].js": handler, "users/_shared.js": handler,
+        "shop/handler.js": handler, "shop/core.js": handler,
+        "shop/admin/index.js": handler, "shop/admin/get.health.js": handler, "shop/admin/helpers.js": handler,
+        "multi/handler.js": handler, "multi/handler.py": "def handler(event):\n    return {'file': 'python'}\n",
+    })
+    server = serve(tmp_path)
+    try:
+        assert call_json(server, "/users") == (200, {"file": "users/index.js"})
+        assert call_json(server, "/users/7") == (200, {"file": "users/[id].js"})
+        assert call(server, "/users/_shared")[0] == 200  # it is /users/{id} with id "_shared"
+        assert call_json(server, "/users/_shared")[1] == {"file": "users/[id].js"}
+        assert call_json(server, "/shop") == (200, {"file": "shop/handler.js"})
+        assert call(server, "/shop/core")[0] == 404
+        assert call_json(server, "/shop/admin") == (200, {"file": "admin/index.js"})
+        assert call_json(server, "/shop/admin/health") == (200, {"file": "admin/get.health.js"})
+        assert call(server, "/shop/admin/helpers")[0] == 404
+        assert call_json(server, "/multi") == (200, {"file": "multi/handler.js"})
+        assert ("multi: several entry files; handler.js serves it, handler.py ignored (FastFN's runtime order: go, node, "
+                "php, python, rust)") in "\n".join(server.lines)
+    finally:
+        server.stop()

@@ -40,6 +40,8 @@ ROOT_NAMES = ("index", "handler", "main")
 SKIPPED_FOLDERS = {"node_modules", "vendor", "__pycache__", ".fastfn", ".deps", ".rust-build", "target", "src"}
 ENTRY_FILES = ("handler.py", "main.py", "handler.js", "index.js", "handler.php", "index.php",
                "handler.go", "main.go", "handler.rs")
+# Which of several entry files in one folder serves it (FastFN's runtime order, less Lua).
+ENTRY_RUNTIME_ORDER = ("go", "node", "php", "python", "rust")
 MAX_DEPTH = 6
 NAMESPACE_DEPTH = 3
 
@@ -157,9 +159,10 @@ def _walk(found, folder, segments, inherited, depth):
         for version, version_folder, version_config in versions if home is not None else []:
             _add_version(found, version_folder, None, home, version, version_config, RANK_FILE)
     version_folders = {version_folder for _, version_folder, _ in versions}
+    ignored_entries = _extra_entry_files(found, folder, entries)
     for name in entries:
         path = os.path.join(folder, name)
-        if path in version_folders:
+        if path in version_folders or name in ignored_entries:
             continue
         if os.path.isdir(path):
             if name.startswith(".") or name in SKIPPED_FOLDERS or _is_assets(found, path):
@@ -173,6 +176,21 @@ def _walk(found, folder, segments, inherited, depth):
             _walk(found, path, segments + [name], config.without_schedule(), depth + 1)
         else:
             _file_route(found, path, segments, config, single_entry)
+
+
+def _extra_entry_files(found, folder, entries):
+    """A folder with several entry files (``handler.js`` and ``handler.py``) is served by one, as
+    FastFN picks it: the first in its runtime order (go, node, php, python, rust); the others
+    are ignored, with a warning."""
+    present = [name for name in ENTRY_FILES if name in entries]
+    if len(present) < 2:
+        return set()
+    order = {runtime: index for index, runtime in enumerate(ENTRY_RUNTIME_ORDER)}
+    chosen = min(present, key=lambda name: (order[RUNTIMES[os.path.splitext(name)[1]]], ENTRY_FILES.index(name)))
+    ignored = set(present) - {chosen}
+    found.warnings.append(f"{os.path.relpath(folder, found.root)}: several entry files; {chosen} serves it, "
+                          f"{', '.join(sorted(ignored))} ignored (FastFN's runtime order: {', '.join(ENTRY_RUNTIME_ORDER)})")
+    return ignored
 
 
 def _is_assets(found, path):
@@ -303,10 +321,12 @@ def _entry_file(folder, config):
     if config.entrypoint:
         path = os.path.join(folder, config.entrypoint)
         return path if os.path.isfile(path) else None
-    for name in ENTRY_FILES:
-        if os.path.isfile(os.path.join(folder, name)):
-            return os.path.join(folder, name)
-    return None
+    present = [name for name in ENTRY_FILES if os.path.isfile(os.path.join(folder, name))]
+    if not present:
+        return None
+    order = {runtime: index for index, runtime in enumerate(ENTRY_RUNTIME_ORDER)}
+    return os.path.join(folder, min(present, key=lambda name: (order[RUNTIMES[os.path.splitext(name)[1]]],
+                                                                ENTRY_FILES.index(name))))
 
 
 def _named_function(found, folder, name, config, rank):
