@@ -5,7 +5,10 @@ handler served without Apus, in one run, interleaved.
 - a Python function (event style) against a FastAPI app route answering the same, both on Apus;
 - a Node function against the same handler behind a bare `node:http` server;
 - a PHP function against the same handler behind `php -S`;
-- a Go function against the same handler behind `net/http`.
+- a Go function against the same handler behind `net/http` (the function built with a helper
+  file of its folder, `_greeting.go`, as multi-file functions are);
+- a Rust function (the real `serde_json`, and a module of its folder, `_shared.rs`), reported
+  beside the others: there is no bare Rust server without crates to set it against.
 
 Each server runs on CPU 0, wrk on CPU 1: requests/s at 64 connections, and the p50 latency at
 one connection. The round-trip overhead of a worker function is its p50 at concurrency 1 minus
@@ -35,7 +38,12 @@ HANDLERS = {
     "tree/phpfn/fn.config.json": '{"max_concurrency": 64, "worker_pool": {"max_workers": 2, "min_warm": 2, "max_queue": 64}}',
     "tree/gofn/fn.config.json": '{"max_concurrency": 64, "worker_pool": {"max_workers": 1, "min_warm": 1}}',
     "tree/gofn/hello.go": ('package main\n\nfunc handler(event map[string]interface{}) interface{} {\n'
-                           '\treturn map[string]interface{}{"hello": "world"}\n}\n'),
+                           '\treturn map[string]interface{}{"hello": greeting()}\n}\n'),
+    "tree/gofn/_greeting.go": 'package main\n\nfunc greeting() string { return "world" }\n',
+    "tree/rsfn/fn.config.json": '{"max_concurrency": 64, "worker_pool": {"max_workers": 2, "min_warm": 2, "max_queue": 64}}',
+    "tree/rsfn/hello.rs": ('#[path = "_shared.rs"]\nmod _shared;\n\nuse serde_json::{json, Value};\n\n'
+                           'pub fn handler(_event: Value) -> Value {\n    json!({"hello": _shared::greeting()})\n}\n'),
+    "tree/rsfn/_shared.rs": 'pub fn greeting() -> &\'static str {\n    "world"\n}\n',
     "app/bench_functions_app.py": ("from fastapi import FastAPI\n\napp = FastAPI()\n\n\n@app.get(\"/hello\")\n"
                                    "def hello():\n    return {\"hello\": \"world\"}\n"),
     "bare/node_server.js": (
@@ -61,7 +69,9 @@ def write_files():
         with open(path, "w") as file:
             file.write(text)
     shutil.copy(os.path.join(SCRATCH, "tree/gofn/hello.go"), os.path.join(SCRATCH, "bare/go/handler.go"))
-    subprocess.run(["go", "build", "-o", "server", "main.go", "handler.go"], cwd=os.path.join(SCRATCH, "bare/go"), check=True)
+    shutil.copy(os.path.join(SCRATCH, "tree/gofn/_greeting.go"), os.path.join(SCRATCH, "bare/go/greeting.go"))
+    subprocess.run(["go", "build", "-o", "server", "main.go", "handler.go", "greeting.go"], cwd=os.path.join(SCRATCH, "bare/go"),
+                   check=True)
 
 
 def servers(apus):
@@ -79,6 +89,7 @@ def servers(apus):
                    {**os.environ, "HANDLER": os.path.join(SCRATCH, "tree/phpfn/hello.php")}),
         "apus go function": ([apus, "run", tree, "--port", "{port}", *quiet], "/gofn/hello", env),
         "go net/http": ([os.path.join(SCRATCH, "bare/go/server"), "{port}"], "/", None),
+        "apus rust function": ([apus, "run", tree, "--port", "{port}", *quiet], "/rsfn/hello", env),
     }
 
 
