@@ -150,6 +150,14 @@ package final class ASGIChannel: @unchecked Sendable {
                 (rewriter, body) = rewritten
             }
             stream(.copied(body), writer, waiter: waiter)
+        case .file:
+            let status = gil.swiftInt(try gil.field(message, ResponseMessage.FileField.status)) ?? 0
+            let headers = HTTPHeaders(try gil.stringPairs(try gil.field(message, ResponseMessage.FileField.headers)))
+            guard let path = gil.swiftString(try gil.field(message, ResponseMessage.FileField.path)) else {
+                throw .runtime("a file response's path is not a str")
+            }
+            FileBody.send(path: path, status: status, headers: headers, via: slot, logger: requestLogger,
+                          rewrite: rewriter.map { Self.rewriteFile($0, status: status) })
         case .error:
             let exception = try gil.field(message, Failure.exception).share()
             let traceback = gil.swiftString(try gil.field(message, Failure.traceback)) ?? ""
@@ -168,6 +176,19 @@ package final class ASGIChannel: @unchecked Sendable {
             slot.abort()
         case .webSocketAccept, .webSocketSend, .webSocketClose, .webSocketConsumed:
             throw .runtime("a WebSocket message for an HTTP request")
+        }
+    }
+
+    /// The middleware the runtime runs, applied to a file's pieces as `FileBody` reads them.
+    private static func rewriteFile(_ rewriter: ResponseRewriter, status: Int) -> FileBody.Rewrite {
+        let state = RewriterState(rewriter)
+        return { headers, piece, last in
+            if var head = headers {
+                state.rewriter.start(status: status, &head, &piece, more: !last)
+                headers = head
+            } else {
+                state.rewriter.next(&piece, more: !last)
+            }
         }
     }
 
@@ -228,6 +249,16 @@ package final class ASGIChannel: @unchecked Sendable {
     private func inPlaceBody(_ object: borrowing PyOwned, _ gil: borrowing GIL) -> PythonBytesBuffer? {
         guard rewriter == nil else { return nil }
         return PythonBytesBuffer(object, atLeast: Self.inPlaceMinimumBytes, gil, releasingOn: asyncio)
+    }
+}
+
+/// The rewriter of a file response, used by one pool thread at a time (`FileBody` reads one
+/// piece after the other).
+private final class RewriterState: @unchecked Sendable {
+    var rewriter: ResponseRewriter
+
+    init(_ rewriter: ResponseRewriter) {
+        self.rewriter = rewriter
     }
 }
 

@@ -111,7 +111,7 @@ final class ASGIWebSocketChannel: @unchecked Sendable {
             let reason = gil.swiftString(try gil.tupleItem(message, ResponseMessage.onlyField)) ?? "the ASGI app broke the protocol"
             requestLogger.error("\(reason) (\(description))")
             failed()
-        case .outerBody, .read:
+        case .outerBody, .read, .file:
             throw .runtime("an HTTP request's message for a WebSocket session")
         }
         return gil.none()

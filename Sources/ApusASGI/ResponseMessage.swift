@@ -1,13 +1,13 @@
 internal import ApusPython
 
-/// The messages of an answer from Python to the runtime (`apus._contract`: `Body`, `More`,
+/// The messages of an answer from Python to the runtime (`apus._contract`: `Body`, `More`, `File`,
 /// `Error`, ...): one named tuple type per kind, told apart here by its type and read by the
 /// positions of its fields. Each type's `_fields` are checked against the fields below when the
 /// types are first looked up, so a binary and an `apus` package of different versions refuse to
 /// serve rather than misread each other.
 enum ResponseMessage {
     enum Kind: CaseIterable {
-        case body, outerBody, more, error, abort, read
+        case body, outerBody, more, file, error, abort, read
         case webSocketAccept, webSocketSend, webSocketClose, webSocketConsumed
 
         /// The type's name in `apus._contract`, and its fields in order.
@@ -16,6 +16,7 @@ enum ResponseMessage {
             case .body: ("Body", BodyField.names)
             case .outerBody: ("OuterBody", BodyField.names)
             case .more: ("More", MoreField.names)
+            case .file: ("File", FileField.names)
             case .error: ("Error", ErrorField.names)
             case .abort: ("Abort", ["reason"])
             case .read: ("Read", ["waiter"])
@@ -31,6 +32,8 @@ enum ResponseMessage {
     enum BodyField: Int, MessageField { case status, headers, body, more, waiter }
     /// The next pieces of the body.
     enum MoreField: Int, MessageField { case body, more, waiter }
+    /// A whole response whose body is the file at `path`.
+    enum FileField: Int, MessageField { case status, headers, path }
     /// The app raised: the exception, its traceback's text, whether its answer was complete.
     enum ErrorField: Int, MessageField { case exception, traceback, answered }
     enum WebSocketAcceptField: Int, MessageField { case subprotocol, headers }

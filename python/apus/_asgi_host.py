@@ -9,6 +9,9 @@ Messages to ``native`` (the named tuples of ``_contract``, one type per kind):
 - ``OuterBody(...)``: the same, for the server-error response of a plan, which the
   middleware the runtime runs itself does not rewrite;
 - ``More(body, more, waiter)``: the next ones;
+- ``File(status, headers, path)``: the whole response, its body the file at ``path``, which the
+  runtime reads and sends (the app sent ``http.response.pathsend``, an extension every scope
+  offers: Starlette's ``FileResponse`` uses it, so Python never reads the file);
 - ``Error(exception, traceback, answered)``: the app raised; the runtime logs it and,
   unless the app had sent its whole response, answers 500 if nothing was sent yet, else closes
   the connection;
@@ -22,11 +25,12 @@ Once the client has left (the runtime calls ``disconnected``, or a write found i
 ``receive`` returns ``http.disconnect`` and ``send`` raises ``ClientDisconnected``, an
 ``OSError``, as ASGI 2.4 asks: a streaming response stops, its generator is closed.
 """
+import os
 import traceback
 from urllib.parse import unquote
 
 from . import _asyncio_host
-from ._contract import Abort, Body, Error, More, OuterBody, Read, new
+from ._contract import Abort, Body, Error, File, More, OuterBody, Read, new
 from ._proxy_headers import ProxyHeaders
 
 _DISCONNECT = {"type": "http.disconnect"}
@@ -41,6 +45,14 @@ def _is_client_gone(error):
     """An exception that only says the client left: Apus's own, or Starlette's
     ``ClientDisconnect`` raised from it (for a request body that broke off, too)."""
     return isinstance(error, OSError) or type(error).__name__ == "ClientDisconnect"
+
+
+class _FileBody:
+    """A held response body that is a file (``http.response.pathsend``)."""
+    __slots__ = ("path",)
+
+    def __init__(self, path):
+        self.path = path
 
 
 class HTTPCycle:
@@ -123,6 +135,21 @@ class HTTPCycle:
             if waiter is not None and not await waiter:
                 self.disconnected()
                 raise ClientDisconnected("the client has closed the connection")
+        elif kind == "http.response.pathsend":
+            if not self._started:
+                raise RuntimeError("Unexpected ASGI message 'http.response.pathsend' sent, before 'http.response.start'.")
+            if self._complete or self._sent_head:
+                raise RuntimeError("Unexpected ASGI message 'http.response.pathsend' sent, after the response's body began.")
+            path = message.get("path")
+            if not isinstance(path, str) or not os.path.isabs(path):
+                raise RuntimeError(f"'http.response.pathsend' needs an absolute path, not {path!r}")
+            self._complete = True
+            self._wake()
+            if self._hold:
+                self._held = _FileBody(path)
+                return
+            self._sent_head = True
+            self._native(new(File, (self._status, self._headers, path)))
         elif kind == "http.response.trailers":
             raise RuntimeError("HTTP trailers are not supported (no 'http.response.trailers' extension)")
         else:
@@ -197,7 +224,12 @@ class HTTPCycle:
     def release(self):
         """Sends the held end of the response, if any."""
         held, self._held = self._held, None
-        if held is not None and not self._disconnected:
+        if held is None or self._disconnected:
+            return
+        if isinstance(held, _FileBody):
+            self._sent_head = True
+            self._native(new(File, (self._status, self._headers, held.path)))
+        else:
             self._emit(held, False, None)
 
 
@@ -248,10 +280,11 @@ class Server:
             "headers": request.headers,
             "client": _address(request.client),
             "server": _address(request.server),
+            "extensions": {"http.response.pathsend": {}},
         }
         if request.tls is not None:
             # ASGI's TLS extension (and the client's SNI name as `server_name`).
-            scope["extensions"] = {"tls": request.tls}
+            scope["extensions"] = {"http.response.pathsend": {}, "tls": request.tls}
         if self.state is not None:
             scope["state"] = self.state.copy()
         if self.testing:

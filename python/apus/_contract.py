@@ -24,6 +24,9 @@ Body = collections.namedtuple("Body", ("status", "headers", "body", "more", "wai
 # runs itself leaves it alone.
 OuterBody = collections.namedtuple("OuterBody", Body._fields)
 More = collections.namedtuple("More", ("body", "more", "waiter"))
+# A whole response whose body is a file the runtime reads and sends itself (ASGI's
+# ``http.response.pathsend``): Python never reads it.
+File = collections.namedtuple("File", ("status", "headers", "path"))
 Error = collections.namedtuple("Error", ("exception", "traceback", "answered"))
 Abort = collections.namedtuple("Abort", ("reason",))
 Read = collections.namedtuple("Read", ("waiter",))
@@ -31,7 +34,7 @@ WebSocketAccept = collections.namedtuple("WebSocketAccept", ("subprotocol", "hea
 WebSocketSend = collections.namedtuple("WebSocketSend", ("data",))
 WebSocketClose = collections.namedtuple("WebSocketClose", ("code", "reason"))
 WebSocketConsumed = collections.namedtuple("WebSocketConsumed", ("count",))
-RESPONSE_MESSAGES = (Body, OuterBody, More, Error, Abort, Read, WebSocketAccept, WebSocketSend, WebSocketClose,
+RESPONSE_MESSAGES = (Body, OuterBody, More, File, Error, Abort, Read, WebSocketAccept, WebSocketSend, WebSocketClose,
                      WebSocketConsumed)
 
 # A message made the quickest way, for the paths every request takes (a named tuple's own

@@ -1,0 +1,2 @@
+// Modelled on rest-api-methods run without FN_RUNTIMES: products/get.* exists in every runtime.
+exports.handler = async () => ({ runtime: "node" });

@@ -1,0 +1,3 @@
+<?php
+// Modelled on rest-api-methods run without FN_RUNTIMES: products/get.* exists in every runtime.
+function handler($event) { return ['runtime' => 'php']; }

@@ -1,0 +1,3 @@
+// Modelled on FastFN's "fn.routes.json mapping override should win over file route" check:
+// the file route GET /routes-override/ping ...
+exports.handler = async () => ({ source: "file-route" });
