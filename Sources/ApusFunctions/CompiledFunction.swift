@@ -34,7 +34,10 @@ enum CompiledFunction {
         var key = [Array(source), Array(wrapper), Array(version.utf8), Array(function.file.utf8)]
         for (name, contents) in companions { key += [Array(name.utf8), contents] }
         // Go leaves out files whose names start with "_", even named on its command line.
-        let copies = companions.map { "helper" + $0.name }
+        var copies = companions.map { "helper" + $0.name }
+        // FastFN's Go takes an exported `Handler` too: the wrapper calls `handler`.
+        let exportsHandler = !rust && Self.definesOnlyExportedHandler(String(decoding: source, as: UTF8.self))
+        if exportsHandler { copies.append("exported_handler.go") }
         var arguments = ["build", "-o", "function.tmp", "main.go", "function.go"] + copies
         if rust {
             switch RustCrates.libraries(rustc: compiler, version: version, cacheFolder: cacheFolder()) {
@@ -58,6 +61,7 @@ enum CompiledFunction {
             if !rust {
                 try source.write(to: URL(filePath: folder + "/function.go"))
                 for (copy, (_, contents)) in zip(copies, companions) { try Data(contents).write(to: URL(filePath: folder + "/" + copy)) }
+                if exportsHandler { try Data(Self.exportedHandlerShim.utf8).write(to: URL(filePath: folder + "/exported_handler.go")) }
             }
         } catch {
             return .failure(Failure(message: "cannot prepare its build in \(folder)", details: "\(error)"))
@@ -79,6 +83,18 @@ enum CompiledFunction {
         }
         return .success(binary)
     }
+
+    /// Whether a Go function defines `Handler` and no `handler`.
+    private static func definesOnlyExportedHandler(_ source: String) -> Bool {
+        source.contains("func Handler(") && !source.contains("func handler(")
+    }
+
+    private static let exportedHandlerShim = """
+        package main
+
+        func handler(event map[string]interface{}) interface{} { return Handler(event) }
+
+        """
 
     /// The folder's other sources a build takes in (Go: its `_*.go` helpers, copied into the
     /// package; Rust: every other `.rs` file, which a module may name, for the cache key only).

@@ -220,32 +220,28 @@ def _(tree):
     assert (body["message"], body["params"], body["query"]) == ("Hola Ada", {"name": "Ada"}, {"lang": "es"})
 
 
-RUNTIME_FOLDER = ("next-style serves php/get.profile.[id].php and rust/get.health.rs as file routes "
-                  "(/php/profile/:id, /rust/health: next-style/README.md, docs/en/how-to/zero-config-routing.md "
-                  "section 11); Apus takes a top-level php/ or rust/ folder for the runtime-grouped layout, "
-                  "where only subfolders holding an entry file are functions, so these files are no routes: 404")
 
 
-@case("php-next-style-profile-id", xfail=RUNTIME_FOLDER)
+@case("php-next-style-profile-id")
 def _(tree):
     assert get_json(tree("next-style"), "/php/profile/123")[:2] == (200, {
         "route": "GET /php/profile/:id", "runtime": "php", "helper": "php/_shared.php",
         "params": {"id": "123"}, "id": "123"})
 
 
-@case("php-next-style-export-raw-output", xfail=RUNTIME_FOLDER)
+@case("php-next-style-export-raw-output")
 def _(tree):
     status, headers, body = call(tree("next-style"), "/php/export")
     assert (status, body) == (200, b"id,source\n10,php-mod-style\n11,raw-output\n")
 
 
-@case("rust-next-style-health", xfail=RUNTIME_FOLDER)
+@case("rust-next-style-health")
 def _(tree):
     status, body, _ = get_json(tree("next-style"), "/rust/health")
     assert (status, body["route"], body["status_text"]) == (200, "GET /rust/health", "ok")
 
 
-@case("rust-next-style-version", xfail=RUNTIME_FOLDER)
+@case("rust-next-style-version")
 def _(tree):
     status, body, _ = get_json(tree("next-style"), "/rust/version")
     assert (status, body["route"], body["version"]) == (200, "GET /rust/version", "v1")
@@ -261,12 +257,7 @@ def _(tree):
         "params": {"id": "123"}, "id": "123"})
 
 
-@case("php-catalog-next-style-export-raw-output", xfail=(
-        "next-style/php/get.export.php has no handler: it sets $FASTFN_STATUS and $FASTFN_HEADERS "
-        "(Content-Type text/csv, Content-Disposition attachment; filename=\"php-export.csv\", Cache-Control "
-        "no-store) and echoes the CSV, which next-style/README.md downloads with `curl -OJ` as \"mod_php-style "
-        "raw CSV output\"; Apus sends the printed body with 200 but ignores $FASTFN_HEADERS: Content-Type "
-        "text/plain; charset=utf-8, no Content-Disposition, no Cache-Control"))
+@case("php-catalog-next-style-export-raw-output")
 def _(tree):
     # A PHP file without a handler prints its body; $FASTFN_STATUS and $FASTFN_HEADERS set the rest
     # ("mod_php-style raw CSV output", downloaded with curl -OJ in next-style/README.md).
@@ -511,10 +502,7 @@ def _(tree):
         200, {"runtime": "php", "function": "php-profile", "hello": "hola-Ada"})
 
 
-@case("go-examples-exported-handler-name", xfail=(
-        "examples/functions/go/README.md: Go handlers export `handler` (or `Handler`); Apus's wrapper calls "
-        "`handler` only, so a main.go defining `func Handler` fails to build (undefined: handler) and "
-        "GET /exported-handler answers 503 {\"error\": \"function unavailable\"}"))
+@case("go-examples-exported-handler-name")
 def _(tree):
     # "Go handlers must export a `handler` function (or `Handler`)" (examples/functions/go/README.md)
     assert get_json(tree("go-examples"), "/exported-handler?name=Ada")[:2] == (200, {"hello": "Ada", "runtime": "go"})
@@ -696,11 +684,7 @@ def _(tree):
         200, {"message": "Hi Ana", "app_mode": "dev", "has_api_key": True})
 
 
-@case("node-from-zero-methods-policy", xfail=(
-        "docs/en/tutorial/from-zero/chapter-04-meta-and-methods.md: with hello-world/post.js on disk and "
-        "hello-world/fn.config.json invoke.methods [\"GET\"], POST /hello-world is \"routed, but denied by "
-        "policy\": 405; Apus applies invoke.methods only to files without a method prefix, so post.js "
-        "answers POST with 200 {\"posted\": true, \"method\": \"POST\"}"))
+@case("node-from-zero-methods-policy")
 def _(tree):
     # "Blocked method example (POST is routed, but denied by policy) ... Expected: 405"
     server = tree("from-zero-chapter-4")

@@ -262,7 +262,7 @@ def _failing_route(spec, message):
 def _add_method_not_allowed(app, found):
     """405 with ``Allow`` for a method no function has at a path, after every function route:
     a less specific route with that method still answers first."""
-    methods = {}
+    methods = {path: set() for path in found.denied_paths}
     for spec in found.specs:
         methods.setdefault(spec.path, set()).update(spec.methods)
     for path in sorted(methods, key=sort_key):

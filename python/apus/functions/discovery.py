@@ -102,6 +102,9 @@ class Discovery:
         # A folder's ``home`` alias (its fn.config.json's ``{"home": {"route": ...}}``): the
         # folder's URL and the route (relative to it, or absolute) it serves there.
         self.folder_homes = []
+        # Paths whose method file its config's ``invoke.methods`` leaves out: answered 405 (FastFN's
+        # "routed, but denied by policy").
+        self.denied_paths = set()
 
 
 def discover(root):
@@ -169,6 +172,7 @@ def _walk(found, folder, segments, inherited, depth):
                 continue
             if depth == 0 and name in RUNTIMES.values():
                 _runtime_layout(found, path, name, config.without_schedule())
+                _runtime_root_routes(found, path, name, config.without_schedule())
                 continue
             if depth + 1 > MAX_DEPTH:
                 found.warnings.append(f"{path}: deeper than {MAX_DEPTH} folders; skipped")
@@ -221,6 +225,9 @@ def _file_route(found, path, segments, config, single_entry):
         found.warnings.append(f"{path}: {error}; skipped")
         return
     methods = [method] if method else (config.methods or ["GET"])
+    if method and config.methods is not None and method not in config.methods:
+        found.denied_paths.update(paths)  # FastFN routes it, then its policy answers 405
+        return
     env, secrets = read_env(os.path.dirname(path))
     name = os.path.relpath(path, found.root)
     for route in paths:
@@ -383,6 +390,31 @@ def _add_version(found, folder, name, home, version, config, rank):
 def _configured_function(found, folder, segments, config):
     name = config.raw.get("name") or "/".join(segments)
     _named_function(found, folder, str(name).strip("/"), config, RANK_CONFIG)
+
+
+def _runtime_root_routes(found, folder, runtime, config):
+    """A top-level runtime folder also has file routes, as FastFN serves them
+    (``php/get.export.php`` → ``GET /php/export``): its files, and its subfolders that hold no
+    function of the runtime layout, are routes as in any folder."""
+    entries = sorted(os.listdir(folder))
+    single_entry = any(name in ENTRY_FILES for name in entries)
+    for name in entries:
+        path = os.path.join(folder, name)
+        if os.path.isdir(path):
+            if not (name.startswith(".") or name in SKIPPED_FOLDERS or _holds_function(path, config, 1)):
+                _walk(found, path, [runtime, name], config, 2)
+        else:
+            _file_route(found, path, [runtime], config, single_entry)
+
+
+def _holds_function(folder, config, depth):
+    """Whether the runtime layout finds a function in ``folder`` (its own, or a namespace's)."""
+    if _entry_file(folder, config) is not None:
+        return True
+    if depth >= NAMESPACE_DEPTH:
+        return False
+    return any(_holds_function(os.path.join(folder, name), config, depth + 1) for name in sorted(os.listdir(folder))
+               if os.path.isdir(os.path.join(folder, name)) and not name.startswith(".") and name not in SKIPPED_FOLDERS)
 
 
 def _runtime_layout(found, folder, runtime, config, namespace=(), depth=1):

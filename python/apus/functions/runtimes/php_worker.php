@@ -128,7 +128,14 @@ while (($header = apus_read_exactly($requests, 4)) !== null) {
     ob_start();
     try {
         if ($handler === null) {
-            $result = (function () use ($file, $event) { return include $file; })();
+            // The file runs in a scope of its own; the status and headers it sets there
+            // ($FASTFN_STATUS, $FASTFN_HEADERS, as FastFN's raw-output files do) are its answer's.
+            [$result, $status, $headers] = (function () use ($file, $event) {
+                $result = include $file;
+                return [$result, $FASTFN_STATUS ?? null, $FASTFN_HEADERS ?? null];
+            })();
+            if ($status !== null) $GLOBALS['FASTFN_STATUS'] = $status;
+            if (is_array($headers)) $GLOBALS['FASTFN_HEADERS'] = $headers;
             if ($result === 1) $result = null;  // include's own "it ran"
         } else {
             $result = $takesParams ? $handler($event, $event['params'] ?? []) : $handler($event);
