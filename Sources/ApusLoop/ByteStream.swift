@@ -40,7 +40,8 @@ public class ByteStream {
     init(loop: EventLoop, byteCount: Int, initialize: (UnsafeMutableRawPointer) -> Int32) {
         self.loop = loop
         rawHandle = .allocate(byteCount: byteCount, alignment: 16)
-        _ = initialize(rawHandle)
+        // A pipe's or an accepted TCP stream's init makes no socket: it fails only when misused.
+        uvExpect(initialize(rawHandle), "the stream handle's init")
         rawHandle.assumingMemoryBound(to: uv_handle_t.self).pointee.data = Unmanaged.passRetained(self).toOpaque()
     }
 
@@ -72,7 +73,7 @@ public class ByteStream {
     }
 
     private func startSocketReads() {
-        uv_read_start(stream, { handle, _, buf in
+        let started = uv_read_start(stream, { handle, _, buf in
             let loop = Unmanaged<ByteStream>.fromOpaque(handle!.pointee.data).takeUnretainedValue().loop
             buf!.pointee = uv_buf_init(
                 loop.sharedReadBuffer.baseAddress!.assumingMemoryBound(to: CChar.self),
@@ -87,6 +88,11 @@ public class ByteStream {
                 this.delegate?.streamDidEnd(error: nread == Int(UV_EOF.rawValue) ? nil : UVError(code: Int32(nread)))
             }
         })
+        if started < 0 {
+            // The socket cannot be read (it is no longer connected): as if it ended so.
+            isReading = false
+            delegate?.streamDidEnd(error: UVError(code: started))
+        }
     }
 
     /// What the socket read, decoded by the layer: its pieces to the delegate, its own answers
@@ -103,7 +109,7 @@ public class ByteStream {
         case .hold:
             guard !layerHolds else { break }
             layerHolds = true
-            if isReading { uv_read_stop(stream) }
+            if isReading { uvExpect(uv_read_stop(stream), "uv_read_stop") }
         case .ended:
             stopReading()
             if !isClosed { delegate?.streamDidEnd(error: nil) }
@@ -126,7 +132,7 @@ public class ByteStream {
     public func stopReading() {
         guard isReading else { return }
         isReading = false
-        if !layerHolds { uv_read_stop(stream) }
+        if !layerHolds { uvExpect(uv_read_stop(stream), "uv_read_stop") }
     }
 
     // MARK: writing

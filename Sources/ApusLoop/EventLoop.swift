@@ -35,16 +35,24 @@ public final class EventLoop: SerialExecutor, @unchecked Sendable {
             uvLoop.deallocate(); wakeup.deallocate(); sharedReadBuffer.deallocate()
             throw error
         }
-        uv_async_init(uvLoop, wakeup) { handle in
+        // It makes the loop's eventfd: it fails when no descriptor is left.
+        let wakeupMade = uv_async_init(uvLoop, wakeup) { handle in
             // SAFETY: data is the loop itself, which outlives its wake-up handle.
             let loop = Unmanaged<EventLoop>.fromOpaque(handle!.pointee.data).takeUnretainedValue()
             loop.drain()
+        }
+        if wakeupMade < 0 {
+            _ = uv_loop_close(uvLoop)
+            uvLoop.deallocate(); wakeup.deallocate(); sharedReadBuffer.deallocate()
+            throw UVError(code: wakeupMade)
         }
         wakeup.pointee.data = Unmanaged.passUnretained(self).toOpaque()
     }
 
     deinit {
-        uv_loop_close(uvLoop)
+        // EBUSY means a handle outlived the loop's end (`stop` closes them all): the loop's memory
+        // is freed anyway, as the process is ending.
+        _ = uv_loop_close(uvLoop)
         uvLoop.deallocate()
         wakeup.deallocate()
         sharedReadBuffer.deallocate()
@@ -76,7 +84,8 @@ public final class EventLoop: SerialExecutor, @unchecked Sendable {
         threadID = pthread_self()
         setThreadName(name)
         started.signal()
-        uv_run(uvLoop, UV_RUN_DEFAULT)
+        // Non-zero when handles were still active as it stopped, which `stop` has closed.
+        _ = uv_run(uvLoop, UV_RUN_DEFAULT)
     }
 
     /// Asks the loop to close its wake-up handle (and any handle an owner forgot) and return.
@@ -89,7 +98,7 @@ public final class EventLoop: SerialExecutor, @unchecked Sendable {
         guard wasRunning else { return }
         // Runs after everything already queued, because the queue is drained in order.
         queue.withLock { $0.items.append(.closure { [self] in closeEverything() }) }
-        uv_async_send(wakeup)
+        uvExpect(uv_async_send(wakeup), "uv_async_send")
     }
 
     /// Waits for the loop thread to finish after `stop()`.
@@ -145,7 +154,7 @@ public final class EventLoop: SerialExecutor, @unchecked Sendable {
             return !pending.wakeRequested
         }
         // uv_async_send coalesces anyway; skipping it while a wake-up is pending saves a syscall.
-        if mustWake { uv_async_send(wakeup) }
+        if mustWake { uvExpect(uv_async_send(wakeup), "uv_async_send") }
     }
 
     private func drain() {

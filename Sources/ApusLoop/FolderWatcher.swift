@@ -17,7 +17,7 @@ public final class FolderWatcher {
         self.path = path
         self.callback = callback
         handle = .allocate(capacity: 1)
-        uv_fs_event_init(loop.uvLoop, handle)
+        uvExpect(uv_fs_event_init(loop.uvLoop, handle), "uv_fs_event_init")
         handle.pointee.data = Unmanaged.passRetained(self).toOpaque()
         let rc = uv_fs_event_start(handle, { handle, name, _, _ in
             // SAFETY: data holds a retained FolderWatcher until the close callback.

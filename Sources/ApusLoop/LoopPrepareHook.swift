@@ -11,12 +11,12 @@ public final class LoopPrepareHook {
         loop.preconditionInLoop()
         handle = .allocate(capacity: 1)
         self.callback = callback
-        uv_prepare_init(loop.uvLoop, handle)
+        uvExpect(uv_prepare_init(loop.uvLoop, handle), "uv_prepare_init")
         handle.pointee.data = Unmanaged.passRetained(self).toOpaque()
-        uv_prepare_start(handle) { handle in
+        uvExpect(uv_prepare_start(handle) { handle in
             // SAFETY: data holds a retained LoopPrepareHook until the close callback.
             Unmanaged<LoopPrepareHook>.fromOpaque(handle!.pointee.data).takeUnretainedValue().callback?()
-        }
+        }, "uv_prepare_start")
     }
 
     public func close() {

@@ -12,7 +12,7 @@ public final class LoopTimer {
         loop.preconditionInLoop()
         self.loop = loop
         handle = .allocate(capacity: 1)
-        uv_timer_init(loop.uvLoop, handle)
+        uvExpect(uv_timer_init(loop.uvLoop, handle), "uv_timer_init")
         // Retained until the close callback, so a callback never outlives its owner.
         handle.pointee.data = Unmanaged.passRetained(self).toOpaque()
     }
@@ -21,16 +21,16 @@ public final class LoopTimer {
     public func start(after milliseconds: UInt64, repeat repeatMilliseconds: UInt64 = 0, _ body: @escaping () -> Void) {
         precondition(!closed, "LoopTimer used after close()")
         callback = body
-        uv_timer_start(handle, { handle in
+        uvExpect(uv_timer_start(handle, { handle in
             // SAFETY: data holds a retained LoopTimer until the close callback.
             let timer = Unmanaged<LoopTimer>.fromOpaque(handle!.pointee.data).takeUnretainedValue()
             timer.callback?()
-        }, milliseconds, repeatMilliseconds)
+        }, milliseconds, repeatMilliseconds), "uv_timer_start")
     }
 
     public func stop() {
         guard !closed else { return }
-        uv_timer_stop(handle)
+        uvExpect(uv_timer_stop(handle), "uv_timer_stop")
     }
 
     public func close() {

@@ -13,7 +13,13 @@ public final class SignalWatcher {
         loop.preconditionInLoop()
         handle = .allocate(capacity: 1)
         self.callback = callback
-        uv_signal_init(loop.uvLoop, handle)
+        let initialized = uv_signal_init(loop.uvLoop, handle)
+        if initialized < 0 {
+            // The loop's signal pipe could not be made (descriptors exhausted): nothing to close.
+            handle.deallocate()
+            closed = true
+            throw UVError(code: initialized)
+        }
         handle.pointee.data = Unmanaged.passRetained(self).toOpaque()
         let rc = uv_signal_start(handle, { handle, signum in
             // SAFETY: data holds a retained SignalWatcher until the close callback.

@@ -23,8 +23,13 @@ public final class TCPListener {
         self.onConnection = onConnection
         let address = try SocketAddress(host: host, port: port)
         handle = .allocate(capacity: 1)
-        // init_ex creates the socket now, so options can be set before bind.
-        uv_tcp_init_ex(loop.uvLoop, handle, UInt32(address.family))
+        // init_ex creates the socket now, so options can be set before bind; it fails when no
+        // descriptor is left, and then there is no handle to close.
+        let initialized = uv_tcp_init_ex(loop.uvLoop, handle, UInt32(address.family))
+        if initialized < 0 {
+            handle.deallocate()
+            throw UVError(code: initialized)
+        }
         handle.pointee.data = Unmanaged.passRetained(self).toOpaque()
         do {
             if reusePort { try setReusePort() }
@@ -47,7 +52,7 @@ public final class TCPListener {
         self.loop = loop
         self.onConnection = onConnection
         handle = .allocate(capacity: 1)
-        uv_tcp_init(loop.uvLoop, handle)
+        uvExpect(uv_tcp_init(loop.uvLoop, handle), "uv_tcp_init")
         handle.pointee.data = Unmanaged.passRetained(self).toOpaque()
         do {
             try uvCheck(uv_tcp_open(handle, uv_os_sock_t(descriptor)))
@@ -93,9 +98,10 @@ public final class TCPListener {
     private func boundPort() -> Int {
         var storage = sockaddr_storage()
         var length = Int32(MemoryLayout<sockaddr_storage>.size)
-        _ = withUnsafeMutablePointer(to: &storage) {
+        let named = withUnsafeMutablePointer(to: &storage) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { uv_tcp_getsockname(handle, $0, &length) }
         }
+        uvExpect(named, "uv_tcp_getsockname")  // a socket that is bound and listening has a name
         return SocketAddress(storage).port
     }
 

@@ -17,7 +17,8 @@ public final class TCPStream: ByteStream {
 
     public override func setNoDelay(_ on: Bool) {
         guard !isClosed else { return }
-        uv_tcp_nodelay(handle, on ? 1 : 0)
+        // Fails only on a socket already reset by its peer, whose next read reports it.
+        _ = try? uvCheck(uv_tcp_nodelay(handle, on ? 1 : 0))
     }
 
     /// "ip:port" of the peer, or "-" if unknown.

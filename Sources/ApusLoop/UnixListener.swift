@@ -31,7 +31,7 @@ public final class UnixListener: ConnectionListener {
         self.loop = loop
         self.onConnection = onConnection
         handle = .allocate(capacity: 1)
-        uv_pipe_init(loop.uvLoop, handle, 0)
+        uvExpect(uv_pipe_init(loop.uvLoop, handle, 0), "uv_pipe_init")
         handle.pointee.data = Unmanaged.passRetained(self).toOpaque()
         do {
             try uvCheck(uv_pipe_open(handle, uv_file(descriptor)))
