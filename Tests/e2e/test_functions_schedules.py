@@ -27,6 +27,16 @@ def runs(log):
         return [json.loads(line) for line in file if line.strip()]
 
 
+def tick_every_second(tmp_path):
+    """A tree at tmp_path/tree whose GET /tick runs every second and records each run: the log."""
+    log = str(tmp_path / "runs.log")
+    write_tree(tmp_path / "tree", {
+        "tick/fn.config.json": json.dumps({"schedule": {"enabled": True, "every_seconds": 1}}),
+        "tick/get.py": RECORDING.format(log=log),
+    })
+    return log
+
+
 def wait_for(predicate, within):
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
@@ -133,11 +143,7 @@ def test_a_failing_run_is_retried_and_the_failure_is_reported(tmp_path):
 
 
 def test_state_survives_a_restart(tmp_path):
-    log = str(tmp_path / "runs.log")
-    write_tree(tmp_path / "tree", {
-        "tick/fn.config.json": json.dumps({"schedule": {"enabled": True, "every_seconds": 1}}),
-        "tick/get.py": RECORDING.format(log=log),
-    })
+    log = tick_every_second(tmp_path)
     server = serve(tmp_path / "tree")
     try:
         assert wait_for(lambda: len(runs(log)) >= 2, 5)
@@ -152,11 +158,7 @@ def test_state_survives_a_restart(tmp_path):
 
 
 def test_one_process_runs_the_schedules_across_workers(tmp_path):
-    log = str(tmp_path / "runs.log")
-    write_tree(tmp_path / "tree", {
-        "tick/fn.config.json": json.dumps({"schedule": {"enabled": True, "every_seconds": 1}}),
-        "tick/get.py": RECORDING.format(log=log),
-    })
+    log = tick_every_second(tmp_path)
     server = serve(tmp_path / "tree", "--workers", "2")
     try:
         assert wait_for(lambda: len(runs(log)) >= 4, 8), "\n".join(server.lines)
@@ -172,11 +174,7 @@ def test_one_process_runs_the_schedules_across_workers(tmp_path):
 
 
 def test_apus_scheduler_off_runs_nothing(tmp_path):
-    log = str(tmp_path / "runs.log")
-    write_tree(tmp_path / "tree", {
-        "tick/fn.config.json": json.dumps({"schedule": {"enabled": True, "every_seconds": 1}}),
-        "tick/get.py": RECORDING.format(log=log),
-    })
+    log = tick_every_second(tmp_path)
     server = serve(tmp_path / "tree", env={"APUS_SCHEDULER": "off"})
     try:
         time.sleep(2.2)
