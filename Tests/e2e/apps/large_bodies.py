@@ -25,3 +25,24 @@ def streamed(size: int):
 def declared(size: int):
     # A wrong content-length on a large body is still the server's 500.
     return Response(b"d" * size, headers={"content-length": str(size + 1)})
+
+
+produced = {"pieces": 0}
+
+
+@app.get("/gigabyte")
+async def gigabyte():
+    """1 GiB from an async generator, in 1 MiB pieces, counted as it makes them."""
+    piece = b"g" * (1 << 20)
+
+    async def pieces():
+        for _ in range(1024):
+            produced["pieces"] += 1
+            yield piece
+
+    return StreamingResponse(pieces(), media_type="application/octet-stream")
+
+
+@app.get("/produced")
+def produced_so_far():
+    return produced
