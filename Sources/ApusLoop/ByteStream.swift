@@ -22,7 +22,8 @@ public protocol ByteStreamDelegate: AnyObject {
 public class ByteStream {
     let loop: EventLoop
     /// A `uv_tcp_t` or `uv_pipe_t`, as the subclass made it.
-    let rawHandle: UnsafeMutableRawPointer
+    private let handle: LoopHandle
+    var rawHandle: UnsafeMutableRawPointer { handle.raw }
     public var delegate: (any ByteStreamDelegate)?
     public private(set) var pendingWriteBytes = 0
     public private(set) var isClosed = false
@@ -39,10 +40,13 @@ public class ByteStream {
     /// for the handle kinds used here (libuv's tcp and pipe inits only fill the structure).
     init(loop: EventLoop, byteCount: Int, initialize: (UnsafeMutableRawPointer) -> Int32) {
         self.loop = loop
-        rawHandle = .allocate(byteCount: byteCount, alignment: 16)
-        // A pipe's or an accepted TCP stream's init makes no socket: it fails only when misused.
-        uvExpect(initialize(rawHandle), "the stream handle's init")
-        rawHandle.assumingMemoryBound(to: uv_handle_t.self).pointee.data = Unmanaged.passRetained(self).toOpaque()
+        do {
+            handle = try LoopHandle(byteCount: byteCount, initialize)
+        } catch {
+            // A pipe's or an accepted TCP stream's init makes no socket: it fails only when misused.
+            preconditionFailure("the stream handle's init failed: \(error)")
+        }
+        handle.attach(self)
     }
 
     /// "ip:port" of the peer, or "-" where there is none (a Unix-domain socket's peer).
@@ -59,8 +63,7 @@ public class ByteStream {
     }
 
     private static func from(_ stream: UnsafeMutablePointer<uv_stream_t>?) -> ByteStream {
-        // SAFETY: data holds a retained ByteStream until the close callback.
-        Unmanaged<ByteStream>.fromOpaque(stream!.pointee.data).takeUnretainedValue()
+        LoopHandle.owner(of: stream, as: ByteStream.self)
     }
 
     // MARK: reading
@@ -74,7 +77,7 @@ public class ByteStream {
 
     private func startSocketReads() {
         let started = uv_read_start(stream, { handle, _, buf in
-            let loop = Unmanaged<ByteStream>.fromOpaque(handle!.pointee.data).takeUnretainedValue().loop
+            let loop = LoopHandle.owner(of: handle, as: ByteStream.self).loop
             buf!.pointee = uv_buf_init(
                 loop.sharedReadBuffer.baseAddress!.assumingMemoryBound(to: CChar.self),
                 UInt32(loop.sharedReadBuffer.count))
@@ -269,10 +272,7 @@ public class ByteStream {
         delegate = nil
         layer = nil
         onShutdown = nil
-        uv_close(rawHandle.assumingMemoryBound(to: uv_handle_t.self)) { raw in
-            Unmanaged<ByteStream>.fromOpaque(raw!.pointee.data).release()
-            UnsafeMutableRawPointer(raw!).deallocate()
-        }
+        handle.close()
     }
 
 }

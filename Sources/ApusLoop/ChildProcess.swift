@@ -8,7 +8,7 @@ internal import Glibc
 /// itself after that.
 public final class ChildProcess {
     public let pid: Int32
-    private let handle: UnsafeMutablePointer<uv_process_t>
+    private let handle: LoopHandle
     private let onExit: (_ status: Int64, _ signal: Int32, _ pid: Int32) -> Void
 
     /// What one of the child's descriptors (0, 1, 2, 3...) is.
@@ -43,8 +43,6 @@ public final class ChildProcess {
     ) throws(UVError) {
         loop.preconditionInLoop()
         self.onExit = onExit
-        let process = UnsafeMutablePointer<uv_process_t>.allocate(capacity: 1)
-        handle = process
         var argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var env: [UnsafeMutablePointer<CChar>?] = (environment ?? []).map { strdup($0) } + [nil]
@@ -66,7 +64,7 @@ public final class ChildProcess {
         }
         let file = strdup(executable)
         defer { free(file) }
-        let rc = argv.withUnsafeMutableBufferPointer { args in
+        let spawn = { (process: UnsafeMutablePointer<uv_process_t>) -> Int32 in argv.withUnsafeMutableBufferPointer { args in
             stdio.withUnsafeMutableBufferPointer { stdio in
                 env.withUnsafeMutableBufferPointer { env in
                     var options = uv_process_options_t()
@@ -77,29 +75,20 @@ public final class ChildProcess {
                     options.stdio = stdio.baseAddress
                     options.cwd = UnsafePointer(cwd ?? nil)
                     options.exit_cb = { process, status, signal in
-                        // SAFETY: data holds a retained ChildProcess until the close callback.
-                        let child = Unmanaged<ChildProcess>.fromOpaque(process!.pointee.data).takeUnretainedValue()
+                        let child = LoopHandle.owner(of: process, as: ChildProcess.self)
                         child.onExit(status, signal, child.pid)
-                        uv_close(UnsafeMutableRawPointer(process!).assumingMemoryBound(to: uv_handle_t.self)) { raw in
-                            let process = UnsafeMutableRawPointer(raw!).assumingMemoryBound(to: uv_process_t.self)
-                            Unmanaged<ChildProcess>.fromOpaque(process.pointee.data).release()
-                            process.deallocate()
-                        }
+                        child.handle.close()
                     }
-                    process.pointee.data = nil
                     return uv_spawn(loop.uvLoop, process, &options)
                 }
             }
+        } }
+        // A failed spawn still initialized the handle: it is closed, not freed.
+        handle = try LoopHandle(byteCount: MemoryLayout<uv_process_t>.size, failureLeavesItOpen: true) {
+            spawn($0.assumingMemoryBound(to: uv_process_t.self))
         }
-        if rc < 0 {
-            // A failed spawn still initialized the handle; it must be closed.
-            uv_close(UnsafeMutableRawPointer(process).assumingMemoryBound(to: uv_handle_t.self)) { raw in
-                UnsafeMutableRawPointer(raw!).assumingMemoryBound(to: uv_process_t.self).deallocate()
-            }
-            throw UVError(code: rc)
-        }
-        pid = process.pointee.pid
-        process.pointee.data = Unmanaged.passRetained(self).toOpaque()
+        pid = handle.typed(uv_process_t.self).pointee.pid
+        handle.attach(self)
     }
 
     public func kill(_ signal: Int32) {

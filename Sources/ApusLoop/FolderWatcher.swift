@@ -8,20 +8,17 @@ internal import Glibc
 /// the name of the entry that changed. `close()` exactly once.
 public final class FolderWatcher {
     public let path: String
-    private let handle: UnsafeMutablePointer<uv_fs_event_t>
+    private let handle: LoopHandle
     private let callback: (_ folder: String, _ entry: String?) -> Void
-    private var closed = false
 
     public init(loop: EventLoop, path: String, _ callback: @escaping (_ folder: String, _ entry: String?) -> Void) throws(UVError) {
         loop.preconditionInLoop()
         self.path = path
         self.callback = callback
-        handle = .allocate(capacity: 1)
-        uvExpect(uv_fs_event_init(loop.uvLoop, handle), "uv_fs_event_init")
-        handle.pointee.data = Unmanaged.passRetained(self).toOpaque()
-        let rc = uv_fs_event_start(handle, { handle, name, _, _ in
-            // SAFETY: data holds a retained FolderWatcher until the close callback.
-            let watcher = Unmanaged<FolderWatcher>.fromOpaque(handle!.pointee.data).takeUnretainedValue()
+        handle = .infallible(uv_fs_event_t.self, "uv_fs_event_init") { uv_fs_event_init(loop.uvLoop, $0) }
+        handle.attach(self)
+        let rc = uv_fs_event_start(handle.typed(uv_fs_event_t.self), { event, name, _, _ in
+            let watcher = LoopHandle.owner(of: event, as: FolderWatcher.self)
             watcher.callback(watcher.path, name.map { String(cString: $0) })
         }, path, 0)
         if rc < 0 {
@@ -31,13 +28,7 @@ public final class FolderWatcher {
     }
 
     public func close() {
-        precondition(!closed, "FolderWatcher closed twice")
-        closed = true
-        uv_close(UnsafeMutableRawPointer(handle).assumingMemoryBound(to: uv_handle_t.self)) { raw in
-            let handle = UnsafeMutableRawPointer(raw!).assumingMemoryBound(to: uv_fs_event_t.self)
-            Unmanaged<FolderWatcher>.fromOpaque(handle.pointee.data).release()
-            handle.deallocate()
-        }
+        handle.close()
     }
 
     /// The folders directly inside `path` whose names `keep` accepts.

@@ -5,26 +5,17 @@ internal import Glibc
 
 /// Delivers a POSIX signal to a callback on the loop thread. `close()` exactly once.
 public final class SignalWatcher {
-    private let handle: UnsafeMutablePointer<uv_signal_t>
+    private let handle: LoopHandle
     private let callback: (Int32) -> Void
-    private var closed = false
 
     public init(loop: EventLoop, signal: Int32, _ callback: @escaping (Int32) -> Void) throws(UVError) {
         loop.preconditionInLoop()
-        handle = .allocate(capacity: 1)
         self.callback = callback
-        let initialized = uv_signal_init(loop.uvLoop, handle)
-        if initialized < 0 {
-            // The loop's signal pipe could not be made (descriptors exhausted): nothing to close.
-            handle.deallocate()
-            closed = true
-            throw UVError(code: initialized)
-        }
-        handle.pointee.data = Unmanaged.passRetained(self).toOpaque()
-        let rc = uv_signal_start(handle, { handle, signum in
-            // SAFETY: data holds a retained SignalWatcher until the close callback.
-            let watcher = Unmanaged<SignalWatcher>.fromOpaque(handle!.pointee.data).takeUnretainedValue()
-            watcher.callback(signum)
+        // Fails when the loop's signal pipe cannot be made (descriptors exhausted).
+        handle = try LoopHandle(uv_signal_t.self) { uv_signal_init(loop.uvLoop, $0) }
+        handle.attach(self)
+        let rc = uv_signal_start(handle.typed(uv_signal_t.self), { watcher, signum in
+            LoopHandle.owner(of: watcher, as: SignalWatcher.self).callback(signum)
         }, signal)
         if rc < 0 {
             close()
@@ -33,13 +24,7 @@ public final class SignalWatcher {
     }
 
     public func close() {
-        precondition(!closed, "SignalWatcher closed twice")
-        closed = true
-        uv_close(UnsafeMutableRawPointer(handle).assumingMemoryBound(to: uv_handle_t.self)) { raw in
-            let handle = UnsafeMutableRawPointer(raw!).assumingMemoryBound(to: uv_signal_t.self)
-            Unmanaged<SignalWatcher>.fromOpaque(handle.pointee.data).release()
-            handle.deallocate()
-        }
+        handle.close()
     }
 
     /// A client that resets a connection must not kill the server.

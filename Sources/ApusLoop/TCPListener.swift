@@ -7,9 +7,8 @@ internal import Glibc
 /// `TCPStream` the receiver owns. `close()` exactly once.
 public final class TCPListener {
     private let loop: EventLoop
-    private let handle: UnsafeMutablePointer<uv_tcp_t>
+    private let tcp: LoopHandle
     private let onConnection: (TCPStream) -> Void
-    private var closed = false
     /// The port actually bound (useful with port 0).
     public private(set) var port = 0
 
@@ -22,15 +21,10 @@ public final class TCPListener {
         self.loop = loop
         self.onConnection = onConnection
         let address = try SocketAddress(host: host, port: port)
-        handle = .allocate(capacity: 1)
         // init_ex creates the socket now, so options can be set before bind; it fails when no
-        // descriptor is left, and then there is no handle to close.
-        let initialized = uv_tcp_init_ex(loop.uvLoop, handle, UInt32(address.family))
-        if initialized < 0 {
-            handle.deallocate()
-            throw UVError(code: initialized)
-        }
-        handle.pointee.data = Unmanaged.passRetained(self).toOpaque()
+        // descriptor is left.
+        tcp = try LoopHandle(uv_tcp_t.self) { uv_tcp_init_ex(loop.uvLoop, $0, UInt32(address.family)) }
+        tcp.attach(self)
         do {
             if reusePort { try setReusePort() }
             try uvCheck(address.withSockAddr { uv_tcp_bind(handle, $0, 0) })
@@ -51,9 +45,8 @@ public final class TCPListener {
         loop.preconditionInLoop()
         self.loop = loop
         self.onConnection = onConnection
-        handle = .allocate(capacity: 1)
-        uvExpect(uv_tcp_init(loop.uvLoop, handle), "uv_tcp_init")
-        handle.pointee.data = Unmanaged.passRetained(self).toOpaque()
+        tcp = .infallible(uv_tcp_t.self, "uv_tcp_init") { uv_tcp_init(loop.uvLoop, $0) }
+        tcp.attach(self)
         do {
             try uvCheck(uv_tcp_open(handle, uv_os_sock_t(descriptor)))
             try listen(backlog)
@@ -76,19 +69,16 @@ public final class TCPListener {
     private func listen(_ backlog: Int32) throws(UVError) {
         try uvCheck(uv_listen(stream, backlog) { server, status in
             guard status >= 0 else { return }
-            // SAFETY: data holds a retained TCPListener until the close callback.
-            let listener = Unmanaged<TCPListener>.fromOpaque(server!.pointee.data).takeUnretainedValue()
-            listener.acceptOne()
+            LoopHandle.owner(of: server, as: TCPListener.self).acceptOne()
         })
     }
 
-    private var stream: UnsafeMutablePointer<uv_stream_t> {
-        UnsafeMutableRawPointer(handle).assumingMemoryBound(to: uv_stream_t.self)
-    }
+    private var stream: UnsafeMutablePointer<uv_stream_t> { tcp.typed(uv_stream_t.self) }
+    private var handle: UnsafeMutablePointer<uv_tcp_t> { tcp.typed(uv_tcp_t.self) }
 
     private func setReusePort() throws(UVError) {
         var fd: uv_os_fd_t = -1
-        try uvCheck(uv_fileno(UnsafeMutableRawPointer(handle).assumingMemoryBound(to: uv_handle_t.self), &fd))
+        try uvCheck(uv_fileno(tcp.handle, &fd))
         var on: Int32 = 1
         if setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, socklen_t(MemoryLayout<Int32>.size)) != 0 {
             throw UVError(code: -errno)
@@ -116,12 +106,7 @@ public final class TCPListener {
     }
 
     public func close() {
-        guard !closed else { return }
-        closed = true
-        uv_close(UnsafeMutableRawPointer(handle).assumingMemoryBound(to: uv_handle_t.self)) { raw in
-            let handle = UnsafeMutableRawPointer(raw!).assumingMemoryBound(to: uv_tcp_t.self)
-            Unmanaged<TCPListener>.fromOpaque(handle.pointee.data).release()
-            handle.deallocate()
-        }
+        guard !tcp.isClosed else { return }
+        tcp.close()
     }
 }

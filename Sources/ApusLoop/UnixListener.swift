@@ -18,9 +18,8 @@ extension TCPListener: ConnectionListener {}
 /// as a `PipeStream` the receiver owns.
 public final class UnixListener: ConnectionListener {
     private let loop: EventLoop
-    private let handle: UnsafeMutablePointer<uv_pipe_t>
+    private let pipe: LoopHandle
     private let onConnection: (PipeStream) -> Void
-    private var closed = false
     public let port = 0
 
     /// Listens on a socket already bound and listening (`listeningSocket(path:)`, made by this
@@ -30,15 +29,13 @@ public final class UnixListener: ConnectionListener {
         loop.preconditionInLoop()
         self.loop = loop
         self.onConnection = onConnection
-        handle = .allocate(capacity: 1)
-        uvExpect(uv_pipe_init(loop.uvLoop, handle, 0), "uv_pipe_init")
-        handle.pointee.data = Unmanaged.passRetained(self).toOpaque()
+        pipe = .infallible(uv_pipe_t.self, "uv_pipe_init") { uv_pipe_init(loop.uvLoop, $0, 0) }
+        pipe.attach(self)
         do {
-            try uvCheck(uv_pipe_open(handle, uv_file(descriptor)))
+            try uvCheck(uv_pipe_open(pipe.typed(uv_pipe_t.self), uv_file(descriptor)))
             try uvCheck(uv_listen(stream, backlog) { server, status in
                 guard status >= 0 else { return }
-                // SAFETY: data holds a retained UnixListener until the close callback.
-                Unmanaged<UnixListener>.fromOpaque(server!.pointee.data).takeUnretainedValue().acceptOne()
+                LoopHandle.owner(of: server, as: UnixListener.self).acceptOne()
             })
         } catch {
             close()
@@ -66,9 +63,7 @@ public final class UnixListener: ConnectionListener {
         apus_socket_family(descriptor) == AF_UNIX
     }
 
-    private var stream: UnsafeMutablePointer<uv_stream_t> {
-        UnsafeMutableRawPointer(handle).assumingMemoryBound(to: uv_stream_t.self)
-    }
+    private var stream: UnsafeMutablePointer<uv_stream_t> { pipe.typed(uv_stream_t.self) }
 
     private func acceptOne() {
         let client = PipeStream(loop: loop)
@@ -80,12 +75,7 @@ public final class UnixListener: ConnectionListener {
     }
 
     public func close() {
-        guard !closed else { return }
-        closed = true
-        uv_close(UnsafeMutableRawPointer(handle).assumingMemoryBound(to: uv_handle_t.self)) { raw in
-            let handle = UnsafeMutableRawPointer(raw!).assumingMemoryBound(to: uv_pipe_t.self)
-            Unmanaged<UnixListener>.fromOpaque(handle.pointee.data).release()
-            handle.deallocate()
-        }
+        guard !pipe.isClosed else { return }
+        pipe.close()
     }
 }
