@@ -203,10 +203,8 @@ public final class FunctionsHost: AdminHost, @unchecked Sendable {
         var json = JSONWriter(capacity: 1024)
         json.raw("\"functions\":")
         var counts: [String: Int] = [:]
-        for route in version.manifest.routes {
-            let runtime = route.split(separator: " ").dropFirst(2).first.map(String.init) ?? "?"
-            counts[runtime, default: 0] += 1
-        }
+        // Functions, not routes: a named function's `/x` and `/x/*` are one.
+        for function in version.manifest.functions { counts[function.runtime, default: 0] += 1 }
         json.object(counts) { json, count in json.raw(String(count)) }
         json.raw(",\"runtimes\":")
         let languages = Set(version.workers.values.map(\.function.runtime))
