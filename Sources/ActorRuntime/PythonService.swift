@@ -117,6 +117,13 @@ public final class PythonService: @unchecked Sendable {
     /// Returns the shutdown's failure, if any (it is logged too).
     @discardableResult
     public func shutdown() -> String? {
+        Self.shutdown(application, asyncio: asyncio, logger: logger)
+    }
+
+    /// The end of any app served on an asyncio thread (a service's, or a functions tree's):
+    /// its lifespan's shutdown, logged if it fails, then the thread stopped.
+    @discardableResult
+    public static func shutdown(_ application: ASGIApplication, asyncio: AsyncioThread, logger: Logger) -> String? {
         let failure = application.runLifespan(.shutdown, on: asyncio)
         if let failure { logger.error("\(failure)\nApplication shutdown failed.") }
         asyncio.stop()

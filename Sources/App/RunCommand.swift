@@ -356,12 +356,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         await metricsServer?.shutdown()
         await server.stop()
-        if let (asgi, asyncio) = application {
-            if let failure = asgi.runLifespan(.shutdown, on: asyncio) {
-                logger.error("\(failure)\nApplication shutdown failed.")
-            }
-            asyncio.stop()
-        }
+        if let (asgi, asyncio) = application { PythonService.shutdown(asgi, asyncio: asyncio, logger: logger) }
         if unixSocket != nil, let uds { unlink(uds) }
         logger.info("Finished server process")
         Console.terminate(0)
