@@ -273,14 +273,7 @@ final class AdminResponder {
     }
 
     private static func describe(_ answer: LocalExchange.Answer) -> [String: JSONValue] {
-        var headers: [String: JSONValue] = [:]
-        for field in answer.headers {
-            if case .string(let earlier)? = headers[field.name] {
-                headers[field.name] = .string(earlier + ", " + field.value)
-            } else {
-                headers[field.name] = .string(field.value)
-            }
-        }
+        let headers = answer.joinedHeaders.mapValues(JSONValue.string)
         var result: [String: JSONValue] = ["status": .number(Double(answer.status)), "headers": .object(headers)]
         if let text = String(validating: answer.body, as: UTF8.self) {
             result["body"] = .string(text)

@@ -170,10 +170,8 @@ final class FunctionJobs {
         job.updatedAtMs = now
         job.resultStatus = answer.status
         let text = String(validating: answer.body, as: UTF8.self)
-        var headers: [String: String] = [:]
-        for field in answer.headers { headers[field.name] = headers[field.name].map { $0 + ", " + field.value } ?? field.value }
         job.result = Job.Outcome(
-            status: answer.status, headers: headers, body: text, bodyBase64: text == nil ? Data(answer.body).base64EncodedString() : nil,
+            status: answer.status, headers: answer.joinedHeaders, body: text, bodyBase64: text == nil ? Data(answer.body).base64EncodedString() : nil,
             isBase64: text == nil, latencyMs: latencyMs, truncated: answer.truncated)
         let failed = answer.status == 0 || answer.status >= 500
         if failed && job.attempt < job.maxAttempts {

@@ -106,9 +106,8 @@ final class ScheduleRunner {
     static func stateFolder(_ root: String) -> String {
         let folder = root + "/.fastfn"
         if mkdir(folder, 0o755) == 0 || errno == EEXIST { return folder }
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in root.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        let temporary = (ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp") + "/apus-schedules-\(getuid())-\(String(hash, radix: 16))"
+        let name = CompiledFunction.fingerprint([Array(root.utf8)])
+        let temporary = (ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp") + "/apus-schedules-\(getuid())-\(name)"
         _ = mkdir(temporary, 0o700)
         return temporary
     }

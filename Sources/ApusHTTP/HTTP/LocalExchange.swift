@@ -12,6 +12,13 @@ public enum LocalExchange {
         public var body: [UInt8]
         /// The body went past the collector's limit and was cut there.
         public var truncated: Bool
+
+        /// The headers by name, repeated ones joined with ", " (as JSON reports show them).
+        public var joinedHeaders: [String: String] {
+            var joined: [String: String] = [:]
+            for field in headers { joined[field.name] = joined[field.name].map { $0 + ", " + field.value } ?? field.value }
+            return joined
+        }
     }
 
     /// A request as a client on this machine would send it: `headers` (lower-case names) after

@@ -31,17 +31,11 @@ def install(specs, report):
 
 def _install(folder, manifest, target, command, report):
     path = os.path.join(folder, manifest)
-    if not os.path.isfile(path):
+    if not os.path.isfile(path) or is_installed(path, target):
         return
     with open(path, "rb") as file:
         digest = hashlib.sha256(file.read()).hexdigest()
     stamp = os.path.join(target, STAMP)
-    try:
-        with open(stamp) as file:
-            if file.read().strip() == digest:
-                return
-    except OSError:
-        pass
     print(f"INFO:     installing {path} ...", file=sys.stderr, flush=True)
     argv = command(folder, target)
     if argv is None:
@@ -56,6 +50,18 @@ def _install(folder, manifest, target, command, report):
     with open(stamp, "w") as file:
         file.write(digest)
     print(f"INFO:     installed {path}", file=sys.stderr, flush=True)
+
+
+def is_installed(path, target):
+    """Whether the dependencies ``path`` lists are installed in ``target``, as they are now
+    (its stamp holds the hash of the file that was installed)."""
+    with open(path, "rb") as file:
+        digest = hashlib.sha256(file.read()).hexdigest()
+    try:
+        with open(os.path.join(target, STAMP)) as file:
+            return file.read().strip() == digest
+    except OSError:
+        return False
 
 
 def _pip(folder, target):

@@ -8,7 +8,6 @@ and version, FastAPI for Python functions, each function's dependency installs, 
 Python function imports and has its handler, and files that no route serves (private helpers,
 languages functions cannot be written in)."""
 import datetime
-import hashlib
 import json
 import os
 import shutil
@@ -16,7 +15,7 @@ import subprocess
 import sys
 
 from . import rollouts, schedules
-from .dependencies import STAMP
+from .dependencies import is_installed
 from .discovery import RUNTIMES, SKIPPED_FOLDERS, discover
 from .errors import ConfigError
 from .python_function import LoadError, find_handler, load_module
@@ -125,13 +124,7 @@ def _dependencies(found, report):
             report.add("deps", "FAIL", f"{relative}: npm is not installed, so it cannot be installed",
                        "apt install npm, or install the modules into node_modules yourself")
             continue
-        with open(path, "rb") as file:
-            digest = hashlib.sha256(file.read()).hexdigest()
-        try:
-            with open(os.path.join(spec.folder, target, STAMP)) as file:
-                current = file.read().strip() == digest
-        except OSError:
-            current = False
+        current = is_installed(path, os.path.join(spec.folder, target))
         if current:
             report.add("deps", "OK", f"{relative}: installed")
         else:
