@@ -38,8 +38,31 @@ public final class FunctionsHost: AdminHost, @unchecked Sendable {
         let manifest: FunctionsManifest
         let plans: PlanResponder
         let application: ASGIApplication
-        /// Every worker function of this version, by key (reused ones included).
+        /// Every worker function of this version, by key.
         let workers: [String: WorkerFunctionResponder]
+        /// Their pools (`WorkerGroup`), reused from the previous version where they are the same.
+        let groups: [WorkerGroup.Identity: WorkerGroup]
+        /// Groups to start (new in this version).
+        let started: [WorkerGroup]
+        /// Reused groups whose functions changed, with their new functions and command.
+        let regrouped: [Regrouping]
+    }
+
+    private struct Regrouping {
+        let group: WorkerGroup
+        let members: [FunctionsManifest.Worker]
+        let command: Result<WorkerCommand, CompiledFunction.Failure>
+    }
+
+    /// What a reload is asked to renew: the folders that changed, or every worker function
+    /// (the admin API's reload).
+    private struct Renewal {
+        var changes: Set<String> = []
+        var everyWorker = false
+
+        func covers(_ identity: WorkerGroup.Identity) -> Bool {
+            everyWorker || changes.contains { FunctionsHost.isInside($0, identity.folder) }
+        }
     }
 
     public let responder: FunctionsResponder
@@ -84,7 +107,7 @@ public final class FunctionsHost: AdminHost, @unchecked Sendable {
         let tree = try PythonModuleCall.call(
             "apus.functions", "load",
             [.text(options.directory), .none, app.map { .object($0.app) } ?? .none, .flag(options.development)])
-        version = try Self.build(tree, app: app, reusing: [:], options, asyncio, executors, logger)
+        version = try Self.build(tree, app: app, reusing: [:], Renewal(), options, asyncio, executors, logger)
         application = version.application
         responder = FunctionsResponder(version.plans)
         responder.rollouts = Self.rollouts(version.manifest)
@@ -107,7 +130,7 @@ public final class FunctionsHost: AdminHost, @unchecked Sendable {
     public func attach(to loop: EventLoop, hotReload: Bool = false) {
         loop.execute { [self] in
             self.loop = loop
-            for worker in version.workers.values { worker.startPool(on: loop) }
+            for group in version.started { group.start(on: loop) }
             let schedules = ScheduleRunner(root: options.directory, responder: responder, logger: logger)
             self.schedules = schedules
             schedules.start(on: loop, version.manifest.schedules)
@@ -126,28 +149,46 @@ public final class FunctionsHost: AdminHost, @unchecked Sendable {
 
     // MARK: versions
 
+    /// Loads a version of the tree (off the loop: Go and Rust builds run here). `existing`: the
+    /// serving version's groups with their functions, read on the loop thread.
     private static func build(
-        _ tree: PyObjectRef, app: ASGIApplication?, reusing existing: [String: WorkerFunctionResponder],
-        _ options: Options, _ asyncio: AsyncioThread, _ executors: PythonExecutorPool, _ logger: Logger
+        _ tree: PyObjectRef, app: ASGIApplication?, reusing existing: [WorkerGroup.Identity: (WorkerGroup, [FunctionsManifest.Worker])],
+        _ renewal: Renewal, _ options: Options, _ asyncio: AsyncioThread, _ executors: PythonExecutorPool, _ logger: Logger
     ) throws -> Version {
         let manifest = try FunctionsManifest.decode(try PythonModuleCall.text(tree, method: "manifest"))
         let application = try app ?? ASGIApplication.make(app: try PythonModuleCall.attribute(tree, "app"), options: ASGIApplication.Options())
         var workers: [String: WorkerFunctionResponder] = [:]
-        for function in manifest.workers {
-            workers[function.key] = existing[function.key]
-                ?? WorkerFunctionResponder(
-                    function: function, command: command(for: function, options), showsErrorDetails: options.development, logger: logger)
+        var groups: [WorkerGroup.Identity: WorkerGroup] = [:]
+        var started: [WorkerGroup] = []
+        var regrouped: [Regrouping] = []
+        for (identity, members) in WorkerGroup.identities(of: manifest.workers) {
+            let group: WorkerGroup
+            if let (reused, before) = existing[identity] {
+                group = reused
+                if renewal.covers(identity) || before != members {
+                    regrouped.append(Regrouping(group: group, members: members, command: command(for: members, options)))
+                }
+            } else {
+                group = WorkerGroup(members: members, command: command(for: members, options), logger: logger)
+                started.append(group)
+            }
+            groups[identity] = group
+            for function in members {
+                workers[function.key] = WorkerFunctionResponder(function: function, group: group, showsErrorDetails: options.development)
+            }
         }
         let asgi = ASGIResponder(application: application, asyncio: asyncio, logger: logger)
         let plans = try PlanResponder.make(asgi: asgi, sharing: executors, logger: logger, workers: workers)
-        return Version(tree: tree, manifest: manifest, plans: plans, application: application, workers: workers)
+        return Version(
+            tree: tree, manifest: manifest, plans: plans, application: application, workers: workers, groups: groups,
+            started: started, regrouped: regrouped)
     }
 
-    private static func command(for function: FunctionsManifest.Worker, _ options: Options) -> Result<WorkerCommand, CompiledFunction.Failure> {
-        guard let runtime = WorkerRuntime.find(function.runtime, runtimes: options.runtimes) else {
-            return .failure(.init(message: "\(function.runtime) functions are not supported", details: ""))
+    private static func command(for group: [FunctionsManifest.Worker], _ options: Options) -> Result<WorkerCommand, CompiledFunction.Failure> {
+        guard let runtime = WorkerRuntime.find(group[0].runtime, runtimes: options.runtimes) else {
+            return .failure(.init(message: "\(group[0].runtime) functions are not supported", details: ""))
         }
-        return runtime.command(for: function, environment: ProcessControl.environment)
+        return runtime.command(for: group, environment: ProcessControl.environment)
     }
 
     private static func missingLanguages(_ manifest: FunctionsManifest, _ options: Options) -> [String] {
@@ -226,7 +267,7 @@ public final class FunctionsHost: AdminHost, @unchecked Sendable {
                     return
                 }
                 if status.ready == 0 {
-                    if status.lastFailure != nil { failing = true } else if worker.keepsWarm { starting = true }
+                    if status.lastFailure != nil { failing = true } else if worker.group.keepsWarm { starting = true }
                 }
                 json.raw("{\"workers\":\(status.workers),\"ready\":\(status.ready),\"in_flight\":\(status.inFlight),")
                 json.raw("\"queued\":\(status.queued),\"last_failure\":")
@@ -295,18 +336,19 @@ public final class FunctionsHost: AdminHost, @unchecked Sendable {
         reloading = true
         let changes = pendingChanges
         pendingChanges.removeAll()
-        let everyWorker = reloadsEveryWorker
+        let renewal = Renewal(changes: changes, everyWorker: reloadsEveryWorker)
         reloadsEveryWorker = false
         answeredByThisReload = reloadWaiters
         reloadWaiters.removeAll()
-        let (previous, existing) = (version.tree, version.workers)
+        let previous = version.tree
+        let existing = version.groups.mapValues { ($0, $0.members) }
         let (options, asyncio, executors, logger) = (self.options, self.asyncio, self.executors, self.logger)
         let started = spawnDetachedThread(name: "apus-reload") { [self] in
             let result = Result {
                 let tree = try PythonModuleCall.call("apus.functions", "reload", [.text(options.directory), .object(previous)])
-                return try Self.build(tree, app: nil, reusing: existing, options, asyncio, executors, logger)
+                return try Self.build(tree, app: nil, reusing: existing, renewal, options, asyncio, executors, logger)
             }
-            loop.execute { [self] in finishReload(result, changes, everyWorker: everyWorker) }
+            loop.execute { [self] in finishReload(result) }
         }
         if !started {
             reloading = false
@@ -316,9 +358,7 @@ public final class FunctionsHost: AdminHost, @unchecked Sendable {
         }
     }
 
-    private func finishReload(
-        _ result: Result<Version, any Error>, _ changes: Set<String>, everyWorker: Bool
-    ) {
+    private func finishReload(_ result: Result<Version, any Error>) {
         reloading = false
         let waiters = answeredByThisReload
         answeredByThisReload.removeAll()
@@ -334,17 +374,9 @@ public final class FunctionsHost: AdminHost, @unchecked Sendable {
         }
         defer { waiters.forEach { $0(.success(next.manifest.routes.count)) } }
         let old = version
-        for (key, worker) in next.workers {
-            guard let before = old.workers[key] else {
-                worker.startPool(on: loop)
-                continue
-            }
-            let function = next.manifest.workers.first { $0.key == key }!
-            if everyWorker || before.function != function || changes.contains(where: { Self.isInside($0, function.folder) }) {
-                worker.reload(function, command: Self.command(for: function, options), on: loop)
-            }
-        }
-        for (key, worker) in old.workers where next.workers[key] == nil { worker.retire() }
+        for group in next.started { group.start(on: loop) }
+        for renewal in next.regrouped { renewal.group.reload(renewal.members, command: renewal.command, on: loop) }
+        for (identity, group) in old.groups where next.groups[identity] == nil { group.retire() }
         version = next
         next.plans.labelsRoutes = labelsRoutes
         responder.current = next.plans
@@ -366,7 +398,7 @@ public final class FunctionsHost: AdminHost, @unchecked Sendable {
     }
 
     /// Whether `path` is `folder` or inside it.
-    private static func isInside(_ path: String, _ folder: String) -> Bool {
+    fileprivate static func isInside(_ path: String, _ folder: String) -> Bool {
         path == folder || path.hasPrefix(folder + "/")
     }
 }

@@ -1,7 +1,7 @@
 internal import FoundationEssentials
 
 /// Any JSON value, read from the functions manifest and written back into events as it was.
-enum JSONValue: Codable, Sendable, Equatable {
+enum JSONValue: Codable, Sendable, Hashable {
     case string(String)
     case number(Double)
     case bool(Bool)

@@ -20,12 +20,14 @@ struct WorkerRuntime {
         return WorkerRuntime(language: language, executable: ProcessControl.executable(named: name), concurrency: concurrency, runtimes: runtimes)
     }
 
-    /// The command that starts a worker for `function` (a Go or Rust function is built first,
-    /// once), or why it cannot run.
-    func command(for function: FunctionsManifest.Worker, environment: [String]) -> Result<WorkerCommand, CompiledFunction.Failure> {
+    /// The command that starts a worker for `group`'s functions (a Go or Rust function is built
+    /// first, once), or why it cannot run. Only Node workers serve several files; the group's
+    /// settings, env and folder are its first function's (the same for all, `WorkerGroup`).
+    func command(for group: [FunctionsManifest.Worker], environment: [String]) -> Result<WorkerCommand, CompiledFunction.Failure> {
         guard let executable else {
             return .failure(.init(message: "runtime unavailable: \(language) is not installed", details: ""))
         }
+        let function = group[0]
         let (program, arguments): (String, [String])
         switch language {
         case "go", "rust":
@@ -34,7 +36,7 @@ struct WorkerRuntime {
             case .failure(let failure): return .failure(failure)
             }
         case "node":
-            (program, arguments) = (executable, [runtimes + "/node_worker.js", function.file, function.handler])
+            (program, arguments) = (executable, [runtimes + "/node_worker.js", function.handler] + group.map(\.file))
         default:
             (program, arguments) = (executable, [runtimes + "/php_worker.php", function.file, function.handler])
         }

@@ -1,3 +1,5 @@
+internal import FoundationEssentials
+
 /// The worker protocol's framing: each message is a 4-byte big-endian length, then that many
 /// bytes of JSON.
 public enum Frame {
@@ -49,5 +51,19 @@ public struct FrameDecoder {
             start = 0
         }
         return payload
+    }
+}
+
+/// One of the functions a worker serves, named in each request frame for it (`"fn"`): the
+/// function's file, as the worker was given it. Quoted once, not per request.
+public struct WorkerMember: Sendable, Hashable {
+    public let file: String
+    /// `"fn":"<file>",` in JSON.
+    let field: [UInt8]
+
+    public init(file: String) {
+        self.file = file
+        let quoted = (try? JSONEncoder().encode(file)).map(Array.init) ?? Array("\"\"".utf8)
+        field = Array("\"fn\":".utf8) + quoted + [UInt8(ascii: ",")]
     }
 }

@@ -5,9 +5,17 @@ internal import FoundationEssentials
 /// into this shape, so the server reads one format for every language:
 /// `{"id", "status", "headers": {name: value or [values]}, "body", "is_base64"}`, or
 /// `{"id", "error"}` for a handler that failed.
+///
+/// A worker that serves several functions (the Node files of one folder) says which of them
+/// did not load in its ready message (`"failed": {file: error}`), and answers a request for one
+/// of those with `{"id", "error", "unavailable": true}`.
 struct WorkerMessage {
     /// Set on the first message only.
     var ready: Bool?
+    /// The functions that did not load (by file), of a worker that serves several.
+    var failedMembers: [String: String] = [:]
+    /// The request was for a function of the worker that did not load.
+    var unavailable = false
     var id: Int?
     var status: Int?
     var headers: [(name: String, value: String)] = []
@@ -29,6 +37,10 @@ struct WorkerMessage {
         if case .string(let body)? = fields["body"] { message.body = body }
         if case .bool(true)? = fields["is_base64"] { message.isBase64 = true }
         if case .string(let error)? = fields["error"] { message.error = error }
+        if case .bool(true)? = fields["unavailable"] { message.unavailable = true }
+        if case .object(let failed)? = fields["failed"] {
+            for case (let file, .string(let error)) in failed { message.failedMembers[file] = error }
+        }
         if case .object(let headers)? = fields["headers"] {
             for (name, value) in headers.sorted(by: { $0.key < $1.key }) {
                 switch value {
@@ -73,6 +85,7 @@ extension WorkerMessage {
     func reply() throws(FrameError) -> WorkerOutcome {
         if let error {
             let firstLine = error.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? "handler failed"
+            if unavailable { return .failed(status: 503, error: WorkerOutcome.unavailable, detail: firstLine) }
             return .failed(status: 500, error: WorkerOutcome.internalError, detail: firstLine)
         }
         let status = self.status ?? 200

@@ -26,12 +26,14 @@ public actor WorkerPool {
     /// Confined to the loop thread, with the pool.
     private final class Waiting: @unchecked Sendable {
         let event: [UInt8]
+        let member: WorkerMember?
         let completion: (WorkerOutcome) -> Void
         /// Set for a request past `max_concurrency`: how long it may wait.
         var deadline: LoopTimer?
 
-        init(event: [UInt8], completion: @escaping (WorkerOutcome) -> Void) {
+        init(event: [UInt8], member: WorkerMember?, completion: @escaping (WorkerOutcome) -> Void) {
             self.event = event
+            self.member = member
             self.completion = completion
         }
     }
@@ -51,33 +53,41 @@ public actor WorkerPool {
 
     // MARK: the loop thread's entry points
 
+    /// How the first worker of a pool loaded.
+    public enum FirstLoad: Sendable {
+        /// It is ready; of the functions it serves, these did not load (by file, with why).
+        case loaded(failedMembers: [String: String])
+        case failed(String)
+    }
+
     /// Starts `min_warm` workers and the idle sweep. On the loop thread. `firstLoad`: a worker
-    /// is started at once (even with no `min_warm`), and this is told whether it loaded its
-    /// function (nil) or why not.
-    public nonisolated func start(firstLoad: (@Sendable (String?) -> Void)? = nil) {
+    /// is started at once (even with no `min_warm`), and this is told how it loaded.
+    public nonisolated func start(firstLoad: (@Sendable (FirstLoad) -> Void)? = nil) {
         assumeIsolated { pool in
             let sweep = LoopTimer(loop: pool.loop)
             sweep.start(after: 1_000, repeat: 1_000) { [weak pool] in pool?.assumeIsolated { $0.retireIdle() } }
             pool.sweep = sweep
             pool.firstLoad = firstLoad
-            if firstLoad != nil && !pool.startWorker() { pool.reportFirstLoad(pool.failure?.message ?? "cannot start a worker") }
+            if firstLoad != nil && !pool.startWorker() { pool.reportFirstLoad(.failed(pool.failure?.message ?? "cannot start a worker")) }
             pool.keepWarm()
         }
     }
 
-    private var firstLoad: (@Sendable (String?) -> Void)?
+    private var firstLoad: (@Sendable (FirstLoad) -> Void)?
 
-    private func reportFirstLoad(_ failure: String?) {
+    private func reportFirstLoad(_ load: FirstLoad) {
         let report = firstLoad
         firstLoad = nil
-        report?(failure)
+        report?(load)
     }
 
-    /// Sends `event` (the JSON of FastFN's event) to a worker; `completion` runs once, on the
-    /// loop thread. Call on the loop thread.
-    public nonisolated func invoke(_ event: [UInt8], then completion: @escaping @Sendable (WorkerOutcome) -> Void) {
+    /// Sends `event` (the JSON of FastFN's event) to a worker, for `member` if its workers serve
+    /// several functions; `completion` runs once, on the loop thread. Call on the loop thread.
+    public nonisolated func invoke(
+        _ event: [UInt8], for member: WorkerMember? = nil, then completion: @escaping @Sendable (WorkerOutcome) -> Void
+    ) {
         assumeIsolated { pool in
-            pool.admit(event) { outcome in
+            pool.admit(event, member) { outcome in
                 if case .failed(504, _, _) = outcome { pool.assumeIsolated { $0.timeouts += 1 } }
                 completion(outcome)
             }
@@ -103,7 +113,8 @@ public actor WorkerPool {
             WorkerPoolStatus(
                 workers: pool.workers.count, ready: pool.workers.filter(\.isReady).count,
                 inFlight: pool.inFlight, queued: pool.waiting.count, lastFailure: pool.failure?.message,
-                deaths: pool.deaths, timeouts: pool.timeouts)
+                deaths: pool.deaths, timeouts: pool.timeouts,
+                failedMembers: pool.workers.first(where: \.isReady)?.failedMembers ?? [:])
         }
     }
 
@@ -111,16 +122,16 @@ public actor WorkerPool {
 
     private var inFlight: Int { workers.reduce(0) { $0 + $1.inFlightCount } }
 
-    private func admit(_ event: [UInt8], _ completion: @escaping (WorkerOutcome) -> Void) {
+    private func admit(_ event: [UInt8], _ member: WorkerMember?, _ completion: @escaping (WorkerOutcome) -> Void) {
         guard !stopped else { return completion(.failed(status: 503, error: "function reloading")) }
         if let failure, loop.now - failure.at < Self.failureBackoffMilliseconds, !workers.contains(where: \.isReady) {
             return completion(.failed(status: 503, error: WorkerOutcome.unavailable, detail: failure.message))
         }
         // A worker with room and nobody ahead: straight to it.
         if waiting.isEmpty, inFlight < settings.maxConcurrency, let worker = leastLoadedReady() {
-            return worker.send(event: event, timeoutMilliseconds: settings.timeoutMilliseconds, completion: completion)
+            return worker.send(event: event, member: member, timeoutMilliseconds: settings.timeoutMilliseconds, completion: completion)
         }
-        let request = Waiting(event: event, completion: completion)
+        let request = Waiting(event: event, member: member, completion: completion)
         let beyond = inFlight + waiting.count - settings.maxConcurrency
         if beyond >= 0 {
             guard beyond < settings.maxQueue else {
@@ -156,7 +167,7 @@ public actor WorkerPool {
             let request = waiting.removeFirst()
             request.deadline?.close()
             request.deadline = nil
-            worker.send(event: request.event, timeoutMilliseconds: settings.timeoutMilliseconds, completion: request.completion)
+            worker.send(event: request.event, member: request.member, timeoutMilliseconds: settings.timeoutMilliseconds, completion: request.completion)
         }
         guard !waiting.isEmpty else { return }
         let room = workers.filter { !$0.isRetiring && !$0.isExited }.reduce(0) { $0 + command.concurrency - $1.inFlightCount }
@@ -207,17 +218,17 @@ public actor WorkerPool {
         switch event {
         case .loaded(nil):
             failure = nil
-            reportFirstLoad(nil)
+            reportFirstLoad(.loaded(failedMembers: worker.failedMembers))
             pump()
         case .loaded(let message?):
             failed(message)
-            reportFirstLoad(message)
+            reportFirstLoad(.failed(message))
         case .freed:
             pump()
         case .exited:
             if !worker.isRetiring { deaths += 1 }
             workers.removeAll { $0 === worker }
-            if firstLoad != nil { reportFirstLoad("its worker exited before it loaded the function") }
+            if firstLoad != nil { reportFirstLoad(.failed("its worker exited before it loaded the function")) }
             guard !stopped else { return }
             if failure == nil || loop.now - failure!.at >= Self.failureBackoffMilliseconds {
                 keepWarm()
@@ -258,4 +269,15 @@ public struct WorkerPoolStatus: Sendable {
     /// Workers that died since the pool started (each replaced), requests past the timeout.
     public let deaths: Int
     public let timeouts: Int
+    /// Of the functions its workers serve, those that did not load (by file, with why).
+    public let failedMembers: [String: String]
+
+    /// The pool's state as one of the functions it serves sees it: one that did not load
+    /// has no ready worker, and why as its last failure.
+    public func seen(by file: String) -> WorkerPoolStatus {
+        guard let failure = failedMembers[file] else { return self }
+        return WorkerPoolStatus(
+            workers: workers, ready: 0, inFlight: inFlight, queued: queued, lastFailure: failure, deaths: deaths,
+            timeouts: timeouts, failedMembers: [file: failure])
+    }
 }

@@ -32,6 +32,9 @@ final class WorkerProcess: @unchecked Sendable {
 
     let pid: Int32
     private(set) var isReady = false
+    /// The functions it serves that did not load, by file, with why (a worker that serves
+    /// several: the Node files of one folder).
+    private(set) var failedMembers: [String: String] = [:]
     private(set) var isExited = false
     /// Takes no new requests; ends once the last in flight has.
     private(set) var isRetiring = false
@@ -99,8 +102,9 @@ final class WorkerProcess: @unchecked Sendable {
 
     // MARK: requests
 
-    /// Sends `event` (JSON); `completion` runs once, on the loop thread.
-    func send(event: [UInt8], timeoutMilliseconds: UInt64, completion: @escaping (WorkerOutcome) -> Void) {
+    /// Sends `event` (JSON) for `member` (the function's file, for a worker that serves several);
+    /// `completion` runs once, on the loop thread.
+    func send(event: [UInt8], member: WorkerMember?, timeoutMilliseconds: UInt64, completion: @escaping (WorkerOutcome) -> Void) {
         let id = nextID
         nextID += 1
         if inFlight.isEmpty {
@@ -109,7 +113,9 @@ final class WorkerProcess: @unchecked Sendable {
             }
         }
         inFlight[id] = InFlight(completion: completion, deadline: loop.now + timeoutMilliseconds, timeout: timeoutMilliseconds)
-        let head = Array("{\"id\":\(id),\"event\":".utf8)
+        var head = Array("{\"id\":\(id),".utf8)
+        if let member { head += member.field }
+        head += Array("\"event\":".utf8)
         outgoing += Frame.encode(head, event, [UInt8(ascii: "}")])
         if flushHook == nil {
             flushHook = LoopPrepareHook(loop: loop) { [weak self] in self?.flush() }
@@ -151,6 +157,10 @@ final class WorkerProcess: @unchecked Sendable {
                 if let ready = message.ready {
                     guard !isReady else { throw FrameError(description: "a second ready message") }
                     isReady = ready
+                    failedMembers = message.failedMembers
+                    for (file, error) in message.failedMembers.sorted(by: { $0.key < $1.key }) {
+                        logger.error("[\(name)] \(file) does not load:\n\(error)")
+                    }
                     onEvent(.loaded(failure: ready ? nil : message.error ?? "it could not load"))
                     if !ready { kill(.failed(status: 503, error: WorkerOutcome.unavailable), because: "it could not load", request: nil) }
                     continue
@@ -158,7 +168,7 @@ final class WorkerProcess: @unchecked Sendable {
                 guard let id = message.id, inFlight[id] != nil else {
                     throw FrameError(description: "a reply to no request (id \(message.id.map(String.init) ?? "none"))")
                 }
-                if let error = message.error {
+                if let error = message.error, !message.unavailable {
                     logger.error("[\(name)] the handler failed:\n\(error)")
                 }
                 finish(id, try message.reply())

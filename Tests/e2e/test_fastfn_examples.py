@@ -177,12 +177,7 @@ def _(tree):
     assert status == 200 and body["route"] == "GET /showcase/form"
 
 
-@case("node-next-style-showcase-form-state", xfail=(
-        "next-style/README.md: showcase/post.form.js and put.form.js save the form state that "
-        "showcase/get.form.js reads (GET /showcase/form \"read form state\"); the state is a module beside "
-        "them (_form.js here), shared because FastFN loads every Node function of a tree into one runtime "
-        "process; Apus gives each function file its own worker, so after PUT /showcase/form GET "
-        "/showcase/form still answers the default state {\"name\": \"Builder\", ...}"))
+@case("node-next-style-showcase-form-state")
 def _(tree):
     server = tree("next-style")
     saved = {"name": "Misael", "accent": "#f472b6", "message": "Kept between routes"}

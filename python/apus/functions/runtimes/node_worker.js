@@ -1,11 +1,15 @@
-// A Node worker of the Apus functions server: loads one function file, then answers request
-// frames (4-byte big-endian length + JSON) from descriptor 3 with reply frames on descriptor 4,
-// several at once. stdout and stderr are the function's own (console.log), logged by the server.
+// A Node worker of the Apus functions server: loads the function files it is given (the Node
+// files of one folder, which share this process as FastFN's Node runtime shares one), then
+// answers request frames (4-byte big-endian length + JSON, naming the file in "fn") from
+// descriptor 3 with reply frames on descriptor 4, several at once. stdout and stderr are the
+// functions' own (console.log), logged by the server.
 'use strict';
 const net = require('net');
 const path = require('path');
+const util = require('util');
+const { AsyncLocalStorage } = require('async_hooks');
 
-const [file, handlerName] = process.argv.slice(2);
+const [handlerName, ...files] = process.argv.slice(2);
 const replies = new net.Socket({ fd: 4, readable: false, writable: true });
 
 // Replies of one turn of the event loop go out in one write (one wake-up of the server).
@@ -27,8 +31,23 @@ function send(message) {
   replies.write(payload);
 }
 
-function load() {
-  const mod = require(path.resolve(file));
+// Where several functions share the process, what each prints is marked with its file's name
+// (the server logs the process's output under the folder's name).
+const running = new AsyncLocalStorage();
+if (files.length > 1) {
+  for (const method of ['log', 'info', 'debug', 'warn', 'error']) {
+    const original = console[method].bind(console);
+    console[method] = (...args) => {
+      const file = running.getStore();
+      if (!file) return original(...args);
+      const tag = `[${path.basename(file)}] `;
+      return original(util.format(...args).split('\n').map((line) => tag + line).join('\n'));
+    };
+  }
+}
+
+function load(file) {
+  const mod = running.run(file, () => require(path.resolve(file)));
   const candidates = [mod && mod[handlerName], mod && mod.default && mod.default[handlerName]];
   if (handlerName === 'handler') candidates.push(mod && mod.main, typeof mod === 'function' ? mod : undefined);
   const handler = candidates.find((c) => typeof c === 'function');
@@ -80,25 +99,39 @@ function normalize(result) {
   return { status, headers, body };
 }
 
-async function answer(handler, request) {
+async function answer(request) {
   const { id, event } = request;
+  const file = request.fn === undefined ? files[0] : request.fn;
+  const handler = handlers.get(file);
+  if (!handler) {
+    send({ id, error: failed[file] || `${file} is not one of this worker's functions`, unavailable: true });
+    return;
+  }
   try {
-    const result = handler.length > 1 ? await handler(event, event.params || {}) : await handler(event);
+    const call = () => (handler.length > 1 ? handler(event, event.params || {}) : handler(event));
+    const result = await running.run(file, call);
     send({ id, ...normalize(result) });
   } catch (error) {
     send({ id, error: (error && error.stack) || String(error) });
   }
 }
 
-let handler;
-try {
-  handler = load();
-} catch (error) {
-  send({ ready: false, error: (error && error.stack) || String(error) });
+// Each file loads on its own: one that does not load answers "unavailable", the rest serve.
+const handlers = new Map();
+const failed = {};
+for (const file of files) {
+  try {
+    handlers.set(file, load(file));
+  } catch (error) {
+    failed[file] = (error && error.stack) || String(error);
+  }
+}
+if (handlers.size === 0) {
+  send({ ready: false, error: failed[files[0]] || 'no function to load' });
   replies.end(() => process.exit(1));
   return;
 }
-send({ ready: true });
+send(Object.keys(failed).length ? { ready: true, failed } : { ready: true });
 
 const requests = new net.Socket({ fd: 3, readable: true, writable: false });
 let buffered = Buffer.alloc(0);
@@ -109,7 +142,7 @@ requests.on('data', (chunk) => {
     if (buffered.length < 4 + length) break;
     const frame = buffered.subarray(4, 4 + length);
     buffered = buffered.subarray(4 + length);
-    answer(handler, JSON.parse(frame.toString('utf8')));
+    answer(JSON.parse(frame.toString('utf8')));
   }
 });
 // The server closes the request pipe to retire this worker.
