@@ -109,7 +109,8 @@ async function answer(request) {
   }
   try {
     const call = () => (handler.length > 1 ? handler(event, event.params || {}) : handler(event));
-    const result = await running.run(file, call);
+    // Only a shared process tags what a handler prints (`running`); one file runs plainly.
+    const result = await (files.length > 1 ? running.run(file, call) : call());
     send({ id, ...normalize(result) });
   } catch (error) {
     send({ id, error: (error && error.stack) || String(error) });
