@@ -1,5 +1,5 @@
 public import ApusHTTP
-public import ApusLoop
+internal import ApusLoop
 #if canImport(Glibc)
 internal import Glibc
 #endif

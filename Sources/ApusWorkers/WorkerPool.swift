@@ -24,7 +24,7 @@ public actor WorkerPool {
     private var stopped = false
 
     /// Confined to the loop thread, with the pool.
-    private final class Waiting: @unchecked Sendable {
+    private final class Waiting {
         let event: [UInt8]
         let member: WorkerMember?
         let completion: (WorkerOutcome) -> Void
@@ -139,9 +139,12 @@ public actor WorkerPool {
             }
             let timer = LoopTimer(loop: loop)
             let wait = settings.queueTimeoutMilliseconds > 0 ? settings.queueTimeoutMilliseconds : settings.timeoutMilliseconds
-            timer.start(after: wait) { [weak self, weak request] in
-                guard let self, let request else { return }
-                assumeIsolated { $0.queueTimedOut(request) }
+            let waiter = LoopBound(Weak(request), on: loop)
+            timer.start(after: wait) { [weak self] in
+                guard let self else { return }
+                assumeIsolated { pool in
+                    if let request = waiter.value.object { pool.queueTimedOut(request) }
+                }
             }
             request.deadline = timer
         }
@@ -197,12 +200,14 @@ public actor WorkerPool {
     @discardableResult
     private func startWorker() -> Bool {
         guard !stopped, workers.filter({ !$0.isRetiring }).count < settings.maxWorkers else { return false }
-        var started: WorkerProcess?
+        // The worker's events name it; it exists only once its initializer returns.
+        let started = LoopBound(Weak<WorkerProcess>(nil), on: loop)
+        let worker: WorkerProcess
         do {
-            started = try WorkerProcess(loop: loop, name: name, command: command, logger: logger) { [weak self] event in
+            worker = try WorkerProcess(loop: loop, name: name, command: command, logger: logger) { [weak self] event in
                 guard let self else { return }
                 assumeIsolated { pool in
-                    guard let worker = started else { return }
+                    guard let worker = started.value.object else { return }
                     pool.workerEvent(worker, event)
                 }
             }
@@ -210,7 +215,8 @@ public actor WorkerPool {
             failed("cannot start \(command.executable): \(error.message)")
             return false
         }
-        workers.append(started!)
+        started.value = Weak(worker)
+        workers.append(worker)
         return true
     }
 

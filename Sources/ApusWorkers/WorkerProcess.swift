@@ -8,8 +8,9 @@ internal import Glibc
 /// ready, then answers request frames (several at once if its language allows) until it is
 /// retired or dies. A worker that breaks the protocol or overruns a request's timeout is
 /// killed; what it had in flight fails, and its pool replaces it. Confined to the loop thread
-/// (its pool is an actor there), hence `@unchecked Sendable`.
-final class WorkerProcess: @unchecked Sendable {
+/// (its pool is an actor there): not `Sendable`; a closure that must be names it through a
+/// `LoopBound`.
+final class WorkerProcess {
     enum Event {
         /// Loaded (nil) or failed to load (why).
         case loaded(failure: String?)

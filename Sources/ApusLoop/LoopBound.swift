@@ -1,0 +1,46 @@
+/// A value that belongs to one event loop's thread. The box may cross threads (it is
+/// `Sendable`), but its value is read and written on the loop thread only, and every access
+/// checks that (`EventLoop.preconditionInLoop`): "loop thread only" made a check instead of a
+/// comment on an `@unchecked Sendable` type (SwiftNIO's `NIOLoopBoundBox`).
+///
+/// This is the one place that vouches for such values: a type used on the loop alone stays
+/// non-`Sendable`, and a closure that must be `Sendable` to reach the loop (a timer's, an
+/// actor's `assumeIsolated`) carries it in a `LoopBound`.
+public final class LoopBound<Value>: @unchecked Sendable {
+    public let loop: EventLoop
+    private var stored: Value
+
+    /// Made on the loop thread.
+    public init(_ value: Value, on loop: EventLoop) {
+        loop.preconditionInLoop()
+        self.loop = loop
+        stored = value
+    }
+
+    /// Made on any thread, with a value no other thread holds.
+    public init(sending value: sending Value, to loop: EventLoop) {
+        self.loop = loop
+        stored = value
+    }
+
+    /// The value; on the loop thread only.
+    public var value: Value {
+        get {
+            loop.preconditionInLoop()
+            return stored
+        }
+        set {
+            loop.preconditionInLoop()
+            stored = newValue
+        }
+    }
+}
+
+/// A reference that does not keep its object alive, to put in a `LoopBound`.
+public struct Weak<Object: AnyObject> {
+    public weak var object: Object?
+
+    public init(_ object: Object?) {
+        self.object = object
+    }
+}
