@@ -58,9 +58,11 @@ def test_server_exceptions_are_raised_in_the_test():
 
 import contextlib
 import threading
+import time
 
 import pytest
 from fastapi import BackgroundTasks, Depends, Request, Response
+from fastapi.responses import StreamingResponse
 from fastapi import testclient as fastapi_testclient
 from starlette import testclient as starlette_testclient
 
@@ -133,6 +135,43 @@ def test_cookies_persist_and_background_tasks_finish_before_the_response():
     assert client.post("/background").json() == {"queued": True}
     assert events == ["background ran"]  # no lifespan without `with`
     client.close()
+
+
+timed_app = FastAPI()
+timed_events = []
+
+
+@timed_app.middleware("http")
+async def add_timing_header(request: Request, call_next):
+    # BaseHTTPMiddleware: it sends the route's body on as a piece, then an empty last one.
+    response = await call_next(request)
+    response.headers["x-timed"] = "yes"
+    return response
+
+
+def slow_task(text):
+    time.sleep(0.2)
+    timed_events.append(text)
+
+
+@timed_app.post("/mail")
+def send_mail(tasks: BackgroundTasks):
+    tasks.add_task(slow_task, "mail sent")
+    return {"queued": True}
+
+
+@timed_app.get("/pieces")
+def pieces():
+    return StreamingResponse(iter([b"one,", b"two,", b"three"]), media_type="text/plain")
+
+
+def test_background_tasks_behind_a_middleware_finish_before_the_response():
+    timed_events.clear()
+    with TestClient(timed_app) as client:
+        response = client.post("/mail")
+        assert response.json() == {"queued": True} and response.headers["x-timed"] == "yes"
+        assert timed_events == ["mail sent"]
+        assert client.get("/pieces").text == "one,two,three"
 
 
 def test_dependency_overrides_are_read_per_request():
