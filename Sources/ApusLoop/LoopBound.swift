@@ -29,9 +29,10 @@ public final class LoopBound<Value>: @unchecked Sendable {
             loop.preconditionInLoop()
             return stored
         }
-        set {
+        // In place: a mutation through the box does not copy the value (nor its buffers).
+        _modify {
             loop.preconditionInLoop()
-            stored = newValue
+            yield &stored
         }
     }
 }

@@ -26,6 +26,21 @@ extension EventLoop {
     }
 }
 
+extension EventLoop {
+    /// `runOffLoop` for work that makes a value: `work` runs on a pool thread and its value is
+    /// handed to `done` on the loop thread. Call on the loop thread.
+    public func runOffLoop<Value: Sendable>(producing work: @escaping @Sendable () -> Value, then done: @escaping (Value) -> Void) {
+        let slot = HandOffSlot<Value>()
+        runOffLoop({ slot.value = work() }, then: { done(slot.value!) })
+    }
+}
+
+/// A value a pool thread writes and the loop thread then reads: libuv orders the two (the
+/// after-work callback runs once the work has returned), which is what makes it safe to share.
+private final class HandOffSlot<Value>: @unchecked Sendable {
+    var value: Value?
+}
+
 /// One piece of off-loop work: `work` runs on a pool thread, `done` on the loop thread after it.
 private final class OffLoopJob: @unchecked Sendable {
     let work: @Sendable () -> Void

@@ -29,12 +29,11 @@ public struct WorkersMetricsEndpoint: HTTPResponder {
             return slot.complete(.methodNotAllowed(allowed: ["GET", "HEAD"]))
         }
         let sockets = self.sockets
-        let texts = ScrapedTexts()
-        loop.runOffLoop({
-            texts.values = sockets.map { Self.scrape($0) }
-        }, then: { [supervisor] in
+        loop.runOffLoop(producing: {
+            sockets.map { Self.scrape($0) }
+        }, then: { [supervisor] texts in
             let counts = supervisor.assumeIsolated { $0.counts }
-            let body = Self.merge(texts.values) + Self.render(counts)
+            let body = Self.merge(texts) + Self.render(counts)
             slot.complete(HTTPResponse(
                 status: 200, headers: HTTPHeaders([("content-type", "text/plain; version=0.0.4; charset=utf-8")]),
                 body: Array(body.utf8)))
@@ -122,9 +121,4 @@ public struct WorkersMetricsEndpoint: HTTPResponder {
               let end = response.indices.first(where: { response[$0...].starts(with: separator) }) else { return nil }
         return String(decoding: response[(end + 4)...], as: UTF8.self)
     }
-}
-
-/// What the pool thread read, for the loop thread (`runOffLoop` orders the two).
-private final class ScrapedTexts: @unchecked Sendable {
-    var values: [String?] = []
 }

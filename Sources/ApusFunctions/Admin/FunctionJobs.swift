@@ -74,11 +74,11 @@ final class FunctionJobs {
             method: invocation.method, target: invocation.target, function: function, attempt: 0, maxAttempts: maxAttempts,
             retryDelayMs: retryDelayMs)
         let store = store
-        let failure = OffLoopResult<String>()
-        loop.runOffLoop({
-            do { try store.write(job) } catch { failure.value = "\(error)" }
-        }, then: { [self] in
-            if let reason = failure.value { return then(.failure(.storeFailed(reason))) }
+        loop.runOffLoop(producing: { () -> String? in
+            do { try store.write(job) } catch { return "\(error)" }
+            return nil
+        }, then: { [self] failure in
+            if let reason = failure { return then(.failure(.storeFailed(reason))) }
             waiting.append((job, invocation))
             then(.success(job))
             pump()
@@ -88,9 +88,8 @@ final class FunctionJobs {
     /// Cancels a job that has not started (in any process); the job as it ends up, or nil.
     func cancel(_ id: String, then: @escaping (Job?) -> Void) {
         let store = store
-        let result = OffLoopResult<Job>()
-        loop.runOffLoop({
-            result.value = try? store.transition(id) { job in
+        loop.runOffLoop(producing: {
+            try? store.transition(id) { job in
                 guard job.status == .queued else { return nil }
                 var canceled = job
                 canceled.status = .canceled
@@ -98,17 +97,16 @@ final class FunctionJobs {
                 canceled.nextRunAtMs = nil
                 return canceled
             }
-        }, then: { [self] in
-            if result.value?.status == .canceled { waiting.removeAll { $0.job.id == id } }
-            then(result.value)
+        }, then: { [self] result in
+            if result?.status == .canceled { waiting.removeAll { $0.job.id == id } }
+            then(result)
         })
     }
 
     /// Reads from the store, off the loop; `then` runs on it.
-    func read<Value>(_ body: @escaping @Sendable (JobStore) -> Value?, then: @escaping (Value?) -> Void) {
+    func read<Value: Sendable>(_ body: @escaping @Sendable (JobStore) -> Value?, then: @escaping (Value?) -> Void) {
         let store = store
-        let result = OffLoopResult<Value>()
-        loop.runOffLoop({ result.value = body(store) }, then: { then(result.value) })
+        loop.runOffLoop(producing: { body(store) }, then: then)
     }
 
     func stop() {
@@ -136,9 +134,8 @@ final class FunctionJobs {
     private func start(_ job: Job, _ invocation: FunctionInvocation) {
         running += 1
         let store = store
-        let claimed = OffLoopResult<Job>()
-        loop.runOffLoop({
-            claimed.value = try? store.transition(job.id) { current in
+        loop.runOffLoop(producing: {
+            try? store.transition(job.id) { current in
                 guard current.status == .queued else { return nil }
                 var next = current
                 next.status = .running
@@ -147,8 +144,8 @@ final class FunctionJobs {
                 next.updatedAtMs = Self.milliseconds()
                 return next
             }
-        }, then: { [self] in
-            guard let running = claimed.value, running.status == .running else {
+        }, then: { [self] claimed in
+            guard let running = claimed, running.status == .running else {
                 self.running -= 1
                 return pump()  // canceled meanwhile, or gone
             }

@@ -1,5 +1,5 @@
 internal import FoundationEssentials
-public import Logging
+internal import Logging
 
 /// What the scheduler needs from the world: a clock, one timer, a way to invoke a function, the
 /// calendar, and somewhere to keep its state. The server's is `LiveScheduleEnvironment`; tests

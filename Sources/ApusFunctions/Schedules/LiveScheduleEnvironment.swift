@@ -54,15 +54,15 @@ final class LiveScheduleEnvironment: ScheduleEnvironment {
     func nextCronRun(_ schedule: FunctionsManifest.Schedule, after: Double, then: @escaping (Double?) -> Void) {
         let encoder = JSONEncoder()
         let settings = (try? encoder.encode(schedule.raw)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-        let result = OffLoopResult<String>()
         let logger = logger
-        loop.runOffLoop({
+        loop.runOffLoop(producing: { () -> String? in
             do {
-                result.value = try PythonModuleCall.text("apus.functions.schedules", "next_run", [.text(settings), .text(String(after))])
+                return try PythonModuleCall.text("apus.functions.schedules", "next_run", [.text(settings), .text(String(after))])
             } catch {
                 logger.error("schedule \(schedule.key): its next time could not be computed: \(error)")
+                return nil
             }
-        }, then: { then(result.value.flatMap(Double.init)) })
+        }, then: { next in then(next.flatMap(Double.init)) })
     }
 
     func save(_ state: [UInt8]) {
@@ -76,16 +76,16 @@ final class LiveScheduleEnvironment: ScheduleEnvironment {
         unwritten = nil
         writing = true
         let path = stateFile
-        let failure = OffLoopResult<String>()
-        loop.runOffLoop({
+        loop.runOffLoop(producing: { () -> String? in
             do {
                 try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
+                return nil
             } catch {
-                failure.value = "\(error)"
+                return "\(error)"
             }
-        }, then: { [self] in
+        }, then: { [self] failure in
             writing = false
-            if let reason = failure.value, !saidWriteFailed {
+            if let reason = failure, !saidWriteFailed {
                 saidWriteFailed = true
                 logger.warning("the schedules' state cannot be saved in \(path) (\(reason)); a restart starts them afresh")
             }
@@ -94,10 +94,4 @@ final class LiveScheduleEnvironment: ScheduleEnvironment {
     }
 
     func random() -> Double { Double.random(in: 0..<1) }
-}
-
-/// A value made on a libuv pool thread and read in the work's `then` on the loop thread, which
-/// libuv runs after the work ended (so the two never touch it at once).
-final class OffLoopResult<Value>: @unchecked Sendable {
-    var value: Value?
 }

@@ -1,4 +1,5 @@
 internal import ApusLoop
+internal import Synchronization
 
 /// The request-body bytes a server holds whole in memory at once, across its connections
 /// (bodies collected for handlers that take them whole), bounded by
@@ -30,9 +31,10 @@ final class BodyBudget: Sendable {
 /// The bytes of one body held against the server's budget; given back when the last reference
 /// goes (when the body has been handed on and dropped), on whatever thread that is. It grows
 /// only on the loop thread, while the body is collected, before it is handed on.
-public final class BodyReservation: @unchecked Sendable {
+public final class BodyReservation: Sendable {
     private let budget: BodyBudget
-    private var bytes = 0
+    /// Atomic: it grows on the loop thread and is read by the deinit, wherever that runs.
+    private let bytes = Atomic<Int>(0)
 
     init(budget: BodyBudget) {
         self.budget = budget
@@ -41,11 +43,11 @@ public final class BodyReservation: @unchecked Sendable {
     /// Holds `count` more bytes; false (and nothing more held) if the budget does not have them.
     func take(_ count: Int) -> Bool {
         guard budget.reserve(count) else { return false }
-        bytes += count
+        bytes.add(count, ordering: .relaxed)
         return true
     }
 
     deinit {
-        budget.release(bytes)
+        budget.release(bytes.load(ordering: .relaxed))
     }
 }

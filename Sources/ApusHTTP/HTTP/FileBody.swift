@@ -21,21 +21,21 @@ public enum FileBody {
     /// read answers 500, logged; one that shrinks while it is sent breaks the response off.
     public static func send(path: String, status: Int, headers: HTTPHeaders, via slot: ResponseSlot, logger: Logger,
                             rewrite: Rewrite? = nil) {
-        let sending = FileSending(path: path, slot: slot, logger: logger, rewrite: rewrite)
-        slot.loop.execute { sending.open(status: status, headers: headers) }
+        slot.loop.execute {
+            FileSending(path: path, slot: slot, logger: logger, rewrite: rewrite).open(status: status, headers: headers)
+        }
     }
 }
 
-/// One file on its way out: touched by one thread at a time (the pool's work, then the loop's
-/// completion), in turn.
-private final class FileSending: @unchecked Sendable {
+/// One file on its way out, on the loop thread; its reads run on libuv's pool, each handed the
+/// file's cursor and handing it back with the piece it read.
+private final class FileSending {
     let path: String
     let slot: ResponseSlot
     let logger: Logger
     let rewrite: FileBody.Rewrite?
-    private var descriptor: Int32 = -1
-    private var size = 0
-    private var offset = 0
+    /// The open file and how far it has been read; nil until it is open.
+    private var cursor: FileCursor?
     private var writer: ResponseBodyWriter?
 
     init(path: String, slot: ResponseSlot, logger: Logger, rewrite: FileBody.Rewrite?) {
@@ -46,29 +46,34 @@ private final class FileSending: @unchecked Sendable {
     }
 
     deinit {
-        if descriptor >= 0 { close(descriptor) }
+        if let cursor { close(cursor.descriptor) }
     }
 
     func open(status: Int, headers: HTTPHeaders) {
-        let piece = Piece()
-        slot.loop.runOffLoop({ [self] in
-            descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        let (path, rewrite) = (path, rewrite)
+        slot.loop.runOffLoop(producing: { () -> (FileCursor?, Piece) in
+            let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)
             var info = stat()
             guard descriptor >= 0, fstat(descriptor, &info) == 0 else {
-                piece.failure = String(cString: strerror(errno))
-                return
+                let failure = String(cString: strerror(errno))
+                if descriptor >= 0 { close(descriptor) }
+                return (nil, Piece(failure: failure))
             }
-            size = Int(info.st_size)
+            var cursor = FileCursor(descriptor: descriptor, size: Int(info.st_size))
             var head: HTTPHeaders? = headers
-            readPiece(into: piece, headers: &head)
+            var piece = cursor.read(rewrite: rewrite, headers: &head)
             piece.headers = head
-        }, then: { [self] in
+            return (cursor, piece)
+        }, then: { [self] cursor, piece in
+            self.cursor = cursor
             if let failure = piece.failure {
                 logger.error("cannot send the file \(path): \(failure); sent 500 instead")
                 return slot.complete(.text("Internal Server Error", status: 500))
             }
             var headers = piece.headers ?? headers
-            if rewrite == nil, !headers.contains("content-length") { headers.add("content-length", String(size)) }
+            if rewrite == nil, !headers.contains("content-length"), let size = cursor?.size {
+                headers.add("content-length", String(size))
+            }
             if piece.last {
                 return slot.complete(HTTPResponse(status: status, headers: headers, body: piece.bytes))
             }
@@ -78,43 +83,28 @@ private final class FileSending: @unchecked Sendable {
         })
     }
 
-    /// Reads the next piece (on a pool thread): up to `pieceBytes`, fewer only at the end.
-    private func readPiece(into piece: Piece, headers: inout HTTPHeaders?) {
-        var bytes = [UInt8](repeating: 0, count: min(FileBody.pieceBytes, max(0, size - offset)))
-        var filled = 0
-        while filled < bytes.count {
-            let count = bytes.withUnsafeMutableBytes { buffer in
-                pread(descriptor, buffer.baseAddress! + filled, buffer.count - filled, off_t(offset + filled))
-            }
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else {
-                piece.failure = count < 0 ? String(cString: strerror(errno)) : "it is shorter than when it was opened"
-                return
-            }
-            filled += count
-        }
-        offset += filled
-        piece.last = offset >= size
-        rewrite?(&headers, &bytes, piece.last)
-        piece.bytes = bytes
-    }
-
     private func write(_ piece: Piece) {
         guard let writer else { return }
         let last = piece.last
-        writer.write(piece.bytes) { [self] ok in
+        // The writer calls back on the loop thread.
+        let sending = LoopBound(self, on: slot.loop)
+        writer.write(piece.bytes) { ok in
             guard ok else { return }  // the client is gone
             if last { return writer.finish() }
-            next()
+            sending.value.next()
         }
     }
 
     private func next() {
-        let piece = Piece()
-        slot.loop.runOffLoop({ [self] in
+        guard let before = cursor else { return }
+        let rewrite = rewrite
+        slot.loop.runOffLoop(producing: { () -> (FileCursor, Piece) in
+            var cursor = before
             var none: HTTPHeaders?
-            readPiece(into: piece, headers: &none)
-        }, then: { [self] in
+            let piece = cursor.read(rewrite: rewrite, headers: &none)
+            return (cursor, piece)
+        }, then: { [self] cursor, piece in
+            self.cursor = cursor
             if let failure = piece.failure {
                 logger.error("cannot send the rest of the file \(path): \(failure); the response is broken off")
                 return slot.abort()
@@ -124,8 +114,36 @@ private final class FileSending: @unchecked Sendable {
     }
 }
 
+/// An open file and how far it has been read: handed to a pool thread for each read, and back.
+private struct FileCursor: Sendable {
+    let descriptor: Int32
+    let size: Int
+    var offset = 0
+
+    /// Reads the next piece (on a pool thread): up to `pieceBytes`, fewer only at the end.
+    mutating func read(rewrite: FileBody.Rewrite?, headers: inout HTTPHeaders?) -> Piece {
+        var bytes = [UInt8](repeating: 0, count: min(FileBody.pieceBytes, max(0, size - offset)))
+        var filled = 0
+        while filled < bytes.count {
+            let count = bytes.withUnsafeMutableBytes { buffer in
+                pread(descriptor, buffer.baseAddress! + filled, buffer.count - filled, off_t(offset + filled))
+            }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else {
+                return Piece(failure: count < 0 ? String(cString: strerror(errno)) : "it is shorter than when it was opened")
+            }
+            filled += count
+        }
+        offset += filled
+        var piece = Piece(last: offset >= size)
+        rewrite?(&headers, &bytes, piece.last)
+        piece.bytes = bytes
+        return piece
+    }
+}
+
 /// What one read made, from the pool thread to the loop.
-private final class Piece: @unchecked Sendable {
+private struct Piece: Sendable {
     var bytes: [UInt8] = []
     var headers: HTTPHeaders?
     var last = false

@@ -1,3 +1,5 @@
+internal import ApusLoop
+
 /// The rest of a request body that had not arrived when the request was handed to the
 /// responder (a responder that takes bodies as streams, see `HTTPResponder`). The reader pulls:
 /// each `read` takes what has arrived since the last one, so a reader that stops reading stops
@@ -6,15 +8,33 @@
 /// Its bytes come from a `RequestBodySource`: an HTTP/1.1 connection's decoder, or an HTTP/2
 /// stream's DATA frames (whose flow-control window opens as the reader takes them).
 ///
-/// Confined to the loop thread of its connection: call it there (`ResponseSlot.loop`).
-public final class RequestBodyStream: @unchecked Sendable {
-    private weak var source: (any RequestBodySource)?
-    /// The reader waiting for bytes.
-    var pendingRead: ((_ bytes: [UInt8]?, _ more: Bool) -> Void)?
-    public internal(set) var isComplete = false
+/// Confined to the loop thread of its connection: call it there (`ResponseSlot.loop`); every
+/// access checks it.
+public final class RequestBodyStream: Sendable {
+    private struct State {
+        weak var source: (any RequestBodySource)?
+        var pendingRead: ((_ bytes: [UInt8]?, _ more: Bool) -> Void)?
+        var isComplete = false
+    }
 
+    private let state: LoopBound<State>
+
+    /// The reader waiting for bytes.
+    var pendingRead: ((_ bytes: [UInt8]?, _ more: Bool) -> Void)? {
+        get { state.value.pendingRead }
+        set { state.value.pendingRead = newValue }
+    }
+
+    public internal(set) var isComplete: Bool {
+        get { state.value.isComplete }
+        set { state.value.isComplete = newValue }
+    }
+
+    private var source: (any RequestBodySource)? { state.value.source }
+
+    /// Made on the loop thread.
     init(source: any RequestBodySource) {
-        self.source = source
+        state = LoopBound(State(source: source), on: source.core.loop)
     }
 
     /// Calls `then` with the next piece of the body and whether more follows; `then(nil,

@@ -119,8 +119,8 @@ final class TLSLayer: StreamLayer {
         stepAway = true
         // SAFETY: the loop leaves the SSL object alone until the step is back (`stepAway`).
         nonisolated(unsafe) let ssl = self.ssl
-        let outcome = StepOutcome()
-        loop.runOffLoop({
+        loop.runOffLoop(producing: { () -> StepOutcome in
+            var outcome = StepOutcome()
             var start = timespec()
             clock_gettime(CLOCK_THREAD_CPUTIME_ID, &start)
             let result = SSL_do_handshake(ssl)
@@ -133,7 +133,8 @@ final class TLSLayer: StreamLayer {
             clock_gettime(CLOCK_THREAD_CPUTIME_ID, &end)
             outcome.seconds = Double(end.tv_sec - start.tv_sec) + Double(end.tv_nsec - start.tv_nsec) / 1e9
             outcome.finished = result == 1
-        }, then: { [self] in
+            return outcome
+        }, then: { [self] outcome in
             stepAway = false
             handshakeSeconds += outcome.seconds
             stepFailure = outcome.failure
@@ -192,9 +193,8 @@ final class TLSLayer: StreamLayer {
             .map { String($0.drop { $0 == "\n" }) + end + "\n" }
     }
 
-    /// What a handshake step left for the loop (written on the pool thread, read on the loop
-    /// after it: `runOffLoop` orders the two).
-    private final class StepOutcome: @unchecked Sendable {
+    /// What a handshake step made on the pool thread, for the loop.
+    private struct StepOutcome: Sendable {
         var finished = false
         var failure: String?
         var seconds = 0.0

@@ -40,12 +40,12 @@ public enum WebSocketSendResult: Sendable {
 /// code and the connection closes; a close from the app is sent, and the connection closes when
 /// the client answers (or `closeTimeoutMilliseconds` pass). A client that breaks the protocol
 /// gets a close frame with the reason's code (1002, 1007, 1009) and the connection closes.
-public final class WebSocketSession: @unchecked Sendable {
+public final class WebSocketSession: Sendable {
     public let loop: EventLoop
     /// The subprotocol the app chose, if any.
     public let subprotocol: String?
     /// What the session shares with the responder's thread.
-    private struct Shared {
+    fileprivate struct Shared {
         var unconsumedMessages = 0
         var unconsumedBytes = 0
         /// More than the write limit is queued for the client.
@@ -56,28 +56,9 @@ public final class WebSocketSession: @unchecked Sendable {
         /// thread of the app's `consumed` asks the loop to read again, once.
         var pausedForApp = false
     }
-    private let shared = PThreadMutex(Shared())
-
-    // Loop thread only, from here on.
-    weak var connection: HTTPConnection?
-    private var handler: (@Sendable (WebSocketEvent) -> Void)?
-    private var decoder: WebSocketFrameDecoder
-    private var reader: WebSocketMessageReader
-    /// Sends waiting for the client to take what is queued.
-    private var waitingSends: [(Bool) -> Void] = []
-    /// What the app was told when the session ended.
-    private var ending: WebSocketEvent?
-    private var closeSent = false
-    /// The client's close frame came, or it broke the protocol: nothing more is read.
-    private var inputDone = false
-    /// When the client's answer to our close frame is due (ms, the loop's clock).
-    private var closeDeadline: UInt64?
-    private var readingPaused = false
-    /// When the client last sent anything, and when the answer to our idle ping is due.
-    private var lastHeard: UInt64 = 0
-    private var pingDeadline: UInt64?
-    /// The session's zlib streams, when permessage-deflate was agreed on.
-    private let compression: MessageCompression?
+    private let shared: PThreadMutex<Shared>
+    /// The connection's side: frames in and out, the closing handshake, the deadlines.
+    private let side: LoopBound<WebSocketConnectionSide>
 
     /// Messages (or bytes) delivered and not yet taken by the app past which the socket is not
     /// read; reading resumes at half.
@@ -89,10 +70,12 @@ public final class WebSocketSession: @unchecked Sendable {
          handler: @escaping @Sendable (WebSocketEvent) -> Void) {
         self.loop = loop
         self.subprotocol = subprotocol
-        self.handler = handler
-        compression = deflate.map(MessageCompression.init)
-        decoder = WebSocketFrameDecoder(maxMessageBytes: maxMessageBytes, compressionAllowed: deflate != nil)
-        reader = WebSocketMessageReader(maxMessageBytes: maxMessageBytes, compression: compression)
+        let shared = PThreadMutex(Shared())
+        self.shared = shared
+        side = LoopBound(
+            sending: WebSocketConnectionSide(
+                loop: loop, shared: shared, maxMessageBytes: maxMessageBytes, deflate: deflate, handler: handler),
+            to: loop)
     }
 
     // MARK: the responder's side, from any thread
@@ -108,7 +91,7 @@ public final class WebSocketSession: @unchecked Sendable {
             state.pausedForApp = false
             return true
         }
-        if resume { onLoop { [self] in updateReading() } }
+        if resume { onLoop { [side] in side.value.updateReading() } }
     }
 
     /// Sends a text (UTF-8) or binary message. `then` runs only for `.waiting`.
@@ -116,26 +99,21 @@ public final class WebSocketSession: @unchecked Sendable {
         let (closed, behind) = shared.withLock { ($0.closed, $0.clientBehind) }
         if closed { return .closed }
         if behind {
-            onLoop { [self] in
-                write(payload, text: text)
+            onLoop { [side, shared] in
+                side.value.write(payload, text: text)
                 if shared.withLock({ $0.closed }) { return then(false) }
-                if shared.withLock({ $0.clientBehind }) { waitingSends.append(then) } else { then(true) }
+                if shared.withLock({ $0.clientBehind }) { side.value.waitingSends.append(then) } else { then(true) }
             }
             return .waiting
         }
-        onLoop { [self] in write(payload, text: text) }
+        onLoop { [side] in side.value.write(payload, text: text) }
         return .sent
     }
 
     /// The app closes the session: a close frame with `code` and `reason`; the connection
     /// closes when the client answers.
     public func close(code: UInt16, reason: String) {
-        onLoop { [self] in
-            guard !closeSent else { return }
-            sendClose(code: code, reason: reason)
-            end(with: .closed(code: code, reason: reason))
-            closeDeadline = loop.now + Self.closeTimeoutMilliseconds
-        }
+        onLoop { [side] in side.value.close(code: code, reason: reason) }
     }
 
     private func onLoop(_ body: @escaping @Sendable () -> Void) {
@@ -144,7 +122,83 @@ public final class WebSocketSession: @unchecked Sendable {
 
     // MARK: the connection's side, on the loop thread
 
-    private func write(_ payload: [UInt8], text: Bool) {
+    /// The connection it runs on, once the 101 is out.
+    var connection: HTTPConnection? {
+        get { side.value.connection }
+        set { side.value.connection = newValue }
+    }
+
+    /// Bytes from the client (those that followed the handshake first).
+    func bytesArrived(_ bytes: UnsafeRawBufferPointer) { side.value.bytesArrived(bytes) }
+
+    func bytesArrived(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { bytesArrived($0) }
+    }
+
+    /// The socket took what was queued: a waiting send may go on.
+    func writesDrained() { side.value.noteWriteQueue() }
+
+    /// The server's sweep: a client that never answers our close frame is cut off; one silent
+    /// for the ping interval gets a ping, and one that does not answer it in time is closed
+    /// with 1011, as websockets (uvicorn's backend) does.
+    func checkDeadline(now: UInt64) { side.value.checkDeadline(now: now) }
+
+    /// Server shutdown: 1012 (service restart), as uvicorn sends; the client's answer or the
+    /// graceful timeout ends the connection.
+    func serverDraining() { side.value.serverDraining() }
+
+    /// The connection closed: an app still in the session hears 1006 (no close frame came).
+    func connectionClosed() { side.value.connectionClosed() }
+}
+
+/// A WebSocket session's state and work on the loop thread (it lives in the session's
+/// `LoopBound`): the frame decoder and message reader, the writes, the closing handshake, the
+/// back-pressure decisions and the idle ping.
+private final class WebSocketConnectionSide {
+    weak var connection: HTTPConnection?
+    /// Sends waiting for the client to take what is queued.
+    var waitingSends: [(Bool) -> Void] = []
+    private let loop: EventLoop
+    private let shared: PThreadMutex<WebSocketSession.Shared>
+    private var handler: (@Sendable (WebSocketEvent) -> Void)?
+    private var decoder: WebSocketFrameDecoder
+    private var reader: WebSocketMessageReader
+    /// What the app was told when the session ended.
+    private var ending: WebSocketEvent?
+    private var closeSent = false
+    /// The client's close frame came, or it broke the protocol: nothing more is read.
+    private var inputDone = false
+    /// When the client's answer to our close frame is due (ms, the loop's clock).
+    private var closeDeadline: UInt64?
+    private var readingPaused = false
+    /// When the client last sent anything, and when the answer to our idle ping is due.
+    private var lastHeard: UInt64 = 0
+    private var pingDeadline: UInt64?
+    /// The session's zlib streams, when permessage-deflate was agreed on.
+    private let compression: MessageCompression?
+
+    private static var inboxLimit: Int { WebSocketSession.inboxLimit }
+    private static var inboxByteLimit: Int { WebSocketSession.inboxByteLimit }
+    private static var closeTimeoutMilliseconds: UInt64 { WebSocketSession.closeTimeoutMilliseconds }
+
+    init(loop: EventLoop, shared: PThreadMutex<WebSocketSession.Shared>, maxMessageBytes: Int, deflate: PerMessageDeflate?,
+         handler: @escaping @Sendable (WebSocketEvent) -> Void) {
+        self.loop = loop
+        self.shared = shared
+        self.handler = handler
+        compression = deflate.map(MessageCompression.init)
+        decoder = WebSocketFrameDecoder(maxMessageBytes: maxMessageBytes, compressionAllowed: deflate != nil)
+        reader = WebSocketMessageReader(maxMessageBytes: maxMessageBytes, compression: compression)
+    }
+
+    func close(code: UInt16, reason: String) {
+        guard !closeSent else { return }
+        sendClose(code: code, reason: reason)
+        end(with: .closed(code: code, reason: reason))
+        closeDeadline = loop.now + Self.closeTimeoutMilliseconds
+    }
+
+    func write(_ payload: [UInt8], text: Bool) {
         guard let connection, !closeSent, !connection.isClosed else { return }
         let opcode: WebSocketFrame.Opcode = text ? .text : .binary
         if let compressed = compression?.compress(payload) {
@@ -158,17 +212,12 @@ public final class WebSocketSession: @unchecked Sendable {
         noteWriteQueue()
     }
 
-    /// Bytes from the client (those that followed the handshake first).
     func bytesArrived(_ bytes: UnsafeRawBufferPointer) {
         guard !inputDone else { return }
         lastHeard = loop.now
         pingDeadline = nil  // anything from the client shows it is there
         decoder.feed(bytes)
         processFrames()
-    }
-
-    func bytesArrived(_ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { bytesArrived($0) }
     }
 
     private func processFrames() {
@@ -240,7 +289,7 @@ public final class WebSocketSession: @unchecked Sendable {
     }
 
     /// The client is behind when more than the write limit is queued for it.
-    private func noteWriteQueue() {
+    func noteWriteQueue() {
         guard let connection else { return }
         let behind = connection.stream.pendingWriteBytes > connection.core.limits.writeHighWaterBytes
         let changed = shared.withLock { state -> Bool in
@@ -261,7 +310,7 @@ public final class WebSocketSession: @unchecked Sendable {
     /// Reads the socket only while the app keeps up with what arrives (resumed at half the
     /// limit) and the client with what is written to it (a client that sends pings without
     /// reading the pongs would otherwise grow the queue).
-    private func updateReading() {
+    func updateReading() {
         guard let connection, !connection.isClosed, !inputDone else { return }
         let wasPaused = readingPaused
         // Decided and noted under one lock, so that a `consumed` on another thread either
@@ -295,14 +344,6 @@ public final class WebSocketSession: @unchecked Sendable {
         handler?(event)
     }
 
-    /// The socket took what was queued: a waiting send may go on.
-    func writesDrained() {
-        noteWriteQueue()
-    }
-
-    /// The server's sweep: a client that never answers our close frame is cut off; one silent
-    /// for the ping interval gets a ping, and one that does not answer it in time is closed
-    /// with 1011, as websockets (uvicorn's backend) does.
     func checkDeadline(now: UInt64) {
         if let closeDeadline, now >= closeDeadline { return connection?.close() ?? () }
         guard !closeSent, let connection else { return }
@@ -324,8 +365,6 @@ public final class WebSocketSession: @unchecked Sendable {
         if let timeout = limits.webSocketPingTimeoutMilliseconds { pingDeadline = now + timeout }
     }
 
-    /// Server shutdown: 1012 (service restart), as uvicorn sends; the client's answer or the
-    /// graceful timeout ends the connection.
     func serverDraining() {
         guard !closeSent else { return }
         sendClose(code: WebSocketCloseCode.serviceRestart, reason: "")
@@ -333,7 +372,6 @@ public final class WebSocketSession: @unchecked Sendable {
         closeDeadline = loop.now + Self.closeTimeoutMilliseconds
     }
 
-    /// The connection closed: an app still in the session hears 1006 (no close frame came).
     func connectionClosed() {
         shared.withLock { $0.closed = true }
         end(with: .closed(code: WebSocketCloseCode.abnormal, reason: ""))
