@@ -207,7 +207,8 @@ class InjectedPlan:
         scope), with Apus solving the dependencies: what a custom route class's
         ``super().get_route_handler()`` returns, and what runs inside the app's middleware
         stack. The request's body is read from the request (the class may have replaced it)."""
-        return await self._handler(self.plans.current(), None, whole=True)(request)
+        tree = self.plans.current()
+        return await self._handler(tree, self._fast_arguments(tree, _ScopeParts(request.scope)), whole=True)(request)
 
     def _handler(self, tree, fast, whole):
         """``handle(request)``, as FastAPI's handler for the route with this tree: within exit
@@ -325,3 +326,15 @@ def _form_limits(app, top_route, context):
         if layer:
             limits = {**limits, **layer}
     return limits
+
+
+class _ScopeParts:
+    """A request's raw parts as the fast lane reads them, from its scope: inside the app's
+    middleware the scope is the one the middleware passed on (what it changed included)."""
+
+    __slots__ = ("path_params", "query_string", "headers")
+
+    def __init__(self, scope):
+        self.path_params = scope.get("path_params") or {}
+        self.query_string = scope.get("query_string", b"")
+        self.headers = scope.get("headers") or ()
