@@ -1,5 +1,6 @@
 import ActorRuntime
 import ApusFunctions
+import ApusLoop
 import Logging
 
 /// `apus run DIR`: the interpreter, the asyncio thread and the tree's host; a tree that cannot
@@ -12,9 +13,11 @@ enum FunctionsServing {
     }
 
     /// `apus run main:app --functions DIR`: the tree's routes after the app's.
-    static func add(directory: String, to app: ASGIApplication, asyncio: AsyncioThread, threads: Int, logger: Logger) -> FunctionsHost {
+    static func add(
+        directory: String, to app: ASGIApplication, loop: EventLoop, asyncio: AsyncioThread, threads: Int, logger: Logger
+    ) -> FunctionsHost {
         do {
-            return try FunctionsHost(options: options(directory, threads), addingTo: app, asyncio: asyncio, logger: logger)
+            return try FunctionsHost(options: options(directory, threads), addingTo: app, loop: loop, asyncio: asyncio, logger: logger)
         } catch {
             Console.error("error: cannot serve the functions in \(directory): \(error)")
             Console.terminate(1)
@@ -32,7 +35,7 @@ enum FunctionsServing {
     }
 
     static func load(
-        directory: String, threads: Int, development: Bool, measuresGIL: Bool, logger: Logger,
+        directory: String, loop: EventLoop, threads: Int, development: Bool, measuresGIL: Bool, logger: Logger,
         logging: PythonLogging = PythonLogging()
     ) -> Loaded {
         let environment = PythonHost.startInterpreter(
@@ -42,7 +45,8 @@ enum FunctionsServing {
             Console.terminate(1)
         }
         do {
-            let host = try FunctionsHost(options: options(directory, threads, development: development), asyncio: asyncio, logger: logger)
+            let host = try FunctionsHost(
+                options: options(directory, threads, development: development), loop: loop, asyncio: asyncio, logger: logger)
             return Loaded(functions: host, application: host.application, asyncio: asyncio)
         } catch {
             var message = "error: cannot serve the functions in \(directory): \(error)"

@@ -231,10 +231,18 @@ struct RunCommand: AsyncParsableCommand {
         var application: (ASGIApplication, AsyncioThread)?
         var routes: [(methods: [String]?, path: String)] = []
         var functionsHost: FunctionsHost?
+        // The server's loop, made first: a functions tree keeps its state on it from the start.
+        let loop: EventLoop
+        do {
+            loop = try EventLoop()
+        } catch {
+            Console.error("error: cannot make the event loop: \(error.message) (a tasks or memory limit?)")
+            Console.terminate(1)
+        }
         if let target, servesFunctions {
             let host = FunctionsServing.load(
-                directory: target, threads: threads, development: hotReload, measuresGIL: keepsMetrics, logger: logger,
-                logging: pythonLogging)
+                directory: target, loop: loop, threads: threads, development: hotReload, measuresGIL: keepsMetrics,
+                logger: logger, logging: pythonLogging)
             functionsHost = host.functions
             application = (host.application, host.asyncio)
             responder = host.functions.responder
@@ -253,7 +261,8 @@ struct RunCommand: AsyncParsableCommand {
             application = (asgi, asyncio)
             let asgiResponder = service.asgi
             if let functionsDirectory = self.functions {
-                let host = FunctionsServing.add(directory: functionsDirectory, to: asgi, asyncio: asyncio, threads: threads, logger: logger)
+                let host = FunctionsServing.add(
+                    directory: functionsDirectory, to: asgi, loop: loop, asyncio: asyncio, threads: threads, logger: logger)
                 functionsHost = host
                 if !worker { host.report.forEach { logger.log(level: $0.level, "\($0.text)") } }
                 responder = host.responder
@@ -301,13 +310,13 @@ struct RunCommand: AsyncParsableCommand {
         let tlsContext = tls.context(offersHTTP2: http.versions != .http1)
         do {
             server = try ServerProcess(
-                configuration: serverConfiguration(listeningDescriptor: listenFd ?? unixSocket, tls: tlsContext),
+                loop: loop, configuration: serverConfiguration(listeningDescriptor: listenFd ?? unixSocket, tls: tlsContext),
                 responder: served, logger: logger)
         } catch {
             Console.error("error: cannot start the event loop: \(error.message) (a tasks or memory limit?)")
             Console.terminate(1)
         }
-        functionsHost?.attach(to: server.loop, hotReload: hotReload)
+        functionsHost?.attach(hotReload: hotReload)
         let metricsServer = keepsMetrics ? { () -> HTTPServer in
             var configuration = HTTPServerConfiguration()
             configuration.host = metricsHost ?? host

@@ -12,7 +12,7 @@ public import Logging
 /// watches the tree: a change loads the tree again on a thread of its own, and the new version
 /// takes over on the loop (Python modules imported afresh; a worker function that changed gets
 /// new workers once one of them has loaded it; the rest keep theirs).
-public final class FunctionsHost: AdminHost, @unchecked Sendable {
+public final class FunctionsHost: AdminHost, Sendable {
     public struct Options: Sendable {
         /// The tree's root.
         public var directory: String
@@ -75,44 +75,93 @@ public final class FunctionsHost: AdminHost, @unchecked Sendable {
     private let asyncio: AsyncioThread
     private let executors: PythonExecutorPool
     private let logger: Logger
-    /// The loop's from `attach` on.
-    private var version: Version
-    private var loop: EventLoop?
-    private var watcher: TreeWatcher?
-    private var reloading = false
-    /// Versions loaded after the first (loop thread).
-    private var reloads = 0
+    private let loop: EventLoop
+    /// What changes as the tree is served and reloaded, on the loop (`LoopBound`).
+    private let state: LoopBound<State>
+
+    private struct State {
+        var version: Version
+        var watcher: TreeWatcher?
+        var reloading = false
+        /// Versions loaded after the first.
+        var reloads = 0
+        var labelsRoutes = false
+        var pendingChanges: Set<String> = []
+        /// The tree's schedules, from `attach` on.
+        var schedules: ScheduleRunner?
+        /// Callers of the admin API's reload waiting for the one under way.
+        var reloadWaiters: [(Result<Int, ReloadFailure>) -> Void] = []
+        /// The next reload gives every worker function new workers (the admin API asked for it).
+        var reloadsEveryWorker = false
+        /// The callers the reload under way answers.
+        var answeredByThisReload: [(Result<Int, ReloadFailure>) -> Void] = []
+    }
+
+    private var version: Version {
+        get { state.value.version }
+        set { state.value.version = newValue }
+    }
+    private var watcher: TreeWatcher? {
+        get { state.value.watcher }
+        set { state.value.watcher = newValue }
+    }
+    private var reloading: Bool {
+        get { state.value.reloading }
+        set { state.value.reloading = newValue }
+    }
+    private var reloads: Int {
+        get { state.value.reloads }
+        set { state.value.reloads = newValue }
+    }
+    private var pendingChanges: Set<String> {
+        get { state.value.pendingChanges }
+        _modify { yield &state.value.pendingChanges }
+    }
+    private var schedules: ScheduleRunner? {
+        get { state.value.schedules }
+        set { state.value.schedules = newValue }
+    }
+    private var reloadWaiters: [(Result<Int, ReloadFailure>) -> Void] {
+        get { state.value.reloadWaiters }
+        _modify { yield &state.value.reloadWaiters }
+    }
+    private var reloadsEveryWorker: Bool {
+        get { state.value.reloadsEveryWorker }
+        set { state.value.reloadsEveryWorker = newValue }
+    }
+    private var answeredByThisReload: [(Result<Int, ReloadFailure>) -> Void] {
+        get { state.value.answeredByThisReload }
+        _modify { yield &state.value.answeredByThisReload }
+    }
+
     /// Label requests with their route templates for the metrics (`PlanResponder.labelsRoutes`),
     /// this version and the next ones. Set before the server starts.
-    public var labelsRoutes = false {
-        didSet { version.plans.labelsRoutes = labelsRoutes }
+    public var labelsRoutes: Bool {
+        get { state.value.labelsRoutes }
+        set {
+            state.value.labelsRoutes = newValue
+            version.plans.labelsRoutes = newValue
+        }
     }
-    private var pendingChanges: Set<String> = []
-    /// The tree's schedules (loop thread, from `attach` on).
-    private var schedules: ScheduleRunner?
-    /// Callers of the admin API's reload waiting for the one under way (loop thread).
-    private var reloadWaiters: [(Result<Int, ReloadFailure>) -> Void] = []
-    /// The next reload gives every worker function new workers (the admin API asked for it).
-    private var reloadsEveryWorker = false
-    /// The callers the reload under way answers.
-    private var answeredByThisReload: [(Result<Int, ReloadFailure>) -> Void] = []
 
     /// `app`: an app the functions are added to, after its own routes (`--functions`); without
-    /// one, the tree is served alone.
-    public init(options: Options, addingTo app: ASGIApplication? = nil, asyncio: AsyncioThread, logger: Logger) throws {
+    /// one, the tree is served alone. `loop`: the server's, not started yet.
+    public init(options: Options, addingTo app: ASGIApplication? = nil, loop: EventLoop, asyncio: AsyncioThread, logger: Logger) throws {
         self.options = options
         self.asyncio = asyncio
         self.logger = logger
-        executors = PythonExecutorPool(maxThreads: options.threads)
+        self.loop = loop
+        let executors = PythonExecutorPool(maxThreads: options.threads)
+        self.executors = executors
         let tree = try PythonModuleCall.call(
             "apus.functions", "load",
             [.text(options.directory), .none, app.map { .object($0.app) } ?? .none, .flag(options.development)])
-        version = try Self.build(tree, app: app, reusing: [:], Renewal(), options, asyncio, executors, logger)
+        let version = try Self.build(tree, app: app, reusing: [:], Renewal(), loop, options, asyncio, executors, logger)
         application = version.application
-        responder = FunctionsResponder(version.plans)
-        responder.rollouts = Self.rollouts(version.manifest)
+        responder = FunctionsResponder(version.plans, rollouts: Self.rollouts(version.manifest), loop: loop)
         report = Self.report(version.manifest, missing: Self.missingLanguages(version.manifest, options))
             + Self.unplanned(version.plans).map { (.info, $0) } + [(.info, version.plans.summary)]
+        state = LoopBound(State(version: version), on: loop)
         responder.treeMetrics = { [unowned self] text in collectMetrics(into: &text) }
         responder.onStop = { [executors, self] in
             watcher?.close()
@@ -125,12 +174,11 @@ public final class FunctionsHost: AdminHost, @unchecked Sendable {
         }
     }
 
-    /// Creates and starts the worker pools on `loop` (before the server takes requests), and
+    /// Creates and starts the worker pools on its loop (before the server takes requests), and
     /// with `hotReload`, watches the tree.
-    public func attach(to loop: EventLoop, hotReload: Bool = false) {
+    public func attach(hotReload: Bool = false) {
         loop.execute { [self] in
-            self.loop = loop
-            for group in version.started { group.start(on: loop) }
+            for group in version.started { group.start() }
             let schedules = ScheduleRunner(root: options.directory, responder: responder, logger: logger)
             self.schedules = schedules
             schedules.start(on: loop, version.manifest.schedules)
@@ -153,7 +201,8 @@ public final class FunctionsHost: AdminHost, @unchecked Sendable {
     /// serving version's groups with their functions, read on the loop thread.
     private static func build(
         _ tree: PyObjectRef, app: ASGIApplication?, reusing existing: [WorkerGroup.Identity: (WorkerGroup, [FunctionsManifest.Worker])],
-        _ renewal: Renewal, _ options: Options, _ asyncio: AsyncioThread, _ executors: PythonExecutorPool, _ logger: Logger
+        _ renewal: Renewal, _ loop: EventLoop, _ options: Options, _ asyncio: AsyncioThread, _ executors: PythonExecutorPool,
+        _ logger: Logger
     ) throws -> Version {
         let manifest = try FunctionsManifest.decode(try PythonModuleCall.text(tree, method: "manifest"))
         let application = try app ?? ASGIApplication.make(app: try PythonModuleCall.attribute(tree, "app"), options: ASGIApplication.Options())
@@ -169,7 +218,7 @@ public final class FunctionsHost: AdminHost, @unchecked Sendable {
                     regrouped.append(Regrouping(group: group, members: members, command: command(for: members, options)))
                 }
             } else {
-                group = WorkerGroup(members: members, command: command(for: members, options), logger: logger)
+                group = WorkerGroup(members: members, command: command(for: members, options), loop: loop, logger: logger)
                 started.append(group)
             }
             groups[identity] = group
@@ -332,7 +381,7 @@ public final class FunctionsHost: AdminHost, @unchecked Sendable {
 
     private func changed(_ folders: Set<String>) {
         pendingChanges.formUnion(folders)
-        guard !reloading, let loop else { return }
+        guard !reloading else { return }
         reloading = true
         let changes = pendingChanges
         pendingChanges.removeAll()
@@ -346,7 +395,7 @@ public final class FunctionsHost: AdminHost, @unchecked Sendable {
         let started = spawnDetachedThread(name: "apus-reload") { [self] in
             let result = Result {
                 let tree = try PythonModuleCall.call("apus.functions", "reload", [.text(options.directory), .object(previous)])
-                return try Self.build(tree, app: nil, reusing: existing, renewal, options, asyncio, executors, logger)
+                return try Self.build(tree, app: nil, reusing: existing, renewal, loop, options, asyncio, executors, logger)
             }
             loop.execute { [self] in finishReload(result) }
         }
@@ -363,7 +412,6 @@ public final class FunctionsHost: AdminHost, @unchecked Sendable {
         let waiters = answeredByThisReload
         answeredByThisReload.removeAll()
         defer { if !pendingChanges.isEmpty || !reloadWaiters.isEmpty { changed([]) } }
-        guard let loop else { return }
         watcher?.resync()
         let next: Version
         do {
@@ -374,8 +422,8 @@ public final class FunctionsHost: AdminHost, @unchecked Sendable {
         }
         defer { waiters.forEach { $0(.success(next.manifest.routes.count)) } }
         let old = version
-        for group in next.started { group.start(on: loop) }
-        for renewal in next.regrouped { renewal.group.reload(renewal.members, command: renewal.command, on: loop) }
+        for group in next.started { group.start() }
+        for renewal in next.regrouped { renewal.group.reload(renewal.members, command: renewal.command) }
         for (identity, group) in old.groups where next.groups[identity] == nil { group.retire() }
         version = next
         next.plans.labelsRoutes = labelsRoutes

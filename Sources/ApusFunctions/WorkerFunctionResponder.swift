@@ -9,7 +9,7 @@ internal import Logging
 /// event built and sent, and the worker's reply, or the pool's failure as FastFN's
 /// `{"error": ...}`, answered. One per function and loaded version of the tree; the group
 /// outlives versions. Used on the loop thread.
-final class WorkerFunctionResponder: HTTPResponder, @unchecked Sendable {
+final class WorkerFunctionResponder: HTTPResponder, Sendable {
     let function: FunctionsManifest.Worker
     let group: WorkerGroup
     private let member: WorkerMember?

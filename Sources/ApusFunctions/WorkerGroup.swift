@@ -2,7 +2,8 @@ internal import ApusLoop
 internal import ApusWorkers
 internal import Logging
 
-/// The worker pool that one or more functions of a tree share, on the loop thread.
+/// The worker pool that one or more functions of a tree share; used on its loop's thread, which
+/// every access checks (`LoopBound`).
 ///
 /// - Node: the files of one folder that share their settings (`fn.config.json`'s handler,
 ///   limits and `worker_pool`, and `fn.env.json`) share one pool, whose workers load them all.
@@ -15,7 +16,7 @@ internal import Logging
 /// A reload gives the group its new functions: a worker of the new version is started first,
 /// and takes over once it has loaded them, unless one that loads today does not load any more:
 /// then the previous version keeps serving, as after a syntax error in a function of its own.
-final class WorkerGroup: @unchecked Sendable {
+final class WorkerGroup: Sendable {
     /// What puts functions in one group.
     struct Identity: Hashable {
         let runtime: String
@@ -49,89 +50,104 @@ final class WorkerGroup: @unchecked Sendable {
         return order.map { ($0, members[$0]!) }
     }
 
-    private(set) var members: [FunctionsManifest.Worker]
-    /// How to start its workers, or why they cannot run (the language is not installed, the
-    /// build failed).
-    private var command: Result<WorkerCommand, CompiledFunction.Failure>
-    private var pool: WorkerPool?
+    /// What changes over its life, on its loop (`LoopBound`).
+    private struct State {
+        var members: [FunctionsManifest.Worker]
+        /// How to start its workers, or why they cannot run (the language is not installed,
+        /// the build failed).
+        var command: Result<WorkerCommand, CompiledFunction.Failure>
+        var pool: WorkerPool?
+    }
+
+    let loop: EventLoop
+    /// Its workers name the function each request is for (Node: they may serve several).
+    let namesMembers: Bool
+    private let state: LoopBound<State>
     private let logger: Logger
 
-    init(members: [FunctionsManifest.Worker], command: Result<WorkerCommand, CompiledFunction.Failure>, logger: Logger) {
-        self.members = members
-        self.command = command
+    /// Made on any thread (a reload's), for `loop`.
+    init(members: [FunctionsManifest.Worker], command: Result<WorkerCommand, CompiledFunction.Failure>, loop: EventLoop,
+         logger: Logger) {
+        self.loop = loop
         self.logger = logger
+        namesMembers = members[0].runtime == "node"
+        state = LoopBound(sending: State(members: members, command: command), to: loop)
         if case .failure(let failure) = command, !failure.details.isEmpty {
             logger.error("[\(Self.name(members))] \(failure.message):\n\(failure.details)")
         }
     }
 
-    /// Its workers name the function each request is for (Node: they may serve several).
-    var namesMembers: Bool { members[0].runtime == "node" }
+    /// Its functions as it serves them now.
+    var members: [FunctionsManifest.Worker] { state.value.members }
 
-    /// On the loop thread, before requests arrive.
-    func start(on loop: EventLoop) {
-        guard case .success(let command) = command else { return }
+    /// Before requests arrive.
+    func start() {
+        guard case .success(let command) = state.value.command else { return }
         let pool = Self.makePool(members, command, loop, logger)
         pool.start()
-        self.pool = pool
+        state.value.pool = pool
     }
 
-    /// A new version of its functions, on the loop thread.
-    func reload(_ next: [FunctionsManifest.Worker], command nextCommand: Result<WorkerCommand, CompiledFunction.Failure>, on loop: EventLoop) {
+    /// A new version of its functions.
+    func reload(_ next: [FunctionsManifest.Worker], command nextCommand: Result<WorkerCommand, CompiledFunction.Failure>) {
         let name = Self.name(next)
         guard case .success(let command) = nextCommand else {
             // A failed build keeps the previous version, as a syntax error does.
-            if case .failure(let failure) = nextCommand, pool != nil {
+            if case .failure(let failure) = nextCommand, state.value.pool != nil {
                 return logger.error("[\(name)] \(failure.message); the previous version keeps serving:\n\(failure.details)")
             }
-            (members, self.command) = (next, nextCommand)
+            state.value.members = next
+            state.value.command = nextCommand
             return
         }
         let candidate = Self.makePool(next, command, loop, logger)
-        candidate.start { [self, logger] load in
-            let stillLoading = pool?.status.failedMembers
+        let (state, logger) = (state, logger)
+        candidate.start { load in
+            let stillLoading = state.value.pool?.status.failedMembers
             switch load {
             case .failed:
                 // The pool has logged why.
                 logger.error("[\(name)] the new version does not load; the previous one keeps serving")
                 return candidate.retire()
             case .loaded(let failedMembers):
+                let serving = state.value.members
                 let broken = failedMembers.keys.filter { file in
-                    stillLoading.map { $0[file] == nil } ?? false && members.contains { $0.file == file }
+                    stillLoading.map { $0[file] == nil } ?? false && serving.contains { $0.file == file }
                 }
                 if !broken.isEmpty {
                     logger.error("[\(name)] \(broken.sorted().joined(separator: ", ")) no longer loads; the previous version keeps serving")
                     return candidate.retire()
                 }
             }
-            let previous = pool
-            (members, self.command, pool) = (next, nextCommand, candidate)
+            let previous = state.value.pool
+            state.value = State(members: next, command: nextCommand, pool: candidate)
             previous?.retire()
         }
     }
 
+    /// Sends a request to its pool; false if it has none (its functions cannot run).
     func invoke(_ event: [UInt8], for member: WorkerMember?, then completion: @escaping @Sendable (WorkerOutcome) -> Void) -> Bool {
-        guard let pool else { return false }
+        guard let pool = state.value.pool else { return false }
         pool.invoke(event, for: member, then: completion)
         return true
     }
 
     /// Why its functions cannot run, if they cannot (its pool never started).
     var unavailable: CompiledFunction.Failure? {
-        if case .failure(let failure) = command { return failure }
+        if case .failure(let failure) = state.value.command { return failure }
         return nil
     }
 
-    /// Its pool's state for `/_apus/health` and the metrics (nil: it has no pool), on the loop thread.
-    var poolStatus: WorkerPoolStatus? { pool?.status }
+    /// Its pool's state for `/_apus/health` and the metrics (nil: it has no pool).
+    var poolStatus: WorkerPoolStatus? { state.value.pool?.status }
 
     /// Its pool keeps workers warm (`min_warm`): until one is ready, the server is starting.
     var keepsWarm: Bool { members[0].poolSetting("min_warm", default: 0) > 0 }
 
-    /// On the loop thread: its functions are gone from the tree, or the server stops.
+    /// Its functions are gone from the tree, or the server stops.
     func retire() {
-        pool?.retire()
-        pool = nil
+        state.value.pool?.retire()
+        state.value.pool = nil
     }
 
     /// The name its workers' log lines carry: the function's, or for several, their folder's

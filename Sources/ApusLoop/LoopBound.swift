@@ -1,6 +1,7 @@
 /// A value that belongs to one event loop's thread. The box may cross threads (it is
-/// `Sendable`), but its value is read and written on the loop thread only, and every access
-/// checks that (`EventLoop.preconditionInLoop`): "loop thread only" made a check instead of a
+/// `Sendable`), but its value is read and written on the loop thread only (or, before the loop
+/// starts, by the thread setting it up), and every access checks that
+/// (`EventLoop.preconditionOwnsLoopState`): "loop thread only" made a check instead of a
 /// comment on an `@unchecked Sendable` type (SwiftNIO's `NIOLoopBoundBox`).
 ///
 /// This is the one place that vouches for such values: a type used on the loop alone stays
@@ -10,9 +11,9 @@ public final class LoopBound<Value>: @unchecked Sendable {
     public let loop: EventLoop
     private var stored: Value
 
-    /// Made on the loop thread.
+    /// Made on the loop thread (or before the loop starts, by the thread setting it up).
     public init(_ value: Value, on loop: EventLoop) {
-        loop.preconditionInLoop()
+        loop.preconditionOwnsLoopState()
         self.loop = loop
         stored = value
     }
@@ -23,15 +24,15 @@ public final class LoopBound<Value>: @unchecked Sendable {
         stored = value
     }
 
-    /// The value; on the loop thread only.
+    /// The value; on the loop thread only (or before the loop starts, by the thread setting it up).
     public var value: Value {
         get {
-            loop.preconditionInLoop()
+            loop.preconditionOwnsLoopState()
             return stored
         }
         // In place: a mutation through the box does not copy the value (nor its buffers).
         _modify {
-            loop.preconditionInLoop()
+            loop.preconditionOwnsLoopState()
             yield &stored
         }
     }

@@ -12,18 +12,21 @@ public final class ServerProcess: Sendable {
     public let loop: EventLoop
     public let server: HTTPServer
 
-    public init(configuration: HTTPServerConfiguration, responder: any HTTPResponder, logger: Logger) throws(UVError) {
+    /// `loop`: one made ahead (a responder whose state lives on it was built first); nil: one is made.
+    public init(
+        loop: EventLoop? = nil, configuration: HTTPServerConfiguration, responder: any HTTPResponder, logger: Logger
+    ) throws(UVError) {
         SignalWatcher.ignoreBrokenPipes()
         Self.raiseOpenFileLimit()
-        loop = try EventLoop()
-        try loop.start()
+        if let loop { self.loop = loop } else { self.loop = try EventLoop() }
+        try self.loop.start()
         let stopSignal = StopSignal()
         self.stopSignal = stopSignal
         var configuration = configuration
         if configuration.requestLimit != nil {
             configuration.requestLimitReached = { stopSignal.deliver(Self.requestLimitSignal) }
         }
-        server = HTTPServer(loop: loop, configuration: configuration, responder: responder, logger: logger)
+        server = HTTPServer(loop: self.loop, configuration: configuration, responder: responder, logger: logger)
     }
 
     /// What `waitForStopSignal` returns when the server stops itself after its request limit.

@@ -21,6 +21,25 @@ import Testing
         #expect(seen.withLock { $0 } == [1, 2, 3])
     }
 
+    @Test func beforeTheLoopStartsTheThreadSettingItUpMayUseIt() async throws {
+        let loop = try EventLoop()
+        let box = LoopBound([1], on: loop)
+        box.value.append(2)  // set-up, before the loop runs
+        try loop.start()
+        defer {
+            loop.stop()
+            loop.join()
+        }
+        let done = Semaphore()
+        let seen = PThreadMutex<[Int]>([])
+        loop.execute {
+            seen.withLock { $0 = box.value }
+            done.signal()
+        }
+        done.wait()
+        #expect(seen.withLock { $0 } == [1, 2])
+    }
+
     @Test func openingItOffTheLoopStopsTheProcess() async throws {
         await #expect(processExitsWith: .failure) {
             let loop = try EventLoop()
