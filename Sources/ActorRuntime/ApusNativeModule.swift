@@ -91,15 +91,12 @@ public enum ApusNativeModule {
 /// Runs async work from a thread that is not a Swift task (a Python thread), and waits.
 func blockingWait<T: Sendable>(_ work: @escaping @Sendable () async -> T) -> T {
     let done = Semaphore()
-    let box = ResultBox<T>()
+    let result = PThreadMutex<T?>(nil)
     Task {
-        box.value = await work()
+        let value = await work()
+        result.withLock { $0 = value }
         done.signal()
     }
     done.wait()
-    return box.value!
-}
-
-private final class ResultBox<T>: @unchecked Sendable {
-    var value: T?
+    return result.withLock { $0! }
 }

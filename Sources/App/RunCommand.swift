@@ -302,9 +302,9 @@ struct RunCommand: AsyncParsableCommand {
         }
         var served = responder
         if health && !hello {
-            let probes = HealthResponder(responder, path: healthPath)
-            if let functionsHost { probes.report = { [unowned functionsHost] in functionsHost.healthReport() } }
-            served = probes
+            var report: (@Sendable () -> HealthResponder.Report)?
+            if let functionsHost { report = { [unowned functionsHost] in functionsHost.healthReport() } }
+            served = HealthResponder(responder, path: healthPath, report: report)
         }
         let server: ServerProcess
         let tlsContext = tls.context(offersHTTP2: http.versions != .http1)

@@ -8,11 +8,13 @@ extension ASGIApplication {
     /// exception's traceback). Blocks the calling thread, which must not hold the GIL.
     public func runLifespan(_ phase: LifespanPhase, on asyncio: AsyncioThread) -> String? {
         let done = Semaphore()
-        let outcome = LifespanOutcome()
+        // Written on the asyncio thread before the semaphore is signalled, read after the wait.
+        let failure = PThreadMutex<String?>(nil)
         asyncio.submit { [self] gil in
             do throws(PythonError) {
                 let callback = try gil.makeFunction { gil, error throws(PythonError) in
-                    outcome.failure = gil.isNone(error) ? nil : (gil.swiftString(error) ?? "lifespan \(phase.rawValue) failed")
+                    let message = gil.isNone(error) ? nil : (gil.swiftString(error) ?? "lifespan \(phase.rawValue) failed")
+                    failure.withLock { $0 = message }
                     done.signal()
                     return gil.none()
                 }
@@ -22,16 +24,12 @@ extension ASGIApplication {
                 arguments.append(callback)
                 _ = try gil.call(runLifespanPhase, positional: arguments)
             } catch {
-                outcome.failure = "cannot run the lifespan \(phase.rawValue): \(error.formattedTraceback(gil))"
+                let message = "cannot run the lifespan \(phase.rawValue): \(error.formattedTraceback(gil))"
+                failure.withLock { $0 = message }
                 done.signal()
             }
         }
         done.wait()
-        return outcome.failure
+        return failure.withLock { $0 }
     }
-}
-
-private final class LifespanOutcome: @unchecked Sendable {
-    /// Written on the asyncio thread before the semaphore is signalled, read after the wait.
-    var failure: String?
 }

@@ -1,4 +1,5 @@
 public import ApusHTTP
+internal import Synchronization
 
 /// The server's health, for load balancers and orchestrators, in front of any responder (an
 /// app, a functions tree): at `path` (default `/_apus/health`, `GET` or `HEAD`):
@@ -9,7 +10,7 @@ public import ApusHTTP
 ///   (something failed to load: the rest serves), `starting` or `draining` (503).
 ///
 /// Answered on the loop thread, ahead of the app: a probe never waits behind Python.
-public final class HealthResponder: HTTPResponder, @unchecked Sendable {
+public final class HealthResponder: HTTPResponder, Sendable {
     /// What the served thing says of itself, asked on the loop thread per request.
     public struct Report: Sendable {
         /// Still starting (a worker pool warming up): not ready yet.
@@ -30,14 +31,15 @@ public final class HealthResponder: HTTPResponder, @unchecked Sendable {
     public let path: String
     private let livePath: String
     private let readyPath: String
-    /// Set on the loop thread (`serverWillDrain`), read there.
-    private var draining = false
+    /// Set by `serverWillDrain`; atomic, as any thread may ask for readiness.
+    private let draining = Atomic<Bool>(false)
     /// The served thing's own report; nil: it has nothing to add.
-    public var report: (@Sendable () -> Report)?
+    public let report: (@Sendable () -> Report)?
 
-    public init(_ inner: any HTTPResponder, path: String = "/_apus/health") {
+    public init(_ inner: any HTTPResponder, path: String = "/_apus/health", report: (@Sendable () -> Report)? = nil) {
         self.inner = inner
         self.path = path
+        self.report = report
         livePath = path + "/live"
         readyPath = path + "/ready"
     }
@@ -68,13 +70,13 @@ public final class HealthResponder: HTTPResponder, @unchecked Sendable {
 
     /// Why the server is not ready (`draining`, `starting`), or nil when it is.
     private func readiness(_ report: Report?) -> String? {
-        if draining { return "draining" }
+        if draining.load(ordering: .relaxed) { return "draining" }
         if report?.starting == true { return "starting" }
         return nil
     }
 
     public func serverWillDrain() {
-        draining = true
+        draining.store(true, ordering: .relaxed)
         inner.serverWillDrain()
     }
 

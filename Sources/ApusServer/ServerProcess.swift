@@ -80,7 +80,7 @@ public final class ServerProcess: Sendable {
 }
 
 /// The first stop signal, delivered on the loop thread, awaited by the main task.
-private final class StopSignal: @unchecked Sendable {
+private final class StopSignal: Sendable {
     private struct State {
         var signal: Int32?
         var waiter: CheckedContinuation<Int32, Never>?
