@@ -13,6 +13,7 @@ answer 200 with the expected body.
 
   .venv/bin/python bench/deps.py --apus .build/release/apus [--rounds 3] [--duration 10]
   .venv/bin/python bench/deps.py --apus .build/release/apus --callgrind   # instructions/request
+  .venv/bin/python bench/deps.py --apus .build/release/apus --middleware   # behind @app.middleware("http")
 
 FastrAPI runs from ${PEERS_VENV:-/tmp/peers/venv} (made by ../shared/bench/peers/run.sh), and
 is skipped if that venv has no fastrapi.
@@ -59,18 +60,18 @@ ROUTES = {
 }
 
 
-def servers(apus):
+def servers(apus, app="deps_app:app"):
     """name: (command, routes it serves)."""
     found = {
-        "apus": (["env", f"VIRTUAL_ENV={VENV}", os.path.abspath(apus), "run", "deps_app:app", "--app-dir", APPS,
+        "apus": (["env", f"VIRTUAL_ENV={VENV}", os.path.abspath(apus), "run", app, "--app-dir", APPS,
                   "--port", "{port}", "--no-access-log", "--log-level", "warning"], list(ROUTES)),
-        "uvicorn": ([PYTHON, "-m", "uvicorn", "--app-dir", APPS, "deps_app:app", "--port", "{port}",
+        "uvicorn": ([PYTHON, "-m", "uvicorn", "--app-dir", APPS, app, "--port", "{port}",
                      "--log-level", "warning", "--no-access-log"], list(ROUTES)),
     }
     peer_python = os.path.join(PEERS_VENV, "bin", "python")
     has_fastrapi = os.path.exists(peer_python) and subprocess.run(
         [peer_python, "-c", "import fastrapi"], capture_output=True).returncode == 0
-    if has_fastrapi:
+    if has_fastrapi and app == "deps_app:app":
         found["fastrapi"] = (["env", "PORT={port}", peer_python, os.path.join(APPS, "deps_fastrapi.py")], ["/simple"])
     else:
         print(f"note: no fastrapi in {PEERS_VENV} (set PEERS_VENV, or run the install steps of "
@@ -228,6 +229,8 @@ def main():
     parser.add_argument("--callgrind", action="store_true",
                         help="instead: Apus's instructions per request under callgrind")
     parser.add_argument("--requests", type=int, default=200, help="requests per route with --callgrind")
+    parser.add_argument("--middleware", action="store_true",
+                        help="the app behind one @app.middleware(\"http\") (deps_middleware_app.py); no FastrAPI")
     args = parser.parse_args()
     if not os.path.exists(args.apus):
         raise SystemExit(f"no apus binary at {args.apus}")
@@ -237,7 +240,7 @@ def main():
     if not shutil.which("wrk"):
         raise SystemExit("needs wrk (apt-get install -y wrk)")
 
-    found = servers(args.apus)
+    found = servers(args.apus, "deps_middleware_app:app" if args.middleware else "deps_app:app")
     results = {name: {route: [] for route in routes} for name, (_, routes) in found.items()}
     started = time.monotonic()
     for round_ in range(args.rounds):
