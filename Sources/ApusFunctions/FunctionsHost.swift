@@ -97,50 +97,13 @@ public final class FunctionsHost: AdminHost, Sendable {
         var answeredByThisReload: [(Result<Int, ReloadFailure>) -> Void] = []
     }
 
-    private var version: Version {
-        get { state.value.version }
-        set { state.value.version = newValue }
-    }
-    private var watcher: TreeWatcher? {
-        get { state.value.watcher }
-        set { state.value.watcher = newValue }
-    }
-    private var reloading: Bool {
-        get { state.value.reloading }
-        set { state.value.reloading = newValue }
-    }
-    private var reloads: Int {
-        get { state.value.reloads }
-        set { state.value.reloads = newValue }
-    }
-    private var pendingChanges: Set<String> {
-        get { state.value.pendingChanges }
-        _modify { yield &state.value.pendingChanges }
-    }
-    private var schedules: ScheduleRunner? {
-        get { state.value.schedules }
-        set { state.value.schedules = newValue }
-    }
-    private var reloadWaiters: [(Result<Int, ReloadFailure>) -> Void] {
-        get { state.value.reloadWaiters }
-        _modify { yield &state.value.reloadWaiters }
-    }
-    private var reloadsEveryWorker: Bool {
-        get { state.value.reloadsEveryWorker }
-        set { state.value.reloadsEveryWorker = newValue }
-    }
-    private var answeredByThisReload: [(Result<Int, ReloadFailure>) -> Void] {
-        get { state.value.answeredByThisReload }
-        _modify { yield &state.value.answeredByThisReload }
-    }
-
     /// Label requests with their route templates for the metrics (`PlanResponder.labelsRoutes`),
     /// this version and the next ones. Set before the server starts.
     public var labelsRoutes: Bool {
-        get { state.value.labelsRoutes }
+        get { state.labelsRoutes }
         set {
-            state.value.labelsRoutes = newValue
-            version.plans.labelsRoutes = newValue
+            state.labelsRoutes = newValue
+            state.version.plans.labelsRoutes = newValue
         }
     }
 
@@ -164,10 +127,10 @@ public final class FunctionsHost: AdminHost, Sendable {
         state = LoopBound(State(version: version), on: loop)
         responder.treeMetrics = { [unowned self] text in collectMetrics(into: &text) }
         responder.onStop = { [executors, self] in
-            watcher?.close()
-            watcher = nil
-            schedules?.stop()
-            schedules = nil
+            state.watcher?.close()
+            state.watcher = nil
+            state.schedules?.stop()
+            state.schedules = nil
             responder.admin?.stop()
             responder.admin = nil
             executors.shutdown()
@@ -178,10 +141,10 @@ public final class FunctionsHost: AdminHost, Sendable {
     /// with `hotReload`, watches the tree.
     public func attach(hotReload: Bool = false) {
         loop.execute { [self] in
-            for group in version.started { group.start() }
+            for group in state.version.started { group.start() }
             let schedules = ScheduleRunner(root: options.directory, responder: responder, logger: logger)
-            self.schedules = schedules
-            schedules.start(on: loop, version.manifest.schedules)
+            state.schedules = schedules
+            schedules.start(on: loop, state.version.manifest.schedules)
             if let access = AdminAccess.fromEnvironment() {
                 let jobs = FunctionJobs(
                     loop: loop, store: JobStore(folder: ScheduleRunner.stateFolder(options.directory) + "/jobs"),
@@ -190,7 +153,7 @@ public final class FunctionsHost: AdminHost, Sendable {
                 logger.info("admin API on at /_fn/ (\(access.localOnly ? "from this machine, " : "")with the token of APUS_ADMIN_TOKEN)")
             }
             if hotReload {
-                watcher = TreeWatcher(loop: loop, root: options.directory) { [weak self] folders in self?.changed(folders) }
+                state.watcher = TreeWatcher(loop: loop, root: options.directory) { [weak self] folders in self?.changed(folders) }
             }
         }
     }
@@ -294,12 +257,12 @@ public final class FunctionsHost: AdminHost, Sendable {
         json.raw("\"functions\":")
         var counts: [String: Int] = [:]
         // Functions, not routes: a named function's `/x` and `/x/*` are one.
-        for function in version.manifest.functions { counts[function.runtime, default: 0] += 1 }
+        for function in state.version.manifest.functions { counts[function.runtime, default: 0] += 1 }
         json.object(counts) { json, count in json.raw(String(count)) }
         json.raw(",\"runtimes\":")
-        let languages = Set(version.workers.values.map(\.function.runtime))
+        let languages = Set(state.version.workers.values.map(\.function.runtime))
         let byLanguage = Dictionary(uniqueKeysWithValues: languages.map { language in
-            (language, version.workers.values.filter { $0.function.runtime == language }.sorted { $0.function.key < $1.function.key })
+            (language, state.version.workers.values.filter { $0.function.runtime == language }.sorted { $0.function.key < $1.function.key })
         })
         var starting = false
         var failing = false
@@ -325,9 +288,9 @@ public final class FunctionsHost: AdminHost, Sendable {
             }
             json.raw("}")
         }
-        let errors = version.manifest.errors
-        json.raw(",\"conflicts\":\(version.manifest.conflicts.count),\"load_errors\":\(errors.count)")
-        if let schedules, !version.manifest.schedules.isEmpty {
+        let errors = state.version.manifest.errors
+        json.raw(",\"conflicts\":\(state.version.manifest.conflicts.count),\"load_errors\":\(errors.count)")
+        if let schedules = state.schedules, !state.version.manifest.schedules.isEmpty {
             json.raw(",\"schedules\":")
             schedules.healthJSON(into: &json)
         }
@@ -341,11 +304,11 @@ public final class FunctionsHost: AdminHost, Sendable {
 
     // MARK: metrics
 
-    /// Each worker function's pool, and the tree's reloads. On the loop thread.
+    /// Each worker function's pool, and the tree's state.reloads. On the loop thread.
     private func collectMetrics(into text: inout MetricsText) {
         text.family("apus_functions_reloads_total", .counter, "Times the functions tree was loaded again after a change.")
-        text.sample("apus_functions_reloads_total", reloads)
-        let pools = version.workers.values.compactMap { worker in worker.poolStatus.map { (worker.function, $0) } }
+        text.sample("apus_functions_reloads_total", state.reloads)
+        let pools = state.version.workers.values.compactMap { worker in worker.poolStatus.map { (worker.function, $0) } }
             .sorted { $0.0.key < $1.0.key }
         let families: [(String, MetricsText.Kind, String, (WorkerPoolStatus) -> Int)] = [
             ("apus_function_workers", .gauge, "Worker processes of a function's pool.", { $0.workers }),
@@ -363,34 +326,34 @@ public final class FunctionsHost: AdminHost, Sendable {
         }
     }
 
-    // MARK: reloading (on the loop thread, but for the Python part)
+    // MARK: state.reloading (on the loop thread, but for the Python part)
 
     // MARK: the admin API's view
 
-    var manifest: FunctionsManifest { version.manifest }
+    var manifest: FunctionsManifest { state.version.manifest }
 
-    func poolStatus(of key: String) -> WorkerPoolStatus? { version.workers[key]?.poolStatus }
+    func poolStatus(of key: String) -> WorkerPoolStatus? { state.version.workers[key]?.poolStatus }
 
-    var scheduleRunner: ScheduleRunner? { schedules }
+    var scheduleRunner: ScheduleRunner? { state.schedules }
 
     func reloadEverything(then: @escaping (Result<Int, ReloadFailure>) -> Void) {
-        reloadWaiters.append(then)
-        reloadsEveryWorker = true
+        state.reloadWaiters.append(then)
+        state.reloadsEveryWorker = true
         changed([])
     }
 
     private func changed(_ folders: Set<String>) {
-        pendingChanges.formUnion(folders)
-        guard !reloading else { return }
-        reloading = true
-        let changes = pendingChanges
-        pendingChanges.removeAll()
-        let renewal = Renewal(changes: changes, everyWorker: reloadsEveryWorker)
-        reloadsEveryWorker = false
-        answeredByThisReload = reloadWaiters
-        reloadWaiters.removeAll()
-        let previous = version.tree
-        let existing = version.groups.mapValues { ($0, $0.members) }
+        state.pendingChanges.formUnion(folders)
+        guard !state.reloading else { return }
+        state.reloading = true
+        let changes = state.pendingChanges
+        state.pendingChanges.removeAll()
+        let renewal = Renewal(changes: changes, everyWorker: state.reloadsEveryWorker)
+        state.reloadsEveryWorker = false
+        state.answeredByThisReload = state.reloadWaiters
+        state.reloadWaiters.removeAll()
+        let previous = state.version.tree
+        let existing = state.version.groups.mapValues { ($0, $0.members) }
         let (options, asyncio, executors, logger) = (self.options, self.asyncio, self.executors, self.logger)
         let started = spawnDetachedThread(name: "apus-reload") { [self] in
             let result = Result {
@@ -400,19 +363,19 @@ public final class FunctionsHost: AdminHost, Sendable {
             loop.execute { [self] in finishReload(result) }
         }
         if !started {
-            reloading = false
-            answeredByThisReload.forEach { $0(.failure(ReloadFailure(reason: "no thread to reload on"))) }
-            answeredByThisReload.removeAll()
+            state.reloading = false
+            state.answeredByThisReload.forEach { $0(.failure(ReloadFailure(reason: "no thread to reload on"))) }
+            state.answeredByThisReload.removeAll()
             logger.error("cannot start a thread to reload the functions (a tasks or memory limit?)")
         }
     }
 
     private func finishReload(_ result: Result<Version, any Error>) {
-        reloading = false
-        let waiters = answeredByThisReload
-        answeredByThisReload.removeAll()
-        defer { if !pendingChanges.isEmpty || !reloadWaiters.isEmpty { changed([]) } }
-        watcher?.resync()
+        state.reloading = false
+        let waiters = state.answeredByThisReload
+        state.answeredByThisReload.removeAll()
+        defer { if !state.pendingChanges.isEmpty || !state.reloadWaiters.isEmpty { changed([]) } }
+        state.watcher?.resync()
         let next: Version
         do {
             next = try result.get()
@@ -421,16 +384,16 @@ public final class FunctionsHost: AdminHost, Sendable {
             return logger.error("the functions could not be loaded again; the previous version keeps serving: \(error)")
         }
         defer { waiters.forEach { $0(.success(next.manifest.routes.count)) } }
-        let old = version
+        let old = state.version
         for group in next.started { group.start() }
         for renewal in next.regrouped { renewal.group.reload(renewal.members, command: renewal.command) }
         for (identity, group) in old.groups where next.groups[identity] == nil { group.retire() }
-        version = next
+        state.version = next
         next.plans.labelsRoutes = labelsRoutes
         responder.current = next.plans
         responder.rollouts = Self.rollouts(next.manifest)
-        schedules?.update(next.manifest.schedules)
-        reloads += 1
+        state.schedules?.update(next.manifest.schedules)
+        state.reloads += 1
         old.plans.retire()
         logger.info("functions reloaded: \(next.manifest.routes.count) routes")
         next.manifest.errors.forEach { logger.error("\($0) (the previous version keeps serving)") }

@@ -18,28 +18,28 @@ public final class FunctionsResponder: HTTPResponder, Sendable {
 
     /// The tree's version being served; replaced by a reload.
     var current: PlanResponder {
-        get { state.value.current }
-        set { state.value.current = newValue }
+        get { state.current }
+        set { state.current = newValue }
     }
     /// Runs once the server has stopped, after the current version's pools were retired.
     var onStop: (() -> Void)? {
-        get { state.value.onStop }
-        set { state.value.onStop = newValue }
+        get { state.onStop }
+        set { state.onStop = newValue }
     }
     /// The tree's own metrics (its worker pools, its reloads).
     var treeMetrics: ((inout MetricsText) -> Void)? {
-        get { state.value.treeMetrics }
-        set { state.value.treeMetrics = newValue }
+        get { state.treeMetrics }
+        set { state.treeMetrics = newValue }
     }
     /// The admin API (`/_fn/`), when it is on; set before the server takes requests.
     var admin: AdminResponder? {
-        get { state.value.admin }
-        set { state.value.admin = newValue }
+        get { state.admin }
+        set { state.admin = newValue }
     }
     /// Routes shared with their versions, by path (replaced with `current`).
     var rollouts: [String: FunctionsManifest.Rollout] {
-        get { state.value.rollouts }
-        set { state.value.rollouts = newValue }
+        get { state.rollouts }
+        set { state.rollouts = newValue }
     }
 
     init(_ current: PlanResponder, rollouts: [String: FunctionsManifest.Rollout], loop: EventLoop) {

@@ -78,14 +78,14 @@ final class WorkerGroup: Sendable {
     }
 
     /// Its functions as it serves them now.
-    var members: [FunctionsManifest.Worker] { state.value.members }
+    var members: [FunctionsManifest.Worker] { state.members }
 
     /// Before requests arrive.
     func start() {
-        guard case .success(let command) = state.value.command else { return }
+        guard case .success(let command) = state.command else { return }
         let pool = Self.makePool(members, command, loop, logger)
         pool.start()
-        state.value.pool = pool
+        state.pool = pool
     }
 
     /// A new version of its functions.
@@ -93,24 +93,24 @@ final class WorkerGroup: Sendable {
         let name = Self.name(next)
         guard case .success(let command) = nextCommand else {
             // A failed build keeps the previous version, as a syntax error does.
-            if case .failure(let failure) = nextCommand, state.value.pool != nil {
+            if case .failure(let failure) = nextCommand, state.pool != nil {
                 return logger.error("[\(name)] \(failure.message); the previous version keeps serving:\n\(failure.details)")
             }
-            state.value.members = next
-            state.value.command = nextCommand
+            state.members = next
+            state.command = nextCommand
             return
         }
         let candidate = Self.makePool(next, command, loop, logger)
         let (state, logger) = (state, logger)
         candidate.start { load in
-            let stillLoading = state.value.pool?.status.failedMembers
+            let stillLoading = state.pool?.status.failedMembers
             switch load {
             case .failed:
                 // The pool has logged why.
                 logger.error("[\(name)] the new version does not load; the previous one keeps serving")
                 return candidate.retire()
             case .loaded(let failedMembers):
-                let serving = state.value.members
+                let serving = state.members
                 let broken = failedMembers.keys.filter { file in
                     stillLoading.map { $0[file] == nil } ?? false && serving.contains { $0.file == file }
                 }
@@ -119,7 +119,7 @@ final class WorkerGroup: Sendable {
                     return candidate.retire()
                 }
             }
-            let previous = state.value.pool
+            let previous = state.pool
             state.value = State(members: next, command: nextCommand, pool: candidate)
             previous?.retire()
         }
@@ -127,27 +127,27 @@ final class WorkerGroup: Sendable {
 
     /// Sends a request to its pool; false if it has none (its functions cannot run).
     func invoke(_ event: [UInt8], for member: WorkerMember?, then completion: @escaping @Sendable (WorkerOutcome) -> Void) -> Bool {
-        guard let pool = state.value.pool else { return false }
+        guard let pool = state.pool else { return false }
         pool.invoke(event, for: member, then: completion)
         return true
     }
 
     /// Why its functions cannot run, if they cannot (its pool never started).
     var unavailable: CompiledFunction.Failure? {
-        if case .failure(let failure) = state.value.command { return failure }
+        if case .failure(let failure) = state.command { return failure }
         return nil
     }
 
     /// Its pool's state for `/_apus/health` and the metrics (nil: it has no pool).
-    var poolStatus: WorkerPoolStatus? { state.value.pool?.status }
+    var poolStatus: WorkerPoolStatus? { state.pool?.status }
 
     /// Its pool keeps workers warm (`min_warm`): until one is ready, the server is starting.
     var keepsWarm: Bool { members[0].poolSetting("min_warm", default: 0) > 0 }
 
     /// Its functions are gone from the tree, or the server stops.
     func retire() {
-        state.value.pool?.retire()
-        state.value.pool = nil
+        state.pool?.retire()
+        state.pool = nil
     }
 
     /// The name its workers' log lines carry: the function's, or for several, their folder's

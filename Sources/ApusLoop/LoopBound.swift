@@ -7,6 +7,7 @@
 /// This is the one place that vouches for such values: a type used on the loop alone stays
 /// non-`Sendable`, and a closure that must be `Sendable` to reach the loop (a timer's, an
 /// actor's `assumeIsolated`) carries it in a `LoopBound`.
+@dynamicMemberLookup
 public final class LoopBound<Value>: @unchecked Sendable {
     public let loop: EventLoop
     private var stored: Value
@@ -34,6 +35,18 @@ public final class LoopBound<Value>: @unchecked Sendable {
         _modify {
             loop.preconditionOwnsLoopState()
             yield &stored
+        }
+    }
+
+    /// A member of the value (`box.count += 1`), with the same check.
+    public subscript<Member>(dynamicMember member: WritableKeyPath<Value, Member>) -> Member {
+        get {
+            loop.preconditionOwnsLoopState()
+            return stored[keyPath: member]
+        }
+        _modify {
+            loop.preconditionOwnsLoopState()
+            yield &stored[keyPath: member]
         }
     }
 }

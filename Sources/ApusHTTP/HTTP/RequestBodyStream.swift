@@ -21,16 +21,16 @@ public final class RequestBodyStream: Sendable {
 
     /// The reader waiting for bytes.
     var pendingRead: ((_ bytes: [UInt8]?, _ more: Bool) -> Void)? {
-        get { state.value.pendingRead }
-        set { state.value.pendingRead = newValue }
+        get { state.pendingRead }
+        set { state.pendingRead = newValue }
     }
 
     public internal(set) var isComplete: Bool {
-        get { state.value.isComplete }
-        set { state.value.isComplete = newValue }
+        get { state.isComplete }
+        set { state.isComplete = newValue }
     }
 
-    private var source: (any RequestBodySource)? { state.value.source }
+    private var source: (any RequestBodySource)? { state.source }
 
     /// Made on the loop thread.
     init(source: any RequestBodySource) {
