@@ -359,10 +359,20 @@ def disconnected(cycle):
 
 
 def _address(text):
-    """("ip", port) from "ip:port" or "[v6]:port"; None if unknown."""
+    """("ip", port) from "ip:port" or "[v6]:port"; None if unknown. Remembered: the server's
+    address is the same for every request, a client's for every request of its connection."""
+    address = _addresses.get(text)
+    if address is not None:
+        return address
     host, sep, port = text.rpartition(":")
     if not sep or not port.isdigit():
         return None
     if host.startswith("[") and host.endswith("]"):
         host = host[1:-1]
-    return (host, int(port))
+    if len(_addresses) >= 4096:
+        _addresses.clear()
+    address = _addresses[text] = (host, int(port))
+    return address
+
+
+_addresses = {}
