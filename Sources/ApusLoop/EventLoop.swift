@@ -189,9 +189,9 @@ public final class EventLoop: SerialExecutor, @unchecked Sendable {
 
 /// Work waiting for the loop thread. Two arrays swap roles so that steady traffic allocates none.
 private struct PendingWork {
-    enum Item {
+    enum Item: Sendable {
         case job(UnownedJob)
-        case closure(() -> Void)
+        case closure(@Sendable () -> Void)
     }
 
     var items: [Item] = []

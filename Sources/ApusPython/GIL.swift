@@ -97,21 +97,28 @@ package enum GILMark {
 /// Decrefs requested by threads that did not hold the GIL, done at the next attach (a scope,
 /// not a request: an executor attaches once per batch of jobs).
 package enum PendingDecrefs {
-    private static let queue = PThreadMutex<[UnsafeMutablePointer<PyObject>]>([])
+    /// A reference owned by no thread until one holding the GIL drops it.
+    private struct Orphan: @unchecked Sendable {
+        let object: UnsafeMutablePointer<PyObject>
+    }
+
+    private static let queue = PThreadMutex<[Orphan]>([])
 
     static func add(_ object: UnsafeMutablePointer<PyObject>) {
-        queue.withLock { $0.append(object) }
+        let orphan = Orphan(object: object)
+        queue.withLock { $0.append(orphan) }
     }
 
     /// How many wait for a thread to attach.
     package static var count: Int { queue.withLock { $0.count } }
 
     package static func drain(_ gil: borrowing GIL) {
-        let objects = queue.withLock { pending -> [UnsafeMutablePointer<PyObject>] in
+        let orphans = queue.withLock { pending -> [Orphan] in
             guard !pending.isEmpty else { return [] }
             defer { pending.removeAll() }
             return pending
         }
+        let objects = orphans.map(\.object)
         for object in objects { apus_decref(object) }
     }
 }

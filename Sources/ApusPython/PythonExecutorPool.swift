@@ -16,7 +16,7 @@ internal import Glibc
 public final class PythonExecutorPool: @unchecked Sendable {
     public typealias Job = @Sendable (borrowing GIL) -> Void
 
-    private final class Worker {
+    private final class Worker: Sendable {
         let wake = Semaphore()
         /// This thread's id, for its scheduler state in `/proc`.
         let threadID = gettid()

@@ -50,7 +50,8 @@ public final class ServerProcess: Sendable {
                         watchers.append(watcher)
                     }
                 }
-                stopSignal.onFirst { watchers.forEach { $0.close() } }
+                let installedWatchers = LoopBound(watchers, on: loop)
+                stopSignal.onFirst { installedWatchers.value.forEach { $0.close() } }
                 installed.resume()
             }
         }
@@ -84,18 +85,18 @@ private final class StopSignal: Sendable {
     private struct State {
         var signal: Int32?
         var waiter: CheckedContinuation<Int32, Never>?
-        var onFirst: (() -> Void)?
+        var onFirst: (@Sendable () -> Void)?
     }
 
     private let state = PThreadMutex(State())
 
     /// Runs once, on the loop thread, when the first signal arrives (closes the watchers).
-    func onFirst(_ action: @escaping () -> Void) {
+    func onFirst(_ action: @escaping @Sendable () -> Void) {
         state.withLock { $0.onFirst = action }
     }
 
     func deliver(_ signal: Int32) {
-        let (waiter, action) = state.withLock { s -> (CheckedContinuation<Int32, Never>?, (() -> Void)?) in
+        let (waiter, action) = state.withLock { s -> (CheckedContinuation<Int32, Never>?, (@Sendable () -> Void)?) in
             guard s.signal == nil else { return (nil, nil) }
             s.signal = signal
             defer { s.waiter = nil; s.onFirst = nil }
