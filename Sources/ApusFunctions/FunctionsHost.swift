@@ -42,8 +42,6 @@ public final class FunctionsHost: AdminHost, Sendable {
         let workers: [String: WorkerFunctionResponder]
         /// Their pools (`WorkerGroup`), reused from the previous version where they are the same.
         let groups: [WorkerGroup.Identity: WorkerGroup]
-        /// Groups to start (new in this version).
-        let started: [WorkerGroup]
         /// Reused groups whose functions changed, with their new functions and command.
         let regrouped: [Regrouping]
     }
@@ -125,14 +123,14 @@ public final class FunctionsHost: AdminHost, Sendable {
         report = Self.report(version.manifest, missing: Self.missingLanguages(version.manifest, options))
             + Self.unplanned(version.plans).map { (.info, $0) } + [(.info, version.plans.summary)]
         state = LoopBound(State(version: version), on: loop)
-        responder.treeMetrics = { [unowned self] text in collectMetrics(into: &text) }
-        responder.onStop = { [executors, self] in
+        responder.state.treeMetrics = { [unowned self] text in collectMetrics(into: &text) }
+        responder.state.onStop = { [executors, self] in
             state.watcher?.close()
             state.watcher = nil
             state.schedules?.stop()
             state.schedules = nil
-            responder.admin?.stop()
-            responder.admin = nil
+            responder.state.admin?.stop()
+            responder.state.admin = nil
             executors.shutdown()
         }
     }
@@ -141,7 +139,7 @@ public final class FunctionsHost: AdminHost, Sendable {
     /// with `hotReload`, watches the tree.
     public func attach(hotReload: Bool = false) {
         loop.execute { [self] in
-            for group in state.version.started { group.start() }
+            for group in state.version.groups.values { group.start() }
             let schedules = ScheduleRunner(root: options.directory, responder: responder, logger: logger)
             state.schedules = schedules
             schedules.start(on: loop, state.version.manifest.schedules)
@@ -149,7 +147,7 @@ public final class FunctionsHost: AdminHost, Sendable {
                 let jobs = FunctionJobs(
                     loop: loop, store: JobStore(folder: ScheduleRunner.stateFolder(options.directory) + "/jobs"),
                     responder: responder, limits: .fromEnvironment(), logger: logger)
-                responder.admin = AdminResponder(host: self, access: access, responder: responder, jobs: jobs, logger: logger)
+                responder.state.admin = AdminResponder(host: self, access: access, responder: responder, jobs: jobs, logger: logger)
                 logger.info("admin API on at /_fn/ (\(access.localOnly ? "from this machine, " : "")with the token of APUS_ADMIN_TOKEN)")
             }
             if hotReload {
@@ -171,7 +169,6 @@ public final class FunctionsHost: AdminHost, Sendable {
         let application = try app ?? ASGIApplication.make(app: try PythonModuleCall.attribute(tree, "app"), options: ASGIApplication.Options())
         var workers: [String: WorkerFunctionResponder] = [:]
         var groups: [WorkerGroup.Identity: WorkerGroup] = [:]
-        var started: [WorkerGroup] = []
         var regrouped: [Regrouping] = []
         for (identity, members) in WorkerGroup.identities(of: manifest.workers) {
             let group: WorkerGroup
@@ -182,7 +179,6 @@ public final class FunctionsHost: AdminHost, Sendable {
                 }
             } else {
                 group = WorkerGroup(members: members, command: command(for: members, options), loop: loop, logger: logger)
-                started.append(group)
             }
             groups[identity] = group
             for function in members {
@@ -193,7 +189,7 @@ public final class FunctionsHost: AdminHost, Sendable {
         let plans = try PlanResponder.make(asgi: asgi, sharing: executors, logger: logger, workers: workers)
         return Version(
             tree: tree, manifest: manifest, plans: plans, application: application, workers: workers, groups: groups,
-            started: started, regrouped: regrouped)
+            regrouped: regrouped)
     }
 
     private static func command(for group: [FunctionsManifest.Worker], _ options: Options) -> Result<WorkerCommand, CompiledFunction.Failure> {
@@ -304,7 +300,7 @@ public final class FunctionsHost: AdminHost, Sendable {
 
     // MARK: metrics
 
-    /// Each worker function's pool, and the tree's state.reloads. On the loop thread.
+    /// Each worker function's pool, and the tree's reloads. On the loop thread.
     private func collectMetrics(into text: inout MetricsText) {
         text.family("apus_functions_reloads_total", .counter, "Times the functions tree was loaded again after a change.")
         text.sample("apus_functions_reloads_total", state.reloads)
@@ -326,7 +322,7 @@ public final class FunctionsHost: AdminHost, Sendable {
         }
     }
 
-    // MARK: state.reloading (on the loop thread, but for the Python part)
+    // MARK: reloading (on the loop thread, but for the Python part)
 
     // MARK: the admin API's view
 
@@ -385,13 +381,14 @@ public final class FunctionsHost: AdminHost, Sendable {
         }
         defer { waiters.forEach { $0(.success(next.manifest.routes.count)) } }
         let old = state.version
-        for group in next.started { group.start() }
+        // New groups start; reused ones take their new functions, if they changed.
+        for (identity, group) in next.groups where old.groups[identity] == nil { group.start() }
         for renewal in next.regrouped { renewal.group.reload(renewal.members, command: renewal.command) }
         for (identity, group) in old.groups where next.groups[identity] == nil { group.retire() }
         state.version = next
         next.plans.labelsRoutes = labelsRoutes
-        responder.current = next.plans
-        responder.rollouts = Self.rollouts(next.manifest)
+        responder.state.current = next.plans
+        responder.state.rollouts = Self.rollouts(next.manifest)
         state.schedules?.update(next.manifest.schedules)
         state.reloads += 1
         old.plans.retire()

@@ -31,12 +31,15 @@ final class WorkerGroup: Sendable {
         init(_ function: FunctionsManifest.Worker) {
             runtime = function.runtime
             folder = function.folder
-            file = function.runtime == "node" ? nil : function.file
+            file = WorkerGroup.sharesWorkers(function.runtime) ? nil : function.file
             handler = function.handler
             env = function.env
             poolSettings = function.context.filter { ["max_concurrency", "timeout_ms", "worker_pool"].contains($0.key) }
         }
     }
+
+    /// Whether the functions of one folder in `runtime` share their workers (Node).
+    static func sharesWorkers(_ runtime: String) -> Bool { runtime == "node" }
 
     /// The tree's worker functions in their groups, in the manifest's order.
     static func identities(of functions: [FunctionsManifest.Worker]) -> [(Identity, [FunctionsManifest.Worker])] {
@@ -60,7 +63,7 @@ final class WorkerGroup: Sendable {
     }
 
     let loop: EventLoop
-    /// Its workers name the function each request is for (Node: they may serve several).
+    /// Its workers name the function each request is for (they may serve several).
     let namesMembers: Bool
     private let state: LoopBound<State>
     private let logger: Logger
@@ -70,7 +73,7 @@ final class WorkerGroup: Sendable {
          logger: Logger) {
         self.loop = loop
         self.logger = logger
-        namesMembers = members[0].runtime == "node"
+        namesMembers = Self.sharesWorkers(members[0].runtime)
         state = LoopBound(sending: State(members: members, command: command), to: loop)
         if case .failure(let failure) = command, !failure.details.isEmpty {
             logger.error("[\(Self.name(members))] \(failure.message):\n\(failure.details)")
@@ -103,7 +106,8 @@ final class WorkerGroup: Sendable {
         let candidate = Self.makePool(next, command, loop, logger)
         let (state, logger) = (state, logger)
         candidate.start { load in
-            let stillLoading = state.pool?.status.failedMembers
+            // What fails to load in the workers serving now (nil: none serve).
+            let failingNow = state.pool?.status.failedMembers
             switch load {
             case .failed:
                 // The pool has logged why.
@@ -112,7 +116,7 @@ final class WorkerGroup: Sendable {
             case .loaded(let failedMembers):
                 let serving = state.members
                 let broken = failedMembers.keys.filter { file in
-                    stillLoading.map { $0[file] == nil } ?? false && serving.contains { $0.file == file }
+                    failingNow.map { $0[file] == nil } ?? false && serving.contains { $0.file == file }
                 }
                 if !broken.isEmpty {
                     logger.error("[\(name)] \(broken.sorted().joined(separator: ", ")) no longer loads; the previous version keeps serving")

@@ -20,7 +20,7 @@ public final class EventLoop: SerialExecutor, @unchecked Sendable {
     private var thread: pthread_t?
     private var threadID = pthread_t()
     /// Set as `start` begins: from then on, loop state belongs to the loop thread alone.
-    private let started = Atomic<Bool>(false)
+    private let hasStarted = Atomic<Bool>(false)
     private let name: String
 
     /// Reads from every stream land here first: a read callback consumes its bytes before the
@@ -67,7 +67,7 @@ public final class EventLoop: SerialExecutor, @unchecked Sendable {
     /// created (a tasks limit, no memory): the caller decides, nothing here is fatal.
     public func start() throws(UVError) {
         precondition(thread == nil, "EventLoop.start() called twice")
-        started.store(true, ordering: .releasing)
+        hasStarted.store(true, ordering: .releasing)
         let started = Semaphore()
         let context = Unmanaged.passRetained(StartContext(loop: self, started: started))
         var tid = pthread_t()
@@ -131,7 +131,7 @@ public final class EventLoop: SerialExecutor, @unchecked Sendable {
     /// True where the loop's state may be touched: on the loop thread, or, before the loop
     /// starts, on the thread that sets it up (which hands what it made to the loop thread by
     /// starting it).
-    public var ownsLoopState: Bool { inLoop || !started.load(ordering: .acquiring) }
+    public var ownsLoopState: Bool { inLoop || !hasStarted.load(ordering: .acquiring) }
 
     public func preconditionOwnsLoopState(file: StaticString = #fileID, line: UInt = #line) {
         precondition(ownsLoopState, "loop state touched off the event loop thread", file: file, line: line)

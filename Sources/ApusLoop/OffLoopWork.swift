@@ -30,15 +30,14 @@ extension EventLoop {
     /// `runOffLoop` for work that makes a value: `work` runs on a pool thread and its value is
     /// handed to `done` on the loop thread. Call on the loop thread.
     public func runOffLoop<Value: Sendable>(producing work: @escaping @Sendable () -> Value, then done: @escaping (Value) -> Void) {
-        let slot = HandOffSlot<Value>()
-        runOffLoop({ slot.value = work() }, then: { done(slot.value!) })
+        // Written by the pool thread, read by the loop thread after it (libuv orders the two;
+        // the lock makes the hand-off one the compiler checks).
+        let made = PThreadMutex<Value?>(nil)
+        runOffLoop({
+            let value = work()
+            made.withLock { $0 = value }
+        }, then: { done(made.withLock { $0! }) })
     }
-}
-
-/// A value a pool thread writes and the loop thread then reads: libuv orders the two (the
-/// after-work callback runs once the work has returned), which is what makes it safe to share.
-private final class HandOffSlot<Value>: @unchecked Sendable {
-    var value: Value?
 }
 
 /// One piece of off-loop work: `work` runs on a pool thread, `done` on the loop thread after it.

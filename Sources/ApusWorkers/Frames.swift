@@ -56,13 +56,11 @@ public struct FrameDecoder {
 
 /// One of the functions a worker serves, named in each request frame for it (`"fn"`): the
 /// function's file, as the worker was given it. Quoted once, not per request.
-public struct WorkerMember: Sendable, Hashable {
-    public let file: String
+public struct WorkerMember: Sendable {
     /// `"fn":"<file>",` in JSON.
     let field: [UInt8]
 
     public init(file: String) {
-        self.file = file
         let quoted = (try? JSONEncoder().encode(file)).map(Array.init) ?? Array("\"\"".utf8)
         field = Array("\"fn\":".utf8) + quoted + [UInt8(ascii: ",")]
     }

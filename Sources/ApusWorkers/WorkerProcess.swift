@@ -61,6 +61,9 @@ final class WorkerProcess {
     /// one wake-up of the worker, per batch instead of per request).
     private var outgoing: [UInt8] = []
     private var flushHook: LoopPrepareHook?
+    /// The fixed parts of a request frame around its id and member.
+    private static let eventKey = Array("\"event\":".utf8)
+    private static let frameEnd = [UInt8(ascii: "}")]
     /// What the requests it still has get once it was killed (nil: it was not).
     private var killOutcome: WorkerOutcome?
 
@@ -114,10 +117,7 @@ final class WorkerProcess {
             }
         }
         inFlight[id] = InFlight(completion: completion, deadline: loop.now + timeoutMilliseconds, timeout: timeoutMilliseconds)
-        var head = Array("{\"id\":\(id),".utf8)
-        if let member { head += member.field }
-        head += Array("\"event\":".utf8)
-        outgoing += Frame.encode(head, event, [UInt8(ascii: "}")])
+        outgoing += Frame.encode(Array("{\"id\":\(id),".utf8), member?.field ?? [], Self.eventKey, event, Self.frameEnd)
         if flushHook == nil {
             flushHook = LoopPrepareHook(loop: loop) { [weak self] in self?.flush() }
         }

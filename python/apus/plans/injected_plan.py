@@ -208,7 +208,12 @@ class InjectedPlan:
         ``super().get_route_handler()`` returns, and what runs inside the app's middleware
         stack. The request's body is read from the request (the class may have replaced it)."""
         tree = self.plans.current()
-        return await self._handler(tree, self._fast_arguments(tree, _ScopeParts(request.scope)), whole=True)(request)
+        fast = None
+        if self.fast is not None and type(request) is Request:
+            # Starlette's own Request reads its parameters from the scope, as the fast lane
+            # does; a class's own Request (one that overrides how it reads them) goes the full way.
+            fast = self._fast_arguments(tree, _ScopeParts(request.scope))
+        return await self._handler(tree, fast, whole=True)(request)
 
     def _handler(self, tree, fast, whole):
         """``handle(request)``, as FastAPI's handler for the route with this tree: within exit
