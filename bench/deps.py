@@ -170,7 +170,7 @@ def callgrind(args):
         raise SystemExit("--callgrind needs valgrind")
     folder = tempfile.mkdtemp(prefix="apus-deps-callgrind-")
     port = free_port()
-    command = servers(args.apus)["apus"][0]
+    command = servers(args.apus, _app_spec(args))["apus"][0]
     command = [part.replace("{port}", str(port)) for part in command]
     env_part, rest = command[:2], command[2:]  # "env VIRTUAL_ENV=..." then the apus command
     proc = subprocess.Popen([*env_part, "valgrind", "--tool=callgrind", "--quiet",
@@ -219,6 +219,10 @@ def instructions(path):
     return 0
 
 
+def _app_spec(args):
+    return "deps_middleware_app:app" if args.middleware else "deps_app:app"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--apus", default=os.path.join(ROOT, ".build", "release", "apus"))
@@ -240,7 +244,7 @@ def main():
     if not shutil.which("wrk"):
         raise SystemExit("needs wrk (apt-get install -y wrk)")
 
-    found = servers(args.apus, "deps_middleware_app:app" if args.middleware else "deps_app:app")
+    found = servers(args.apus, _app_spec(args))
     results = {name: {route: [] for route in routes} for name, (_, routes) in found.items()}
     started = time.monotonic()
     for round_ in range(args.rounds):

@@ -64,7 +64,9 @@ def compile_app(app, server, run_on_executor=None):
             _compare_with_fastapi(entries, runner, differences)
         return CompiledApp(entries, runner.redirect_slash if app.router.redirect_slashes else None, layers)
     # Every plan runs inside the app's middleware (see stacked); the app's router answers the rest.
-    stack = build_stack(app)
+    stack, native_dispatch = build_stack(app)
+    if native_dispatch:
+        middleware += f"; Apus runs the dispatch of {', '.join(native_dispatch)}"
     for entry in entries:
         plan = entry.built_plan()
         if plan is not None and hasattr(plan, "top_route"):

@@ -11,7 +11,7 @@ middleware, the app's middleware stack runs around the plans (``stacked``)."""
 import starlette
 
 VERIFIED_STARLETTE = ((1, 10),)
-_STARLETTE_VERSION = tuple(int(part) for part in starlette.__version__.split(".")[:2] if part.isdigit())
+STARLETTE_VERSION = tuple(int(part) for part in starlette.__version__.split(".")[:2] if part.isdigit())
 
 
 class MiddlewareSpec:
@@ -47,7 +47,7 @@ def describe(app):
     if not app.user_middleware:
         return [], None
     names = ", ".join(getattr(m.cls, "__name__", repr(m.cls)) for m in app.user_middleware)
-    if _STARLETTE_VERSION not in VERIFIED_STARLETTE:
+    if STARLETTE_VERSION not in VERIFIED_STARLETTE:
         return None, f"middleware {names} (Starlette {starlette.__version__} is not one Apus runs natively)"
     layers = []
     for middleware in app.user_middleware:

@@ -7,16 +7,21 @@ stack), with one change — the router at its centre is Apus's routing. The runt
 the route; the route's own ``matches`` fills the scope as the router would, and the route is
 served by FastAPI's ``request_response`` around the injected plan's handler (the dependencies
 solved by Apus), or, for a route without one, by its own ASGI app (``handle``). A request the
-chosen route does not match goes to the app's real router."""
+chosen route does not match goes to the app's real router. Each ``@app.middleware("http")``
+layer (``BaseHTTPMiddleware``) is Apus's ``HTTPMiddleware``, with Starlette's semantics (see
+``http_middleware``)."""
 from .. import _asyncio_host
 from .._asgi_host import run_app
 from .handler_plan import RouteSelection
+from .http_middleware import with_native_layers
 
 PLAN_KEY = "apus.plan"
 
 
 def build_stack(app):
-    """The app's middleware stack around ``dispatch``."""
+    """The app's middleware stack around ``dispatch``, and the names of the dispatch functions
+    Apus runs in it (``with_native_layers``)."""
+    user_middleware, native_dispatch = with_native_layers(app.user_middleware)
 
     async def dispatch(scope, receive, send):
         plan = scope.pop(PLAN_KEY, None)
@@ -30,10 +35,13 @@ def build_stack(app):
 
         router = staticmethod(dispatch)
 
+        def __init__(self):
+            self.user_middleware = user_middleware
+
         def __getattr__(self, name):
             return getattr(app, name)
 
-    return type(app).build_middleware_stack(_Source())
+    return type(app).build_middleware_stack(_Source()), native_dispatch
 
 
 class StackedPlan:
