@@ -148,7 +148,7 @@ public final class PythonExecutorPool: @unchecked Sendable {
             thread.withGIL { gil in
                 taken = monotonicNanoseconds()
                 while let job = take() {
-                    job(gil)
+                    gil.inNewContext { job(gil) }
                     jobs += 1
                 }
             }

@@ -10,6 +10,7 @@ class). A ``def`` endpoint runs on an executor thread with no hop to an event lo
 def`` endpoint runs on the runtime's asyncio thread, its first step at once."""
 import asyncio
 import collections
+from contextvars import copy_context
 from fastapi.responses import Response
 
 from starlette.convertors import PathConvertor, StringConvertor
@@ -74,7 +75,7 @@ class DirectPlan:
                     # Built before validating, so that an error's handler gets this request.
                     slow = self._slow(request_parts, body, native)
                     values = self._arguments(slow.request, body)
-                raw = self.endpoint(**values)
+                raw = copy_context().run(self.endpoint, **values)
                 message = self.response.fast_message(raw) if slow is None else None
                 if message is not None:
                     return message

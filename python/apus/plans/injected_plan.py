@@ -22,6 +22,7 @@ Where it runs:
 ``Depends(scope="function")`` exits before the response is sent, any other after the body and
 the background tasks; before 0.118, every one exits before the response is sent."""
 from contextlib import AsyncExitStack, ExitStack
+from contextvars import copy_context
 from fastapi import params
 from fastapi.exceptions import FastAPIError, HTTPException
 from starlette.requests import Request
@@ -183,7 +184,7 @@ class InjectedPlan:
         values, errors = solve_sync(tree, solving)
         if errors:
             return None, errors
-        raw = self.endpoint(**values)
+        raw = copy_context().run(self.endpoint, **values)
         if solving.response is None and solving.background_tasks is None:
             message = self.response.fast_message(raw)
             if message is not None:

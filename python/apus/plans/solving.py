@@ -8,10 +8,13 @@ value is stored under its key even with ``use_cache=False`` when the key is new;
 own path, query, header and cookie parameters, its body fields, and its special parameters.
 
 ``solve_sync`` runs on an executor thread (a tree without async steps): sync calls are made
-here, and a ``yield`` dependency is entered here on an ``ExitStack``. ``solve_async`` runs on the
+here, and a ``yield`` dependency is entered here on an ``ExitStack``, each in a copy of the
+context, as anyio's thread pool runs them for FastAPI. ``solve_async`` runs on the
 asyncio thread: coroutines are awaited; sync calls, and a sync ``yield`` dependency's entry and
 exit, go to the runtime's executor threads (where FastAPI sends them to anyio's thread pool); an
 async ``yield`` dependency is entered on the exit stack as FastAPI enters it."""
+from contextvars import copy_context
+
 from fastapi.background import BackgroundTasks
 from fastapi.dependencies import utils as dependency_utils
 from fastapi.security import SecurityScopes
@@ -116,10 +119,10 @@ def _answer_sync(asked, solving):
         return drive(request_body_to_args(
             body_fields=values.body_params, received_body=solving.body, embed_body_fields=solving.embed_body_fields))
     if sub.kind == CALL_SYNC:
-        return sub.call(**values)
+        return copy_context().run(sub.call, **values)
     if sub.kind == GENERATOR_SYNC:
         stack = solving.function_stack if sub.function_scope else solving.request_stack
-        return stack.enter_context(sub.manager(**values))
+        return stack.enter_context(InCopiedContexts(sub.manager(**values)))
     raise RuntimeError(f"an async step ({sub.call!r}) in a sync plan")
 
 
@@ -153,6 +156,23 @@ async def _answer_async(asked, solving):
         # task is never cancelled, so there is no cancellation to shield it from.
         return await stack.enter_async_context(sub.manager(**values))
     return await stack.enter_async_context(_OnExecutor(sub.manager(**values), solving.to_executor))
+
+
+class InCopiedContexts:
+    """A sync ``yield`` dependency's context manager, entered and exited each in a copy of the
+    context, as FastAPI's thread-pool calls run them: what the dependency sets in a context
+    variable is not seen by the steps after it."""
+
+    __slots__ = ("manager",)
+
+    def __init__(self, manager):
+        self.manager = manager
+
+    def __enter__(self):
+        return copy_context().run(self.manager.__enter__)
+
+    def __exit__(self, kind, error, traceback):
+        return copy_context().run(self.manager.__exit__, kind, error, traceback)
 
 
 class _OnExecutor:
