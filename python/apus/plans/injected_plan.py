@@ -214,7 +214,34 @@ class InjectedPlan:
             # Starlette's own Request reads its parameters from the scope, as the fast lane
             # does; a class's own Request (one that overrides how it reads them) goes the full way.
             fast = self._fast_arguments(tree, _ScopeParts(request.scope))
+        if not (tree.runs_async or self.endpoint_is_async or self.form_body) and CLEANUP_AFTER_SEND:
+            return await self._handle_sync_tree(request, tree, fast)
         return await self._handler(tree, fast, whole=True)(request)
+
+    async def _handle_sync_tree(self, request, tree, fast):
+        """``request_handler`` for a tree of sync steps and a sync endpoint: solved, called and
+        answered in one trip to an executor thread, where FastAPI makes one to anyio's threads
+        per step. Its ``yield`` dependencies are entered there, on ``ExitStack``s that the
+        scope's exit stacks close on an executor thread when they close (one trip each)."""
+        body = None
+        if fast is None and self.body_field is not None:
+            body = await request.body()
+        solving = Solving(request, tree, self.embed_body_fields, fast)
+        if tree.has_generators:
+            scope = request.scope
+            to_executor = self.runner.to_executor
+            solving.request_stack = _exits_on_executor(scope["fastapi_inner_astack"], to_executor)
+            solving.function_stack = (_exits_on_executor(scope["fastapi_function_astack"], to_executor)
+                                      if tree.exits_before_send else solving.request_stack)
+        return await self.runner.to_executor(self._answer_sync_tree, solving, tree, body)
+
+    def _answer_sync_tree(self, solving, tree, body):
+        if body is not None:
+            self._read_body(solving, body)
+        values, errors = solve_sync(tree, solving)
+        if errors:
+            raise self._validation_error(errors, solving)
+        return self._response(copy_context().run(self.endpoint, **values), solving)
 
     def _handler(self, tree, fast, whole):
         """``handle(request)``, as FastAPI's handler for the route with this tree: within exit
@@ -332,6 +359,21 @@ def _form_limits(app, top_route, context):
         if layer:
             limits = {**limits, **layer}
     return limits
+
+
+def _exits_on_executor(async_stack, to_executor):
+    """An ``ExitStack`` for sync ``yield`` dependencies entered on an executor thread, closed on
+    one when ``async_stack`` closes: each told of an ``Exception`` only, as FastAPI's
+    ``contextmanager_in_threadpool`` tells it (a ``BaseException`` passes them by)."""
+    stack = ExitStack()
+
+    async def exit_on_executor(kind, error, traceback):
+        if error is not None and not isinstance(error, Exception):
+            return False
+        return bool(await to_executor(stack.__exit__, kind, error, traceback))
+
+    async_stack.push_async_exit(exit_on_executor)
+    return stack
 
 
 class _ScopeParts:
