@@ -37,7 +37,11 @@ public final class PythonExecutorPool: @unchecked Sendable {
     }
 
     private struct State {
-        var queue: [Job] = []
+        /// Jobs waiting from `head` on; a taken job's slot is emptied as it is taken, so that the
+        /// queue never holds the last reference to a job: releasing one may free Python objects,
+        /// whose finalizers run any code (let go of the GIL, queue more jobs), which must not
+        /// run under the lock.
+        var queue: [Job?] = []
         var head = 0
         var idle: [Worker] = []
         /// Every live thread, parked or not.
@@ -61,7 +65,7 @@ public final class PythonExecutorPool: @unchecked Sendable {
 
         mutating func pop() -> Job? {
             guard head < queue.count else { return nil }
-            let job = queue[head]
+            let job = queue[head].take()
             head += 1
             if head == queue.count {
                 queue.removeAll(keepingCapacity: true)
@@ -95,7 +99,7 @@ public final class PythonExecutorPool: @unchecked Sendable {
     /// Queues several jobs with one lock and at most one wake-up.
     public func submit(contentsOf jobs: some Collection<Job>) {
         let (worker, spawn) = state.withLock { s -> (Worker?, Bool) in
-            s.queue.append(contentsOf: jobs)
+            s.queue.append(contentsOf: jobs.lazy.map { Optional($0) })
             guard s.running == 0 else { return (nil, false) }
             return wakeOne(&s)
         }

@@ -49,6 +49,20 @@ extension PythonTests {
             #expect(firstDone.wait(milliseconds: 10_000))
         }
 
+        @Test func releasingAJobThatRanMayQueueAnother() {
+            // A job is released outside the pool's lock: what it held may be a Python object
+            // whose finalizer runs any code, here one that queues a job. Under the lock, this
+            // would wait for the lock forever.
+            let pool = PythonExecutorPool(maxThreads: 1)
+            let queuedOnRelease = Semaphore()
+            // Two jobs at once: the first is run and let go by its thread while the queue
+            // still lists it, the second then empties the queue.
+            QueuesAJobWhenReleased.submitTwo(to: pool, ran: queuedOnRelease)
+            let ran = queuedOnRelease.wait(milliseconds: 10_000)
+            #expect(ran)
+            if ran { pool.shutdown() }
+        }
+
         @Test func shutdownFinishesTheQueuedWork() {
             let pool = PythonExecutorPool(maxThreads: 1)
             let count = PThreadMutex(0)
@@ -63,5 +77,28 @@ extension PythonTests {
             #expect(finished.wait(milliseconds: 10_000))
             #expect(count.withLock { $0 } == 100)
         }
+    }
+}
+
+/// Queues a job when released (as a Python finalizer may).
+private final class QueuesAJobWhenReleased: Sendable {
+    let pool: PythonExecutorPool
+    let ran: Semaphore
+
+    init(pool: PythonExecutorPool, ran: Semaphore) {
+        self.pool = pool
+        self.ran = ran
+    }
+
+    /// Submits a job that holds the only reference to one, and an empty job after it.
+    static func submitTwo(to pool: PythonExecutorPool, ran: Semaphore) {
+        let held = QueuesAJobWhenReleased(pool: pool, ran: ran)
+        let jobs: [PythonExecutorPool.Job] = [{ _ in withExtendedLifetime(held) {} }, { _ in }]
+        pool.submit(contentsOf: jobs)
+    }
+
+    deinit {
+        let ran = self.ran
+        pool.submit { _ in ran.signal() }
     }
 }
