@@ -97,6 +97,17 @@ def apus(start_apus):
 APPS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "apps")
 
 
+def serve_planned_and_plain(target, tmp_path_factory, env=None):
+    """`target` (an app in APPS) served twice: with plans, its route stats in a file, and with
+    `--no-plans` (the app serving everything itself). Returns both servers and the stats file."""
+    environment = dict(os.environ) if env is None else env
+    stats = tmp_path_factory.mktemp("stats") / "routes"
+    planned = ApusServer(target, "--app-dir", APPS, "--port", "0", "--no-access-log",
+                         env=dict(environment, APUS_ROUTE_STATS=str(stats)))
+    plain = ApusServer(target, "--app-dir", APPS, "--port", "0", "--no-access-log", "--no-plans", env=environment)
+    return planned, plain, stats
+
+
 @pytest.fixture
 def start_app():
     """Starts `apus run TARGET --app-dir Tests/e2e/apps` with extra flags."""

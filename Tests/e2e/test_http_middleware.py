@@ -2,13 +2,12 @@
 `BaseHTTPMiddleware`) over a real socket: the same answers as FastAPI's own path
 (`--no-plans`), background tasks after the response has reached the client, and the label."""
 import json
-import os
 import subprocess
 import time
 
 import pytest
 
-from conftest import APPS, APUS_BIN, ApusServer
+from conftest import APPS, APUS_BIN, serve_planned_and_plain
 from test_plans import exchange, get, post
 
 REQUESTS = [
@@ -28,10 +27,7 @@ def _timed(answer):
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory):
-    stats = tmp_path_factory.mktemp("stats") / "routes"
-    planned = ApusServer("http_middleware_app:app", "--app-dir", APPS, "--port", "0", "--no-access-log",
-                         env=dict(os.environ, APUS_ROUTE_STATS=str(stats)))
-    plain = ApusServer("http_middleware_app:app", "--app-dir", APPS, "--port", "0", "--no-access-log", "--no-plans")
+    planned, plain, stats = serve_planned_and_plain("http_middleware_app:app", tmp_path_factory)
     yield planned, plain, stats
     planned.stop()
     plain.stop()
@@ -50,7 +46,7 @@ def test_answers_are_fastapis(servers):
 
 def test_yield_cleanup_follows_the_response(servers):
     planned, _, _ = servers
-    exchange(planned, f"DELETE /events HTTP/1.1\r\nHost: test\r\n\r\n".encode())
+    exchange(planned, b"DELETE /events HTTP/1.1\r\nHost: test\r\n\r\n")
     assert exchange(planned, get("/items/1"))[0].endswith("200 OK")
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
@@ -63,7 +59,7 @@ def test_yield_cleanup_follows_the_response(servers):
 
 def test_background_tasks_run_after_the_client_has_the_response(servers):
     planned, _, _ = servers
-    exchange(planned, f"DELETE /events HTTP/1.1\r\nHost: test\r\n\r\n".encode())
+    exchange(planned, b"DELETE /events HTTP/1.1\r\nHost: test\r\n\r\n")
     # The task waits for /release: had the response waited for the task, this would time out.
     status, _, body = exchange(planned, get("/background"))
     assert status.endswith("200 OK") and json.loads(body) == {"queued": True}

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from conftest import APPS, APUS_BIN, ApusServer
+from conftest import APPS, APUS_BIN, ApusServer, serve_planned_and_plain
 from test_plans import exchange, fastapi_environment, get, post
 
 KEY = "X-Key: k\r\n"
@@ -49,13 +49,7 @@ REQUESTS = [
 
 
 def serve_both(target, version, tmp_path_factory):
-    """`target` served with plans (its route stats in a file) and with `--no-plans`."""
-    environment = fastapi_environment(version)
-    stats = tmp_path_factory.mktemp("stats") / "routes"
-    planned = ApusServer(target, "--app-dir", APPS, "--port", "0", "--no-access-log",
-                         env=dict(environment, APUS_ROUTE_STATS=str(stats)))
-    plain = ApusServer(target, "--app-dir", APPS, "--port", "0", "--no-access-log", "--no-plans", env=environment)
-    return planned, plain, stats
+    return serve_planned_and_plain(target, tmp_path_factory, env=fastapi_environment(version))
 
 
 @pytest.fixture(scope="module", params=["project", "fastapi-0.115"])

@@ -3,11 +3,10 @@ indistinguishable from the app's own middleware stack: the same requests to one 
 with plans and with `--no-plans` get byte-identical responses (but for `date`), and the plans
 really served the requests the middleware lets through (APUS_ROUTE_STATS)."""
 import gzip
-import os
 
 import pytest
 
-from conftest import APPS, ApusServer
+from conftest import serve_planned_and_plain
 from test_plans import exchange
 
 ORIGIN = "Origin: https://app.example.com\r\n"
@@ -45,10 +44,7 @@ ANSWERED = [
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory):
-    stats = tmp_path_factory.mktemp("stats") / "routes"
-    native = ApusServer("native_middleware:app", "--app-dir", APPS, "--port", "0", "--no-access-log",
-                        env=dict(os.environ, APUS_ROUTE_STATS=str(stats)))
-    plain = ApusServer("native_middleware:app", "--app-dir", APPS, "--port", "0", "--no-access-log", "--no-plans")
+    native, plain, stats = serve_planned_and_plain("native_middleware:app", tmp_path_factory)
     yield native, plain, stats
     native.stop()
     plain.stop()

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from conftest import APPS, APUS_BIN, PROJECT_VENV, ApusServer
+from conftest import APPS, APUS_BIN, PROJECT_VENV, ApusServer, serve_planned_and_plain
 
 FORM_BOUNDARY = "apusboundary"
 MULTIPART = (
@@ -102,12 +102,8 @@ def fastapi_environment(version):
 
 @pytest.fixture(scope="module", params=["project", "fastapi-0.115"])
 def servers(request, tmp_path_factory):
-    environment = fastapi_environment(request.param)
-    stats = tmp_path_factory.mktemp("stats") / "routes"
-    planned = ApusServer("planned:app", "--app-dir", APPS, "--port", "0", "--no-access-log",
-                         env=dict(environment, APUS_ROUTE_STATS=str(stats)))
-    plain = ApusServer("planned:app", "--app-dir", APPS, "--port", "0", "--no-access-log", "--no-plans",
-                       env=environment)
+    planned, plain, stats = serve_planned_and_plain("planned:app", tmp_path_factory,
+                                                    env=fastapi_environment(request.param))
     yield planned, plain, stats
     planned.stop()
     plain.stop()
