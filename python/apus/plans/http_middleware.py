@@ -102,7 +102,7 @@ class _LayerBelow:
         self.info = None  # an `http.response.debug` message's info
         self.error = None  # the Exception the app below raised (Starlette's `app_exc`)
         self.error_raised = False
-        self.fatal = None  # a BaseException that is not an Exception, raised on the dispatch side
+        self.fatal = None  # a BaseException (not an Exception) the app below raised: raised again above
         self.ended = False
         self.closed = False  # the layer's response went out: sends below are dropped
         self.piece = None  # a message sent below, not taken yet
