@@ -1,4 +1,5 @@
 """Starts the real `apus` binary on a free port and talks to it over real sockets."""
+import contextlib
 import os
 import re
 import signal
@@ -97,15 +98,23 @@ def apus(start_apus):
 APPS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "apps")
 
 
-def serve_planned_and_plain(target, tmp_path_factory, env=None):
-    """`target` (an app in APPS) served twice: with plans, its route stats in a file, and with
-    `--no-plans` (the app serving everything itself). Returns both servers and the stats file."""
+@contextlib.contextmanager
+def planned_and_plain(target, tmp_path_factory, env=None):
+    """`target` (an app in APPS) served twice, for as long as the block runs: with plans, its
+    route stats in a file, and with `--no-plans` (the app serving everything itself). Gives
+    both servers and the stats file."""
     environment = dict(os.environ) if env is None else env
     stats = tmp_path_factory.mktemp("stats") / "routes"
     planned = ApusServer(target, "--app-dir", APPS, "--port", "0", "--no-access-log",
                          env=dict(environment, APUS_ROUTE_STATS=str(stats)))
-    plain = ApusServer(target, "--app-dir", APPS, "--port", "0", "--no-access-log", "--no-plans", env=environment)
-    return planned, plain, stats
+    try:
+        plain = ApusServer(target, "--app-dir", APPS, "--port", "0", "--no-access-log", "--no-plans", env=environment)
+        try:
+            yield planned, plain, stats
+        finally:
+            plain.stop()
+    finally:
+        planned.stop()
 
 
 @pytest.fixture

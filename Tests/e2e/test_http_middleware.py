@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from conftest import APPS, APUS_BIN, serve_planned_and_plain
+from conftest import APPS, APUS_BIN, planned_and_plain
 from test_plans import exchange, get, post
 
 REQUESTS = [
@@ -27,10 +27,8 @@ def _timed(answer):
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory):
-    planned, plain, stats = serve_planned_and_plain("http_middleware_app:app", tmp_path_factory)
-    yield planned, plain, stats
-    planned.stop()
-    plain.stop()
+    with planned_and_plain("http_middleware_app:app", tmp_path_factory) as servers:
+        yield servers
 
 
 def test_answers_are_fastapis(servers):

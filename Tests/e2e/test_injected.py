@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from conftest import APPS, APUS_BIN, ApusServer, serve_planned_and_plain
+from conftest import APPS, APUS_BIN, ApusServer, planned_and_plain
 from test_plans import exchange, fastapi_environment, get, post
 
 KEY = "X-Key: k\r\n"
@@ -49,15 +49,13 @@ REQUESTS = [
 
 
 def serve_both(target, version, tmp_path_factory):
-    return serve_planned_and_plain(target, tmp_path_factory, env=fastapi_environment(version))
+    return planned_and_plain(target, tmp_path_factory, env=fastapi_environment(version))
 
 
 @pytest.fixture(scope="module", params=["project", "fastapi-0.115"])
 def servers(request, tmp_path_factory):
-    planned, plain, stats = serve_both("injected:app", request.param, tmp_path_factory)
-    yield planned, plain, stats, request.param
-    planned.stop()
-    plain.stop()
+    with serve_both("injected:app", request.param, tmp_path_factory) as (planned, plain, stats):
+        yield planned, plain, stats, request.param
 
 
 def events_after(server, raw):
@@ -197,8 +195,7 @@ def test_the_differential_check_reports_what_differs(tmp_path):
 def test_injected_plans_inside_the_apps_middleware(version, tmp_path_factory):
     """An `@app.middleware("http")` that reads and rewrites the response runs around injected
     plans, with Starlette's semantics: the same answers and events as FastAPI's own path."""
-    planned, plain, stats = serve_both("injected_middleware:app", version, tmp_path_factory)
-    try:
+    with serve_both("injected_middleware:app", version, tmp_path_factory) as (planned, plain, stats):
         for raw in REQUESTS:
             expected, expected_events = events_after(plain, raw)
             got, got_events = events_after(planned, raw)
@@ -213,6 +210,3 @@ def test_injected_plans_inside_the_apps_middleware(version, tmp_path_factory):
                    and line.endswith("around an injected plan") for line in lines), lines
         assert any(" /replaced " in line and line.endswith("around FastAPI's handler") for line in lines)
         assert any(" /openapi.json " in line and line.endswith("around the route's endpoint") for line in lines)
-    finally:
-        planned.stop()
-        plain.stop()

@@ -6,7 +6,7 @@ import gzip
 
 import pytest
 
-from conftest import serve_planned_and_plain
+from conftest import planned_and_plain
 from test_plans import exchange
 
 ORIGIN = "Origin: https://app.example.com\r\n"
@@ -44,10 +44,8 @@ ANSWERED = [
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory):
-    native, plain, stats = serve_planned_and_plain("native_middleware:app", tmp_path_factory)
-    yield native, plain, stats
-    native.stop()
-    plain.stop()
+    with planned_and_plain("native_middleware:app", tmp_path_factory) as servers:
+        yield servers
 
 
 def test_the_middleware_is_run_natively(servers):

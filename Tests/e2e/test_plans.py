@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from conftest import APPS, APUS_BIN, PROJECT_VENV, ApusServer, serve_planned_and_plain
+from conftest import APPS, APUS_BIN, PROJECT_VENV, ApusServer, planned_and_plain
 
 FORM_BOUNDARY = "apusboundary"
 MULTIPART = (
@@ -102,11 +102,8 @@ def fastapi_environment(version):
 
 @pytest.fixture(scope="module", params=["project", "fastapi-0.115"])
 def servers(request, tmp_path_factory):
-    planned, plain, stats = serve_planned_and_plain("planned:app", tmp_path_factory,
-                                                    env=fastapi_environment(request.param))
-    yield planned, plain, stats
-    planned.stop()
-    plain.stop()
+    with planned_and_plain("planned:app", tmp_path_factory, env=fastapi_environment(request.param)) as servers:
+        yield servers
 
 
 def test_plans_answer_exactly_as_the_app(servers):
