@@ -210,10 +210,10 @@ def test_the_app_sees_and_sends_what_it_does_under_starlettes_class(method, path
         # (anyio's stream yields to the loop on each send and receive), not a semantic: the
         # messages and the app's events are compared apart; the back-pressure test below
         # bounds how far the generator may run ahead.
-        for (events, error), (expected, expected_error) in [(apus, starlette)]:
-            assert [e for e in events if isinstance(e, dict)] == [e for e in expected if isinstance(e, dict)]
-            assert [e for e in events if isinstance(e, str)] == [e for e in expected if isinstance(e, str)]
-            assert error == expected_error
+        (events, error), (expected, expected_error) = apus, starlette
+        assert [e for e in events if isinstance(e, dict)] == [e for e in expected if isinstance(e, dict)]
+        assert [e for e in events if isinstance(e, str)] == [e for e in expected if isinstance(e, str)]
+        assert error == expected_error
         return
     assert apus == starlette
 

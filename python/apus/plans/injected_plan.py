@@ -36,7 +36,7 @@ from .fast_arguments import FastArguments
 from .handler_plan import RouteSelection
 from .injection import InjectionPlans, is_coroutine_callable
 from .route_response import RouteResponse
-from .solving import Solving, solve_async, solve_sync
+from .solving import OnExecutor, Solving, solve_async, solve_sync
 from .sync_exchange import SyncExchange
 
 # FastAPI 0.118 moved `yield` cleanup after the response (and added `Depends(scope=)` in 0.121).
@@ -228,11 +228,16 @@ class InjectedPlan:
             body = await request.body()
         solving = Solving(request, tree, self.embed_body_fields, fast)
         if tree.has_generators:
+            # Each an ExitStack, itself a sync context manager: exited on an executor thread as
+            # the scope's stack closes, as a sync `yield` dependency is on the asyncio thread.
             scope = request.scope
             to_executor = self.runner.to_executor
-            solving.request_stack = _exits_on_executor(scope["fastapi_inner_astack"], to_executor)
-            solving.function_stack = (_exits_on_executor(scope["fastapi_function_astack"], to_executor)
-                                      if tree.exits_before_send else solving.request_stack)
+            solving.request_stack = ExitStack()
+            scope["fastapi_inner_astack"].push_async_exit(OnExecutor(solving.request_stack, to_executor))
+            solving.function_stack = solving.request_stack
+            if tree.exits_before_send:
+                solving.function_stack = ExitStack()
+                scope["fastapi_function_astack"].push_async_exit(OnExecutor(solving.function_stack, to_executor))
         return await self.runner.to_executor(self._answer_sync_tree, solving, tree, body)
 
     def _answer_sync_tree(self, solving, tree, body):
@@ -359,21 +364,6 @@ def _form_limits(app, top_route, context):
         if layer:
             limits = {**limits, **layer}
     return limits
-
-
-def _exits_on_executor(async_stack, to_executor):
-    """An ``ExitStack`` for sync ``yield`` dependencies entered on an executor thread, closed on
-    one when ``async_stack`` closes: each told of an ``Exception`` only, as FastAPI's
-    ``contextmanager_in_threadpool`` tells it (a ``BaseException`` passes them by)."""
-    stack = ExitStack()
-
-    async def exit_on_executor(kind, error, traceback):
-        if error is not None and not isinstance(error, Exception):
-            return False
-        return bool(await to_executor(stack.__exit__, kind, error, traceback))
-
-    async_stack.push_async_exit(exit_on_executor)
-    return stack
 
 
 class _ScopeParts:

@@ -155,7 +155,7 @@ async def _answer_async(asked, solving):
         # As FastAPI enters it, but for the shield FastAPI 0.165 puts around its exit: a plan's
         # task is never cancelled, so there is no cancellation to shield it from.
         return await stack.enter_async_context(sub.manager(**values))
-    return await stack.enter_async_context(_OnExecutor(sub.manager(**values), solving.to_executor))
+    return await stack.enter_async_context(OnExecutor(sub.manager(**values), solving.to_executor))
 
 
 class InCopiedContexts:
@@ -175,10 +175,10 @@ class InCopiedContexts:
         return copy_context().run(self.manager.__exit__, kind, error, traceback)
 
 
-class _OnExecutor:
-    """A sync ``yield`` dependency's context manager, entered and exited on executor threads:
-    FastAPI's ``contextmanager_in_threadpool`` (the exit told of an ``Exception`` only, as it
-    tells it), on the runtime's threads."""
+class OnExecutor:
+    """A sync context manager (a sync ``yield`` dependency's, or an ``ExitStack`` of them)
+    entered and exited on executor threads: FastAPI's ``contextmanager_in_threadpool`` (the exit
+    told of an ``Exception`` only, as it tells it), on the runtime's threads."""
 
     __slots__ = ("manager", "to_executor")
 
